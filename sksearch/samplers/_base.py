@@ -1,0 +1,108 @@
+"""The sampler interface.
+
+A sampler reads trials and returns parameter values; it knows nothing about
+estimators, storage formats or threads. It answers two questions, as in the
+define-by-run design of Akiba et al. (2019):
+
+* **joint** sampling of the part of the space it can know in advance
+  (``infer_relative_search_space`` + ``sample_relative``), called once when a
+  trial is asked for, which lets model-based samplers capture interactions;
+* **independent** sampling of any other parameter, the first time a trial
+  suggests it (``sample_independent``), which is what makes conditional and
+  dynamically defined spaces work with any sampler.
+
+Values crossing the interface are *internal* (see :mod:`sksearch.distributions`):
+floats, with categorical choices as indices.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from ..distributions import BaseDistribution
+from ..trial import TrialState
+
+__all__ = ["BaseSampler", "intersection_search_space"]
+
+
+class BaseSampler(ABC):
+    """Base class of samplers.
+
+    Subclasses implement :meth:`sample_independent` and optionally the joint pair
+    :meth:`infer_relative_search_space` / :meth:`sample_relative` and the hooks
+    :meth:`before_trial` / :meth:`after_trial`. Randomness must come only from
+    ``self._rng``, a :class:`numpy.random.Generator` built from the ``seed``.
+    """
+
+    def __init__(self, seed=None):
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    def reseed_rng(self, seed):
+        """Restart the random stream from ``seed`` (used by searches and workers)."""
+        self._rng = np.random.default_rng(seed)
+
+    def infer_relative_search_space(self, study, trial):
+        """Return the ``{name: distribution}`` to sample jointly for ``trial``."""
+        return {}
+
+    def sample_relative(self, study, trial, search_space):
+        """Return ``{name: internal value}`` for (part of) ``search_space``."""
+        return {}
+
+    @abstractmethod
+    def sample_independent(self, study, trial, name, distribution):
+        """Return one internal value for ``name`` drawn from ``distribution``."""
+
+    def before_trial(self, study, trial):
+        """Called when ``trial`` is created, before any sampling."""
+
+    def after_trial(self, study, trial, state, value):
+        """Called when ``trial`` has finished with ``state`` and ``value``."""
+
+    def is_exhausted(self, study):
+        """Whether the sampler has nothing new to propose (finite samplers)."""
+        return False
+
+    def __repr__(self):
+        return f"{type(self).__name__}(seed={self.seed!r})"
+
+
+def intersection_search_space(trials, include_pruned=True):
+    """The parameters every finished trial has, with the same distribution.
+
+    Trials that failed are ignored; single-value distributions are left out
+    since there is nothing to sample. The result is ordered by name, so it does
+    not depend on the order in which an objective suggests parameters.
+
+    Parameters
+    ----------
+    trials : list of FrozenTrial
+    include_pruned : bool, default=True
+
+    Returns
+    -------
+    search_space : dict of str -> BaseDistribution
+    """
+    states = (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (
+        TrialState.COMPLETE,)
+    space = None
+    for trial in trials:
+        if trial.state not in states:
+            continue
+        if space is None:
+            space = dict(trial.distributions)
+            continue
+        space = {
+            name: dist for name, dist in space.items()
+            if trial.distributions.get(name) == dist
+        }
+    if not space:
+        return {}
+    return {
+        name: space[name] for name in sorted(space)
+        if isinstance(space[name], BaseDistribution) and not space[name].is_single()
+    }

@@ -1,0 +1,222 @@
+"""Search spaces: turn what a user passes as ``param_distributions`` into
+something a :class:`~sksearch.Trial` can sample.
+
+Three forms are accepted, as in scikit-learn plus define-by-run:
+
+* a **dict** ``{name: values}``, each entry a list of values, a frozen
+  ``scipy.stats`` distribution or a :mod:`sksearch.distributions` object;
+* a **list of dicts**, a conditional space: each trial first picks a branch
+  (stored as the parameter :data:`BRANCH_PARAM`), and only that branch's
+  parameters exist in the trial, exactly as in ``GridSearchCV``;
+* a **callable** ``space(trial) -> dict`` that suggests what it needs.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import itertools
+from collections.abc import Mapping
+
+from .distributions import Categorical, NumericalDistribution, check_distribution
+
+__all__ = ["BRANCH_PARAM", "SearchSpace", "make_search_space"]
+
+#: Name of the parameter recording which dict of a list-of-dicts space a trial
+#: uses. A double underscore can never start an estimator parameter's name.
+BRANCH_PARAM = "__branch__"
+
+
+class SearchSpace:
+    """A parsed search space. Build one with :func:`make_search_space`."""
+
+    #: Whether :meth:`grid_points` can enumerate the space.
+    is_finite = False
+
+    def sample(self, trial):
+        """Suggest every parameter through ``trial``; return estimator params."""
+        raise NotImplementedError
+
+    def grid_points(self):
+        """All points, as dicts of external values, in ``ParameterGrid`` order."""
+        raise ValueError(
+            "This search space cannot be enumerated as a grid: every parameter "
+            "must be a list of values, a Categorical, an Int or a Float with step."
+        )
+
+    def check_estimator_params(self, estimator):
+        """Raise ``ValueError`` for any name ``estimator`` does not accept."""
+
+    @property
+    def distributions(self):
+        """``{name: distribution}`` of all named parameters (last one wins)."""
+        return {}
+
+
+class DictSpace(SearchSpace):
+    """A space of independent parameters."""
+
+    def __init__(self, params):
+        # sorted, as ParameterGrid sorts, so that grid order and the order in
+        # which parameters are suggested match scikit-learn's.
+        self.params = {name: params[name] for name in sorted(params)}
+        self.is_finite = all(_is_enumerable(d) for d in self.params.values())
+
+    @property
+    def distributions(self):
+        return dict(self.params)
+
+    def sample(self, trial):
+        return {name: trial.suggest(name, dist) for name, dist in self.params.items()}
+
+    def grid_points(self):
+        if not self.is_finite:
+            return super().grid_points()
+        names = list(self.params)
+        values = [_enumerate(self.params[n]) for n in names]
+        return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+
+    def check_estimator_params(self, estimator):
+        valid = set(estimator.get_params(deep=True))
+        for name in self.params:
+            if name in valid or _valid_through_searched_prefix(name, self.params):
+                continue
+            raise ValueError(
+                f"Invalid parameter {name!r} in the search space for estimator "
+                f"{estimator!r}. Valid parameters are: {sorted(valid)!r}."
+            )
+
+
+class BranchSpace(SearchSpace):
+    """A list of dicts: one branch per trial, chosen through :data:`BRANCH_PARAM`."""
+
+    def __init__(self, branches):
+        self.branches = branches
+        self.is_finite = all(b.is_finite for b in branches)
+        self._branch_distribution = Categorical(list(range(len(branches))))
+
+    @property
+    def distributions(self):
+        merged = {BRANCH_PARAM: self._branch_distribution}
+        for branch in self.branches:
+            merged.update(branch.params)
+        return merged
+
+    def sample(self, trial):
+        index = trial.suggest(BRANCH_PARAM, self._branch_distribution)
+        return self.branches[index].sample(trial)
+
+    def grid_points(self):
+        if not self.is_finite:
+            return super().grid_points()
+        return [
+            {BRANCH_PARAM: i, **point}
+            for i, branch in enumerate(self.branches)
+            for point in branch.grid_points()
+        ]
+
+    def check_estimator_params(self, estimator):
+        for branch in self.branches:
+            branch.check_estimator_params(estimator)
+
+
+class CallableSpace(SearchSpace):
+    """A define-by-run space: ``space(trial)`` returns the estimator params."""
+
+    def __init__(self, space):
+        self.space = space
+
+    def sample(self, trial):
+        params = self.space(trial)
+        if not isinstance(params, Mapping) or not all(isinstance(k, str) for k in params):
+            raise TypeError(
+                "A callable param_distributions must return a dict of parameter "
+                f"names to values, got {params!r}."
+            )
+        return dict(params)
+
+
+def make_search_space(param_distributions, name="param_distributions"):
+    """Parse a user search space, raising on anything malformed.
+
+    Parameters
+    ----------
+    param_distributions : dict, list of dicts, callable or SearchSpace
+    name : str
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    space : SearchSpace
+    """
+    if isinstance(param_distributions, SearchSpace):
+        return param_distributions
+    if callable(param_distributions) and not isinstance(param_distributions, Mapping):
+        return CallableSpace(param_distributions)
+    if isinstance(param_distributions, Mapping):
+        return _make_dict_space(param_distributions, name)
+    if isinstance(param_distributions, (list, tuple)):
+        if len(param_distributions) == 0:
+            raise ValueError(f"{name} is an empty list; give at least one dict.")
+        branches = []
+        for i, branch in enumerate(param_distributions):
+            if not isinstance(branch, Mapping):
+                raise TypeError(
+                    f"{name}[{i}] must be a dict, got {branch!r} of type "
+                    f"{type(branch).__name__}."
+                )
+            branches.append(_make_dict_space(branch, f"{name}[{i}]"))
+        if len(branches) == 1:
+            return branches[0]
+        return BranchSpace(branches)
+    raise TypeError(
+        f"{name} must be a dict, a list of dicts or a callable(trial) -> dict, "
+        f"got {param_distributions!r} of type {type(param_distributions).__name__}."
+    )
+
+
+def _make_dict_space(params, where):
+    parsed = {}
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise TypeError(f"Parameter names in {where} must be str, got {key!r}.")
+        if key == BRANCH_PARAM:
+            raise ValueError(f"{BRANCH_PARAM!r} is reserved and cannot name a parameter.")
+        try:
+            parsed[key] = check_distribution(value, key)
+        except (TypeError, ValueError) as exc:
+            message = str(exc)
+            if repr(key) not in message:
+                message = f"Parameter {key!r} in {where}: {message}"
+            raise type(exc)(message) from exc
+    return DictSpace(parsed)
+
+
+def _is_enumerable(distribution):
+    if isinstance(distribution, Categorical):
+        return True
+    return isinstance(distribution, NumericalDistribution) and (
+        distribution.step is not None and not hasattr(distribution, "dist")
+    )
+
+
+def _enumerate(distribution):
+    if isinstance(distribution, Categorical):
+        return list(distribution.choices)
+    return [distribution.to_external(v) for v in distribution._grid_values()]
+
+
+def _valid_through_searched_prefix(name, params):
+    """Whether ``a__b`` is valid because ``a`` is itself searched and every
+    choice for it has a parameter ``b`` (e.g. a Pipeline step swapped for
+    another estimator)."""
+    parts = name.split("__")
+    for cut in range(1, len(parts)):
+        prefix, rest = "__".join(parts[:cut]), "__".join(parts[cut:])
+        dist = params.get(prefix)
+        if isinstance(dist, Categorical) and all(
+            hasattr(c, "get_params") and rest in c.get_params(deep=True)
+            for c in dist.choices
+            if not (c is None or isinstance(c, str))  # "drop", "passthrough"
+        ):
+            return True
+    return False

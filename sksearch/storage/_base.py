@@ -1,0 +1,96 @@
+"""The storage interface: the whole truth of a study.
+
+A study keeps nothing that matters in memory of its own: trials, their params,
+intermediate values and states all live in a storage, so a sampler in another
+process, or a resumed search, sees exactly the same history. The interface is
+deliberately narrow so that a server database can be added without touching
+samplers, pruners or the search estimator.
+
+Values cross this interface in internal form only (floats for params, see
+:mod:`sksearch.distributions`); a storage never pickles user objects.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from abc import ABC, abstractmethod
+
+__all__ = ["BaseStorage", "DuplicatedStudyError"]
+
+
+class DuplicatedStudyError(ValueError):
+    """A study with this name exists and may not be created again."""
+
+
+class BaseStorage(ABC):
+    """What every storage implements. All methods must be safe to call from
+    several threads; persistent storages also from several processes."""
+
+    # -- studies --------------------------------------------------------------
+    @abstractmethod
+    def create_new_study(self, study_name, direction):
+        """Create a study and return its integer id.
+
+        Raises :class:`DuplicatedStudyError` if ``study_name`` exists.
+        """
+
+    @abstractmethod
+    def get_study_id(self, study_name):
+        """Return the id of the study called ``study_name``, or ``None``."""
+
+    @abstractmethod
+    def get_study_direction(self, study_id):
+        """Return ``"minimize"`` or ``"maximize"``."""
+
+    @abstractmethod
+    def set_study_system_attr(self, study_id, key, value):
+        """Store a JSON-serialisable value on the study."""
+
+    @abstractmethod
+    def get_study_system_attrs(self, study_id):
+        """Return the study's system attributes as a dict."""
+
+    # -- trials ---------------------------------------------------------------
+    @abstractmethod
+    def create_new_trial(self, study_id):
+        """Create a RUNNING trial; return ``(trial_id, number)``.
+
+        Numbers count from 0 within a study and are never reused, even when
+        several processes create trials at once.
+        """
+
+    @abstractmethod
+    def set_trial_param(self, trial_id, name, internal_value, distribution):
+        """Record one parameter of a running trial."""
+
+    @abstractmethod
+    def set_trial_intermediate_value(self, trial_id, step, value):
+        """Record a value reported at ``step``."""
+
+    @abstractmethod
+    def set_trial_user_attr(self, trial_id, key, value):
+        """Store a JSON-serialisable user attribute on a trial."""
+
+    @abstractmethod
+    def set_trial_system_attr(self, trial_id, key, value):
+        """Store a JSON-serialisable system attribute on a trial."""
+
+    @abstractmethod
+    def set_trial_state_values(self, trial_id, state, value=None):
+        """Finish a trial: set its state (not RUNNING) and value.
+
+        Returns ``False``, changing nothing, if the trial was already finished.
+        """
+
+    @abstractmethod
+    def get_trial(self, trial_id):
+        """Return a :class:`~sksearch.trial.FrozenTrial` snapshot."""
+
+    @abstractmethod
+    def get_all_trials(self, study_id, states=None):
+        """Return the study's trials, ordered by number, optionally filtered to
+        a tuple of :class:`~sksearch.trial.TrialState`."""
+
+    def get_n_trials(self, study_id, states=None):
+        """Number of trials, optionally only those in ``states``."""
+        return len(self.get_all_trials(study_id, states=states))

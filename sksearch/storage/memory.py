@@ -1,0 +1,152 @@
+"""In-memory storage: the default when no ``storage`` is given."""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+import datetime
+import threading
+
+from ..trial import FrozenTrial, TrialState
+from ._base import BaseStorage, DuplicatedStudyError
+
+__all__ = ["InMemoryStorage"]
+
+
+class InMemoryStorage(BaseStorage):
+    """Keeps studies in this process's memory; thread-safe, lost on exit.
+
+    Examples
+    --------
+    >>> from sksearch import Study
+    >>> from sksearch.storage import InMemoryStorage
+    >>> storage = InMemoryStorage()
+    >>> study = Study(storage=storage, study_name="demo")
+    >>> Study(storage=storage, study_name="demo").study_name  # attaches
+    'demo'
+    """
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._studies = {}  # study_id -> dict(name, direction, system_attrs, trial_ids)
+        self._names = {}
+        self._trials = {}  # trial_id -> FrozenTrial (owned, mutated under the lock)
+        self._trial_study = {}
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    def create_new_study(self, study_name, direction):
+        with self._lock:
+            if study_name in self._names:
+                raise DuplicatedStudyError(f"A study named {study_name!r} already exists.")
+            study_id = len(self._studies)
+            self._studies[study_id] = {"name": study_name, "direction": direction,
+                                       "system_attrs": {}, "trial_ids": []}
+            self._names[study_name] = study_id
+            return study_id
+
+    def get_study_id(self, study_name):
+        return self._names.get(study_name)
+
+    def get_study_direction(self, study_id):
+        return self._studies[study_id]["direction"]
+
+    def set_study_system_attr(self, study_id, key, value):
+        with self._lock:
+            self._studies[study_id]["system_attrs"][key] = copy.deepcopy(value)
+
+    def get_study_system_attrs(self, study_id):
+        with self._lock:
+            return copy.deepcopy(self._studies[study_id]["system_attrs"])
+
+    def create_new_trial(self, study_id):
+        with self._lock:
+            trial_ids = self._studies[study_id]["trial_ids"]
+            trial_id = len(self._trials)
+            number = len(trial_ids)
+            self._trials[trial_id] = FrozenTrial(
+                number=number, trial_id=trial_id, state=TrialState.RUNNING,
+                value=None, internal_params={}, distributions={},
+                datetime_start=datetime.datetime.now(),
+            )
+            self._trial_study[trial_id] = study_id
+            trial_ids.append(trial_id)
+            return trial_id, number
+
+    def _running(self, trial_id):
+        trial = self._trials[trial_id]
+        if trial.state.is_finished():
+            raise RuntimeError(
+                f"Trial {trial.number} is already finished ({trial.state.name}) "
+                "and cannot be changed."
+            )
+        return trial
+
+    def set_trial_param(self, trial_id, name, internal_value, distribution):
+        with self._lock:
+            trial = self._running(trial_id)
+            trial.internal_params[name] = float(internal_value)
+            trial.distributions[name] = distribution
+
+    def set_trial_intermediate_value(self, trial_id, step, value):
+        with self._lock:
+            self._running(trial_id).intermediate_values[int(step)] = float(value)
+
+    def set_trial_user_attr(self, trial_id, key, value):
+        with self._lock:
+            self._trials[trial_id].user_attrs[key] = copy.deepcopy(value)
+
+    def set_trial_system_attr(self, trial_id, key, value):
+        with self._lock:
+            self._trials[trial_id].system_attrs[key] = copy.deepcopy(value)
+
+    def set_trial_state_values(self, trial_id, state, value=None):
+        if state is TrialState.RUNNING:
+            raise ValueError("A trial cannot be set back to RUNNING.")
+        with self._lock:
+            trial = self._trials[trial_id]
+            if trial.state.is_finished():
+                return False
+            trial.state = state
+            trial.value = None if value is None else float(value)
+            trial.datetime_complete = datetime.datetime.now()
+            return True
+
+    def _snapshot(self, trial):
+        # Distributions are immutable and shared; everything else is copied so
+        # that a caller cannot change the stored record.
+        return FrozenTrial(
+            number=trial.number, trial_id=trial.trial_id, state=trial.state,
+            value=trial.value, internal_params=dict(trial.internal_params),
+            distributions=dict(trial.distributions),
+            intermediate_values=dict(trial.intermediate_values),
+            user_attrs=copy.deepcopy(trial.user_attrs),
+            system_attrs=copy.deepcopy(trial.system_attrs),
+            datetime_start=trial.datetime_start,
+            datetime_complete=trial.datetime_complete,
+        )
+
+    def get_trial(self, trial_id):
+        with self._lock:
+            return self._snapshot(self._trials[trial_id])
+
+    def get_all_trials(self, study_id, states=None):
+        with self._lock:
+            trials = (self._trials[i] for i in self._studies[study_id]["trial_ids"])
+            if states is not None:
+                trials = (t for t in trials if t.state in states)
+            return [self._snapshot(t) for t in trials]
+
+    def get_n_trials(self, study_id, states=None):
+        with self._lock:
+            ids = self._studies[study_id]["trial_ids"]
+            if states is None:
+                return len(ids)
+            return sum(self._trials[i].state in states for i in ids)

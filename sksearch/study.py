@@ -1,0 +1,357 @@
+"""The Study: ask/tell and define-by-run optimisation over a storage."""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+import numbers
+import threading
+import time
+import uuid
+import warnings
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+from sklearn.utils import check_random_state
+
+from .pruners import get_pruner
+from .samplers import get_sampler
+from .storage import get_storage
+from .trial import FrozenTrial, Trial, TrialPruned, TrialState, is_finite_value
+
+__all__ = ["Study"]
+
+_DIRECTIONS = ("maximize", "minimize")
+
+
+class Study:
+    """A sequence of trials optimising one objective.
+
+    Use it define-by-run with :meth:`optimize`, or drive it yourself with
+    :meth:`ask` and :meth:`tell`. All of its state is in its ``storage``.
+
+    Parameters
+    ----------
+    direction : {"maximize", "minimize"}, default="maximize"
+        Whether larger objective values are better. The default matches
+        scikit-learn scores, where greater is better.
+    sampler : {"tpe", "cmaes", "random"}, BaseSampler or None, default=None
+        Which parameters to try next; ``None`` means TPE.
+    pruner : str, BasePruner or None, default=None
+        When to stop a trial early; ``None`` never prunes.
+    storage : None, str or BaseStorage, default=None
+        Where trials live; ``None`` keeps them in memory.
+    study_name : str or None, default=None
+        Name within the storage. If a study of that name exists it is attached
+        to (and must have the same direction); ``None`` creates a new name.
+    random_state : int, RandomState instance or None, default=None
+        Seeds a sampler given by name.
+
+    Attributes
+    ----------
+    study_name : str
+    direction : str
+    sampler : BaseSampler
+    pruner : BasePruner
+
+    Examples
+    --------
+    >>> from sksearch import Study
+    >>> study = Study(direction="minimize", sampler="random", random_state=0)
+    >>> trial = study.ask()
+    >>> x = trial.suggest_float("x", -1, 1)
+    >>> study.tell(trial, x ** 2).state.name
+    'COMPLETE'
+    """
+
+    def __init__(self, direction="maximize", sampler=None, pruner=None, storage=None,
+                 study_name=None, random_state=None):
+        if direction not in _DIRECTIONS:
+            raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}.")
+        if study_name is not None and not isinstance(study_name, str):
+            raise TypeError(f"study_name must be a str or None, got {study_name!r}.")
+        seed = _seed_from(random_state)
+        self.sampler = get_sampler(sampler, seed=seed)
+        self.pruner = get_pruner(pruner)
+        self._storage = get_storage(storage)
+        self._stop_flag = False
+        self._tell_lock = threading.Lock()
+
+        if study_name is None:
+            study_name = f"sksearch-{uuid.uuid4().hex[:12]}"
+        study_id = self._storage.get_study_id(study_name)
+        if study_id is None:
+            study_id = self._storage.create_new_study(study_name, direction)
+        else:
+            stored = self._storage.get_study_direction(study_id)
+            if stored != direction:
+                raise ValueError(
+                    f"Study {study_name!r} exists in this storage with direction "
+                    f"{stored!r}, not {direction!r}; use another study_name."
+                )
+        self.study_name = study_name
+        self.direction = direction
+        self._study_id = study_id
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def trials(self):
+        """All trials, as :class:`FrozenTrial`, ordered by number."""
+        return self.get_trials()
+
+    def get_trials(self, states=None):
+        """Trials, optionally only those whose state is in ``states``."""
+        if states is not None:
+            states = tuple(states)
+        return self._storage.get_all_trials(self._study_id, states=states)
+
+    @property
+    def best_trial(self):
+        """The complete trial with the best finite value."""
+        complete = [t for t in self.get_trials((TrialState.COMPLETE,))
+                    if is_finite_value(t.value)]
+        if not complete:
+            raise ValueError(f"Study {self.study_name!r} has no complete trial yet.")
+        pick = max if self.direction == "maximize" else min
+        return pick(complete, key=lambda t: t.value)
+
+    @property
+    def best_params(self):
+        """Parameters of :attr:`best_trial`."""
+        return self.best_trial.params
+
+    @property
+    def best_value(self):
+        """Objective value of :attr:`best_trial`."""
+        return self.best_trial.value
+
+    @property
+    def system_attrs(self):
+        """The study's system attributes (used by searches and storages)."""
+        return self._storage.get_study_system_attrs(self._study_id)
+
+    def set_system_attr(self, key, value):
+        """Store a JSON-serialisable value on the study."""
+        self._storage.set_study_system_attr(self._study_id, key, value)
+
+    def trials_dataframe(self):
+        """One row per trial as a :class:`pandas.DataFrame`.
+
+        Columns: ``number``, ``state``, ``value``, ``datetime_start``,
+        ``datetime_complete``, ``duration``, one ``params_<name>`` per parameter
+        (NaN where a conditional parameter is absent), one
+        ``intermediate_<step>`` per reported step, and ``user_attrs_<key>``.
+        """
+        from ._dataframe import trials_dataframe
+
+        return trials_dataframe(self.trials)
+
+    # -- ask / tell -------------------------------------------------------------
+    def ask(self, fixed_distributions=None):
+        """Start a trial and return it.
+
+        Parameters
+        ----------
+        fixed_distributions : dict of str -> distribution, optional
+            Parameters to suggest at once (e.g. a known search space).
+        """
+        trial_id, number = self._storage.create_new_trial(self._study_id)
+        frozen = self._storage.get_trial(trial_id)
+        self.sampler.before_trial(self, frozen)
+        frozen = self._storage.get_trial(trial_id)
+        relative_space = self.sampler.infer_relative_search_space(self, frozen)
+        relative = {}
+        if relative_space:
+            relative = self.sampler.sample_relative(self, frozen, relative_space) or {}
+        trial = Trial(self, trial_id, number, relative_params=relative)
+        for name, distribution in (fixed_distributions or {}).items():
+            trial.suggest(name, distribution)
+        return trial
+
+    def tell(self, trial, value=None, state=None):
+        """Finish a trial.
+
+        Parameters
+        ----------
+        trial : Trial or int
+            The trial, or its number.
+        value : float or None
+            The objective value. A missing or non-finite value of a trial told
+            COMPLETE turns it into FAIL, with a warning.
+        state : TrialState or None
+            ``None`` means COMPLETE. A PRUNED trial without ``value`` takes its
+            last intermediate value.
+
+        Returns
+        -------
+        frozen_trial : FrozenTrial
+        """
+        trial_id = self._resolve_trial_id(trial)
+        if state is None:
+            state = TrialState.COMPLETE
+        if not isinstance(state, TrialState) or state is TrialState.RUNNING:
+            raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, got {state!r}.")
+        frozen = self._storage.get_trial(trial_id)
+        if frozen.state.is_finished():
+            raise RuntimeError(
+                f"Trial {frozen.number} is already finished ({frozen.state.name})."
+            )
+        if value is not None:
+            if not isinstance(value, numbers.Real):
+                try:
+                    value = float(value)
+                except (TypeError, ValueError) as exc:
+                    raise TypeError(
+                        f"value must be a number, got {value!r} for trial {frozen.number}."
+                    ) from exc
+            value = float(value)
+        if state is TrialState.COMPLETE and not is_finite_value(value):
+            warnings.warn(
+                f"Trial {frozen.number} finished with value {value!r}, which is not "
+                "a finite number; it is recorded as FAIL.", UserWarning, stacklevel=2,
+            )
+            state, value = TrialState.FAIL, None
+        if state is TrialState.PRUNED and value is None and frozen.intermediate_values:
+            value = frozen.intermediate_values[frozen.last_step]
+        if state is TrialState.FAIL:
+            value = None
+        with self._tell_lock:
+            self._storage.set_trial_state_values(trial_id, state, value)
+            frozen = self._storage.get_trial(trial_id)
+            self.sampler.after_trial(self, frozen, state, value)
+        return frozen
+
+    def _resolve_trial_id(self, trial):
+        if isinstance(trial, (Trial, FrozenTrial)):
+            return trial.trial_id
+        if isinstance(trial, numbers.Integral):
+            trials = self.get_trials()
+            if not 0 <= trial < len(trials):
+                raise ValueError(f"No trial number {trial} in study {self.study_name!r}.")
+            return trials[trial].trial_id
+        raise TypeError(f"trial must be a Trial or a trial number, got {trial!r}.")
+
+    # -- optimize ---------------------------------------------------------------
+    def stop(self):
+        """Ask a running :meth:`optimize` to start no new trial."""
+        self._stop_flag = True
+
+    def optimize(self, objective, n_trials=None, timeout=None, n_jobs=1,
+                 callbacks=None, catch=()):
+        """Run ``objective(trial) -> float`` for many trials.
+
+        Parameters
+        ----------
+        objective : callable
+            Suggests parameters through the trial and returns the value; may
+            ``raise TrialPruned()``.
+        n_trials : int or None, default=None
+            Number of trials to run now; ``None`` runs until ``timeout``, a
+            :meth:`stop`, or a finite sampler's exhaustion.
+        timeout : float or None, default=None
+            Start no trial after this many seconds.
+        n_jobs : int, default=1
+            Trials run at once, in threads (``-1``: one per CPU). Objectives that
+            release the GIL, as most estimators' fits do, run in parallel.
+        callbacks : list of callable, optional
+            Each is called as ``callback(study, frozen_trial)`` after every trial.
+        catch : tuple of exception types, default=()
+            Exceptions recorded as FAIL and carried on from; any other stops
+            the optimisation after recording the trial as FAIL.
+        """
+        if n_trials is not None and (not isinstance(n_trials, numbers.Integral) or n_trials < 0):
+            raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}.")
+        if timeout is not None and not (isinstance(timeout, numbers.Real) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number or None, got {timeout!r}.")
+        if not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+            raise ValueError(f"n_jobs must be a non-zero int, got {n_jobs!r}.")
+        catch = tuple(catch) if isinstance(catch, (list, tuple)) else (catch,)
+        if n_trials is None and timeout is None and not hasattr(self.sampler, "n_points"):
+            raise ValueError("Give n_trials or timeout, or optimize would never end.")
+        callbacks = list(callbacks or [])
+        self._stop_flag = False
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if n_jobs < 0:
+            import os
+
+            n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+
+        def may_start(started):
+            return not (
+                self._stop_flag
+                or (n_trials is not None and started >= n_trials)
+                or (deadline is not None and time.monotonic() >= deadline)
+                or self.sampler.is_exhausted(self)
+            )
+
+        def run_one():
+            frozen = self._run_trial(objective, catch)
+            for callback in callbacks:
+                callback(self, frozen)
+            return frozen
+
+        started = 0
+        if n_jobs == 1:
+            while may_start(started):
+                started += 1
+                run_one()
+            return
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            running = set()
+            while True:
+                while len(running) < n_jobs and may_start(started):
+                    started += 1
+                    running.add(pool.submit(run_one))
+                if not running:
+                    break
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()  # re-raise an objective's uncaught error
+
+    def _run_trial(self, objective, catch):
+        trial = self.ask()
+        try:
+            value = objective(trial)
+        except TrialPruned:
+            return self.tell(trial, state=TrialState.PRUNED)
+        except catch as exc:
+            warnings.warn(
+                f"Trial {trial.number} failed with {type(exc).__name__}: {exc}",
+                UserWarning, stacklevel=3,
+            )
+            self._storage.set_trial_system_attr(trial.trial_id, "fail_reason", repr(exc))
+            return self.tell(trial, state=TrialState.FAIL)
+        except BaseException as exc:
+            # Record the failure (KeyboardInterrupt included) before leaving, so
+            # no trial is left RUNNING in the storage.
+            self._storage.set_trial_system_attr(trial.trial_id, "fail_reason", repr(exc))
+            self.tell(trial, state=TrialState.FAIL)
+            raise
+        if value is not None and not isinstance(value, numbers.Real):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                warnings.warn(
+                    f"Trial {trial.number} returned {value!r}, not a number; recorded as FAIL.",
+                    UserWarning, stacklevel=3,
+                )
+                return self.tell(trial, state=TrialState.FAIL)
+        if value is None or not math.isfinite(value):
+            warnings.warn(
+                f"Trial {trial.number} returned {value!r}; recorded as FAIL.",
+                UserWarning, stacklevel=3,
+            )
+            return self.tell(trial, state=TrialState.FAIL)
+        return self.tell(trial, value)
+
+    def __repr__(self):
+        return (f"Study(study_name={self.study_name!r}, direction={self.direction!r}, "
+                f"sampler={self.sampler!r}, n_trials={len(self.trials)})")
+
+
+def _seed_from(random_state):
+    """An int seed for a numpy Generator from a sklearn-style random_state."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))

@@ -1,0 +1,250 @@
+"""Trials: one evaluation of one set of hyperparameters.
+
+:class:`FrozenTrial` is the record a storage keeps and samplers and pruners read;
+:class:`Trial` is the live handle an objective receives, with the ``suggest_*``
+methods of define-by-run search spaces and ``report`` / ``should_prune`` for
+pruning.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import datetime
+import enum
+import math
+import numbers
+import warnings
+from dataclasses import dataclass, field
+
+from .distributions import BaseDistribution, Categorical, Float, Int
+
+__all__ = ["FrozenTrial", "Trial", "TrialPruned", "TrialState"]
+
+
+class TrialState(enum.Enum):
+    """Life cycle of a trial: RUNNING, then COMPLETE, PRUNED or FAIL."""
+
+    RUNNING = 0
+    COMPLETE = 1
+    PRUNED = 2
+    FAIL = 3
+
+    def is_finished(self):
+        """Whether the trial has left the RUNNING state."""
+        return self is not TrialState.RUNNING
+
+
+class TrialPruned(Exception):
+    """Raise inside an objective to stop a trial the pruner gave up on."""
+
+
+@dataclass
+class FrozenTrial:
+    """An immutable snapshot of a trial, as stored.
+
+    Attributes
+    ----------
+    number : int
+        Position of the trial in its study, from 0.
+    trial_id : int
+        The storage's identifier of the trial.
+    state : TrialState
+    value : float or None
+        The objective value; for a pruned trial, its last evidence (see the
+        sampler docs); ``None`` while running or after a failure.
+    internal_params : dict of str -> float
+        Parameter values in the samplers' internal representation.
+    distributions : dict of str -> BaseDistribution
+    intermediate_values : dict of int -> float
+        Values reported with :meth:`Trial.report`, by step.
+    user_attrs, system_attrs : dict
+    datetime_start, datetime_complete : datetime.datetime or None
+    """
+
+    number: int
+    trial_id: int
+    state: TrialState
+    value: float | None
+    internal_params: dict
+    distributions: dict
+    intermediate_values: dict = field(default_factory=dict)
+    user_attrs: dict = field(default_factory=dict)
+    system_attrs: dict = field(default_factory=dict)
+    datetime_start: datetime.datetime | None = None
+    datetime_complete: datetime.datetime | None = None
+
+    @property
+    def params(self):
+        """Parameter values as the objective received them."""
+        return {
+            name: self.distributions[name].to_external(value)
+            for name, value in self.internal_params.items()
+        }
+
+    @property
+    def duration(self):
+        """Wall time from start to completion, or ``None`` while running."""
+        if self.datetime_start is None or self.datetime_complete is None:
+            return None
+        return self.datetime_complete - self.datetime_start
+
+    @property
+    def last_step(self):
+        """The largest reported step, or ``None``."""
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+
+class Trial:
+    """The handle an objective function receives.
+
+    Do not create it directly: :meth:`Study.ask` and :meth:`Study.optimize` do.
+
+    Examples
+    --------
+    >>> from sksearch import Study
+    >>> def objective(trial):
+    ...     x = trial.suggest_float("x", -10, 10)
+    ...     kind = trial.suggest_categorical("kind", ["a", "b"])
+    ...     return (x - 2) ** 2 + (kind == "b")
+    >>> study = Study(direction="minimize", sampler="random", random_state=0)
+    >>> study.optimize(objective, n_trials=20)
+    >>> round(study.best_value, 1) < 5
+    True
+    """
+
+    def __init__(self, study, trial_id, number, relative_params=None):
+        self.study = study
+        self._trial_id = trial_id
+        self._number = number
+        # Values the sampler chose jointly at ask time, internal, by name.
+        self._relative_params = relative_params or {}
+        self._relative_distributions = {}
+        self._params = {}
+        self._distributions = {}
+
+    @property
+    def number(self):
+        """Position of the trial in its study, from 0."""
+        return self._number
+
+    @property
+    def trial_id(self):
+        """The storage's identifier of the trial."""
+        return self._trial_id
+
+    @property
+    def params(self):
+        """Parameters suggested so far, as the objective received them."""
+        return {
+            name: self._distributions[name].to_external(value)
+            for name, value in self._params.items()
+        }
+
+    @property
+    def distributions(self):
+        """Distributions of the parameters suggested so far."""
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self):
+        """User attributes set so far."""
+        return self.study._storage.get_trial(self._trial_id).user_attrs
+
+    def suggest_float(self, name, low, high, *, log=False, step=None):
+        """Suggest a float in ``[low, high]``; see :class:`~sksearch.distributions.Float`."""
+        return self.suggest(name, Float(low, high, log=log, step=step))
+
+    def suggest_int(self, name, low, high, *, step=1, log=False):
+        """Suggest an int in ``[low, high]``; see :class:`~sksearch.distributions.Int`."""
+        return self.suggest(name, Int(low, high, log=log, step=step))
+
+    def suggest_categorical(self, name, choices):
+        """Suggest one of ``choices``; see :class:`~sksearch.distributions.Categorical`."""
+        return self.suggest(name, Categorical(choices))
+
+    def suggest(self, name, distribution):
+        """Suggest a value for ``name`` from any distribution.
+
+        Asking twice for the same name in one trial returns the same value; the
+        distribution must then be the same too.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"Parameter name must be a str, got {name!r}.")
+        if not isinstance(distribution, BaseDistribution):
+            raise TypeError(
+                f"distribution for {name!r} must be a sksearch distribution, "
+                f"got {distribution!r}."
+            )
+        if name in self._params:
+            if self._distributions[name] != distribution:
+                raise ValueError(
+                    f"Parameter {name!r} was already suggested in this trial from "
+                    f"{self._distributions[name]!r}; cannot suggest it again from "
+                    f"{distribution!r}."
+                )
+            return distribution.to_external(self._params[name])
+
+        internal = self._relative_params.get(name)
+        if internal is not None and not distribution.contains_internal(internal):
+            internal = None
+        if internal is None:
+            if distribution.is_single():
+                internal = distribution.to_internal(_single_value(distribution))
+            else:
+                frozen = self.study._storage.get_trial(self._trial_id)
+                internal = self.study.sampler.sample_independent(
+                    self.study, frozen, name, distribution
+                )
+        internal = float(internal)
+        self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self._params[name] = internal
+        self._distributions[name] = distribution
+        return distribution.to_external(internal)
+
+    def report(self, value, step):
+        """Report an intermediate objective value at ``step`` (an int >= 0).
+
+        In :class:`~sksearch.BayesSearchCV` the step is the CV fold and the value
+        that fold's test score. Reporting a step twice keeps the first value.
+        """
+        if not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"step must be an int >= 0, got {step!r}.")
+        try:
+            value = float(value)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"value must be a number, got {value!r}.") from exc
+        frozen = self.study._storage.get_trial(self._trial_id)
+        if step in frozen.intermediate_values:
+            warnings.warn(
+                f"Step {step} was already reported for trial {self._number}; "
+                "the new value is ignored.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
+        self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), value)
+
+    def should_prune(self):
+        """Ask the study's pruner whether to stop this trial now."""
+        frozen = self.study._storage.get_trial(self._trial_id)
+        if not frozen.intermediate_values:
+            return False
+        return bool(self.study.pruner.prune(self.study, frozen))
+
+    def set_user_attr(self, key, value):
+        """Attach a JSON-serialisable value to the trial."""
+        self.study._storage.set_trial_user_attr(self._trial_id, key, value)
+
+    def __repr__(self):
+        return f"Trial(number={self._number}, params={self.params!r})"
+
+
+def _single_value(distribution):
+    if isinstance(distribution, Categorical):
+        return distribution.choices[0]
+    return distribution.to_external(distribution.low)
+
+
+def is_finite_value(value):
+    """Whether a trial value can be used as evidence (a finite real)."""
+    return value is not None and isinstance(value, numbers.Real) and math.isfinite(value)
