@@ -1,0 +1,761 @@
+"""BayesSearchCV: the scikit-learn face of sksearch.
+
+The estimator owns the machinery shared with scikit-learn's searches (scoring,
+cross-validation, parallel dispatch, ``cv_results_``, refit, delegation,
+metadata routing, callbacks); *which* candidates to try comes from a
+:class:`~sksearch.Study` and its sampler, and *when to stop one* from its
+pruner. See ``docs/design.md`` for why the loop is ours rather than
+``BaseSearchCV._run_search``: fold-level pruning needs control over single folds.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+import numbers
+import time
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, indexable
+
+from . import _compat
+from ._cv_results import format_cv_results
+from ._fold import fit_and_score_fold, warn_about_fit_failures
+from ._params import validate_params
+from ._resume import (
+    ReplayTrial,
+    attach_or_create_study,
+    fold_records_to_json,
+    json_to_fold_records,
+)
+from .pruners import NopPruner, get_pruner
+from .samplers import GridSampler, RandomSampler, get_sampler
+from .space import CallableSpace, make_search_space
+from .study import _seed_from
+from .trial import TrialState
+
+__all__ = ["BayesSearchCV"]
+
+_FOLDS_ATTR = "sksearch:folds"
+
+
+def _search_estimator_has(attr):
+    """Delegate ``attr`` to the refitted estimator, or to the unfitted one
+    before fit, exactly as scikit-learn's searches do."""
+
+    def check(self):
+        _check_refit(self, attr)
+        if hasattr(self, "best_estimator_"):
+            getattr(self.best_estimator_, attr)
+            return True
+        getattr(self.estimator, attr)
+        return True
+
+    return check
+
+
+def _check_refit(search, attr):
+    if not search.refit:
+        raise AttributeError(
+            f"This {type(search).__name__} instance was initialized with `refit=False`. "
+            f"{attr} is available only after refitting on the best parameters. You can "
+            "refit an estimator manually using the `best_params_` attribute"
+        )
+
+
+class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator):
+    """Adaptive hyperparameter search with cross-validation.
+
+    A drop-in replacement for :class:`~sklearn.model_selection.GridSearchCV` and
+    :class:`~sklearn.model_selection.RandomizedSearchCV`: the same constructor
+    arguments, ``fit``, fitted attributes and ``cv_results_`` format. Candidates
+    are proposed by a sampler that learns from the scores so far (TPE by
+    default), and, with a ``pruner``, a candidate's folds are scored one at a
+    time so that one that cannot win is stopped early.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        Cloned for every fit; must implement ``fit`` and be scoreable.
+    param_distributions : dict, list of dicts or callable
+        The search space. A dict maps parameter names to lists of values,
+        frozen ``scipy.stats`` distributions, or :mod:`sksearch.distributions`
+        (``Float``, ``Int``, ``Categorical``). A list of dicts is a conditional
+        space: each candidate uses the parameters of one dict, as in
+        ``GridSearchCV``. A callable ``space(trial) -> dict`` defines the space
+        by run, suggesting values through the :class:`~sksearch.Trial`.
+    n_iter : int or None, default=50
+        Number of candidates in total, counting those of a resumed study.
+        ``None`` means the whole space, which must be finite (a grid).
+    sampler : {"tpe", "cmaes", "random", "grid"} or BaseSampler, default="tpe"
+        How candidates are chosen. ``"grid"`` enumerates ``param_distributions``
+        in ``ParameterGrid`` order. An instance is deep-copied at fit, so
+        repeated fits start from the same state.
+    pruner : {"median", "percentile", "halving", "hyperband", "wilcoxon", \
+"bound"}, BasePruner or None, default=None
+        Stops candidates fold by fold. ``None`` scores every fold, exactly like
+        ``GridSearchCV``.
+    scoring : str, callable, list, tuple, set, dict or None, default=None
+        As in ``GridSearchCV``; with several metrics, ``refit`` names the one
+        that is optimised (and pruned on).
+    n_jobs : int or None, default=None
+        Fits run in parallel through joblib; ``joblib.parallel_config`` applies.
+    refit : bool, str or callable, default=True
+        As in ``GridSearchCV``.
+    cv : int, cross-validation generator, iterable or None, default=None
+        As in ``GridSearchCV`` (5-fold; stratified for classifiers). The splits
+        are computed once and shared by every candidate.
+    verbose : int, default=0
+        ``>0`` prints a line per candidate with the best score so far; ``>1``
+        and ``>2`` add GridSearchCV's per-fold lines.
+    pre_dispatch : int or str, default="2*n_jobs"
+        As in ``GridSearchCV``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sampler; the same value gives the same ``cv_results_``.
+    error_score : "raise" or numeric, default=np.nan
+        Score of a failed fit, as in ``GridSearchCV``.
+    return_train_score : bool, default=False
+        As in ``GridSearchCV``.
+    timeout : float or None, default=None
+        Start no new candidate after this many seconds.
+    storage : None, str, path or BaseStorage, default=None
+        Where trials are kept; a persistent storage lets a killed search resume
+        by calling ``fit`` again.
+    study_name : str or None, default=None
+        Name of the study in ``storage``. With a storage and no name, a name is
+        derived from the data, the CV splits and the space, so refitting the
+        same search resumes it and the outer folds of a nested CV never mix.
+    callbacks : list of callable or None, default=None
+        Each is called as ``callback(study, frozen_trial)`` after every
+        candidate; ``study.stop()`` ends the search early.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        In ``GridSearchCV``'s format, one row per candidate in trial order, plus
+        a ``status`` column ("complete", "pruned", "fail").
+    best_estimator_ : estimator
+        Refitted on the whole data with ``best_params_`` (if ``refit``).
+    best_score_ : float
+        Mean cross-validated score of the best candidate.
+    best_params_ : dict
+    best_index_ : int
+    scorer_ : function or dict
+    n_splits_ : int
+    refit_time_ : float
+    multimetric_ : bool
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+    study_ : Study
+        The study holding every trial of the search.
+    n_pruned_ : int
+        Number of candidates stopped early.
+    n_fold_fits_ : int
+        Number of fold fits this ``fit`` call ran.
+
+    See Also
+    --------
+    sklearn.model_selection.GridSearchCV : Exhaustive search over a grid.
+    sklearn.model_selection.RandomizedSearchCV : Random search.
+    sksearch.Study : The ask/tell engine underneath.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.svm import SVC
+    >>> from sksearch import BayesSearchCV
+    >>> from sksearch.distributions import Float
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = BayesSearchCV(SVC(), {"C": Float(1e-2, 1e2, log=True),
+    ...                                "kernel": ["linear", "rbf"]},
+    ...                        n_iter=8, random_state=0).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['C', 'kernel']
+    >>> len(search.cv_results_["params"])
+    8
+    """
+
+    def __init__(self, estimator, param_distributions, *, n_iter=50, sampler="tpe",
+                 pruner=None, scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
+                 pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
+                 return_train_score=False, timeout=None, storage=None, study_name=None,
+                 callbacks=None):
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.sampler = sampler
+        self.pruner = pruner
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.pre_dispatch = pre_dispatch
+        self.random_state = random_state
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.timeout = timeout
+        self.storage = storage
+        self.study_name = study_name
+        self.callbacks = callbacks
+
+    # -- scikit-learn protocol ------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        sub = get_tags(self.estimator)
+        tags.estimator_type = sub.estimator_type
+        tags.classifier_tags = copy.deepcopy(sub.classifier_tags)
+        tags.regressor_tags = copy.deepcopy(sub.regressor_tags)
+        tags.input_tags.pairwise = sub.input_tags.pairwise
+        tags.input_tags.sparse = sub.input_tags.sparse
+        tags.array_api_support = sub.array_api_support
+        return tags
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routes ``fit`` metadata to the estimator's ``fit``, the scorer and the
+            splitter's ``split``, as scikit-learn's searches do.
+        """
+        router = MetadataRouter(owner=self)
+        router.add(estimator=self.estimator,
+                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+        scorer, _ = self._get_scorers()
+        router.add(scorer=scorer,
+                   method_mapping=MethodMapping().add(caller="score", callee="score")
+                   .add(caller="fit", callee="score"))
+        router.add(splitter=self.cv,
+                   method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        return router
+
+    # -- fit ----------------------------------------------------------------------
+    @_compat.with_callbacks
+    def fit(self, X, y=None, **params):
+        """Search the space with cross-validation, then refit the best candidate.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; a square kernel matrix for precomputed kernels.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target; ``None`` for unsupervised estimators.
+        **params : dict
+            Metadata for the estimator's ``fit``, the scorer and the CV splitter
+            (``groups``), routed as in ``GridSearchCV``.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        validate_params(self)
+        space = make_search_space(self.param_distributions)
+        if not isinstance(space, CallableSpace):
+            space.check_estimator_params(self.estimator)
+        scorers, refit_metric = self._get_scorers()
+        pruner = get_pruner(self.pruner)
+        if not isinstance(pruner, NopPruner) and refit_metric is not None and (
+                self._is_multimetric_scoring() and not isinstance(self.refit, str)):
+            raise ValueError(
+                "With several metrics and a pruner, refit must name the metric to "
+                f"prune on; got refit={self.refit!r}."
+            )
+
+        X, y = indexable(X, y)
+        routed = self._route_fit_params(X, params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
+        if len(splits) != self.n_splits_:
+            raise ValueError(
+                "cv.split and cv.get_n_splits return inconsistent results. "
+                f"Expected {self.n_splits_} splits, got {len(splits)}"
+            )
+        if self.n_splits_ < 1:
+            raise ValueError("No fits were performed. Was the CV iterator empty?")
+
+        seed = _seed_from(self.random_state)
+        sampler = self._make_sampler(space, seed)
+        n_iter = self._resolve_n_iter(space, sampler)
+        study, reused = attach_or_create_study(
+            self, space, sampler, pruner, X, y, splits)
+        study.set_system_attr("sksearch:steps_are_folds", True)
+        study.set_system_attr("sksearch:n_steps", self.n_splits_)
+        study.set_system_attr("sksearch:scoring", self._scoring_name(refit_metric))
+
+        metadata = None
+        if params.get("sample_weight") is not None:
+            metadata = {"sample_weight": params["sample_weight"]}
+        root_ctx = _compat.init_callback_context(
+            self, max_subtasks=1 + (self.refit is not False), X=X, y=y, metadata=metadata)
+        self._candidate_params = {}
+        self.n_fold_fits_ = 0
+        try:
+            self._run_search(
+                study, space, scorers, X, y, splits, routed, n_iter, seed, pruner, root_ctx)
+        finally:
+            # Whatever happens (Ctrl-C included), the trials are in the study.
+            self.study_ = study
+        self._collect_results(study, space, refit_metric)
+
+        base_estimator = clone(self.estimator)
+        if self.refit:
+            self.best_estimator_ = clone(base_estimator).set_params(
+                **clone(self.best_params_, safe=False))
+            refit_ctx = _compat.subcontext(root_ctx, task_name="refit-with-best-params")
+            start = time.time()
+            with _compat.propagate(refit_ctx, self.best_estimator_):
+                _compat.task_begin(refit_ctx, self, X, y, metadata)
+                if y is not None:
+                    self.best_estimator_.fit(X, y, **routed.estimator.fit)
+                else:
+                    self.best_estimator_.fit(X, **routed.estimator.fit)
+            self.refit_time_ = time.time() - start
+            _compat.task_end(refit_ctx, self, X, y, metadata)
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+
+        if hasattr(scorers, "_scorers"):
+            self.scorer_ = scorers._scorers
+        else:
+            self.scorer_ = scorers
+        _compat.task_end(root_ctx, self, X, y, metadata)
+        return self
+
+    # -- the search loop -------------------------------------------------------------
+    def _run_search(self, study, space, scorers, X, y, splits, routed, n_iter, seed,
+                    pruner, root_ctx):
+        n_done = len(_finished_with_folds(study))
+        n_workers = max(1, effective_n_jobs(self.n_jobs))
+        adaptive = not isinstance(study.sampler, (RandomSampler, GridSampler))
+        pruning = not isinstance(pruner, NopPruner)
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        scorer_names = list(scorers._scorers) if hasattr(scorers, "_scorers") else None
+        fold_kwargs = dict(
+            scorer=scorers, fit_params=routed.estimator.fit,
+            score_params=routed.scorer.score, return_train_score=self.return_train_score,
+            error_score=self.error_score, scorer_names=scorer_names, verbose=self.verbose,
+        )
+        callbacks = list(self.callbacks or [])
+        search_ctx = _compat.subcontext(
+            root_ctx, task_name="search", max_subtasks=None if pruning else
+            (n_iter - n_done) * self.n_splits_, sequential_subtasks=False)
+        _compat.task_begin(search_ctx, self)
+        if self.verbose > 0:
+            remaining = n_iter - n_done
+            print(f"Fitting {self.n_splits_} folds for each of {remaining} candidates, "
+                  f"totalling {remaining * self.n_splits_} fits"
+                  + (" (fewer when pruned)" if pruning else ""))
+        study._stop_flag = False
+        all_results = []
+        best = _best_value(study)
+        with Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch) as parallel:
+            while n_done < n_iter and not study._stop_flag:
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                # Adaptive samplers learn from every result, so they are asked one
+                # batch of workers at a time; random and grid candidates do not
+                # depend on results and go out in larger batches.
+                batch = n_workers if (adaptive or pruning or deadline) else max(n_workers, 64)
+                batch = min(batch, n_iter - n_done)
+                candidates = []
+                for _ in range(batch):
+                    trial = study.ask()
+                    params = space.sample(trial)
+                    if isinstance(space, CallableSpace) and not self._candidate_params:
+                        _check_callable_params(self.estimator, params)
+                    self._candidate_params[trial.number] = params
+                    candidates.append(_Candidate(trial, params, self.n_splits_, n_iter))
+                try:
+                    self._evaluate(parallel, candidates, study, pruner, X, y, splits,
+                                   seed, fold_kwargs, search_ctx, n_done)
+                except BaseException:
+                    for candidate in candidates:
+                        if not candidate.told:
+                            study.tell(candidate.trial, state=TrialState.FAIL)
+                    raise
+                for candidate in candidates:
+                    frozen = candidate.frozen
+                    all_results.extend(f for f in candidate.folds if f is not None)
+                    if frozen.state is TrialState.COMPLETE and (
+                            best is None or frozen.value > best):
+                        best = frozen.value
+                    if self.verbose > 0:
+                        print(f"[trial {frozen.number + 1}/{n_iter}] "
+                              f"{frozen.state.name.lower()} score="
+                              f"{_fmt(frozen.value)} best={_fmt(best)} "
+                              f"params={candidate.params}")
+                    for callback in callbacks:
+                        callback(study, frozen)
+                n_done += batch
+        _compat.task_end(search_ctx, self)
+        if all_results:
+            warn_about_fit_failures(all_results, self.error_score)
+
+    def _evaluate(self, parallel, candidates, study, pruner, X, y, splits, seed,
+                  fold_kwargs, search_ctx, n_done):
+        """Score the folds of a batch of candidates and tell the study."""
+        pruning = not isinstance(pruner, NopPruner)
+        n_splits = self.n_splits_
+        for candidate in candidates:
+            candidate.order = list(range(n_splits))
+            if pruning and getattr(pruner, "shuffle_folds", False):
+                rng = np.random.default_rng([seed or 0, candidate.trial.number])
+                candidate.order = [int(i) for i in rng.permutation(n_splits)]
+        # Without a pruner every fold of every candidate goes out at once, as in
+        # GridSearchCV; with one, round r runs the r-th fold of every candidate
+        # still alive, so the pruner can decide between rounds.
+        rounds = [range(n_splits)] if not pruning else [[r] for r in range(n_splits)]
+        alive = list(candidates)
+        for positions in rounds:
+            tasks = [(c, c.order[p]) for c in alive for p in positions]
+            contexts = [
+                _compat.subcontext(search_ctx, task_name="candidate-split-evaluation",
+                                   task_id=c.trial.number * n_splits + fold)
+                for c, fold in tasks
+            ]
+            outputs = parallel(
+                delayed(fit_and_score_fold)(
+                    self.estimator, X, y, train=splits[fold][0], test=splits[fold][1],
+                    parameters=c.params, callback_ctx=ctx,
+                    caller=self if ctx is not None else None,
+                    progress=((fold, n_splits), (c.trial.number, c.n_iter)),
+                    **fold_kwargs)
+                for (c, fold), ctx in zip(tasks, contexts)
+            )
+            self.n_fold_fits_ += len(tasks)
+            for (c, fold), out in zip(tasks, outputs):
+                c.folds[fold] = out
+                c.trial.report(self._refit_score(out["test_scores"]), step=fold)
+            if pruning and positions[-1] < n_splits - 1:
+                survivors = []
+                for c in alive:
+                    if c.trial.should_prune():
+                        c.pruned = True
+                    else:
+                        survivors.append(c)
+                alive = survivors
+            if not alive:
+                break
+        for c in candidates:
+            self._tell(study, c)
+
+    def _tell(self, study, candidate):
+        scores = [self._refit_score(f["test_scores"])
+                  for f in candidate.folds if f is not None]
+        study._storage.set_trial_system_attr(
+            candidate.trial.trial_id, _FOLDS_ATTR, fold_records_to_json(candidate.folds))
+        value = float(np.mean(scores)) if scores else None
+        if candidate.pruned:
+            state = TrialState.PRUNED
+        elif value is not None and np.isfinite(value):
+            state = TrialState.COMPLETE
+        else:
+            state, value = TrialState.FAIL, None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            candidate.frozen = study.tell(candidate.trial, value, state=state)
+        candidate.told = True
+
+    def _refit_score(self, test_scores):
+        if isinstance(test_scores, dict):
+            if isinstance(self.refit, str) and self.refit in test_scores:
+                return test_scores[self.refit]
+            return next(iter(test_scores.values()))
+        return test_scores
+
+    # -- results ------------------------------------------------------------------
+    def _collect_results(self, study, space, refit_metric):
+        trials = _finished_with_folds(study)
+        if not trials:
+            raise ValueError(
+                "No fits were performed. Was the CV iterator empty? Were there no "
+                "candidates? (n_iter, timeout or a callback may have stopped the "
+                "search before its first candidate.)"
+            )
+        candidate_params, fold_results, statuses = [], [], []
+        for trial in trials:
+            params = self._candidate_params.get(trial.number)
+            if params is None:  # a trial of an earlier run of a resumed study
+                params = space.sample(ReplayTrial(trial))
+            candidate_params.append(params)
+            fold_results.append(json_to_fold_records(trial.system_attrs[_FOLDS_ATTR]))
+            statuses.append(trial.state.name.lower())
+        results = format_cv_results(candidate_params, fold_results, statuses,
+                                    self.n_splits_, self.return_train_score)
+        first = next(f for folds in fold_results for f in folds if f is not None)
+        self.multimetric_ = isinstance(first["test_scores"], dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(first["test_scores"])
+            refit_metric = self.refit
+        self.n_pruned_ = sum(s == "pruned" for s in statuses)
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
+            self.best_params_ = results["params"][self.best_index_]
+        self.cv_results_ = results
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        if callable(refit):
+            best_index = refit(results)
+            if not isinstance(best_index, numbers.Integral):
+                raise TypeError("best_index_ returned is not an integer")
+            if best_index < 0 or best_index >= len(results["params"]):
+                raise IndexError("best_index_ index out of range")
+            return best_index
+        return int(results[f"rank_test_{refit_metric}"].argmin())
+
+    # -- scoring ------------------------------------------------------------------
+    def _is_multimetric_scoring(self):
+        return isinstance(self.scoring, (list, tuple, set, dict))
+
+    def _get_scorers(self):
+        refit_metric = "score"
+        if callable(self.scoring):
+            return self.scoring, refit_metric
+        if self.scoring is None or isinstance(self.scoring, str):
+            return check_scoring(self.estimator, self.scoring), refit_metric
+        scorers = _compat.multimetric_scorer(
+            self.estimator, self.scoring, raise_exc=(self.error_score == "raise"))
+        self._check_refit_for_multimetric(scorers._scorers)
+        return scorers, self.refit
+
+    def _check_refit_for_multimetric(self, scores):
+        valid = isinstance(self.refit, str) and self.refit in scores
+        if self.refit is not False and not valid and not callable(self.refit):
+            raise ValueError(
+                "For multi-metric scoring, the parameter refit must be set to a scorer "
+                "key or a callable to refit an estimator with the best parameter "
+                "setting on the whole data and make the best_* attributes available "
+                "for that metric. If this is not needed, refit should be set to False "
+                f"explicitly. {self.refit!r} was passed."
+            )
+
+    def _scoring_name(self, refit_metric):
+        """The name of the optimised scorer, for pruners that need its bounds."""
+        scoring = self.scoring
+        if scoring is None:
+            if is_classifier(self.estimator):
+                return "accuracy"
+            return "r2" if is_regressor(self.estimator) else None
+        if isinstance(scoring, str):
+            return scoring
+        if isinstance(scoring, (list, tuple, set)):
+            return refit_metric if isinstance(refit_metric, str) else None
+        if isinstance(scoring, dict):
+            chosen = scoring.get(refit_metric)
+            return chosen if isinstance(chosen, str) else None
+        return None
+
+    # -- params routing -----------------------------------------------------------
+    def _route_fit_params(self, X, params):
+        if _compat.routing_enabled():
+            return process_routing(self, "fit", **params)
+        params = dict(params)
+        groups = params.pop("groups", None)
+        score_params = {}
+        if params.get("sample_weight") is not None and _compat.scorer_accepts_sample_weight(
+                self._get_scorers()[0], self.estimator):
+            score_params["sample_weight"] = params["sample_weight"]
+        return _compat.manual_routing(fit=params, groups=groups, score=score_params)
+
+    # -- helpers ------------------------------------------------------------------
+    def _make_sampler(self, space, seed):
+        if isinstance(self.sampler, str):
+            if self.sampler == "grid":
+                return GridSampler(space, seed=seed)
+            return get_sampler(self.sampler, seed=seed)
+        sampler = copy.deepcopy(self.sampler)
+        if seed is not None:
+            sampler.reseed_rng(seed)
+        return sampler
+
+    def _resolve_n_iter(self, space, sampler):
+        grid_size = None
+        if isinstance(sampler, GridSampler):
+            grid_size = sampler.n_points
+        elif space.is_finite:
+            grid_size = len(space.grid_points())
+        if self.n_iter is None:
+            if grid_size is None:
+                raise ValueError(
+                    "n_iter=None searches the whole space, which must then be finite "
+                    "(lists of values, Categorical, Int, or Float with step); give an "
+                    "int n_iter for continuous spaces."
+                )
+            return grid_size
+        if grid_size is not None and self.n_iter > grid_size:
+            warnings.warn(
+                f"The total space of parameters {grid_size} is smaller than "
+                f"n_iter={self.n_iter}. Running {grid_size} iterations. For exhaustive "
+                "searches, use sampler='grid'.",
+                UserWarning,
+            )
+            return grid_size
+        return self.n_iter
+
+    def trials_dataframe(self):
+        """The trials of the fitted search as a :class:`pandas.DataFrame`.
+
+        One row per trial (see :meth:`sksearch.Study.trials_dataframe`), with the
+        fold test scores in ``intermediate_<fold>`` columns.
+        """
+        check_is_fitted(self, "study_")
+        return self.study_.trials_dataframe()
+
+    # -- delegation ---------------------------------------------------------------
+    def score(self, X, y=None, **params):
+        """Score of the refitted best estimator with ``scoring`` (or its ``score``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+        **params : dict
+            Passed to the scorer when metadata routing is enabled.
+
+        Returns
+        -------
+        score : float
+        """
+        _check_refit(self, "score")
+        check_is_fitted(self)
+        if params and not _compat.routing_enabled():
+            raise ValueError(
+                f"Passing extra keyword arguments to {type(self).__name__}.score is "
+                "only supported if enable_metadata_routing=True, which you can set "
+                "using `sklearn.set_config`."
+            )
+        score_params = process_routing(self, "score", **params).scorer["score"] if (
+            _compat.routing_enabled()) else {}
+        if self.scorer_ is None:
+            raise ValueError(
+                "No score function explicitly defined, and the estimator doesn't "
+                f"provide one {self.best_estimator_}")
+        if isinstance(self.scorer_, dict):
+            scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
+            return scorer(self.best_estimator_, X, y, **score_params)
+        score = self.scorer_(self.best_estimator_, X, y, **score_params)
+        if self.multimetric_:
+            score = score[self.refit]
+        return score
+
+    @available_if(_search_estimator_has("score_samples"))
+    def score_samples(self, X):
+        """``score_samples`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.score_samples(X)
+
+    @available_if(_search_estimator_has("predict"))
+    def predict(self, X):
+        """``predict`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)
+
+    @available_if(_search_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """``predict_proba`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict_proba(X)
+
+    @available_if(_search_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """``predict_log_proba`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict_log_proba(X)
+
+    @available_if(_search_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """``decision_function`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.decision_function(X)
+
+    @available_if(_search_estimator_has("transform"))
+    def transform(self, X):
+        """``transform`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.transform(X)
+
+    @available_if(_search_estimator_has("inverse_transform"))
+    def inverse_transform(self, X):
+        """``inverse_transform`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.inverse_transform(X)
+
+    @property
+    def n_features_in_(self):
+        """Number of features seen during fit (only with ``refit``)."""
+        try:
+            check_is_fitted(self)
+        except NotFittedError as exc:
+            raise AttributeError(
+                f"{type(self).__name__} object has no n_features_in_ attribute."
+            ) from exc
+        return self.best_estimator_.n_features_in_
+
+    @property
+    def classes_(self):
+        """Class labels (only with ``refit`` and a classifier)."""
+        _search_estimator_has("classes_")(self)
+        return self.best_estimator_.classes_
+
+
+class _Candidate:
+    """A trial of the current batch and its per-fold results."""
+
+    def __init__(self, trial, params, n_splits, n_iter):
+        self.trial = trial
+        self.n_iter = n_iter
+        self.params = params
+        self.folds = [None] * n_splits
+        self.order = list(range(n_splits))
+        self.pruned = False
+        self.told = False
+        self.frozen = None
+
+
+def _finished_with_folds(study):
+    return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED,
+                                         TrialState.FAIL))
+            if _FOLDS_ATTR in t.system_attrs]
+
+
+def _best_value(study):
+    values = [t.value for t in study.get_trials((TrialState.COMPLETE,))
+              if t.value is not None]
+    return max(values) if values else None
+
+
+def _check_callable_params(estimator, params):
+    """Fail before any fit when a define-by-run space names a parameter the
+    estimator does not have."""
+    try:
+        clone(estimator).set_params(**params)
+    except ValueError as exc:
+        raise ValueError(
+            f"The callable param_distributions returned {params!r}, which the "
+            f"estimator rejects: {exc}"
+        ) from exc
+
+
+def _fmt(value):
+    return "nan" if value is None else f"{value:.4f}"
