@@ -522,7 +522,7 @@ class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstima
             if best_index < 0 or best_index >= len(results["params"]):
                 raise IndexError("best_index_ index out of range")
             return best_index
-        return int(results[f"rank_test_{refit_metric}"].argmin())
+        return results[f"rank_test_{refit_metric}"].argmin()
 
     # -- scoring ------------------------------------------------------------------
     def _is_multimetric_scoring(self):
