@@ -372,8 +372,10 @@ class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstima
                     break
                 # Adaptive samplers learn from every result, so they are asked one
                 # batch of workers at a time; random and grid candidates do not
-                # depend on results and go out in larger batches.
-                batch = n_workers if (adaptive or pruning or deadline) else max(n_workers, 64)
+                # depend on results and go out in larger batches, unless something
+                # must be able to stop the search between candidates.
+                small = adaptive or pruning or deadline is not None or callbacks
+                batch = n_workers if small else max(n_workers, 64)
                 batch = min(batch, n_iter - n_done)
                 candidates = []
                 for _ in range(batch):
