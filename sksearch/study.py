@@ -92,6 +92,15 @@ class Study:
         self.direction = direction
         self._study_id = study_id
 
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_tell_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._tell_lock = threading.Lock()
+
     # -- reading ----------------------------------------------------------------
     @property
     def trials(self):

@@ -1,0 +1,37 @@
+"""scikit-learn's common estimator checks, run on the configurations scikit-learn's
+own test suite uses for GridSearchCV and RandomizedSearchCV."""
+
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sksearch import BayesSearchCV
+from sksearch.distributions import Float
+
+# The same expected failures scikit-learn records for GridSearchCV and
+# RandomizedSearchCV (sklearn/utils/_test_common/instance_generator.py): a search
+# does not re-emit its sub-estimator's DataConversionWarning, and with y=None it
+# fails inside the sub-estimator rather than with the check's expected message.
+EXPECTED_FAILED_CHECKS = {
+    "check_supervised_y_2d": "DataConversionWarning not caught (as for GridSearchCV)",
+    "check_requires_y_none": "Doesn't fail gracefully (as for GridSearchCV)",
+}
+
+
+def _searches():
+    common = dict(cv=2, error_score="raise", n_iter=2, random_state=0)
+    yield BayesSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, sampler="grid", **common)
+    yield BayesSearchCV(LogisticRegression(), {"C": Float(0.1, 1.0)}, **common)
+    yield BayesSearchCV(Pipeline([("pca", PCA()), ("ridge", Ridge())]),
+                        {"ridge__alpha": Float(0.1, 1.0, log=True)}, sampler="random",
+                        **common)
+    yield BayesSearchCV(
+        Pipeline([("pca", PCA()), ("logisticregression", LogisticRegression())]),
+        {"logisticregression__C": [0.1, 1.0]}, sampler="tpe", **common)
+
+
+@parametrize_with_checks(list(_searches()),
+                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
