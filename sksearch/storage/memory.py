@@ -120,15 +120,17 @@ class InMemoryStorage(BaseStorage):
             return True
 
     def _snapshot(self, trial):
-        # Distributions are immutable and shared; everything else is copied so
-        # that a caller cannot change the stored record.
+        # Attribute values are deep-copied once, when set, and shared by the
+        # snapshots after that; copying them on every read made a study's
+        # bookkeeping quadratic in the number of trials. Callers must treat a
+        # FrozenTrial's attribute values as read-only.
         return FrozenTrial(
             number=trial.number, trial_id=trial.trial_id, state=trial.state,
             value=trial.value, internal_params=dict(trial.internal_params),
             distributions=dict(trial.distributions),
             intermediate_values=dict(trial.intermediate_values),
-            user_attrs=copy.deepcopy(trial.user_attrs),
-            system_attrs=copy.deepcopy(trial.system_attrs),
+            user_attrs=dict(trial.user_attrs),
+            system_attrs=dict(trial.system_attrs),
             datetime_start=trial.datetime_start,
             datetime_complete=trial.datetime_complete,
         )

@@ -1,0 +1,79 @@
+"""Wall time of BayesSearchCV(sampler="grid") against GridSearchCV on the same grid.
+
+The estimator is near-instant, so the ratio measures what sksearch adds around the
+fits: the study, the sampler, storage of fold results and building cv_results_.
+Both arms run interleaved in one process, repeated, and the median is reported.
+
+    python benchmarks/overhead.py --repeats 5 --n-points 100
+"""
+
+import argparse
+import statistics
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import GridSearchCV
+
+from sksearch import BayesSearchCV
+
+
+class InstantClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class; ``alpha`` and ``beta`` do nothing."""
+
+    def __init__(self, alpha=1.0, beta=1.0):
+        self.alpha = alpha
+        self.beta = beta
+
+    def fit(self, X, y):
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.majority_ = self.classes_[np.argmax(counts)]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--n-points", type=int, default=100,
+                        help="grid size (a square number: n x n values)")
+    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--n-jobs", type=int, default=None)
+    args = parser.parse_args()
+
+    side = int(round(args.n_points ** 0.5))
+    grid = {"alpha": list(np.linspace(0.1, 1, side)), "beta": list(np.linspace(1, 2, side))}
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), rng.integers(0, 2, size=200)
+
+    def run_grid():
+        GridSearchCV(InstantClassifier(), grid, cv=args.cv, n_jobs=args.n_jobs).fit(X, y)
+
+    def run_bayes():
+        BayesSearchCV(InstantClassifier(), grid, sampler="grid", n_iter=None, cv=args.cv,
+                      n_jobs=args.n_jobs).fit(X, y)
+
+    times = {"GridSearchCV": [], "BayesSearchCV(grid)": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_grid(), run_bayes()  # warm-up: imports, joblib pools
+        for _ in range(args.repeats):
+            for name, run in (("GridSearchCV", run_grid), ("BayesSearchCV(grid)", run_bayes)):
+                start = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - start)
+
+    grid_median = statistics.median(times["GridSearchCV"])
+    print(f"{side * side} candidates x {args.cv} folds, n_jobs={args.n_jobs}, "
+          f"median of {args.repeats}")
+    print(f"{'search':<22}{'median s':>10}{'ratio':>8}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<22}{median:>10.3f}{median / grid_median:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
