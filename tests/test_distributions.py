@@ -92,7 +92,7 @@ def test_float_step_rounds_high_down():
                                   st.booleans()), min_size=1, max_size=8, unique_by=repr))
 def test_categorical_round_trip(choices):
     dist = Categorical(choices)
-    for i, choice in enumerate(choices):
+    for choice in choices:
         internal = dist.to_internal(choice)
         assert dist.to_external(internal) is choice or dist.to_external(internal) == choice
         assert dist.contains_internal(internal)
