@@ -375,7 +375,7 @@ class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstima
                 # depend on results and go out in larger batches, unless something
                 # must be able to stop the search between candidates.
                 small = adaptive or pruning or deadline is not None or callbacks
-                batch = n_workers if small else max(n_workers, 64)
+                batch = n_workers if small else n_iter - n_done
                 batch = min(batch, n_iter - n_done)
                 candidates = []
                 for _ in range(batch):
