@@ -1,0 +1,39 @@
+"""The search's fits run on a dask.distributed cluster through joblib."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from sksearch import BayesSearchCV
+from sksearch.distributions import Float
+
+distributed = pytest.importorskip("distributed")
+joblib = pytest.importorskip("joblib")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+def test_search_runs_on_dask_workers(client):
+    X, y = load_iris(return_X_y=True)
+    space = {"C": Float(0.01, 10, log=True)}
+    make = lambda: BayesSearchCV(LogisticRegression(max_iter=300), space, n_iter=6,  # noqa: E731
+                                 cv=3, n_jobs=2, sampler="random", random_state=0)
+    with distributed.get_task_stream(client) as stream, \
+            joblib.parallel_config(backend="dask"):
+        search = make().fit(X, y)
+    workers = {task["worker"] for task in stream.data}
+    assert len(stream.data) >= 1
+    assert workers <= set(client.scheduler_info()["workers"])
+    local = make().fit(X, y)
+    assert search.cv_results_["params"] == local.cv_results_["params"]
+    np.testing.assert_array_equal(search.cv_results_["mean_test_score"],
+                                  local.cv_results_["mean_test_score"])
+    assert search.best_score_ > 0.9
