@@ -12,5 +12,6 @@ def get_pruner(pruner):
     if isinstance(pruner, BasePruner):
         return pruner
     if isinstance(pruner, str):
-        raise ValueError(f"pruner={pruner!r} is not a known pruner name.")
+        raise ValueError(f"pruner={pruner!r} is not a known pruner name; use None or a "
+                         "BasePruner instance.")
     raise TypeError(f"pruner must be None, a str or a BasePruner, got {pruner!r}.")
