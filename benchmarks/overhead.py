@@ -13,26 +13,10 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from _estimators import MajorityClassifier
 from sklearn.model_selection import GridSearchCV
 
 from sksearch import BayesSearchCV
-
-
-class InstantClassifier(ClassifierMixin, BaseEstimator):
-    """Predicts the majority class; ``alpha`` and ``beta`` do nothing."""
-
-    def __init__(self, alpha=1.0, beta=1.0):
-        self.alpha = alpha
-        self.beta = beta
-
-    def fit(self, X, y):
-        self.classes_, counts = np.unique(y, return_counts=True)
-        self.majority_ = self.classes_[np.argmax(counts)]
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.majority_)
 
 
 def main():
@@ -50,10 +34,10 @@ def main():
     X, y = rng.normal(size=(200, 5)), rng.integers(0, 2, size=200)
 
     def run_grid():
-        GridSearchCV(InstantClassifier(), grid, cv=args.cv, n_jobs=args.n_jobs).fit(X, y)
+        GridSearchCV(MajorityClassifier(), grid, cv=args.cv, n_jobs=args.n_jobs).fit(X, y)
 
     def run_bayes():
-        BayesSearchCV(InstantClassifier(), grid, sampler="grid", n_iter=None, cv=args.cv,
+        BayesSearchCV(MajorityClassifier(), grid, sampler="grid", n_iter=None, cv=args.cv,
                       n_jobs=args.n_jobs).fit(X, y)
 
     times = {"GridSearchCV": [], "BayesSearchCV(grid)": []}

@@ -13,27 +13,10 @@ import statistics
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from _estimators import MajorityClassifier
 
 from sksearch import BayesSearchCV
 from sksearch.distributions import Float
-
-
-class SleepyClassifier(ClassifierMixin, BaseEstimator):
-    """Sleeps ``fit_seconds`` in fit, then predicts the majority class."""
-
-    def __init__(self, alpha=1.0, fit_seconds=0.2):
-        self.alpha = alpha
-        self.fit_seconds = fit_seconds
-
-    def fit(self, X, y):
-        time.sleep(self.fit_seconds)
-        self.classes_, counts = np.unique(y, return_counts=True)
-        self.majority_ = self.classes_[np.argmax(counts)]
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.majority_)
 
 
 def main():
@@ -49,7 +32,7 @@ def main():
     X, y = rng.normal(size=(100, 3)), rng.integers(0, 2, size=100)
 
     def run(n_jobs):
-        search = BayesSearchCV(SleepyClassifier(fit_seconds=args.fit_seconds),
+        search = BayesSearchCV(MajorityClassifier(fit_seconds=args.fit_seconds),
                                {"alpha": Float(0.1, 10, log=True)}, n_iter=args.n_iter,
                                cv=args.cv, n_jobs=n_jobs, sampler=args.sampler,
                                random_state=0)
