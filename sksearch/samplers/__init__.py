@@ -5,11 +5,13 @@ import warnings
 from ._base import BaseSampler, intersection_search_space
 from .grid import GridSampler
 from .random import RandomSampler
+from .tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
     "GridSampler",
     "RandomSampler",
+    "TPESampler",
     "get_sampler",
     "intersection_search_space",
 ]
@@ -43,12 +45,11 @@ def get_sampler(sampler, seed=None, search_space=None):
         if search_space is None:
             raise ValueError('sampler="grid" needs a search space to enumerate.')
         return GridSampler(search_space, seed=seed)
-    if sampler in ("tpe", "cmaes"):
+    if sampler == "tpe":
+        return TPESampler(seed=seed)
+    if sampler == "cmaes":
         try:
-            if sampler == "tpe":
-                from .tpe import TPESampler as cls
-            else:
-                from .cmaes import CmaEsSampler as cls
+            from .cmaes import CmaEsSampler as cls
         except ImportError:
             warnings.warn(
                 f"sampler={sampler!r} is not available in this build; falling back "

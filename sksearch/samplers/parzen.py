@@ -1,0 +1,119 @@
+"""Parzen (kernel density) estimators over the unit box, for TPE.
+
+A :class:`ParzenEstimator` is a weighted mixture with one component per
+observation plus one prior component. Numerical dimensions use Gaussians
+truncated to ``[0, 1]`` (the unit representation of
+:mod:`sksearch.distributions`, so log scales are already linear here);
+categorical dimensions use an Aitchison-Aitken style kernel that puts most of
+its mass on the observed category and the rest uniformly on the others.
+
+Components are *multivariate* products of per-dimension kernels sharing the
+observation, as in BOHB (Falkner et al., 2018) and the multivariate TPE that
+Watanabe (2023, arXiv 2304.11127, Sec. 3.5) found better than independent
+per-dimension estimators. Everything is vectorised over components and
+candidates: ``log_pdf`` of C candidates under M components is one
+(C, M, d) computation followed by a log-sum-exp over M.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import logsumexp, ndtr, ndtri
+
+__all__ = ["ParzenEstimator"]
+
+_LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+_EPS = 1e-12
+
+
+class ParzenEstimator:
+    """A mixture density over a mixed box of numerical and categorical dimensions.
+
+    Parameters
+    ----------
+    observations : ndarray of shape (n_obs, d)
+        Numerical columns in ``[0, 1]``; categorical columns hold indices.
+    weights : ndarray of shape (n_obs,)
+        Non-negative observation weights.
+    n_choices : list of int or None, length d
+        ``None`` for a numerical dimension, the number of choices otherwise.
+    prior_weight : float
+        Weight of the prior component (uniform over the box).
+    bandwidth_factor : float
+        Scale of the Scott-style bandwidth ``factor * n ** (-1 / (d + 4))``.
+    min_bandwidth : float
+        Floor on the numerical bandwidths (in unit-box units).
+    """
+
+    def __init__(self, observations, weights, n_choices, *, prior_weight=1.0,
+                 bandwidth_factor=0.2, min_bandwidth=0.01):
+        observations = np.asarray(observations, dtype=float).reshape(-1, len(n_choices))
+        n_obs, n_dims = observations.shape
+        self.n_choices = list(n_choices)
+        self._numerical = np.array([k is None for k in self.n_choices], dtype=bool)
+        # Components: the observations, then the prior.
+        weights = np.append(np.asarray(weights, dtype=float), prior_weight)
+        self.log_weights = np.log(np.maximum(weights, _EPS) / weights.sum())
+        self.n_components = n_obs + 1
+
+        # Numerical kernels: mean at the observation (the prior at the centre
+        # with a width covering the box), Scott's rule for the bandwidth.
+        bandwidth = bandwidth_factor * max(n_obs, 1) ** (-1.0 / (n_dims + 4))
+        bandwidth = max(bandwidth, min_bandwidth)
+        num = observations[:, self._numerical]
+        self.means = np.vstack([num, np.full((1, num.shape[1]), 0.5)])
+        self.sigmas = np.vstack([np.full_like(num, bandwidth),
+                                 np.ones((1, num.shape[1]))])
+        # Truncation to [0, 1]: log of the mass each component keeps inside.
+        low = ndtr((0.0 - self.means) / self.sigmas)
+        high = ndtr((1.0 - self.means) / self.sigmas)
+        self._cdf_low = low
+        self._log_mass = np.log(np.maximum(high - low, _EPS))
+
+        # Categorical kernels: probability tables, one (n_components, k) per dim.
+        # Mass 1 - eps on the observed choice; eps shrinks as data accumulates.
+        eps = 1.0 / (1.0 + n_obs)
+        self.tables = []
+        for column, k in enumerate(self.n_choices):
+            if k is None:
+                continue
+            observed = observations[:, column].astype(int)
+            table = np.full((n_obs, k), eps / k)
+            table[np.arange(n_obs), observed] += 1.0 - eps
+            self.tables.append(np.log(np.vstack([table, np.full((1, k), 1.0 / k)])))
+
+    def sample(self, rng, size):
+        """Draw ``size`` points; returns an array of shape (size, d)."""
+        components = rng.choice(self.n_components, size=size, p=np.exp(self.log_weights))
+        out = np.empty((size, len(self.n_choices)))
+        if self._numerical.any():
+            mu, sigma = self.means[components], self.sigmas[components]
+            low = self._cdf_low[components]
+            mass = np.exp(self._log_mass[components])
+            # Inverse-CDF sampling of the truncated normal: exact and vectorised.
+            u = low + rng.random(mu.shape) * mass
+            x = mu + sigma * ndtri(np.clip(u, _EPS, 1 - _EPS))
+            out[:, self._numerical] = np.clip(x, 0.0, 1.0)
+        categorical_columns = np.flatnonzero(~self._numerical)
+        for table, column in zip(self.tables, categorical_columns):
+            probs = np.exp(table[components])
+            cumulative = np.cumsum(probs, axis=1)
+            draws = rng.random((size, 1)) * cumulative[:, -1:]
+            out[:, column] = np.minimum((draws > cumulative).sum(axis=1), table.shape[1] - 1)
+        return out
+
+    def log_pdf(self, points):
+        """Log density of each row of ``points`` (shape (C, d)); returns (C,)."""
+        points = np.asarray(points, dtype=float)
+        log_p = np.broadcast_to(self.log_weights, (len(points), self.n_components)).copy()
+        if self._numerical.any():
+            x = points[:, self._numerical][:, np.newaxis, :]  # (C, 1, d_num)
+            z = (x - self.means[np.newaxis]) / self.sigmas[np.newaxis]
+            log_kernel = (-0.5 * z**2 - _LOG_SQRT_2PI - np.log(self.sigmas)[np.newaxis]
+                          - self._log_mass[np.newaxis])
+            log_p += log_kernel.sum(axis=2)
+        categorical_columns = np.flatnonzero(~self._numerical)
+        for table, column in zip(self.tables, categorical_columns):
+            log_p += table[:, points[:, column].astype(int)].T
+        return logsumexp(log_p, axis=1)
