@@ -40,14 +40,17 @@ class ParzenEstimator:
         ``None`` for a numerical dimension, the number of choices otherwise.
     prior_weight : float
         Weight of the prior component (uniform over the box).
+    bandwidth : {"neighbor", "fixed"}
+        How kernel widths are chosen; see :func:`_bandwidths`.
     bandwidth_factor : float
-        Scale of the Scott-style bandwidth ``factor * n ** (-1 / (d + 4))``.
-    min_bandwidth : float
-        Floor on the numerical bandwidths (in unit-box units).
+        Multiplies the widths.
+    min_bandwidth : float or "magic"
+        Floor on the numerical bandwidths (in unit-box units); ``"magic"`` is
+        ``1 / min(100, n + 1)`` (Bergstra et al., 2011).
     """
 
     def __init__(self, observations, weights, n_choices, *, prior_weight=1.0,
-                 bandwidth_factor=0.2, min_bandwidth=0.01):
+                 bandwidth="neighbor", bandwidth_factor=1.0, min_bandwidth=0.03):
         observations = np.asarray(observations, dtype=float).reshape(-1, len(n_choices))
         n_obs, n_dims = observations.shape
         self.n_choices = list(n_choices)
@@ -57,14 +60,12 @@ class ParzenEstimator:
         self.log_weights = np.log(np.maximum(weights, _EPS) / weights.sum())
         self.n_components = n_obs + 1
 
-        # Numerical kernels: mean at the observation (the prior at the centre
-        # with a width covering the box), Scott's rule for the bandwidth.
-        bandwidth = bandwidth_factor * max(n_obs, 1) ** (-1.0 / (n_dims + 4))
-        bandwidth = max(bandwidth, min_bandwidth)
+        # Numerical kernels: mean at the observation, the prior at the centre
+        # with a width covering the box.
         num = observations[:, self._numerical]
+        sigma = _bandwidths(num, bandwidth, bandwidth_factor, min_bandwidth)
         self.means = np.vstack([num, np.full((1, num.shape[1]), 0.5)])
-        self.sigmas = np.vstack([np.full_like(num, bandwidth),
-                                 np.ones((1, num.shape[1]))])
+        self.sigmas = np.vstack([sigma, np.ones((1, num.shape[1]))])
         # Truncation to [0, 1]: log of the mass each component keeps inside.
         low = ndtr((0.0 - self.means) / self.sigmas)
         high = ndtr((1.0 - self.means) / self.sigmas)
@@ -117,3 +118,30 @@ class ParzenEstimator:
         for table, column in zip(self.tables, categorical_columns):
             log_p += table[:, points[:, column].astype(int)].T
         return logsumexp(log_p, axis=1)
+
+
+def _bandwidths(points, rule, factor, min_bandwidth):
+    """Per-observation, per-dimension kernel widths in the unit box.
+
+    ``"neighbor"``: each observation's width is the larger gap to its sorted
+    neighbours in that dimension (Bergstra et al., 2011), which adapts to local
+    density. ``"fixed"``: ``factor * n ** (-1 / (d + 4))`` regardless of spread.
+    """
+    n, d = points.shape
+    if n == 0 or d == 0:
+        return np.empty((n, d))
+    shrink = n ** (-1.0 / (d + 4))
+    if rule == "neighbor":
+        order = np.argsort(points, axis=0)
+        ranked = np.take_along_axis(points, order, axis=0)
+        padded = np.vstack([np.zeros((1, d)), ranked, np.ones((1, d))])
+        gaps = np.maximum(padded[1:-1] - padded[:-2], padded[2:] - padded[1:-1])
+        sigma = np.empty_like(points)
+        np.put_along_axis(sigma, order, factor * gaps, axis=0)
+    else:
+        sigma = np.full((n, d), factor * shrink)
+    if min_bandwidth == "magic":
+        # Bergstra et al.'s "magic clip": no kernel narrower than the box over
+        # the number of observations, so few points never collapse the density.
+        min_bandwidth = 1.0 / min(100, n + 1)
+    return np.clip(sigma, min_bandwidth, 1.0)
