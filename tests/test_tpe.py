@@ -1,0 +1,167 @@
+"""TPE: density estimates, legal values, conditional spaces, batches, seeds."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sksearch import Study, TrialState
+from sksearch.distributions import Categorical, Float, Int
+from sksearch.samplers import RandomSampler, TPESampler
+from sksearch.samplers.parzen import ParzenEstimator
+from sksearch.space import make_search_space
+
+
+def run(sampler, objective, n_trials, direction="minimize"):
+    study = Study(direction=direction, sampler=sampler)
+    study.optimize(objective, n_trials=n_trials)
+    return study
+
+
+def test_parzen_density_integrates_to_one_and_peaks_at_data():
+    estimator = ParzenEstimator(np.array([[0.2], [0.25], [0.3]]), np.ones(3), [None],
+                                prior_weight=0.1)
+    grid = np.linspace(0, 1, 2001)[:, None]
+    density = np.exp(estimator.log_pdf(grid))
+    assert np.trapezoid(density, grid[:, 0]) == pytest.approx(1.0, abs=1e-3)
+    assert 0.15 < grid[np.argmax(density), 0] < 0.35
+    samples = estimator.sample(np.random.default_rng(0), 5000)
+    assert 0 <= samples.min() and samples.max() <= 1
+    assert np.mean((samples > 0.1) & (samples < 0.4)) > 2 * 0.3  # twice the uniform share
+
+
+def test_parzen_categorical_kernel_follows_observations():
+    obs = np.array([[2.0], [2.0], [2.0], [0.0]])
+    estimator = ParzenEstimator(obs, np.ones(4), [4], prior_weight=1.0)
+    probs = np.exp(estimator.log_pdf(np.arange(4.0)[:, None]))
+    assert probs.sum() == pytest.approx(1.0)
+    assert np.argmax(probs) == 2 and probs[2] > 0.5 and probs[0] > probs[1]
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_concentrates_near_optimum_in_1d(direction):
+    sign = 1 if direction == "minimize" else -1
+
+    def objective(trial):
+        return sign * (trial.suggest_float("x", -10, 10) - 3.0) ** 2
+
+    tpe = run(TPESampler(seed=0), objective, 60, direction)
+    rand = run(RandomSampler(seed=0), objective, 60, direction)
+    late = lambda s: np.median([abs(t.params["x"] - 3) for t in s.trials[-20:]])  # noqa: E731
+    assert late(tpe) < 0.25 * late(rand)
+    assert abs(tpe.best_params["x"] - 3) < 0.3
+
+
+def test_categorical_frequencies_follow_the_good_choice():
+    offsets = {"a": 3.0, "b": 0.0, "c": 2.0, "d": 5.0}
+
+    def objective(trial):
+        return offsets[trial.suggest_categorical("c", list(offsets))] + 0.1 * trial.suggest_float(
+            "x", 0, 1)
+
+    study = run(TPESampler(seed=1), objective, 80)
+    late = [t.params["c"] for t in study.trials[40:]]
+    assert late.count("b") / len(late) > 0.6
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1000))
+def test_values_always_legal(seed):
+    space = {"f": Float(0.5, 2.5, step=0.5), "l": Float(1e-4, 1.0, log=True),
+             "i": Int(-3, 9, step=3), "il": Int(1, 1000, log=True),
+             "c": Categorical([None, "x", 3])}
+
+    def objective(trial):
+        p = {name: trial.suggest(name, dist) for name, dist in space.items()}
+        return p["f"] + np.log(p["l"]) ** 2 + p["i"] + np.log(p["il"]) + (p["c"] is None)
+
+    study = run(TPESampler(seed=seed, n_startup_trials=3), objective, 20)
+    for trial in study.trials:
+        for name, dist in space.items():
+            assert dist.contains_internal(trial.internal_params[name])
+        p = trial.params
+        assert p["f"] in (0.5, 1.0, 1.5, 2.0, 2.5) and 1e-4 <= p["l"] <= 1.0
+        assert p["i"] in (-3, 0, 3, 6, 9) and isinstance(p["il"], int) and 1 <= p["il"] <= 1000
+        assert p["c"] in (None, "x", 3)
+
+
+def test_conditional_list_of_dicts_models_each_branch():
+    space = make_search_space([{"kind": ["lin"], "a": Float(0, 1)},
+                               {"kind": ["quad"], "b": Float(-1, 1), "c": Int(0, 5)}])
+
+    def objective(trial):
+        p = space.sample(trial)
+        if p["kind"] == "lin":
+            return 1 + p["a"]
+        return (p["b"] - 0.5) ** 2 + abs(p["c"] - 2) * 0.1
+
+    study = run(TPESampler(seed=0), objective, 60)
+    assert study.best_value < 0.05
+    late = study.trials[30:]
+    assert sum(t.params["kind"] == "quad" for t in late) > 0.7 * len(late)
+    quad = [t for t in late if t.params["kind"] == "quad"]
+    assert np.median([abs(t.params["b"] - 0.5) for t in quad]) < 0.25
+
+
+def test_define_by_run_parameters_first_seen_late_and_failures_ignored():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number >= 15:
+            trial.suggest_float("late", 0, 1)
+        if trial.number % 7 == 3:
+            raise RuntimeError("flaky")
+        if trial.number % 11 == 5:
+            return float("nan")
+        return (x - 0.2) ** 2
+
+    study = Study(direction="minimize", sampler=TPESampler(seed=0))
+    with pytest.warns(UserWarning):
+        study.optimize(objective, n_trials=40, catch=(RuntimeError,))
+    states = {t.state for t in study.trials}
+    assert TrialState.FAIL in states and TrialState.COMPLETE in states
+    assert abs(study.best_params["x"] - 0.2) < 0.1
+    assert all("late" in t.params for t in study.trials[15:] if t.state is not TrialState.FAIL)
+
+
+def test_pruned_trials_inform_the_model():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.report((x - 0.8) ** 2, step=0)
+        if x < 0.5:
+            study.tell(trial, state=TrialState.PRUNED)
+            return None
+        return (x - 0.8) ** 2
+
+    study = Study(direction="minimize", sampler=TPESampler(seed=0))
+    for _ in range(40):
+        trial = study.ask()
+        value = objective(trial)
+        if value is not None:
+            study.tell(trial, value)
+    late = [t.params["x"] for t in study.trials[20:]]
+    assert np.mean(np.array(late) >= 0.5) > 0.8
+
+
+def test_same_seed_same_trials_and_reseed():
+    objective = lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2 + t.suggest_int("n", 1, 9)  # noqa: E731
+    a = run(TPESampler(seed=7), objective, 25)
+    b = run(TPESampler(seed=7), objective, 25)
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+
+
+def test_constant_liar_spreads_a_batch():
+    study = Study(direction="minimize", sampler=TPESampler(seed=0, n_startup_trials=5))
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1) - 0.3) ** 2, n_trials=20)
+    batch = [study.ask() for _ in range(4)]
+    values = [t.suggest_float("x", 0, 1) for t in batch]
+    assert len(set(np.round(values, 6))) == 4
+    assert np.ptp(values) > 0.01
+
+
+def test_invalid_arguments():
+    with pytest.raises(ValueError, match="n_startup_trials"):
+        TPESampler(n_startup_trials=-1)
+    with pytest.raises(ValueError, match="n_ei_candidates"):
+        TPESampler(n_ei_candidates=0)
+    with pytest.raises(TypeError, match="gamma"):
+        TPESampler(gamma=0.1)
