@@ -299,6 +299,7 @@ class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstima
         study.set_system_attr("sksearch:steps_are_folds", True)
         study.set_system_attr("sksearch:n_steps", self.n_splits_)
         study.set_system_attr("sksearch:scoring", self._scoring_name(refit_metric))
+        pruner.setup(study)
 
         metadata = None
         if params.get("sample_weight") is not None:

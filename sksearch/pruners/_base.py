@@ -1,9 +1,23 @@
-"""The pruner interface: a pure decision over recorded history."""
+"""The pruner interface: a pure decision over recorded history.
+
+Steps mean different things in the two uses of a study, and pruners honour
+both. In a plain :class:`~sksearch.Study` a step is an epoch or iteration and a
+trial's evidence at step *k* is the value it reported there. In
+:class:`~sksearch.BayesSearchCV` a step is a CV fold (the study's system
+attribute ``"sksearch:steps_are_folds"`` is true) and folds differ in
+difficulty, so a trial's evidence after *k* folds is the **mean of its fold
+scores so far**, compared with other trials' means over the same folds.
+"""
 
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
 from abc import ABC, abstractmethod
+
+import numpy as np
+
+from ..trial import TrialState
 
 __all__ = ["BasePruner", "NopPruner"]
 
@@ -12,13 +26,19 @@ class BasePruner(ABC):
     """Decide whether a running trial should stop.
 
     ``prune(study, trial)`` reads ``trial.intermediate_values`` and the other
-    trials of ``study`` and returns a bool; it changes nothing. In
-    ``BayesSearchCV`` the steps are CV folds and the values fold test scores.
+    trials of ``study`` and returns a bool; it changes nothing.
     """
+
+    #: Whether BayesSearchCV should score each candidate's folds in its own
+    #: seeded random order (pruners that pair folds by index can use it).
+    shuffle_folds = False
 
     @abstractmethod
     def prune(self, study, trial):
         """Return True to stop ``trial`` (a FrozenTrial) now."""
+
+    def setup(self, study):
+        """Check, before any trial runs, that the pruner can work on ``study``."""
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
@@ -38,3 +58,47 @@ class NopPruner(BasePruner):
 
     def prune(self, study, trial):
         return False
+
+
+def steps_are_folds(study):
+    return bool(study.system_attrs.get("sksearch:steps_are_folds", False))
+
+
+def progress(trial, folds):
+    """How far a trial has come: the number of folds done, or its last step."""
+    if not trial.intermediate_values:
+        return None
+    return len(trial.intermediate_values) - 1 if folds else max(trial.intermediate_values)
+
+
+def evidence(trial, step, folds):
+    """A trial's evidence at ``step``: its running mean over the first
+    ``step + 1`` folds, or the value it reported at ``step``; None if it has
+    not got that far."""
+    values = trial.intermediate_values
+    if folds:
+        if len(values) < step + 1:
+            return None
+        ordered = [values[k] for k in sorted(values)[: step + 1]] if _is_prefix(values) else \
+            list(values.values())[: step + 1]
+        return float(np.mean(ordered))
+    return values.get(step)
+
+
+def _is_prefix(values):
+    return sorted(values) == list(range(len(values)))
+
+
+def finished_trials(study, exclude):
+    """COMPLETE and PRUNED trials other than ``exclude``: their history is
+    final, so decisions do not depend on the timing of running peers."""
+    return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED))
+            if t.trial_id != exclude.trial_id]
+
+
+def is_better(a, b, direction):
+    return a > b if direction == "maximize" else a < b
+
+
+def is_nan(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))

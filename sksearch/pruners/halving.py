@@ -1,0 +1,84 @@
+"""Successive halving, asynchronous (ASHA; Li et al., 2020, Jamieson & Talwalkar,
+2016): at rungs of growing resource, only the best ``1 / reduction_factor`` of
+the trials that reached the rung go on."""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+import numbers
+
+import numpy as np
+
+from ._base import BasePruner, evidence, finished_trials, is_nan, progress, steps_are_folds
+
+__all__ = ["SuccessiveHalvingPruner"]
+
+
+class SuccessiveHalvingPruner(BasePruner):
+    """Asynchronous successive halving over steps (folds in BayesSearchCV).
+
+    Rung *k* sits at resource ``min_resource * reduction_factor ** (k +
+    min_early_stopping_rate)`` steps. When a trial reaches a rung, it continues
+    only if its evidence is among the best ``max(1, n // reduction_factor)`` of
+    the ``n`` trials (itself included) that reached that rung.
+
+    Parameters
+    ----------
+    min_resource : int, default=1
+        Resource (steps done) of the first rung.
+    reduction_factor : int, default=3
+        Keep the best 1/``reduction_factor`` at each rung.
+    min_early_stopping_rate : int, default=0
+        Skip the first rungs: a larger value prunes later and less.
+
+    Examples
+    --------
+    >>> from sksearch import Study
+    >>> from sksearch.pruners import SuccessiveHalvingPruner
+    >>> study = Study(pruner=SuccessiveHalvingPruner(reduction_factor=2))
+    >>> for value in (0.9, 0.8, 0.7):
+    ...     trial = study.ask(); trial.report(value, step=0); _ = study.tell(trial, value)
+    >>> trial = study.ask(); trial.report(0.75, step=0)
+    >>> trial.should_prune()
+    True
+    """
+
+    def __init__(self, min_resource=1, reduction_factor=3, min_early_stopping_rate=0):
+        for name, value, low in (("min_resource", min_resource, 1),
+                                 ("reduction_factor", reduction_factor, 2),
+                                 ("min_early_stopping_rate", min_early_stopping_rate, 0)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+                raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+        self.min_resource = min_resource
+        self.reduction_factor = reduction_factor
+        self.min_early_stopping_rate = min_early_stopping_rate
+
+    def _rung_of(self, resource):
+        """The rung index if ``resource`` steps done is a rung, else None."""
+        ratio = resource / self.min_resource
+        if ratio < 1:
+            return None
+        exponent = round(math.log(ratio, self.reduction_factor))
+        if self.min_resource * self.reduction_factor ** exponent != resource:
+            return None
+        rung = exponent - self.min_early_stopping_rate
+        return rung if rung >= 0 else None
+
+    def prune(self, study, trial, competitors=None):
+        folds = steps_are_folds(study)
+        step = progress(trial, folds)
+        if step is None or self._rung_of(step + 1) is None:
+            return False
+        value = evidence(trial, step, folds)
+        if is_nan(value):
+            return True
+        if competitors is None:
+            competitors = finished_trials(study, trial)
+        others = [evidence(t, step, folds) for t in competitors]
+        others = np.array([v for v in others if not is_nan(v)], dtype=float)
+        n_kept = max(1, (len(others) + 1) // self.reduction_factor)
+        sign = -1.0 if study.direction == "maximize" else 1.0
+        # rank of this trial among the trials at the rung (0 = best)
+        rank = int(np.sum(sign * others < sign * value))
+        return rank >= n_kept

@@ -1,0 +1,86 @@
+"""Hyperband (Li et al., 2018): several successive-halving brackets that trade
+how early they prune against how many trials they start, so a problem where
+early evidence misleads is still served by the cautious brackets."""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+import numbers
+
+import numpy as np
+
+from ._base import BasePruner, finished_trials, progress, steps_are_folds
+from .halving import SuccessiveHalvingPruner
+
+__all__ = ["HyperbandPruner"]
+
+
+class HyperbandPruner(BasePruner):
+    """Hyperband over steps (folds in BayesSearchCV).
+
+    Bracket *s* (``0 <= s <= s_max``, ``s_max = floor(log_eta(max / min))``) is
+    successive halving with ``min_early_stopping_rate = s``: bracket 0 prunes
+    from the first rung, the last bracket hardly prunes. Each trial is assigned
+    a bracket from its number, in proportion to the number of trials Hyperband
+    starts in that bracket, ``(s_max + 1) / (s + 1) * eta ** s`` reversed, and
+    competes only with trials of its bracket.
+
+    Parameters
+    ----------
+    min_resource : int, default=1
+    max_resource : int or "auto", default="auto"
+        ``"auto"``: the number of folds in BayesSearchCV (the study's
+        ``"sksearch:n_steps"``), else the largest step seen plus one.
+    reduction_factor : int, default=3
+
+    Examples
+    --------
+    >>> from sksearch.pruners import HyperbandPruner
+    >>> pruner = HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3)
+    >>> pruner.n_brackets(9)
+    3
+    """
+
+    def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3):
+        if not (max_resource == "auto" or (isinstance(max_resource, numbers.Integral)
+                                           and max_resource >= 1)):
+            raise ValueError(f"max_resource must be 'auto' or an int >= 1, got {max_resource!r}.")
+        SuccessiveHalvingPruner(min_resource, reduction_factor)  # validates both
+        self.min_resource = min_resource
+        self.max_resource = max_resource
+        self.reduction_factor = reduction_factor
+
+    def n_brackets(self, max_resource):
+        ratio = max(max_resource / self.min_resource, 1)
+        return int(math.floor(math.log(ratio, self.reduction_factor) + 1e-9)) + 1
+
+    def _max_resource(self, study, trial):
+        if self.max_resource != "auto":
+            return self.max_resource
+        n_steps = study.system_attrs.get("sksearch:n_steps")
+        if n_steps:
+            return int(n_steps)
+        steps = [progress(t, False) for t in study.trials if t.intermediate_values]
+        return max(steps) + 1 if steps else 1
+
+    def bracket_of(self, number, n_brackets):
+        """Deterministic bracket of trial ``number``; more trials go to the
+        aggressive brackets, as Hyperband's budget allocation does."""
+        eta = self.reduction_factor
+        s_max = n_brackets - 1
+        sizes = np.array([math.ceil((s_max + 1) / (s + 1) * eta ** s) for s in range(n_brackets)])
+        sizes = sizes[::-1]  # bracket 0 (prunes earliest) starts the most trials
+        position = number % int(sizes.sum())
+        return int(np.searchsorted(np.cumsum(sizes), position, side="right"))
+
+    def prune(self, study, trial):
+        if progress(trial, steps_are_folds(study)) is None:
+            return False
+        n_brackets = self.n_brackets(self._max_resource(study, trial))
+        bracket = self.bracket_of(trial.number, n_brackets)
+        halving = SuccessiveHalvingPruner(self.min_resource, self.reduction_factor,
+                                          min_early_stopping_rate=bracket)
+        competitors = [t for t in finished_trials(study, trial)
+                       if self.bracket_of(t.number, n_brackets) == bracket]
+        return halving.prune(study, trial, competitors=competitors)

@@ -1,0 +1,113 @@
+"""Percentile and median pruning: stop a trial that is worse than most others
+were at the same step (Akiba et al., 2019; the median rule of Golovin et al.,
+2017, Google Vizier)."""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numbers
+
+import numpy as np
+
+from ..trial import TrialState
+from ._base import BasePruner, evidence, finished_trials, is_nan, progress, steps_are_folds
+
+__all__ = ["MedianPruner", "PercentilePruner"]
+
+
+def _check_int(name, value, minimum):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
+
+
+class PercentilePruner(BasePruner):
+    """Prune a trial whose evidence is worse than the given percentile of the
+    other finished trials' evidence at the same step.
+
+    Parameters
+    ----------
+    percentile : float in [0, 100]
+        ``25`` keeps only trials in the best quarter; ``50`` is the median rule.
+    n_startup_trials : int, default=5
+        No pruning until this many trials are complete.
+    n_warmup_steps : int, default=0
+        No pruning before this step (fold index) of a trial.
+    interval_steps : int, default=1
+        Decide only every ``interval_steps`` steps after the warm-up.
+    n_min_trials : int, default=1
+        No pruning at a step fewer than this many other trials have reached.
+
+    Notes
+    -----
+    In BayesSearchCV a step is a fold and the evidence a trial's mean fold score
+    so far (see :mod:`sksearch.pruners._base`); a trial whose evidence is NaN (a
+    failed fit) is pruned, since its mean can never be finite.
+
+    Examples
+    --------
+    >>> from sksearch import Study
+    >>> from sksearch.pruners import PercentilePruner
+    >>> study = Study(pruner=PercentilePruner(50, n_startup_trials=2))
+    >>> for value in (0.9, 0.8):
+    ...     trial = study.ask(); trial.report(value, step=0); _ = study.tell(trial, value)
+    >>> trial = study.ask(); trial.report(0.5, step=0)
+    >>> trial.should_prune()
+    True
+    """
+
+    def __init__(self, percentile, n_startup_trials=5, n_warmup_steps=0, interval_steps=1,
+                 n_min_trials=1):
+        if not (isinstance(percentile, numbers.Real) and 0 <= percentile <= 100):
+            raise ValueError(f"percentile must be a number in [0, 100], got {percentile!r}.")
+        _check_int("n_startup_trials", n_startup_trials, 0)
+        _check_int("n_warmup_steps", n_warmup_steps, 0)
+        _check_int("interval_steps", interval_steps, 1)
+        _check_int("n_min_trials", n_min_trials, 1)
+        self.percentile = percentile
+        self.n_startup_trials = n_startup_trials
+        self.n_warmup_steps = n_warmup_steps
+        self.interval_steps = interval_steps
+        self.n_min_trials = n_min_trials
+
+    def prune(self, study, trial):
+        folds = steps_are_folds(study)
+        step = progress(trial, folds)
+        if step is None or step < self.n_warmup_steps:
+            return False
+        if (step - self.n_warmup_steps) % self.interval_steps:
+            return False
+        if study._storage.get_n_trials(study._study_id, (TrialState.COMPLETE,)) < \
+                self.n_startup_trials:
+            return False
+        value = evidence(trial, step, folds)
+        if is_nan(value):
+            return True
+        others = [evidence(t, step, folds) for t in finished_trials(study, trial)]
+        others = np.array([v for v in others if not is_nan(v)], dtype=float)
+        if len(others) < self.n_min_trials:
+            return False
+        if study.direction == "maximize":
+            return bool(value < np.percentile(others, 100 - self.percentile))
+        return bool(value > np.percentile(others, self.percentile))
+
+
+class MedianPruner(PercentilePruner):
+    """Prune a trial worse than the median of the others at the same step.
+
+    ``PercentilePruner(50, ...)``; see :class:`PercentilePruner`.
+
+    Examples
+    --------
+    >>> from sksearch.pruners import MedianPruner
+    >>> MedianPruner(n_startup_trials=3).percentile
+    50.0
+    """
+
+    def __init__(self, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, n_min_trials=1):
+        super().__init__(50.0, n_startup_trials=n_startup_trials,
+                         n_warmup_steps=n_warmup_steps, interval_steps=interval_steps,
+                         n_min_trials=n_min_trials)
+
+    def __repr__(self):
+        return (f"MedianPruner(n_startup_trials={self.n_startup_trials}, "
+                f"n_warmup_steps={self.n_warmup_steps}, interval_steps={self.interval_steps})")
