@@ -71,11 +71,21 @@ class BaseDistribution(ABC):
         """Whether the distribution has exactly one value."""
         return False
 
+    def _cached_key(self):
+        # Distributions are immutable once built; samplers compare them for every
+        # trial at every step, so the description is computed once.
+        key = self.__dict__.get("_key_cache")
+        if key is None:
+            key = self.__dict__["_key_cache"] = (type(self).__name__, self._key())
+        return key
+
     def __eq__(self, other):
-        return type(self) is type(other) and self._key() == other._key()
+        if self is other:
+            return True
+        return isinstance(other, BaseDistribution) and self._cached_key() == other._cached_key()
 
     def __hash__(self):
-        return hash((type(self).__name__, self._key()))
+        return hash(self._cached_key())
 
 
 class NumericalDistribution(BaseDistribution):

@@ -135,18 +135,18 @@ class TPESampler(BaseSampler):
     def infer_relative_search_space(self, study, trial):
         if not self.multivariate:
             return {}
-        finished = study.get_trials((TrialState.COMPLETE, TrialState.PRUNED))
+        finished = self._history(study, trial).finished
         if len(finished) < self.n_startup_trials:
             return {}
         if not self.group:
             return intersection_search_space(finished)
         space = {}
-        for t in finished:  # the latest distribution of each name wins
+        for t in sorted(finished, key=lambda t: t.number):  # the latest distribution wins
             space.update(t.distributions)
         return {name: space[name] for name in sorted(space) if not space[name].is_single()}
 
     def sample_relative(self, study, trial, search_space):
-        history = _History(study, trial, self.constant_liar)
+        history = self._history(study, trial)
         if history.n_finished < self.n_startup_trials:
             return {}
         groups = (_groups(history, search_space) if self.group
@@ -158,8 +158,18 @@ class TPESampler(BaseSampler):
         return sampled
 
     # -- the independent part --------------------------------------------------------
+    def _history(self, study, trial):
+        # Independent sampling asks once per parameter; the history of one trial
+        # only changes when another trial finishes, so it is read once.
+        cached = getattr(self, "_cached_history", None)
+        if (cached is not None and cached.trial_id == trial.trial_id
+                and cached.n_trials == study._storage.get_n_trials(study._study_id)):
+            return cached
+        self._cached_history = _History(study, trial, self.constant_liar)
+        return self._cached_history
+
     def sample_independent(self, study, trial, name, distribution):
-        history = _History(study, trial, self.constant_liar)
+        history = self._history(study, trial)
         if history.n_with([name], [distribution]) < self.n_startup_trials:
             return sample_uniform(distribution, self._rng)
         return self._sample_joint(history, [name], [distribution]).get(
@@ -191,47 +201,75 @@ class TPESampler(BaseSampler):
 
 
 class _History:
-    """The trials a TPE step learns from, read once per call."""
+    """The trials a TPE step learns from, read and ranked once per trial.
+
+    Finished trials are kept best first: complete ones by loss (the value,
+    negated when maximising), then pruned ones, those that reached more steps
+    first and then by their last value. Selecting the trials that have a given
+    set of parameters is one boolean mask over that order.
+    """
 
     def __init__(self, study, current, constant_liar):
         trials = study.get_trials()
-        self.maximize = study.direction == "maximize"
-        self.complete = [t for t in trials if t.state is TrialState.COMPLETE
-                         and t.value is not None and math.isfinite(t.value)]
-        self.pruned = [t for t in trials if t.state is TrialState.PRUNED]
-        self.running = [t for t in trials if constant_liar and t.state is TrialState.RUNNING
+        sign = -1.0 if study.direction == "maximize" else 1.0
+        complete = [t for t in trials if t.state is TrialState.COMPLETE
+                    and t.value is not None and math.isfinite(t.value)]
+        pruned = [t for t in trials if t.state is TrialState.PRUNED]
+        losses = np.array([sign * t.value for t in complete], dtype=float)
+        complete = [complete[i] for i in np.argsort(losses, kind="stable")]
+        steps = np.array([len(t.intermediate_values) for t in pruned], dtype=float)
+        last = np.array([sign * t.value if t.value is not None and math.isfinite(t.value)
+                         else np.inf for t in pruned], dtype=float)
+        pruned = [pruned[i] for i in np.lexsort((last, -steps))]
+        self.finished = complete + pruned
+        self.is_complete = np.arange(len(self.finished)) < len(complete)
+        self.running = [t for t in trials if t.state is TrialState.RUNNING
                         and t.trial_id != current.trial_id] if constant_liar else []
-        self.n_finished = len(self.complete) + len(self.pruned)
+        self.n_finished = len(self.finished)
+        self.trial_id = current.trial_id
+        self.n_trials = len(trials)
+
+        self._presence = {}
 
     @staticmethod
-    def _has(trial, names, dists):
-        return all(trial.distributions.get(n) == d for n, d in zip(names, dists))
+    def _mask(trials, name, dist):
+        # Storages share one distribution object per distinct distribution, so
+        # the comparison is usually an identity check.
+        return np.fromiter((t.distributions.get(name) == dist for t in trials),
+                           dtype=bool, count=len(trials))
+
+    def presence(self, name, dist):
+        """Which finished trials have ``name`` drawn from ``dist`` (cached)."""
+        key = (name, dist)
+        if key not in self._presence:
+            self._presence[key] = self._mask(self.finished, name, dist)
+        return self._presence[key]
+
+    def _joint_presence(self, names, dists):
+        mask = np.ones(len(self.finished), dtype=bool)
+        for name, dist in zip(names, dists):
+            mask &= self.presence(name, dist)
+        return mask
 
     def n_with(self, names, dists):
-        return sum(self._has(t, names, dists) for t in self.complete + self.pruned)
+        return int(self._joint_presence(names, dists).sum())
 
     def split(self, names, dists, gamma):
         """Internal values of the good and bad trials having all ``names``."""
-        complete = [t for t in self.complete if self._has(t, names, dists)]
-        pruned = [t for t in self.pruned if self._has(t, names, dists)]
-        if not complete and not pruned:
+        mask = self._joint_presence(names, dists)
+        if not mask.any():
             return None, None
-        sign = -1.0 if self.maximize else 1.0
-        losses = np.array([sign * t.value for t in complete])
-        complete = [complete[i] for i in np.argsort(losses, kind="stable")]
-        # Pruned trials rank after complete ones: more steps reached first,
-        # then the better last value.
-        steps = np.array([len(t.intermediate_values) for t in pruned])
-        last = np.array([sign * t.value if t.value is not None and math.isfinite(t.value)
-                         else np.inf for t in pruned])
-        pruned = [pruned[i] for i in np.lexsort((last, -steps))]
-        ordered = complete + pruned
-        n_below = gamma(len(ordered))
-        if complete:
-            n_below = min(n_below, len(complete))
-        running = [t for t in self.running if all(n in t.internal_params for n in names)]
-        below = _rows(ordered[:n_below], names)
-        above = _rows(ordered[n_below:] + running, names)
+        index = np.flatnonzero(mask)
+        n_below = gamma(len(index))
+        n_complete = int(self.is_complete[index].sum())
+        if n_complete:
+            n_below = min(n_below, n_complete)
+        running_mask = np.ones(len(self.running), dtype=bool)
+        for name, dist in zip(names, dists):
+            running_mask &= self._mask(self.running, name, dist)
+        below = _rows([self.finished[i] for i in index[:n_below]], names)
+        above = _rows([self.finished[i] for i in index[n_below:]]
+                      + [t for t, keep in zip(self.running, running_mask) if keep], names)
         return below, above
 
 
@@ -243,12 +281,11 @@ def _rows(trials, names):
 def _groups(history, search_space):
     """Partition ``search_space`` into groups of parameters present in exactly
     the same finished trials (with the same distribution)."""
-    trials = history.complete + history.pruned
     signatures = {}
     for name, dist in search_space.items():
-        presence = tuple(t.distributions.get(name) == dist for t in trials)
-        if any(presence):
-            signatures.setdefault(presence, []).append(name)
+        presence = history.presence(name, dist)
+        if presence.any():
+            signatures.setdefault(presence.tobytes(), []).append(name)
     return list(signatures.values())
 
 

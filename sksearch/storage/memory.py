@@ -32,6 +32,9 @@ class InMemoryStorage(BaseStorage):
         self._names = {}
         self._trials = {}  # trial_id -> FrozenTrial (owned, mutated under the lock)
         self._trial_study = {}
+        # One shared object per distinct distribution: samplers compare the
+        # distributions of every trial, and identical objects compare at once.
+        self._distributions = {}
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -93,7 +96,8 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             trial = self._running(trial_id)
             trial.internal_params[name] = float(internal_value)
-            trial.distributions[name] = distribution
+            trial.distributions[name] = self._distributions.setdefault(
+                distribution, distribution)
 
     def set_trial_intermediate_value(self, trial_id, step, value):
         with self._lock:
