@@ -71,13 +71,14 @@ class BaseDistribution(ABC):
         """Whether the distribution has exactly one value."""
         return False
 
-    def _cached_key(self):
+    def _freeze(self):
         # Distributions are immutable once built; samplers compare them for every
-        # trial at every step, so the description is computed once.
-        key = self.__dict__.get("_key_cache")
-        if key is None:
-            key = self.__dict__["_key_cache"] = (type(self).__name__, self._key())
-        return key
+        # trial at every step, so the description is computed once, at the end
+        # of the constructor (not lazily: a fit must not change its inputs).
+        self._key_cache = (type(self).__name__, self._key())
+
+    def _cached_key(self):
+        return self._key_cache
 
     def __eq__(self, other):
         if self is other:
@@ -221,6 +222,7 @@ class Float(NumericalDistribution):
         self._check()
         self.low, self.high = float(low), float(high)
         self.step = None if step is None else float(step)
+        self._freeze()
 
     def to_internal(self, value):
         return float(value)
@@ -269,6 +271,7 @@ class Int(NumericalDistribution):
         self.log = bool(log)
         self.step = int(step)
         self._check()
+        self._freeze()
 
     def to_internal(self, value):
         return float(value)
@@ -314,6 +317,7 @@ class ScipyDistribution(NumericalDistribution):
         self.log = False
         self.step = None
         self._discrete = hasattr(getattr(dist, "dist", None), "pmf")
+        self._freeze()
 
     def to_internal(self, value):
         q = float(self.dist.cdf(value))
@@ -372,6 +376,7 @@ class Categorical(BaseDistribution):
         if len(choices) == 0:
             raise ValueError("choices must contain at least one value, got an empty list.")
         self.choices = choices
+        self._freeze()
 
     def is_single(self):
         return len(self.choices) == 1
