@@ -1,0 +1,225 @@
+"""Each pruner's decision rule on hand-built histories."""
+
+import numpy as np
+import pytest
+
+from sksearch import Study, TrialState
+from sksearch.pruners import (
+    BoundPruner,
+    HyperbandPruner,
+    MedianPruner,
+    NopPruner,
+    PercentilePruner,
+    SuccessiveHalvingPruner,
+    WilcoxonPruner,
+    get_pruner,
+)
+from sksearch.pruners._bounds import score_upper_bound
+
+
+def make_study(pruner, direction="maximize", folds=None):
+    study = Study(direction=direction, pruner=pruner)
+    if folds is not None:
+        study.set_system_attr("sksearch:steps_are_folds", True)
+        study.set_system_attr("sksearch:n_steps", folds)
+    return study
+
+
+def add_trial(study, values, state=TrialState.COMPLETE):
+    trial = study.ask()
+    for step, value in enumerate(values):
+        trial.report(value, step)
+    final = float(np.mean(values)) if state is TrialState.COMPLETE else None
+    study.tell(trial, final, state=state)
+
+
+def running(study, values):
+    trial = study.ask()
+    for step, value in enumerate(values):
+        trial.report(value, step)
+    return trial
+
+
+# -- median / percentile ------------------------------------------------------------
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_median_prunes_worse_than_median_in_both_directions(direction):
+    sign = 1 if direction == "maximize" else -1
+    study = make_study(MedianPruner(n_startup_trials=3), direction)
+    for v in (0.9, 0.8, 0.7):
+        add_trial(study, [sign * v, sign * v])
+    assert running(study, [sign * 0.75]).should_prune()
+    assert not running(study, [sign * 0.85]).should_prune()
+    assert not running(study, [sign * 0.8]).should_prune()  # a tie with the median stays
+
+
+def test_median_startup_warmup_and_interval():
+    study = make_study(MedianPruner(n_startup_trials=3, n_warmup_steps=1, interval_steps=2))
+    for v in (0.9, 0.8):
+        add_trial(study, [v] * 5)
+    assert not running(study, [0.1]).should_prune()  # only 2 complete trials
+    add_trial(study, [0.85] * 5)
+    assert not running(study, [0.1]).should_prune()  # step 0 < warm-up
+    assert running(study, [0.1, 0.1]).should_prune()  # step 1
+    assert not running(study, [0.1, 0.1, 0.1]).should_prune()  # step 2: off-interval
+    assert running(study, [0.1] * 4).should_prune()  # step 3
+
+
+def test_folds_compare_running_means_not_single_folds():
+    # Fold 1 is hard for everyone. A candidate with a low fold-1 score but a
+    # good mean over folds 0-1 must survive; an epoch-style comparison of the
+    # raw value at step 1 would prune it.
+    history = [[0.9, 0.5], [0.9, 0.5], [0.92, 0.52]]
+    candidate = [0.99, 0.48]
+    as_folds = make_study(MedianPruner(n_startup_trials=1), folds=5)
+    as_epochs = make_study(MedianPruner(n_startup_trials=1))
+    for study in (as_folds, as_epochs):
+        for values in history:
+            add_trial(study, values)
+    assert not running(as_folds, candidate).should_prune()
+    assert running(as_epochs, candidate).should_prune()
+
+
+def test_all_equal_scores_never_prune_and_nan_prunes():
+    study = make_study(MedianPruner(n_startup_trials=1), folds=3)
+    for _ in range(4):
+        add_trial(study, [0.5, 0.5, 0.5])
+    assert not running(study, [0.5, 0.5]).should_prune()
+    assert running(study, [float("nan")]).should_prune()
+
+
+def test_percentile_25_keeps_only_the_best_quarter():
+    study = make_study(PercentilePruner(25, n_startup_trials=4))
+    for v in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        add_trial(study, [v])
+    assert running(study, [0.6]).should_prune()
+    assert not running(study, [0.7]).should_prune()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(percentile=120), "percentile"), (dict(percentile=50, n_startup_trials=-1),
+                                           "n_startup_trials"),
+    (dict(percentile=50, interval_steps=0), "interval_steps"),
+])
+def test_percentile_validation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PercentilePruner(**kwargs)
+
+
+# -- successive halving / hyperband ---------------------------------------------------
+
+def test_halving_rungs_and_keep_fraction():
+    pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+    assert [pruner._rung_of(r) for r in (1, 2, 3, 4, 9)] == [0, None, 1, None, 2]
+    study = make_study(pruner, folds=9)
+    assert not running(study, [0.5]).should_prune()  # alone at the rung: promoted
+    for v in (0.9, 0.8, 0.7, 0.6, 0.55):
+        add_trial(study, [v] * 9)
+    # 6 trials at rung 0 with it: keep the best 2
+    assert running(study, [0.85]).should_prune() is False
+    assert running(study, [0.75]).should_prune() is True
+    assert running(study, [0.95, 0.1]).should_prune() is False  # resource 2: no rung
+
+
+def test_halving_min_early_stopping_rate_delays_pruning():
+    study = make_study(SuccessiveHalvingPruner(min_early_stopping_rate=1), folds=9)
+    for v in (0.9, 0.8, 0.7, 0.6):
+        add_trial(study, [v] * 9)
+    assert not running(study, [0.1]).should_prune()  # resource 1 is no rung any more
+    assert running(study, [0.1, 0.1, 0.1]).should_prune()  # resource 3 is
+
+
+def test_hyperband_brackets_are_deterministic_and_cover_all():
+    pruner = HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3)
+    brackets = [pruner.bracket_of(n, 3) for n in range(200)]
+    assert brackets == [pruner.bracket_of(n, 3) for n in range(200)]
+    counts = np.bincount(brackets, minlength=3)
+    assert set(brackets) == {0, 1, 2}
+    assert counts[0] > counts[2]  # aggressive brackets start more trials
+    study = make_study(HyperbandPruner(), folds=9)
+    for v in np.linspace(0.5, 0.9, 30):
+        add_trial(study, [v] * 9)
+    decisions = [running(study, [0.1] * 3).should_prune() for _ in range(12)]
+    assert any(decisions)
+
+
+# -- wilcoxon -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_wilcoxon_prunes_consistently_worse_in_both_directions(direction):
+    sign = 1 if direction == "maximize" else -1
+    study = make_study(WilcoxonPruner(p_threshold=0.1), direction, folds=10)
+    incumbent = np.array([0.9, 0.8, 0.85, 0.95, 0.9, 0.88, 0.92, 0.86, 0.9, 0.91])
+    add_trial(study, list(sign * incumbent))
+    worse = sign * (incumbent - 0.05)
+    assert not running(study, list(worse[:3])).should_prune()  # 3 pairs: p >= 0.125
+    assert running(study, list(worse[:4])).should_prune()
+    better = sign * (incumbent + 0.01)
+    assert not running(study, list(better[:6])).should_prune()
+
+
+def test_wilcoxon_ties_and_zero_differences():
+    study = make_study(WilcoxonPruner(p_threshold=0.2), folds=6)
+    add_trial(study, [0.8, 0.8, 0.8, 0.8, 0.8, 0.8])
+    assert not running(study, [0.8] * 5).should_prune()  # all differences zero
+    # mostly equal, one fold slightly worse: zsplit keeps it from being pruned
+    assert not running(study, [0.8, 0.8, 0.8, 0.8, 0.79]).should_prune()
+    assert running(study, [0.7, 0.7, 0.75, 0.7, 0.7]).should_prune()
+
+
+def test_wilcoxon_pairs_by_fold_index_in_shuffled_order():
+    study = make_study(WilcoxonPruner(p_threshold=0.1), folds=6)
+    add_trial(study, [0.9, 0.5, 0.9, 0.5, 0.9, 0.5])  # folds alternate hard/easy
+    trial = study.ask()
+    for fold in (1, 3, 5, 0):  # hard folds first, then one easy fold
+        trial.report({0: 0.92, 1: 0.52, 3: 0.52, 5: 0.52}[fold], fold)
+    assert not trial.should_prune()  # better on every shared fold
+    assert WilcoxonPruner().shuffle_folds is True
+
+
+# -- bound ------------------------------------------------------------------------------------
+
+def test_bound_prunes_only_what_cannot_reach_the_incumbent():
+    study = make_study(BoundPruner(bound=1.0), folds=4)
+    add_trial(study, [0.9, 0.9, 0.9, 0.9])
+    assert running(study, [0.5]).should_prune()  # (0.5 + 3) / 4 = 0.875 < 0.9
+    assert not running(study, [0.6]).should_prune()  # (0.6 + 3) / 4 = 0.9: could tie
+    assert not running(study, [0.7, 0.9]).should_prune()  # 0.9 exactly: could tie
+    assert running(study, [0.7, 0.89]).should_prune()
+    assert running(study, [float("nan")]).should_prune()
+
+
+def test_bound_reads_scorer_bounds_and_requires_one():
+    study = make_study(BoundPruner(), folds=3)
+    study.set_system_attr("sksearch:scoring", "neg_mean_squared_error")
+    BoundPruner().setup(study)
+    add_trial(study, [-1.0, -1.0, -1.0])
+    assert running(study, [-4.0]).should_prune()  # (-4 + 0 + 0) / 3 < -1
+    assert not running(study, [-2.0]).should_prune()
+    study.set_system_attr("sksearch:scoring", None)
+    with pytest.raises(ValueError, match="no known bound"):
+        BoundPruner().setup(study)
+
+
+def test_score_bounds_table():
+    assert score_upper_bound("accuracy") == 1.0
+    assert score_upper_bound("f1_macro") == 1.0
+    assert score_upper_bound("roc_auc_ovr_weighted") == 1.0
+    assert score_upper_bound("neg_log_loss") == 0.0
+    assert score_upper_bound("r2") == 1.0
+    assert score_upper_bound("max_error") is None
+    assert score_upper_bound(None) is None
+
+
+# -- shortcuts ------------------------------------------------------------------------------
+
+def test_get_pruner_names_and_errors():
+    assert isinstance(get_pruner(None), NopPruner)
+    assert isinstance(get_pruner("median"), MedianPruner)
+    assert get_pruner("percentile").percentile == 25.0
+    assert isinstance(get_pruner("bound"), BoundPruner)
+    assert isinstance(get_pruner("hyperband"), HyperbandPruner)
+    with pytest.raises(ValueError, match="not a known pruner name"):
+        get_pruner("sometimes")
+    with pytest.raises(TypeError, match="pruner must be"):
+        get_pruner(3)
