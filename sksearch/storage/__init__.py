@@ -1,26 +1,48 @@
 """Where a study keeps its trials."""
 
+import os
+
 from ._base import BaseStorage, DuplicatedStudyError
 from .memory import InMemoryStorage
+from .sqlite import SQLiteStorage
 
-__all__ = ["BaseStorage", "DuplicatedStudyError", "InMemoryStorage", "get_storage"]
+__all__ = ["BaseStorage", "DuplicatedStudyError", "InMemoryStorage", "SQLiteStorage",
+           "get_storage"]
+
+_SQLITE_PREFIX = "sqlite:///"
 
 
 def get_storage(storage):
     """Resolve the ``storage`` argument of a study or search.
 
     ``None`` gives a fresh :class:`InMemoryStorage`; a storage instance is used
-    as is. Strings name persistent storages (``"sqlite:///path.db"``), added by
-    the persistence module.
+    as is; ``"sqlite:///path.db"`` (``sqlite:////abs/path.db`` for an absolute
+    path, as in SQLAlchemy URLs) or a plain file path gives a
+    :class:`SQLiteStorage`.
+
+    Examples
+    --------
+    >>> get_storage(None)  # doctest: +ELLIPSIS
+    <sksearch.storage.memory.InMemoryStorage object at ...>
     """
     if storage is None:
         return InMemoryStorage()
     if isinstance(storage, BaseStorage):
         return storage
+    if isinstance(storage, os.PathLike):
+        return SQLiteStorage(storage)
     if isinstance(storage, str):
-        raise ValueError(
-            f"storage={storage!r} is not supported yet: pass None or a storage instance."
-        )
+        if storage.startswith(_SQLITE_PREFIX):
+            return SQLiteStorage(storage[len(_SQLITE_PREFIX):])
+        if "://" in storage:
+            raise ValueError(
+                f"storage={storage!r}: only 'sqlite:///path' URLs are supported; pass a "
+                "path or a BaseStorage instance."
+            )
+        if not storage:
+            raise ValueError("storage='' is not a path; pass None for an in-memory study.")
+        return SQLiteStorage(storage)
     raise TypeError(
-        f"storage must be None, a URL string or a BaseStorage instance, got {storage!r}."
+        f"storage must be None, a path, a 'sqlite:///...' URL or a BaseStorage instance, "
+        f"got {storage!r}."
     )

@@ -91,6 +91,15 @@ class BaseStorage(ABC):
         """Return the study's trials, ordered by number, optionally filtered to
         a tuple of :class:`~sksearch.trial.TrialState`."""
 
+    def register_distributions(self, distributions):
+        """Remember live distribution objects (a storage that serialises them
+        uses these when reading trials back); a no-op by default."""
+
+    def fail_running_trials(self, study_id, grace_seconds=600.0):
+        """Mark FAIL the RUNNING trials left by a process that died; return their
+        numbers. A storage that lives in one process has none."""
+        return []
+
     def get_n_trials(self, study_id, states=None):
         """Number of trials, optionally only those in ``states``."""
         return len(self.get_all_trials(study_id, states=states))
