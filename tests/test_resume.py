@@ -71,3 +71,100 @@ def test_interrupt_keeps_completed_trials_on_study_():
     assert not search.study_.get_trials((TrialState.RUNNING,))
     resumed = make_search(search.study_._storage, n_iter=5).fit(X, y)
     assert resumed.n_fold_fits_ == 2 * 3
+
+
+SEARCH_SCRIPT = '''
+import sys, time
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sksearch import BayesSearchCV
+from sksearch.distributions import Float
+
+class Slow(LogisticRegression):
+    def fit(self, X, y):
+        time.sleep(0.05)
+        return super().fit(X, y)
+
+X, y = load_iris(return_X_y=True)
+BayesSearchCV(Slow(max_iter=300), {"C": Float(0.01, 10, log=True)}, n_iter=int(sys.argv[2]),
+              cv=3, random_state=0, storage=sys.argv[1], study_name="killed").fit(X, y)
+'''
+
+
+def test_sigkilled_search_resumes_without_losing_or_repeating(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sksearch.storage import SQLiteStorage
+
+    path = tmp_path / "search.db"
+    script = tmp_path / "search.py"
+    script.write_text(SEARCH_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    process = subprocess.Popen([sys.executable, str(script), str(path), "200"], env=env)
+    deadline = time.monotonic() + 90
+    storage = None
+    while True:
+        assert time.monotonic() < deadline and process.poll() is None
+        if path.exists():
+            storage = storage or SQLiteStorage(path)
+            study_id = storage.get_study_id("killed")
+            if study_id is not None and storage.get_n_trials(
+                    study_id, (TrialState.COMPLETE,)) >= 4:
+                break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    before = {t.number: t for t in storage.get_all_trials(study_id)
+              if t.state is TrialState.COMPLETE}
+
+    # Another estimator class on the same study name is refused: its trials would
+    # not be comparable.
+    with pytest.raises(ValueError, match="another estimator or search space"):
+        BayesSearchCV(LogisticRegression(max_iter=300), {"C": Float(0.01, 10, log=True)},
+                      n_iter=len(before) + 3, cv=3, storage=str(path),
+                      study_name="killed").fit(X, y)
+    resumed = BayesSearchCV(_slow_like(), {"C": Float(0.01, 10, log=True)},
+                            n_iter=len(before) + 3, cv=3, random_state=0,
+                            storage=str(path), study_name="killed").fit(X, y)
+    results = resumed.cv_results_
+    trials = resumed.study_.trials
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert {t.number for t in complete} >= set(before)
+    for number, trial in before.items():  # reused, not refitted
+        assert resumed.study_.trials[number].value == trial.value
+    assert len(complete) == len(before) + 3
+    assert resumed.n_fold_fits_ == 3 * 3
+    assert len(results["params"]) == len(before) + 3
+    best = max(complete, key=lambda t: t.value)
+    assert resumed.best_score_ == best.value
+    assert resumed.best_params_ == {"C": best.params["C"]}
+    assert not resumed.study_.get_trials((TrialState.RUNNING,))
+
+
+def _slow_like():
+    # Same class name as the killed script's estimator, so the fingerprints match.
+    class Slow(LogisticRegression):
+        pass
+
+    return Slow(max_iter=300)
+
+
+def test_nested_cv_with_sqlite_storage_keeps_outer_folds_apart(tmp_path):
+    from sklearn.model_selection import cross_val_score
+
+    from sksearch.storage import SQLiteStorage
+
+    path = tmp_path / "nested.db"
+    search = make_search(str(path), n_iter=2)
+    scores = cross_val_score(search, X, y, cv=3)
+    assert scores.shape == (3,)
+    storage = SQLiteStorage(path)
+    names = [row[0] for row in storage._read("SELECT name FROM studies")]
+    assert len(names) == 3
+    # refitting the same outer folds resumes their studies: no new fits
+    assert cross_val_score(search, X, y, cv=3).tolist() == scores.tolist()
+    assert len(storage._read("SELECT name FROM studies")) == 3
