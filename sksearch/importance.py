@@ -15,10 +15,9 @@ Parameters are encoded in the unit box of their distribution (so a log-scaled
 parameter counts by decades, not by raw value). A categorical choice ``c`` of
 ``K`` is encoded at ``(c + 0.5) / K``, so every choice has the same measure. A
 conditional parameter, absent from some trials (a branch of a list-of-dicts
-space, or a define-by-run ``if``), is encoded at ``-0.5`` there and its domain
-is ``[-1, 1]``: being absent is one more value, given half of its measure.
-A parameter present in exactly one branch therefore also tells which branch
-ran, and may share the branch's importance.
+space, or a define-by-run ``if``), is filled there with random draws from its
+box: a sentinel value would tell the forest which branch ran, and the
+parameter would take credit for the branch choice itself.
 """
 
 # Authors: the sksearch developers
@@ -33,9 +32,6 @@ from .distributions import Categorical
 from .trial import TrialState
 
 __all__ = ["param_importances"]
-
-_ABSENT = -0.5
-
 
 def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth=64,
                       random_state=None):
@@ -70,7 +66,8 @@ def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth
     if method not in ("fanova", "permutation"):
         raise ValueError(f"method must be 'fanova' or 'permutation', got {method!r}.")
     study = getattr(study_or_search, "study_", study_or_search)
-    names, X, y = _encode(study)
+    rng = np.random.default_rng(_seed(random_state))
+    names, X, y = _encode(study, rng)
     forest = RandomForestRegressor(n_estimators=n_trees, max_depth=max_depth,
                                    min_samples_leaf=1, random_state=random_state)
     forest.fit(X, y)
@@ -80,9 +77,8 @@ def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth
         scores = permutation_importance(forest, X, y, n_repeats=10,
                                         random_state=random_state).importances_mean
     else:
-        lows = np.where(np.isin(X, [_ABSENT]).any(axis=0), -1.0, 0.0)
-        scores = np.mean([_tree_main_effects(tree.tree_, lows) for tree in forest.estimators_],
-                         axis=0)
+        scores = np.mean([_tree_main_effects(tree.tree_, X.shape[1])
+                          for tree in forest.estimators_], axis=0)
     scores = np.clip(np.nan_to_num(scores), 0.0, None)
     total = scores.sum()
     shares = scores / total if total > 0 else np.full(len(names), 1.0 / len(names))
@@ -90,7 +86,13 @@ def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth
     return {names[i]: float(shares[i]) for i in order}
 
 
-def _encode(study):
+def _seed(random_state):
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return random_state
+    return int(random_state.randint(0, 2**31 - 1))
+
+
+def _encode(study, rng):
     trials = [t for t in study.get_trials((TrialState.COMPLETE,))
               if t.value is not None and math.isfinite(t.value)]
     if len(trials) < 2:
@@ -104,7 +106,7 @@ def _encode(study):
     names = [n for n in sorted(distributions) if not distributions[n].is_single()]
     if not names:
         raise ValueError("No parameter varies between the complete trials.")
-    X = np.full((len(trials), len(names)), _ABSENT)
+    X = rng.random((len(trials), len(names)))  # absent parameters stay random
     for j, name in enumerate(names):
         dist = distributions[name]
         rows = [i for i, t in enumerate(trials) if t.distributions.get(name) == dist]
@@ -117,11 +119,10 @@ def _encode(study):
     return names, X, y
 
 
-def _leaf_boxes(tree, lows):
-    """Lower and upper bounds of every leaf's box, and its value."""
-    n_features = len(lows)
+def _leaf_boxes(tree, n_features):
+    """Lower and upper bounds of every leaf's box in the unit cube, and its value."""
     lower, upper, values = [], [], []
-    stack = [(0, lows.copy(), np.ones(n_features))]
+    stack = [(0, np.zeros(n_features), np.ones(n_features))]
     while stack:
         node, low, high = stack.pop()
         left, right = tree.children_left[node], tree.children_right[node]
@@ -140,22 +141,22 @@ def _leaf_boxes(tree, lows):
     return np.array(lower), np.array(upper), np.array(values)
 
 
-def _tree_main_effects(tree, lows):
+def _tree_main_effects(tree, n_features):
     """Variance of each feature's marginal prediction over the tree's total
     variance (Hutter et al., 2014, Sec. 3), from the leaves' boxes."""
-    lower, upper, values = _leaf_boxes(tree, lows)
-    widths = np.clip(upper - lower, 0.0, None) / (1.0 - lows)  # fraction of each domain
+    lower, upper, values = _leaf_boxes(tree, n_features)
+    widths = np.clip(upper - lower, 0.0, None)  # the domain of every feature is [0, 1]
     volume = widths.prod(axis=1)
     mean = np.sum(volume * values)
     total = np.sum(volume * (values - mean) ** 2)
-    effects = np.zeros(len(lows))
+    effects = np.zeros(n_features)
     if total <= 0:
         return effects
-    for j in range(len(lows)):
-        cuts = np.unique(np.concatenate([[lows[j], 1.0], lower[:, j], upper[:, j]]))
-        cuts = cuts[(cuts >= lows[j]) & (cuts <= 1.0)]
+    for j in range(n_features):
+        cuts = np.unique(np.concatenate([[0.0, 1.0], lower[:, j], upper[:, j]]))
+        cuts = cuts[(cuts >= 0.0) & (cuts <= 1.0)]
         centres = 0.5 * (cuts[:-1] + cuts[1:])
-        segment = np.diff(cuts) / (1.0 - lows[j])
+        segment = np.diff(cuts)
         # other dimensions integrated out: each leaf weighs its volume without j
         others = np.divide(volume, widths[:, j], out=np.zeros_like(volume),
                            where=widths[:, j] > 0)
