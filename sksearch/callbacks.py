@@ -1,0 +1,64 @@
+"""Callbacks for ``Study.optimize(callbacks=...)`` and ``BayesSearchCV(callbacks=...)``.
+
+A callback is any callable ``callback(study, frozen_trial)``, called after each
+trial; ``study.stop()`` ends the search after the trials in flight.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+import numbers
+
+from .trial import TrialState
+
+__all__ = ["EarlyStopping"]
+
+
+class EarlyStopping:
+    """Stop after ``patience`` finished trials without improving the best value
+    by more than ``min_delta``.
+
+    Parameters
+    ----------
+    patience : int
+        Finished trials (complete, pruned or failed) allowed without improvement.
+    min_delta : float, default=0.0
+        An improvement must exceed this to reset the count.
+
+    Examples
+    --------
+    >>> from sksearch import Study
+    >>> from sksearch.callbacks import EarlyStopping
+    >>> study = Study(direction="maximize", sampler="random", random_state=0)
+    >>> study.optimize(lambda t: round(t.suggest_float("x", 0, 1)), n_trials=1000,
+    ...                callbacks=[EarlyStopping(patience=5)])
+    >>> len(study.trials) < 1000
+    True
+    """
+
+    def __init__(self, patience, min_delta=0.0):
+        if not isinstance(patience, numbers.Integral) or patience < 1:
+            raise ValueError(f"patience must be an int >= 1, got {patience!r}.")
+        if not (isinstance(min_delta, numbers.Real) and min_delta >= 0):
+            raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}.")
+        self.patience = patience
+        self.min_delta = min_delta
+        self._best = None
+        self._waited = 0
+
+    def __call__(self, study, trial):
+        value = trial.value
+        improved = (
+            trial.state is TrialState.COMPLETE and value is not None and math.isfinite(value)
+            and (self._best is None or (
+                value > self._best + self.min_delta if study.direction == "maximize"
+                else value < self._best - self.min_delta)))
+        if improved:
+            self._best, self._waited = value, 0
+            return
+        if trial.state is TrialState.COMPLETE and self._best is None:
+            self._best = value
+        self._waited += 1
+        if self._waited >= self.patience:
+            study.stop()
