@@ -1,14 +1,14 @@
 """Samplers: which parameters to try next."""
 
-import warnings
-
 from ._base import BaseSampler, intersection_search_space
+from .cmaes import CmaEsSampler
 from .grid import GridSampler
 from .random import RandomSampler
 from .tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
+    "CmaEsSampler",
     "GridSampler",
     "RandomSampler",
     "TPESampler",
@@ -48,15 +48,7 @@ def get_sampler(sampler, seed=None, search_space=None):
     if sampler == "tpe":
         return TPESampler(seed=seed)
     if sampler == "cmaes":
-        try:
-            from .cmaes import CmaEsSampler as cls
-        except ImportError:
-            warnings.warn(
-                f"sampler={sampler!r} is not available in this build; falling back "
-                "to RandomSampler.", UserWarning, stacklevel=3,
-            )
-            return RandomSampler(seed=seed)
-        return cls(seed=seed)
+        return CmaEsSampler(seed=seed)
     raise ValueError(
         f"sampler must be one of {SAMPLER_NAMES} or a BaseSampler instance, got {sampler!r}."
     )

@@ -1,0 +1,147 @@
+"""CMA-ES: convergence, integers, bounds, restarts, replayable state."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sksearch import Study, TrialState
+from sksearch.samplers import CmaEsSampler
+from sksearch.samplers.cmaes import _CMA
+
+
+def minimize(objective, n_trials, **kwargs):
+    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, **kwargs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, n_trials=n_trials)
+    return study
+
+
+def sphere(trial, d=4):
+    x = np.array([trial.suggest_float(f"x{i}", -5, 5) for i in range(d)])
+    return float(np.sum((x - 1.0) ** 2))
+
+
+def ellipsoid(trial, d=4):
+    x = np.array([trial.suggest_float(f"x{i}", -5, 5) for i in range(d)])
+    return float(np.sum(10 ** (3 * np.arange(d) / (d - 1)) * (x - 0.5) ** 2))
+
+
+def test_core_converges_on_a_sphere_in_the_unit_box():
+    rng = np.random.default_rng(0)
+    cma = _CMA(np.full(3, 0.5), 0.3, 8, np.zeros(3))
+    for _ in range(80):
+        points = cma.ask(rng, 8)
+        cma.tell(points, np.sum((points - 0.2) ** 2, axis=1))
+    np.testing.assert_allclose(cma.mean, 0.2, atol=1e-4)
+
+
+def test_sphere_and_ellipsoid_small_regret():
+    assert minimize(sphere, 200).best_value < 1e-2
+    assert minimize(ellipsoid, 300).best_value < 0.1  # from ~1e3 at the start
+
+
+def test_integer_dimensions_reach_the_integer_optimum():
+    def objective(trial):
+        n = trial.suggest_int("n", -20, 20)
+        m = trial.suggest_int("m", 1, 1000, log=True)
+        x = trial.suggest_float("x", -3, 3)
+        return (n - 7) ** 2 + (np.log(m) - np.log(50)) ** 2 + x**2
+
+    study = minimize(objective, 250)
+    assert study.best_params["n"] == 7
+    assert 40 <= study.best_params["m"] <= 62
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 1000), sigma0=st.floats(0.05, 1.0))
+def test_bounds_and_steps_always_respected(seed, sigma0):
+    study = Study(direction="minimize", sampler=CmaEsSampler(seed=seed, sigma0=sigma0))
+
+    def objective(trial):
+        a = trial.suggest_float("a", -1, 1)
+        b = trial.suggest_float("b", 1e-3, 10, log=True)
+        c = trial.suggest_float("c", 0, 1, step=0.25)
+        return -a - b + c  # optimum on the bounds: samples pile up at the edges
+
+    study.optimize(objective, n_trials=40)
+    for trial in study.trials:
+        p = trial.params
+        assert -1 <= p["a"] <= 1 and 1e-3 <= p["b"] <= 10 and p["c"] in (0, 0.25, 0.5, 0.75, 1)
+
+
+def test_ipop_restarts_on_a_multimodal_function():
+    def rastrigin(trial):
+        x = np.array([trial.suggest_float(f"x{i}", -5.12, 5.12) for i in range(3)])
+        return float(10 * len(x) + np.sum(x**2 - 10 * np.cos(2 * np.pi * x)))
+
+    study = minimize(rastrigin, 600)
+    restarts = [t.system_attrs["cma:restart"] for t in study.trials
+                if "cma:restart" in t.system_attrs]  # the very first trial is random
+    assert max(restarts) >= 1
+    assert study.best_value < 5.0
+
+
+def test_state_rebuilt_from_trials_equals_live_state():
+    study = minimize(sphere, 60)
+    sampler = study.sampler
+    names = [f"x{i}" for i in range(4)]
+    live = sampler._live[2].state()
+    rebuilt = sampler.rebuild_state(study, names)
+    for key in ("mean", "C", "p_sigma", "p_c"):
+        np.testing.assert_allclose(rebuilt[key], live[key])
+    assert rebuilt["sigma"] == pytest.approx(live["sigma"])
+    # a fresh sampler on the same stored trials continues the same search
+    fresh = CmaEsSampler(seed=0)
+    assert fresh.rebuild_state(study, names)["generation"] == live["generation"]
+
+
+def test_categorical_goes_to_tpe_with_one_warning():
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        return sphere(trial, 2) + (kind == "b")
+
+    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0))
+    with pytest.warns(UserWarning, match="'kind'") as record:
+        study.optimize(objective, n_trials=40)
+    assert sum("independent sampler" in str(w.message) for w in record) == 1
+    assert study.best_params["kind"] == "a"
+
+
+def test_failed_and_pruned_trials():
+    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, popsize=6))
+
+    def objective(trial):
+        value = sphere(trial, 2)
+        if trial.number % 7 == 3:
+            raise RuntimeError("flaky")
+        return value
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, n_trials=60, catch=(RuntimeError,))
+    told = [t for t in study.trials if t.state is TrialState.COMPLETE
+            and "cma:generation" in t.system_attrs]
+    generations = {}
+    for t in told:
+        generations.setdefault(t.system_attrs["cma:generation"], 0)
+        generations[t.system_attrs["cma:generation"]] += 1
+    assert generations[0] >= 6  # failures were replaced within the generation
+    assert study.best_value < 0.1
+
+
+def test_reproducible_and_validation():
+    a = minimize(sphere, 40)
+    b = minimize(sphere, 40)
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+    with pytest.raises(ValueError, match="popsize"):
+        CmaEsSampler(popsize=1)
+    with pytest.raises(ValueError, match="sigma0"):
+        CmaEsSampler(sigma0=3.0)
+
+
+def test_separable_variant_converges():
+    assert minimize(lambda t: sphere(t, 6), 500, separable=True).best_value < 1e-2
