@@ -204,7 +204,8 @@ class CmaEsSampler(BaseSampler):
     popsize : int or None, default=None
         Trials per generation; ``None`` is ``4 + floor(3 ln n)``.
     sigma0 : float or None, default=None
-        Initial step size in the unit box (``None``: 0.3, a third of the box).
+        Initial step size in the unit box (``None``: 1/6 of the box, which did
+        better than 0.3 on every problem of our suite at 200 trials).
     x0 : dict or None, default=None
         Initial mean, by parameter name (values as the estimator takes them);
         the centre of the box for others.
@@ -358,7 +359,7 @@ class CmaEsSampler(BaseSampler):
                     mean[i] = float(dist._to_unit(dist.to_internal(self.x0[name])))
         else:  # IPOP: a new point of the box, reproducible from seed and restart
             mean = np.random.default_rng([self.seed or 0, restart]).uniform(0.1, 0.9, n)
-        return _CMA(mean, self.sigma0 or 0.3, popsize, steps, separable=self.separable)
+        return _CMA(mean, self.sigma0 or 1 / 6, popsize, steps, separable=self.separable)
 
     def rebuild_state(self, study, names):
         """The optimiser state replayed from the study's trials alone (no cache);
