@@ -159,7 +159,7 @@ class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstima
     multimetric_ : bool
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
     study_ : Study
         The study holding every trial of the search.
     n_pruned_ : int
