@@ -288,10 +288,28 @@ class CmaEsSampler(BaseSampler):
         return self._independent().sample_independent(study, trial, name, distribution)
 
     # -- joint sampling -----------------------------------------------------------------
+    def _trials(self, study, trial):
+        """The study's trials, read once per asked trial (infer and sample share it)."""
+        key = (id(study), trial.trial_id, study._storage.get_n_trials(study._study_id))
+        if getattr(self, "_trials_cache", (None,))[0] != key:
+            self._trials_cache = (key, study.get_trials())
+        return self._trials_cache[1]
+
     def infer_relative_search_space(self, study, trial):
-        finished = study.get_trials((TrialState.COMPLETE, TrialState.PRUNED))
-        space = intersection_search_space(finished)
-        return {n: d for n, d in space.items()
+        # The intersection only shrinks as trials finish, so it is updated with
+        # the trials finished since the last ask instead of recomputed.
+        finished = [t for t in self._trials(study, trial)
+                    if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+        seen, space = getattr(self, "_intersection", (None, None))
+        if seen is None or seen[0] != id(study):
+            seen, space = (id(study), set()), None
+        new = [t for t in finished if t.trial_id not in seen[1]]
+        if new:
+            merged = new if space is None else [_SpaceRecord(space)] + new
+            space = intersection_search_space(merged)
+            seen[1].update(t.trial_id for t in new)
+        self._intersection = (seen, space)
+        return {n: d for n, d in (space or {}).items()
                 if isinstance(d, NumericalDistribution) and not isinstance(d, Categorical)}
 
     def sample_relative(self, study, trial, search_space):
@@ -317,7 +335,7 @@ class CmaEsSampler(BaseSampler):
         sign = -1.0 if study.direction == "maximize" else 1.0
         records = {}
         assigned = {}
-        for t in study.get_trials():
+        for t in self._trials(study, trial):
             if _GEN not in t.system_attrs or t.trial_id == trial.trial_id:
                 continue
             key = (t.system_attrs[_RESTART], t.system_attrs[_GEN])
@@ -372,6 +390,15 @@ class CmaEsSampler(BaseSampler):
     def __repr__(self):
         return (f"CmaEsSampler(popsize={self.popsize}, restart_strategy="
                 f"{self.restart_strategy!r}, separable={self.separable}, seed={self.seed!r})")
+
+
+class _SpaceRecord:
+    """A finished-trial stand-in carrying an already intersected space."""
+
+    state = TrialState.COMPLETE
+
+    def __init__(self, distributions):
+        self.distributions = distributions
 
 
 class _NoTrial:

@@ -35,6 +35,10 @@ class InMemoryStorage(BaseStorage):
         # One shared object per distinct distribution: samplers compare the
         # distributions of every trial, and identical objects compare at once.
         self._distributions = {}
+        # Snapshots of finished trials, reused until the trial is written again:
+        # samplers read every trial at every ask. Snapshots are therefore shared
+        # between readers, and a FrozenTrial must be treated as read-only.
+        self._snapshots = {}
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -105,10 +109,12 @@ class InMemoryStorage(BaseStorage):
 
     def set_trial_user_attr(self, trial_id, key, value):
         with self._lock:
+            self._snapshots.pop(trial_id, None)
             self._trials[trial_id].user_attrs[key] = copy.deepcopy(value)
 
     def set_trial_system_attr(self, trial_id, key, value):
         with self._lock:
+            self._snapshots.pop(trial_id, None)
             self._trials[trial_id].system_attrs[key] = copy.deepcopy(value)
 
     def set_trial_state_values(self, trial_id, state, value=None):
@@ -124,6 +130,15 @@ class InMemoryStorage(BaseStorage):
             return True
 
     def _snapshot(self, trial):
+        cached = self._snapshots.get(trial.trial_id)
+        if cached is not None:
+            return cached
+        snapshot = self._copy(trial)
+        if trial.state.is_finished():  # running trials still change
+            self._snapshots[trial.trial_id] = snapshot
+        return snapshot
+
+    def _copy(self, trial):
         # Attribute values are deep-copied once, when set, and shared by the
         # snapshots after that; copying them on every read made a study's
         # bookkeeping quadratic in the number of trials. Callers must treat a
