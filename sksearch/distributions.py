@@ -156,6 +156,14 @@ class NumericalDistribution(BaseDistribution):
             return math.log(low), math.log(high)
         return low, high
 
+    def _unit_step(self):
+        """Width of one step of the value grid in unit-box units (0 if continuous)."""
+        if self.step is None:
+            return 0.0
+        lo, hi = self._unit_bounds()
+        width = math.log(self.low + self.step) - math.log(self.low) if self.log else self.step
+        return width / (hi - lo)
+
     def _to_unit(self, internal):
         """Vectorised map of internal values onto ``[0, 1]``."""
         x = np.asarray(internal, dtype=float)

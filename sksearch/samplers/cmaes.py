@@ -345,7 +345,7 @@ class CmaEsSampler(BaseSampler):
             assigned[key] = assigned.get(key, 0) + 1
             if t.state in (TrialState.COMPLETE, TrialState.PRUNED):
                 records.setdefault(key, []).append(t)
-        steps = np.array([_unit_step(d) for d in dists])
+        steps = np.array([d._unit_step() for d in dists])
         study_key = (id(study), tuple(names))
         if self._live is not None and self._live[0] == study_key:
             # Told generations never change, so the last state is a valid prefix
@@ -405,14 +405,6 @@ class _NoTrial:
     """Stands for "no trial is being sampled" when replaying."""
 
     trial_id = -1
-
-
-def _unit_step(dist):
-    if dist.step is None:
-        return 0.0
-    lo, hi = dist._unit_bounds()
-    width = (math.log(dist.low + dist.step) - math.log(dist.low)) if dist.log else dist.step
-    return width / (hi - lo)
 
 
 def _generation(trials, popsize, sign):

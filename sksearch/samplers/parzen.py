@@ -44,13 +44,18 @@ class ParzenEstimator:
         How kernel widths are chosen; see :func:`_bandwidths`.
     bandwidth_factor : float
         Multiplies the widths.
+    step_widths : array of shape (n_numerical,) or None
+        Grid step of each numerical dimension in the unit box (0 if
+        continuous): a kernel is never narrower than one step, or an integer
+        parameter whose good values agree could never move to a neighbour.
     min_bandwidth : float or "magic"
         Floor on the numerical bandwidths (in unit-box units); ``"magic"`` is
         ``1 / min(100, n + 1)`` (Bergstra et al., 2011).
     """
 
     def __init__(self, observations, weights, n_choices, *, prior_weight=1.0,
-                 bandwidth="neighbor", bandwidth_factor=1.0, min_bandwidth=0.03):
+                 bandwidth="neighbor", bandwidth_factor=1.0, min_bandwidth=0.03,
+                 step_widths=None):
         observations = np.asarray(observations, dtype=float).reshape(-1, len(n_choices))
         n_obs, n_dims = observations.shape
         self.n_choices = list(n_choices)
@@ -64,6 +69,8 @@ class ParzenEstimator:
         # with a width covering the box.
         num = observations[:, self._numerical]
         sigma = _bandwidths(num, bandwidth, bandwidth_factor, min_bandwidth)
+        if step_widths is not None:
+            sigma = np.maximum(sigma, np.asarray(step_widths, dtype=float))
         self.means = np.vstack([num, np.full((1, num.shape[1]), 0.5)])
         self.sigmas = np.vstack([sigma, np.ones((1, num.shape[1]))])
         # Truncation to [0, 1]: log of the mass each component keeps inside.
@@ -134,8 +141,12 @@ def _bandwidths(points, rule, factor, min_bandwidth):
     if rule == "neighbor":
         order = np.argsort(points, axis=0)
         ranked = np.take_along_axis(points, order, axis=0)
-        padded = np.vstack([np.zeros((1, d)), ranked, np.ones((1, d))])
-        gaps = np.maximum(padded[1:-1] - padded[:-2], padded[2:] - padded[1:-1])
+        # The outermost observations take the gap to their one neighbour, not to
+        # the box edge, which would make the kernels at the edges needlessly wide.
+        left = np.vstack([np.full((1, d), np.nan), ranked[:-1]])
+        right = np.vstack([ranked[1:], np.full((1, d), np.nan)])
+        gaps = np.fmax(ranked - left, right - ranked)
+        gaps = np.where(np.isnan(gaps), 1.0, gaps)  # a single observation
         sigma = np.empty_like(points)
         np.put_along_axis(sigma, order, factor * gaps, axis=0)
     else:

@@ -187,6 +187,10 @@ class TPESampler(BaseSampler):
                          else np.asarray(self.weights(len(above_unit)), dtype=float))
         kwargs = dict(prior_weight=self.prior_weight, bandwidth=self.bandwidth,
                       bandwidth_factor=self.bandwidth_factor, min_bandwidth=self.min_bandwidth)
+        # log-scaled integers have unequal steps in the unit box; their
+        # neighbours are close at the high end, so they get no floor
+        kwargs["step_widths"] = [0.0 if d.log else d._unit_step()
+                                 for d in dists if not isinstance(d, Categorical)]
         good = ParzenEstimator(below_unit, np.ones(len(below_unit)), n_choices, **kwargs)
         bad = ParzenEstimator(above_unit, above_weights, n_choices, **kwargs)
         candidates = good.sample(self._rng, self.n_ei_candidates)
