@@ -7,7 +7,7 @@ Three parts, each selectable:
 * ``--overhead``: milliseconds per trial of the whole ask/tell loop on an
   instant objective over a 10-D mixed space, at 200 and 1000 trials.
 * ``--tuning``: real tuning through BayesSearchCV vs RandomizedSearchCV vs
-  Optuna's OptunaSearchCV-equivalent loop on shipped datasets.
+  Optuna's OptunaSearchCV on shipped datasets (``benchmarks/tuning.py``).
 
 Optuna is a comparator only (``pip install -e ".[bench]"``).
 
@@ -158,7 +158,7 @@ def main():
     if args.tuning:
         from tuning import tuning_table
 
-        tuning_table(seeds)
+        tuning_table(seeds, processes=args.processes)
 
 
 if __name__ == "__main__":
