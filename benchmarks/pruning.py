@@ -12,10 +12,10 @@ HalvingRandomSearchCV with as many candidates. Medians over seeds.
 
 import argparse
 import time
-import warnings
 from multiprocessing import Pool
 
 import numpy as np
+from _timing import timed_fit
 from scipy.stats import loguniform, randint
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -61,20 +61,12 @@ def run_job(job):
         search = BayesSearchCV(estimator, space, n_iter=n_iter, cv=cv, scoring=scoring,
                                sampler=sampler, pruner=None if arm == "none" else arm,
                                random_state=seed)
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            search.fit(X_train, y_train)
-        seconds = time.perf_counter() - start
+        seconds = timed_fit(search, X_train, y_train)
         rows.append((task_name, cv, seed, arm, search.n_fold_fits_, seconds,
                      search.best_score_, search.score(X_test, y_test)))
     halving = HalvingRandomSearchCV(estimator, space, n_candidates=n_iter, cv=cv,
                                     scoring=scoring, random_state=seed)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        halving.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
+    seconds = timed_fit(halving, X_train, y_train)
     rows.append((task_name, cv, seed, "HalvingRandomSearchCV",
                  int(np.sum(halving.n_candidates_)) * cv, seconds, halving.best_score_,
                  halving.score(X_test, y_test)))

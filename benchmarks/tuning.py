@@ -17,11 +17,10 @@ import os
 # the cores with HistGradientBoosting's OpenMP threads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import time  # noqa: E402
-import warnings  # noqa: E402
 from multiprocessing import Pool  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _timing import timed_fit  # noqa: E402
 from scipy.stats import loguniform, randint  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
 from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
@@ -102,11 +101,7 @@ def run_job(job):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         search = OptunaSearchCV(estimator, optuna_space(), n_trials=n_iter, cv=5,
                                 random_state=seed)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        search.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
+    seconds = timed_fit(search, X_train, y_train)
     return name, arm, seed, n_iter, (search.best_score_, search.score(X_test, y_test), seconds)
 
 
