@@ -368,7 +368,12 @@ class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstima
         all_results = []
         best = _best_value(study)
         with Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch) as parallel:
-            while n_done < n_iter and not study._stop_flag:
+            while not study._stop_flag:
+                # The budget is the study's: candidates started by another
+                # process sharing the storage count too.
+                n_done = _n_counted(study)
+                if n_done >= n_iter:
+                    break
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 # Adaptive samplers learn from every result, so they are asked one
@@ -407,7 +412,6 @@ class BayesSearchCV(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstima
                               f"params={candidate.params}")
                     for callback in callbacks:
                         callback(study, frozen)
-                n_done += batch
         _compat.task_end(search_ctx, self)
         if all_results:
             warn_about_fit_failures(all_results, self.error_score)
@@ -740,6 +744,13 @@ def _finished_with_folds(study):
     return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED,
                                          TrialState.FAIL))
             if _FOLDS_ATTR in t.system_attrs]
+
+
+def _n_counted(study):
+    """Candidates that count towards n_iter: finished with fold results, or
+    running (in this process or another one sharing the storage)."""
+    running = study._storage.get_n_trials(study._study_id, (TrialState.RUNNING,))
+    return len(_finished_with_folds(study)) + running
 
 
 def _best_value(study):
