@@ -116,11 +116,14 @@ class ParzenEstimator:
         points = np.asarray(points, dtype=float)
         log_p = np.broadcast_to(self.log_weights, (len(points), self.n_components)).copy()
         if self._numerical.any():
-            x = points[:, self._numerical][:, np.newaxis, :]  # (C, 1, d_num)
-            z = (x - self.means[np.newaxis]) / self.sigmas[np.newaxis]
-            log_kernel = (-0.5 * z**2 - _LOG_SQRT_2PI - np.log(self.sigmas)[np.newaxis]
-                          - self._log_mass[np.newaxis])
-            log_p += log_kernel.sum(axis=2)
+            # sum_d ((x - mu) / sigma)^2 expanded into matrix products, so the
+            # (candidates x components) table comes from BLAS, not a 3-D array
+            x = points[:, self._numerical]
+            precision = self.sigmas**-2.0
+            squares = ((x**2) @ precision.T - 2.0 * x @ (self.means * precision).T
+                       + np.sum(self.means**2 * precision, axis=1))
+            constant = -np.sum(np.log(self.sigmas) + self._log_mass + _LOG_SQRT_2PI, axis=1)
+            log_p += -0.5 * np.maximum(squares, 0.0) + constant
         categorical_columns = np.flatnonzero(~self._numerical)
         for table, column in zip(self.tables, categorical_columns):
             log_p += table[:, points[:, column].astype(int)].T

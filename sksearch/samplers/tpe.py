@@ -135,15 +135,14 @@ class TPESampler(BaseSampler):
     def infer_relative_search_space(self, study, trial):
         if not self.multivariate:
             return {}
-        finished = self._history(study, trial).finished
-        if len(finished) < self.n_startup_trials:
+        history = self._history(study, trial)
+        if history.n_finished < self.n_startup_trials:
             return {}
         if not self.group:
-            return intersection_search_space(finished)
-        space = {}
-        for t in sorted(finished, key=lambda t: t.number):  # the latest distribution wins
-            space.update(t.distributions)
-        return {name: space[name] for name in sorted(space) if not space[name].is_single()}
+            return intersection_search_space([history.table.trials[i] for i in history.order])
+        latest = history.table.latest  # the latest distribution of each name wins
+        return {name: latest[name][1] for name in sorted(latest)
+                if not latest[name][1].is_single()}
 
     def sample_relative(self, study, trial, search_space):
         history = self._history(study, trial)
@@ -165,7 +164,11 @@ class TPESampler(BaseSampler):
         if (cached is not None and cached.trial_id == trial.trial_id
                 and cached.n_trials == study._storage.get_n_trials(study._study_id)):
             return cached
-        self._cached_history = _History(study, trial, self.constant_liar)
+        key = (id(study), study._study_id)
+        table = getattr(self, "_table", None)
+        if table is None or table.study_key != key:
+            table = self._table = _TrialTable(key)
+        self._cached_history = _History(table, study, trial, self.constant_liar)
         return self._cached_history
 
     def sample_independent(self, study, trial, name, distribution):
@@ -204,53 +207,95 @@ class TPESampler(BaseSampler):
                 f"multivariate={self.multivariate}, group={self.group}, seed={self.seed!r})")
 
 
-class _History:
-    """The trials a TPE step learns from, read and ranked once per trial.
+class _TrialTable:
+    """Finished trials as columns of internal values, grown as trials finish.
 
-    Finished trials are kept best first: complete ones by loss (the value,
-    negated when maximising), then pruned ones, those that reached more steps
-    first and then by their last value. Selecting the trials that have a given
-    set of parameters is one boolean mask over that order.
+    A finished trial never changes, so its row is written once; each ask then
+    reads numpy columns instead of looping over every trial's dictionaries.
+    Absent parameters (or ones drawn from another distribution) are NaN.
     """
 
-    def __init__(self, study, current, constant_liar):
+    def __init__(self, study_key):
+        self.study_key = study_key
+        self.trials = []
+        self._row_of = {}
+        self._columns = {}
+        self._arrays = {}
+        self._losses, self._complete, self._steps = [], [], []
+        self.latest = {}  # name -> (trial number, distribution) of its latest use
+
+    def update(self, finished, sign):
+        new = [t for t in finished if t.trial_id not in self._row_of]
+        for t in new:
+            self._row_of[t.trial_id] = len(self.trials)
+            self.trials.append(t)
+            complete = t.state is TrialState.COMPLETE
+            value = t.value if t.value is not None and math.isfinite(t.value) else math.inf
+            self._losses.append(sign * value if math.isfinite(value) else math.inf)
+            self._complete.append(complete)
+            self._steps.append(len(t.intermediate_values))
+            for (name, dist), column in self._columns.items():
+                column.append(_value_of(t, name, dist))
+            for name, dist in t.distributions.items():
+                if self.latest.get(name, (-1, None))[0] < t.number:
+                    self.latest[name] = (t.number, dist)
+        if new:
+            self._arrays = {}
+        return len(new)
+
+    def column(self, name, dist):
+        key = (name, dist)
+        if key not in self._columns:
+            self._columns[key] = [_value_of(t, name, dist) for t in self.trials]
+        if key not in self._arrays:
+            self._arrays[key] = np.array(self._columns[key], dtype=float)
+        return self._arrays[key]
+
+    def ranking(self):
+        """Row order, best first: complete trials by loss, then pruned ones by
+        steps reached (more first) and last value."""
+        losses = np.array(self._losses, dtype=float)
+        complete = np.array(self._complete, dtype=bool)
+        steps = np.array(self._steps, dtype=float)
+        rows = np.arange(len(self.trials))
+        done = rows[complete][np.argsort(losses[complete], kind="stable")]
+        pruned = rows[~complete][np.lexsort((losses[~complete], -steps[~complete]))]
+        return np.concatenate([done, pruned]).astype(int), int(complete.sum())
+
+
+def _value_of(trial, name, dist):
+    return trial.internal_params[name] if trial.distributions.get(name) == dist else math.nan
+
+
+class _History:
+    """The trials one TPE step learns from: the finished ones from the
+    sampler's table, ranked best first, plus the running ones (constant liar)."""
+
+    def __init__(self, table, study, current, constant_liar):
         trials = study.get_trials()
         sign = -1.0 if study.direction == "maximize" else 1.0
-        complete = [t for t in trials if t.state is TrialState.COMPLETE
-                    and t.value is not None and math.isfinite(t.value)]
-        pruned = [t for t in trials if t.state is TrialState.PRUNED]
-        losses = np.array([sign * t.value for t in complete], dtype=float)
-        complete = [complete[i] for i in np.argsort(losses, kind="stable")]
-        steps = np.array([len(t.intermediate_values) for t in pruned], dtype=float)
-        last = np.array([sign * t.value if t.value is not None and math.isfinite(t.value)
-                         else np.inf for t in pruned], dtype=float)
-        pruned = [pruned[i] for i in np.lexsort((last, -steps))]
-        self.finished = complete + pruned
-        self.is_complete = np.arange(len(self.finished)) < len(complete)
+        finished = [t for t in trials if t.state is TrialState.PRUNED or (
+            t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value))]
+        table.update(finished, sign)
+        self.table = table
+        self.order, n_complete = table.ranking()
+        self.is_complete = np.arange(len(self.order)) < n_complete
         self.running = [t for t in trials if t.state is TrialState.RUNNING
                         and t.trial_id != current.trial_id] if constant_liar else []
-        self.n_finished = len(self.finished)
+        self.n_finished = len(self.order)
         self.trial_id = current.trial_id
         self.n_trials = len(trials)
-
         self._presence = {}
 
-    @staticmethod
-    def _mask(trials, name, dist):
-        # Storages share one distribution object per distinct distribution, so
-        # the comparison is usually an identity check.
-        return np.fromiter((t.distributions.get(name) == dist for t in trials),
-                           dtype=bool, count=len(trials))
-
     def presence(self, name, dist):
-        """Which finished trials have ``name`` drawn from ``dist`` (cached)."""
+        """Which finished trials (in ranked order) have ``name`` from ``dist``."""
         key = (name, dist)
         if key not in self._presence:
-            self._presence[key] = self._mask(self.finished, name, dist)
+            self._presence[key] = ~np.isnan(self.table.column(name, dist)[self.order])
         return self._presence[key]
 
     def _joint_presence(self, names, dists):
-        mask = np.ones(len(self.finished), dtype=bool)
+        mask = np.ones(len(self.order), dtype=bool)
         for name, dist in zip(names, dists):
             mask &= self.presence(name, dist)
         return mask
@@ -268,13 +313,12 @@ class _History:
         n_complete = int(self.is_complete[index].sum())
         if n_complete:
             n_below = min(n_below, n_complete)
-        running_mask = np.ones(len(self.running), dtype=bool)
-        for name, dist in zip(names, dists):
-            running_mask &= self._mask(self.running, name, dist)
-        below = _rows([self.finished[i] for i in index[:n_below]], names)
-        above = _rows([self.finished[i] for i in index[n_below:]]
-                      + [t for t, keep in zip(self.running, running_mask) if keep], names)
-        return below, above
+        rows = self.order[index]
+        values = np.column_stack([self.table.column(n, d)[rows] for n, d in zip(names, dists)])
+        running = [t for t in self.running
+                   if all(t.distributions.get(n) == d for n, d in zip(names, dists))]
+        above = np.vstack([values[n_below:], _rows(running, names)])
+        return values[:n_below], above
 
 
 def _rows(trials, names):
