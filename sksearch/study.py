@@ -74,7 +74,9 @@ class Study:
         self.pruner = get_pruner(pruner)
         self._storage = get_storage(storage)
         self._stop_flag = False
-        self._tell_lock = threading.Lock()
+        # Samplers keep caches of the history; one lock serialises every call
+        # into the sampler (ask, suggest, tell), while objectives run in parallel.
+        self._sampler_lock = threading.RLock()
 
         if study_name is None:
             study_name = f"sksearch-{uuid.uuid4().hex[:12]}"
@@ -94,12 +96,12 @@ class Study:
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        del state["_tell_lock"]
+        del state["_sampler_lock"]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._tell_lock = threading.Lock()
+        self._sampler_lock = threading.RLock()
 
     # -- reading ----------------------------------------------------------------
     @property
@@ -163,14 +165,15 @@ class Study:
         fixed_distributions : dict of str -> distribution, optional
             Parameters to suggest at once (e.g. a known search space).
         """
-        trial_id, number = self._storage.create_new_trial(self._study_id)
-        frozen = self._storage.get_trial(trial_id)
-        self.sampler.before_trial(self, frozen)
-        frozen = self._storage.get_trial(trial_id)
-        relative_space = self.sampler.infer_relative_search_space(self, frozen)
-        relative = {}
-        if relative_space:
-            relative = self.sampler.sample_relative(self, frozen, relative_space) or {}
+        with self._sampler_lock:
+            trial_id, number = self._storage.create_new_trial(self._study_id)
+            frozen = self._storage.get_trial(trial_id)
+            self.sampler.before_trial(self, frozen)
+            frozen = self._storage.get_trial(trial_id)
+            relative_space = self.sampler.infer_relative_search_space(self, frozen)
+            relative = {}
+            if relative_space:
+                relative = self.sampler.sample_relative(self, frozen, relative_space) or {}
         trial = Trial(self, trial_id, number, relative_params=relative)
         for name, distribution in (fixed_distributions or {}).items():
             trial.suggest(name, distribution)
@@ -223,7 +226,7 @@ class Study:
             value = frozen.intermediate_values[frozen.last_step]
         if state is TrialState.FAIL:
             value = None
-        with self._tell_lock:
+        with self._sampler_lock:
             self._storage.set_trial_state_values(trial_id, state, value)
             frozen = self._storage.get_trial(trial_id)
             self.sampler.after_trial(self, frozen, state, value)

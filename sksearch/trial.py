@@ -191,10 +191,11 @@ class Trial:
             if distribution.is_single():
                 internal = distribution.to_internal(_single_value(distribution))
             else:
-                frozen = self.study._storage.get_trial(self._trial_id)
-                internal = self.study.sampler.sample_independent(
-                    self.study, frozen, name, distribution
-                )
+                with self.study._sampler_lock:
+                    frozen = self.study._storage.get_trial(self._trial_id)
+                    internal = self.study.sampler.sample_independent(
+                        self.study, frozen, name, distribution
+                    )
         internal = float(internal)
         self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
         self._params[name] = internal

@@ -223,3 +223,21 @@ def test_random_sampler_covers_space_uniformly():
     counts, _ = np.histogram(values, bins=4, range=(0, 1))
     assert counts.min() > 70
     assert not any(math.isnan(v) for v in values)
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "cmaes"])
+def test_model_samplers_with_threads(sampler):
+    import warnings
+
+    study = Study(direction="minimize", sampler=sampler, random_state=0)
+
+    def objective(trial):
+        time.sleep(0.002)
+        return quadratic(trial) + trial.suggest_int("n", 1, 5)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, n_trials=60, n_jobs=4)
+    assert [t.number for t in study.trials] == list(range(60))
+    assert all(t.state is TrialState.COMPLETE for t in study.trials)
+    assert study.best_value < 2.5
