@@ -147,3 +147,17 @@ def test_reproducible_and_validation():
 
 def test_separable_variant_converges():
     assert minimize(lambda t: sphere(t, 6), 500, separable=True).best_value < 1e-2
+
+
+def test_conditional_numerical_parameter_is_named_once():
+    def objective(trial):
+        x = trial.suggest_float("x", -3, 3)
+        if trial.number % 2:
+            return x**2 + trial.suggest_float("extra", 0, 1)
+        return x**2
+
+    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0))
+    with pytest.warns(UserWarning, match="'extra'") as record:
+        study.optimize(objective, n_trials=30)
+    assert sum("independent sampler" in str(w.message) for w in record) == 1
+    assert study.best_value < 0.1

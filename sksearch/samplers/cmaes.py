@@ -277,8 +277,12 @@ class CmaEsSampler(BaseSampler):
         return self._fallback
 
     def sample_independent(self, study, trial, name, distribution):
+        # Numerical parameters reach here only before the first trial finishes
+        # (empty intersection) or when they are conditional (outside it).
+        seen, space = getattr(self, "_intersection", ((None,), None))
+        conditional = seen[0] == id(study) and bool(space) and name not in space
         if not self._warned and (trial.number >= self.n_startup_trials) and (
-                not isinstance(distribution, NumericalDistribution)
+                conditional or not isinstance(distribution, NumericalDistribution)
                 or isinstance(distribution, Categorical)):
             self._warned = True
             warnings.warn(
