@@ -224,6 +224,11 @@ class _TrialTable:
         self._losses, self._complete, self._steps = [], [], []
         self.latest = {}  # name -> (trial number, distribution) of its latest use
 
+    @property
+    def row_of(self):
+        """Row of each trial already in the table, by trial id."""
+        return self._row_of
+
     def update(self, finished, sign):
         new = [t for t in finished if t.trial_id not in self._row_of]
         for t in new:
@@ -274,14 +279,24 @@ class _History:
     def __init__(self, table, study, current, constant_liar):
         trials = study.get_trials()
         sign = -1.0 if study.direction == "maximize" else 1.0
-        finished = [t for t in trials if t.state is TrialState.PRUNED or (
-            t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value))]
-        table.update(finished, sign)
+        # One pass: trials already in the table are skipped at once, so the
+        # per-ask Python work is a dictionary lookup per trial.
+        known = table.row_of
+        new, running = [], []
+        for t in trials:
+            if t.trial_id in known:
+                continue
+            state = t.state
+            if state is TrialState.PRUNED or (state is TrialState.COMPLETE and t.value is not None
+                                              and math.isfinite(t.value)):
+                new.append(t)
+            elif state is TrialState.RUNNING and t.trial_id != current.trial_id:
+                running.append(t)
+        table.update(new, sign)
         self.table = table
         self.order, n_complete = table.ranking()
         self.is_complete = np.arange(len(self.order)) < n_complete
-        self.running = [t for t in trials if t.state is TrialState.RUNNING
-                        and t.trial_id != current.trial_id] if constant_liar else []
+        self.running = running if constant_liar else []
         self.n_finished = len(self.order)
         self.trial_id = current.trial_id
         self.n_trials = len(trials)
