@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sksearch import Study, TrialState
 from sksearch.samplers import CmaEsSampler
-from sksearch.samplers.cmaes import _CMA
+from sksearch.samplers._cma import _CMA
 
 
 def minimize(objective, n_trials, **kwargs):

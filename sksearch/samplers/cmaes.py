@@ -1,12 +1,10 @@
 """CMA-ES for continuous and integer parameters, with restarts.
 
-``_CMA`` is the optimiser itself, framework-free: ``ask`` returns points of the
-unit box, ``tell`` takes a generation of (point, loss) pairs. It follows
-Hansen's tutorial (The CMA Evolution Strategy: A Tutorial, arXiv 1604.00772);
-equation numbers are cited beside the lines. ``CmaEsSampler`` adapts it to a
-study: the numerical parameters common to all trials are searched jointly in
-their unit box (log-scaled ones by decades); categorical and conditional ones go
-to an independent sampler (TPE).
+The optimiser itself, ``_CMA`` (module :mod:`._cma`), is framework-free and
+follows Hansen's tutorial (The CMA Evolution Strategy: A Tutorial, arXiv
+1604.00772). ``CmaEsSampler`` adapts it to a study: the numerical parameters
+common to all trials are searched jointly in their unit box (log-scaled ones by
+decades); categorical and conditional ones go to an independent sampler (TPE).
 
 Generations map onto trials: a trial records its generation and the unit-box
 point it was sampled at (system attributes ``cma:generation``, ``cma:restart``,
@@ -24,176 +22,15 @@ import math
 import warnings
 
 import numpy as np
-from scipy.special import ndtri
 
 from ..distributions import Categorical, NumericalDistribution
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
+from ._cma import _CMA
 
 __all__ = ["CmaEsSampler"]
 
 _GEN, _RESTART, _X = "cma:generation", "cma:restart", "cma:x"
-
-
-class _CMA:
-    """(mu/mu_w, lambda)-CMA-ES in the unit box, minimising.
-
-    Parameters
-    ----------
-    mean : ndarray of shape (n,)
-    sigma : float
-    popsize : int
-    steps : ndarray of shape (n,)
-        Width of one grid step in the unit box for integer or stepped
-        dimensions, 0 for continuous ones (used by the margin).
-    separable : bool
-        Diagonal covariance only (sep-CMA, Ros & Hansen 2008), for many
-        dimensions.
-    """
-
-    def __init__(self, mean, sigma, popsize, steps, separable=False):
-        n = len(mean)
-        self.dim, self.popsize, self.separable = n, popsize, separable
-        self.mean, self.sigma = np.array(mean, dtype=float), float(sigma)
-        self.steps = np.asarray(steps, dtype=float)
-        mu = popsize // 2
-        raw = math.log((popsize + 1) / 2) - np.log(np.arange(1, popsize + 1))  # eq. (49)
-        positive, negative = raw[:mu], raw[mu:]
-        self.mu_eff = positive.sum() ** 2 / np.sum(positive**2)  # eq. (8)
-        me = self.mu_eff
-        self.c_sigma = (me + 2) / (n + me + 5)  # eq. (55)
-        self.d_sigma = 1 + 2 * max(0.0, math.sqrt((me - 1) / (n + 1)) - 1) + self.c_sigma
-        self.c_c = (4 + me / n) / (n + 4 + 2 * me / n)  # eq. (56)
-        self.c_1 = 2 / ((n + 1.3) ** 2 + me)  # eq. (57)
-        self.c_mu = min(1 - self.c_1, 2 * (me - 2 + 1 / me) / ((n + 2) ** 2 + me))  # eq. (58)
-        if separable:  # sep-CMA learns only n variances: faster rates
-            self.c_1 *= (n + 2) / 3
-            self.c_mu = min(1 - self.c_1, self.c_mu * (n + 2) / 3)
-        # Active CMA (Jastrebski & Arnold 2006): the worse half of a generation
-        # gets negative weights, which shrinks the covariance along bad
-        # directions and learns ill-conditioned shapes much faster (eq. 50-53).
-        mu_eff_minus = negative.sum() ** 2 / np.sum(negative**2) if len(negative) else 0.0
-        alpha = min(1 + self.c_1 / self.c_mu, 1 + 2 * mu_eff_minus / (me + 2),
-                    (1 - self.c_1 - self.c_mu) / (n * self.c_mu))
-        self.weights_all = np.concatenate([
-            positive / positive.sum(), alpha * negative / np.abs(negative).sum()])
-        self.weights = self.weights_all[:mu]
-        self.chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n**2))
-        self.p_sigma, self.p_c = np.zeros(n), np.zeros(n)
-        self.C = np.eye(n)
-        self.B, self.D = np.eye(n), np.ones(n)
-        self.generation = 0
-        self._eigen_generation = 0
-        self.best_losses = []
-
-    # Eigendecomposition only when the covariance has moved enough (tutorial,
-    # Sec. B.2): every 1 / (10 n (c_1 + c_mu)) generations.
-    def _update_eigen(self):
-        lag = max(1, int(1 / (10 * self.dim * (self.c_1 + self.c_mu))))
-        if self.generation - self._eigen_generation < lag and self.generation > 0:
-            return
-        self._eigen_generation = self.generation
-        if self.separable:
-            self.B, self.D = np.eye(self.dim), np.sqrt(np.maximum(np.diag(self.C), 1e-30))
-            return
-        self.C = (self.C + self.C.T) / 2
-        eigenvalues, self.B = np.linalg.eigh(self.C)
-        self.D = np.sqrt(np.maximum(eigenvalues, 1e-30))
-
-    def ask(self, rng, size):
-        """``size`` points in the unit box: samples outside are drawn again (up
-        to 100 times, then clipped), which keeps them legal without moving the
-        mean or shrinking the step the way clipping every sample would."""
-        self._update_eigen()
-        out = np.empty((size, self.dim))
-        todo = np.arange(size)
-        for _ in range(100):
-            z = rng.standard_normal((len(todo), self.dim))
-            x = self.mean + self.sigma * (z * self.D) @ self.B.T  # eq. (38)-(40)
-            inside = np.all((x >= 0) & (x <= 1), axis=1)
-            out[todo[inside]] = x[inside]
-            todo = todo[~inside]
-            if not len(todo):
-                break
-        if len(todo):
-            out[todo] = np.clip(x[~inside], 0, 1)
-        return out
-
-    def tell(self, points, losses):
-        """Update from one generation: ``points`` (lambda, n), ``losses`` (lambda,)."""
-        self._update_eigen()
-        order = np.argsort(losses, kind="stable")
-        self.best_losses.append(float(np.min(losses)))
-        mu = len(self.weights)
-        y_all = (np.asarray(points)[order] - self.mean) / self.sigma  # eq. (41)
-        y_w = self.weights @ y_all[:mu]
-        old_mean = self.mean
-        self.mean = old_mean + self.sigma * y_w  # eq. (42), c_m = 1
-        inv_sqrt_c = (self.B / self.D) @ self.B.T
-        self.p_sigma = ((1 - self.c_sigma) * self.p_sigma + math.sqrt(
-            self.c_sigma * (2 - self.c_sigma) * self.mu_eff) * inv_sqrt_c @ y_w)  # eq. (43)
-        norm_ps = np.linalg.norm(self.p_sigma)
-        threshold = (1.4 + 2 / (self.dim + 1)) * self.chi_n * math.sqrt(
-            1 - (1 - self.c_sigma) ** (2 * (self.generation + 1)))
-        h_sigma = float(norm_ps < threshold)
-        self.p_c = ((1 - self.c_c) * self.p_c + h_sigma * math.sqrt(
-            self.c_c * (2 - self.c_c) * self.mu_eff) * y_w)  # eq. (45)
-        rank_one = np.outer(self.p_c, self.p_c)
-        weights = self.weights_all[: len(y_all)]
-        # negative weights act on the Mahalanobis-normalised steps (eq. 46)
-        norms = np.sum((y_all @ inv_sqrt_c.T) ** 2, axis=1)
-        w_o = np.where(weights >= 0, weights, weights * self.dim / np.maximum(norms, 1e-30))
-        rank_mu = (y_all.T * w_o) @ y_all
-        delta = (1 - h_sigma) * self.c_c * (2 - self.c_c)
-        self.C = ((1 + self.c_1 * delta - self.c_1 - self.c_mu * weights.sum()) * self.C
-                  + self.c_1 * rank_one + self.c_mu * rank_mu)  # eq. (47)
-        if self.separable:
-            self.C = np.diag(np.diag(self.C))
-        self.sigma *= math.exp(min(1.0, (self.c_sigma / self.d_sigma)
-                                   * (norm_ps / self.chi_n - 1)))  # eq. (44)
-        self._apply_margin()
-        self.generation += 1
-
-    def _apply_margin(self):
-        """Keep integer and stepped dimensions moving: their marginal standard
-        deviation stays large enough that a sample leaves the mean's grid cell
-        with probability at least ``alpha = 1 / (n * lambda)`` — a diagonal form
-        of the margin of Hamano et al. (2022), which otherwise lets CMA-ES freeze
-        on one integer value."""
-        discrete = self.steps > 0
-        if not discrete.any():
-            return
-        alpha = 1.0 / (self.dim * self.popsize)
-        needed = 0.5 * self.steps / ndtri(1 - alpha)
-        std = self.sigma * np.sqrt(np.diag(self.C))
-        scale = np.ones(self.dim)
-        scale[discrete] = np.maximum(1.0, needed[discrete] / np.maximum(std[discrete], 1e-300))
-        if np.any(scale > 1):
-            self.C = self.C * np.outer(scale, scale)
-            self._eigen_generation = -10**9  # force a fresh decomposition
-
-    def should_stop(self):
-        """Converged or degenerate: time to restart (Hansen's TolX, condition
-        and TolHistFun criteria, with tolerances for hyperparameters: a step of
-        1e-5 of the search box is precision no model needs)."""
-        self._update_eigen()
-        continuous = self.steps == 0
-        if continuous.any() and self.sigma * np.max(
-                np.sqrt(np.diag(self.C))[continuous]) < 1e-5:
-            return True
-        if np.max(self.D) > 1e7 * np.min(self.D):
-            return True
-        recent = self.best_losses[-(10 + int(30 * self.dim / self.popsize)):]
-        if len(recent) < 10:
-            return False
-        spread = max(recent) - min(recent)
-        return spread <= 1e-10 + 1e-9 * abs(min(recent))
-
-    def state(self):
-        """The state that determines future samples, for comparisons."""
-        return {"mean": self.mean.copy(), "sigma": self.sigma, "C": self.C.copy(),
-                "p_sigma": self.p_sigma.copy(), "p_c": self.p_c.copy(),
-                "generation": self.generation}
 
 
 class CmaEsSampler(BaseSampler):
