@@ -195,3 +195,78 @@ def test_thread_writes_while_another_reads(tmp_path):
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=30, n_jobs=2)
     thread.join()
     assert not errors
+
+
+def _finish(storage, trial_id, state=TrialState.COMPLETE, value=1.0):
+    assert storage.set_trial_state_values(trial_id, state, None if state is TrialState.FAIL
+                                          else value)
+
+
+def test_trials_finished_since_returns_each_finish_once(storage):
+    study_id = storage.create_new_study("s", "minimize")
+    other = storage.create_new_study("other", "minimize")
+    ids = [storage.create_new_trial(study_id)[0] for _ in range(4)]
+    storage.create_new_trial(other)
+    assert storage.get_trials_finished_since(study_id)[0] == []
+    _finish(storage, ids[2])
+    _finish(storage, ids[0], TrialState.FAIL)
+    trials, cursor = storage.get_trials_finished_since(study_id)
+    assert sorted(t.trial_id for t in trials) == [ids[0], ids[2]]
+    assert {t.state for t in trials} == {TrialState.COMPLETE, TrialState.FAIL}
+    assert storage.get_trials_finished_since(study_id, cursor)[0] == []
+    _finish(storage, ids[3], TrialState.PRUNED, 0.5)
+    _finish(storage, storage.get_all_trials(other)[0].trial_id)  # another study's
+    trials, cursor = storage.get_trials_finished_since(study_id, cursor)
+    assert [(t.trial_id, t.state, t.value) for t in trials] == [
+        (ids[3], TrialState.PRUNED, 0.5)]
+    assert storage.get_trials_finished_since(study_id, cursor) == ([], cursor)
+    # the base class's fallback (for other storages) agrees
+    from sksearch.storage import BaseStorage
+
+    trials, seen = BaseStorage.get_trials_finished_since(storage, study_id)
+    assert sorted(t.trial_id for t in trials) == [ids[0], ids[2], ids[3]]
+    _finish(storage, ids[1])
+    trials, _ = BaseStorage.get_trials_finished_since(storage, study_id, seen)
+    assert [t.trial_id for t in trials] == [ids[1]]
+
+
+def test_running_trials_read_in_number_order_after_finishes(storage):
+    study_id = storage.create_new_study("s", "minimize")
+    ids = [storage.create_new_trial(study_id)[0] for _ in range(5)]
+    _finish(storage, ids[1])
+    _finish(storage, ids[3])
+    running = storage.get_all_trials(study_id, states=(TrialState.RUNNING,))
+    assert [t.number for t in running] == [0, 2, 4]
+
+
+def test_sqlite_finish_log_is_shared_and_survives_an_old_file(tmp_path):
+    path = tmp_path / "log.db"
+    first, second = SQLiteStorage(path), SQLiteStorage(path)
+    study_id = first.create_new_study("s", "minimize")
+    ids = [first.create_new_trial(study_id)[0] for _ in range(3)]
+    _finish(first, ids[0])
+    trials, cursor = second.get_trials_finished_since(study_id)
+    assert [t.trial_id for t in trials] == [ids[0]]
+    _finish(first, ids[2])  # finished by another connection (process)
+    trials, cursor = second.get_trials_finished_since(study_id, cursor)
+    assert [t.trial_id for t in trials] == [ids[2]]
+    # a file written before the finish log existed: a read from the start
+    # still finds every finished trial, by state
+    first._retry(lambda: first._connection().execute("DELETE FROM trial_finish_log"))
+    trials, cursor = SQLiteStorage(path).get_trials_finished_since(study_id)
+    assert sorted(t.trial_id for t in trials) == [ids[0], ids[2]]
+
+
+def test_in_memory_storage_pickled_before_the_finish_log():
+    storage = InMemoryStorage()
+    study_id = storage.create_new_study("s", "minimize")
+    ids = [storage.create_new_trial(study_id)[0] for _ in range(3)]
+    _finish(storage, ids[1])
+    state = pickle.loads(pickle.dumps(storage)).__getstate__()
+    for study in state["_studies"].values():
+        del study["finished"], study["running"]
+    old = InMemoryStorage.__new__(InMemoryStorage)
+    old.__setstate__(state)
+    trials, _ = old.get_trials_finished_since(study_id)
+    assert [t.trial_id for t in trials] == [ids[1]]
+    assert [t.number for t in old.get_all_trials(study_id, (TrialState.RUNNING,))] == [0, 2]

@@ -166,3 +166,93 @@ def test_invalid_arguments():
         TPESampler(n_ei_candidates=0)
     with pytest.raises(TypeError, match="gamma"):
         TPESampler(gamma=0.1)
+
+
+def _conditional_objective(trial):
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    if kind == "a":
+        return (trial.suggest_float("x", -2, 2) - 0.5) ** 2
+    return 0.3 + abs(trial.suggest_int("n", 1, 50, log=True) - 7) / 10
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_incremental_history_proposes_what_a_full_rebuild_does(kind, tmp_path):
+    """The history table absorbs only trials finished since the last ask; the
+    proposals are those of a table rebuilt from the whole study at every ask,
+    with pruned, failed and running (out-of-order finishing) trials."""
+    def drive(rebuild, storage):
+        study = Study(direction="minimize", storage=storage,
+                      sampler=TPESampler(seed=3, n_startup_trials=6))
+        pending = []
+        for i in range(45):
+            if rebuild:
+                study.sampler._table = None
+                study.sampler._cached_history = None
+            trial = study.ask()
+            value = _conditional_objective(trial)
+            pending.append((trial, value))
+            if i % 3 != 2:  # finish some later, out of number order
+                continue
+            for t, v in reversed(pending):
+                state = (TrialState.PRUNED if t.number % 7 == 0 else
+                         TrialState.FAIL if t.number % 11 == 0 else None)
+                study.tell(t, v if state is not TrialState.FAIL else None, state=state)
+            pending = []
+        return [t.params for t in study.trials]
+
+    def storage(name):
+        return None if kind == "memory" else str(tmp_path / f"{name}.db")
+
+    assert drive(False, storage("a")) == drive(True, storage("b"))
+
+
+def test_pickled_sampler_rebuilds_its_history_to_the_same_proposals():
+    import pickle
+
+    study = Study(direction="minimize", sampler=TPESampler(seed=5))
+    study.optimize(_conditional_objective, n_trials=25)
+    blob = pickle.dumps(study)
+    assert len(blob) < len(pickle.dumps(study._storage)) + 20_000  # no copy of the table
+    copy = pickle.loads(blob)
+    study.optimize(_conditional_objective, n_trials=10)
+    copy.optimize(_conditional_objective, n_trials=10)
+    assert [t.params for t in study.trials] == [t.params for t in copy.trials]
+
+
+def test_plan_transforms_match_the_distributions():
+    from sksearch.samplers.tpe import _Plan
+
+    dists = [Float(-3, 5), Float(1e-4, 10, log=True), Float(0.5, 2.5, step=0.5),
+             Int(1, 1000, log=True), Int(-3, 9, step=3), Categorical(["a", "b", None]),
+             Int(4, 4)]
+    plan = _Plan([f"p{i}" for i in range(len(dists))], dists)
+    unit = np.random.default_rng(0).random((200, len(dists)))
+    unit[:, 5] = np.floor(unit[:, 5] * 3)
+    internal = plan.from_unit(unit)
+    back = plan.to_unit(internal)
+    for j, dist in enumerate(dists):
+        if isinstance(dist, Categorical):
+            assert np.array_equal(internal[:, j], unit[:, j])
+            continue
+        assert np.array_equal(internal[:, j], dist._from_unit(unit[:, j]))
+        assert np.array_equal(back[:, j], dist._to_unit(internal[:, j]))
+
+
+def test_ranking_does_not_depend_on_the_order_trials_were_absorbed():
+    from sksearch.samplers.tpe import _TrialTable
+    from sksearch.trial import FrozenTrial
+
+    trials = [FrozenTrial(number=i, trial_id=i, value=float(i % 3), internal_params={"x": 0.1 * i},
+                          distributions={"x": Float(0, 1)},
+                          state=TrialState.PRUNED if i % 4 == 0 else TrialState.COMPLETE,
+                          intermediate_values={0: 1.0} if i % 8 == 0 else {})
+              for i in range(10)]
+    ranked = []
+    for order in (trials, trials[::-1], trials[3:] + trials[:3]):
+        table = _TrialTable(None, 0)
+        for t in order:
+            table.update([t], 1.0)
+        rows, _ = table.ranking()
+        ranked.append([table.trials[r].number for r in rows])
+    assert ranked[0] == ranked[1] == ranked[2]
+    assert ranked[0][:3] == [3, 6, 9]  # complete with value 0, by number

@@ -19,12 +19,18 @@ candidates: ``log_pdf`` of C candidates under M components is one
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import ndtr, ndtri
 
 __all__ = ["ParzenEstimator"]
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 _EPS = 1e-12
+# Log-density terms more than this far below a candidate's largest term are
+# clipped before ``exp``: their share is below exp(-100) each, but an ``exp``
+# that underflows to zero takes libm's slow path, which made the bad density's
+# (candidates x ~1000 components) log-sum-exp cost a millisecond per ask.
+_LOG_FLOOR = -100.0
+_TAIL = 8.5
 
 
 class ParzenEstimator:
@@ -34,8 +40,8 @@ class ParzenEstimator:
     ----------
     observations : ndarray of shape (n_obs, d)
         Numerical columns in ``[0, 1]``; categorical columns hold indices.
-    weights : ndarray of shape (n_obs,)
-        Non-negative observation weights.
+    weights : ndarray of shape (n_obs,) or None
+        Non-negative observation weights; ``None`` weighs them equally.
     n_choices : list of int or None, length d
         ``None`` for a numerical dimension, the number of choices otherwise.
     prior_weight : float
@@ -61,7 +67,11 @@ class ParzenEstimator:
         self.n_choices = list(n_choices)
         self._numerical = np.array([k is None for k in self.n_choices], dtype=bool)
         # Components: the observations, then the prior.
-        weights = np.append(np.asarray(weights, dtype=float), prior_weight)
+        if weights is None:
+            weights = np.ones(n_obs + 1)
+            weights[-1] = prior_weight
+        else:
+            weights = np.append(np.asarray(weights, dtype=float), prior_weight)
         self.log_weights = np.log(np.maximum(weights, _EPS) / weights.sum())
         self.n_components = n_obs + 1
 
@@ -74,10 +84,8 @@ class ParzenEstimator:
         self.means = np.vstack([num, np.full((1, num.shape[1]), 0.5)])
         self.sigmas = np.vstack([sigma, np.ones((1, num.shape[1]))])
         # Truncation to [0, 1]: log of the mass each component keeps inside.
-        low = ndtr((0.0 - self.means) / self.sigmas)
-        high = ndtr((1.0 - self.means) / self.sigmas)
-        self._cdf_low = low
-        self._log_mass = np.log(np.maximum(high - low, _EPS))
+        self._cdf_low, high = _normal_cdf_at_edges(self.means, self.sigmas)
+        self._log_mass = np.log(np.maximum(high - self._cdf_low, _EPS))
 
         # Categorical kernels: probability tables, one (n_components, k) per dim.
         # Mass 1 - eps on the observed choice; eps shrinks as data accumulates.
@@ -127,7 +135,32 @@ class ParzenEstimator:
         categorical_columns = np.flatnonzero(~self._numerical)
         for table, column in zip(self.tables, categorical_columns):
             log_p += table[:, points[:, column].astype(int)].T
-        return logsumexp(log_p, axis=1)
+        return _logsumexp_rows(log_p)
+
+
+def _logsumexp_rows(log_p):
+    """``log(sum(exp(log_p), axis=1))`` with the terms far below each row's
+    maximum clipped (see ``_LOG_FLOOR``)."""
+    peak = log_p.max(axis=1)
+    shifted = np.maximum(log_p - peak[:, None], _LOG_FLOOR)
+    return peak + np.log(np.exp(shifted).sum(axis=1))
+
+
+def _normal_cdf_at_edges(means, sigmas):
+    """Normal CDFs of the box edges 0 and 1 under each kernel.
+
+    ``ndtr`` is slow in the tails, where its value is 0 or 1 to double
+    precision (beyond 8.5 standard deviations the error is below 1e-17); most
+    kernels are narrow and far from both edges, so only the others are computed.
+    """
+    z_low = (-means / sigmas).ravel()
+    z_high = ((1.0 - means) / sigmas).ravel()
+    low, high = np.zeros(z_low.size), np.ones(z_high.size)
+    near = np.flatnonzero(z_low > -_TAIL)
+    low[near] = ndtr(z_low[near])
+    near = np.flatnonzero(z_high < _TAIL)
+    high[near] = ndtr(z_high[near])
+    return low.reshape(means.shape), high.reshape(means.shape)
 
 
 def _bandwidths(points, rule, factor, min_bandwidth):
@@ -142,16 +175,22 @@ def _bandwidths(points, rule, factor, min_bandwidth):
         return np.empty((n, d))
     shrink = n ** (-1.0 / (d + 4))
     if rule == "neighbor":
-        order = np.argsort(points, axis=0)
-        ranked = np.take_along_axis(points, order, axis=0)
-        # The outermost observations take the gap to their one neighbour, not to
-        # the box edge, which would make the kernels at the edges needlessly wide.
-        left = np.vstack([np.full((1, d), np.nan), ranked[:-1]])
-        right = np.vstack([ranked[1:], np.full((1, d), np.nan)])
-        gaps = np.fmax(ranked - left, right - ranked)
-        gaps = np.where(np.isnan(gaps), 1.0, gaps)  # a single observation
-        sigma = np.empty_like(points)
-        np.put_along_axis(sigma, order, factor * gaps, axis=0)
+        # Sorted along rows of the transposed (d, n) copy: contiguous sorts are
+        # faster than sorting the (n, d) array down its columns.
+        columns = np.ascontiguousarray(points.T)
+        order = np.argsort(columns, axis=1)
+        ranked = np.take_along_axis(columns, order, axis=1)
+        gaps = np.ones((d, n))  # a single observation spans the box
+        if n > 1:
+            step = np.diff(ranked, axis=1)
+            # The outermost observations take the gap to their one neighbour, not
+            # to the box edge, which would make the kernels at the edges
+            # needlessly wide.
+            gaps[:, 0], gaps[:, -1] = step[:, 0], step[:, -1]
+            gaps[:, 1:-1] = np.maximum(step[:, :-1], step[:, 1:])
+        sigma_t = np.empty((d, n))
+        sigma_t[np.arange(d)[:, None], order] = factor * gaps
+        sigma = sigma_t.T
     else:
         sigma = np.full((n, d), factor * shrink)
     if min_bandwidth == "magic":

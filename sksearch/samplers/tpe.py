@@ -36,7 +36,7 @@ import numpy as np
 
 from ..distributions import Categorical
 from ..trial import TrialState
-from ._base import BaseSampler, intersection_search_space
+from ._base import BaseSampler
 from .parzen import ParzenEstimator
 from .random import sample_uniform
 
@@ -138,9 +138,13 @@ class TPESampler(BaseSampler):
         history = self._history(study, trial)
         if history.n_finished < self.n_startup_trials:
             return {}
-        if not self.group:
-            return intersection_search_space([history.table.trials[i] for i in history.order])
         latest = history.table.latest  # the latest distribution of each name wins
+        if not self.group:
+            # the parameters every finished trial has, with one distribution
+            table = history.table
+            return {name: latest[name][1] for name in sorted(latest)
+                    if not latest[name][1].is_single()
+                    and table.n_present(name, latest[name][1]) == table.n}
         return {name: latest[name][1] for name in sorted(latest)
                 if not latest[name][1].is_single()}
 
@@ -162,45 +166,58 @@ class TPESampler(BaseSampler):
         # only changes when another trial finishes, so it is read once.
         cached = getattr(self, "_cached_history", None)
         if (cached is not None and cached.trial_id == trial.trial_id
+                and cached.table.matches(study)
                 and cached.n_trials == study._storage.get_n_trials(study._study_id)):
             return cached
-        key = (id(study), study._study_id)
         table = getattr(self, "_table", None)
-        if table is None or table.study_key != key:
-            table = self._table = _TrialTable(key)
+        if table is None or not table.matches(study):
+            table = self._table = _TrialTable(study._storage, study._study_id)
         self._cached_history = _History(table, study, trial, self.constant_liar)
         return self._cached_history
 
+    def __getstate__(self):
+        # The history caches are rebuilt from the storage on the next ask (to
+        # the same proposals), so a pickled sampler does not carry the trials.
+        state = self.__dict__.copy()
+        state.pop("_table", None)
+        state.pop("_cached_history", None)
+        state.pop("_plans", None)
+        return state
+
     def sample_independent(self, study, trial, name, distribution):
         history = self._history(study, trial)
-        if history.n_with([name], [distribution]) < self.n_startup_trials:
+        if history.n_with(name, distribution) < self.n_startup_trials:
             return sample_uniform(distribution, self._rng)
         return self._sample_joint(history, [name], [distribution]).get(
             name, sample_uniform(distribution, self._rng))
 
     # -- the model ---------------------------------------------------------------------
+    def _plan(self, names, dists):
+        key = tuple(zip(names, dists))
+        plans = self.__dict__.setdefault("_plans", {})
+        if key not in plans:
+            plans[key] = _Plan(names, dists)
+        return plans[key]
+
     def _sample_joint(self, history, names, dists):
-        below, above = history.split(names, dists, self.gamma or default_gamma)
+        plan = self._plan(names, dists)
+        below, above = history.split(plan, self.gamma or default_gamma)
         if below is None:
             return {n: sample_uniform(d, self._rng) for n, d in zip(names, dists)}
-        n_choices = [len(d.choices) if isinstance(d, Categorical) else None for d in dists]
-        below_unit = _to_unit(below, dists)
-        above_unit = _to_unit(above, dists)
-        above_weights = (np.ones(len(above_unit)) if self.weights is None
-                         else np.asarray(self.weights(len(above_unit)), dtype=float))
+        above_weights = (None if self.weights is None
+                         else np.asarray(self.weights(len(above)), dtype=float))
         kwargs = dict(prior_weight=self.prior_weight, bandwidth=self.bandwidth,
-                      bandwidth_factor=self.bandwidth_factor, min_bandwidth=self.min_bandwidth)
-        # log-scaled integers have unequal steps in the unit box; their
-        # neighbours are close at the high end, so they get no floor
-        kwargs["step_widths"] = [0.0 if d.log else d._unit_step()
-                                 for d in dists if not isinstance(d, Categorical)]
-        good = ParzenEstimator(below_unit, np.ones(len(below_unit)), n_choices, **kwargs)
-        bad = ParzenEstimator(above_unit, above_weights, n_choices, **kwargs)
+                      bandwidth_factor=self.bandwidth_factor, min_bandwidth=self.min_bandwidth,
+                      step_widths=plan.step_widths)
+        good = ParzenEstimator(below, None, plan.n_choices, **kwargs)
+        bad = ParzenEstimator(above, above_weights, plan.n_choices, **kwargs)
         candidates = good.sample(self._rng, self.n_ei_candidates)
-        candidates = _snap(candidates, dists)
+        # Judge the candidates at the legal values that would be evaluated.
+        internal = plan.from_unit(candidates)
+        if plan.stepped:
+            candidates = plan.to_unit(internal)
         score = good.log_pdf(candidates) - bad.log_pdf(candidates)
-        best = candidates[int(np.argmax(score))]
-        return dict(zip(names, _from_unit(best, dists)))
+        return dict(zip(names, internal[int(np.argmax(score))].tolist()))
 
     def __repr__(self):
         return (f"TPESampler(n_startup_trials={self.n_startup_trials}, "
@@ -210,62 +227,131 @@ class TPESampler(BaseSampler):
 class _TrialTable:
     """Finished trials as columns of internal values, grown as trials finish.
 
-    A finished trial never changes, so its row is written once; each ask then
-    reads numpy columns instead of looping over every trial's dictionaries.
-    Absent parameters (or ones drawn from another distribution) are NaN.
+    A finished trial never changes, so its row is written once, when the
+    storage first reports it finished (``cursor`` remembers how far the
+    storage's finish log has been read); each ask then reads numpy columns
+    instead of the study's whole trial list. Columns are preallocated buffers
+    that double when full, so a new row costs a few writes, not a copy.
+    Absent parameters (or ones drawn from another distribution) are NaN. Rows
+    are in the order trials were absorbed, which depends on how the table was
+    filled; nothing downstream does (see :meth:`ranking`).
     """
 
-    def __init__(self, study_key):
-        self.study_key = study_key
+    def __init__(self, storage, study_id):
+        self.storage = storage
+        self.study_id = study_id
+        self.cursor = None
         self.trials = []
+        self.n = 0
+        self._capacity = 0
         self._row_of = {}
-        self._columns = {}
-        self._arrays = {}
-        self._losses, self._complete, self._steps = [], [], []
+        self._columns = {}  # (name, dist) -> buffer of internal values
+        self._present = {}  # (name, dist) -> number of rows having it
+        self._losses, self._steps, self._numbers = np.empty(0), np.empty(0), np.empty(0)
+        self._complete = np.empty(0, dtype=bool)
         self.latest = {}  # name -> (trial number, distribution) of its latest use
 
-    @property
-    def row_of(self):
-        """Row of each trial already in the table, by trial id."""
-        return self._row_of
+    def matches(self, study):
+        return self.storage is study._storage and self.study_id == study._study_id
+
+    def _grow(self, needed):
+        if needed <= self._capacity:
+            return
+        capacity = max(64, 2 * self._capacity, needed)
+
+        def grown(buffer, fill):
+            out = np.full(capacity, fill, dtype=buffer.dtype)
+            out[:self.n] = buffer[:self.n]
+            return out
+
+        self._losses = grown(self._losses, math.inf)
+        self._complete = grown(self._complete, False)
+        self._steps = grown(self._steps, 0.0)
+        self._numbers = grown(self._numbers, 0.0)
+        self._columns = {key: grown(column, math.nan) for key, column in self._columns.items()}
+        self._capacity = capacity
 
     def update(self, finished, sign):
-        new = [t for t in finished if t.trial_id not in self._row_of]
+        """Absorb the usable trials of ``finished`` (complete with a finite
+        value, or pruned) not yet in the table; return how many."""
+        new = []
+        for t in finished:
+            state = t.state
+            usable = state is TrialState.PRUNED or (
+                state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value))
+            if usable and t.trial_id not in self._row_of:
+                self._row_of[t.trial_id] = None
+                new.append(t)
+        if not new:
+            return 0
+        self._grow(self.n + len(new))
+        # a loop over the newly finished trials only (one per ask, typically)
         for t in new:
-            self._row_of[t.trial_id] = len(self.trials)
+            row = self.n
+            self._row_of[t.trial_id] = row
             self.trials.append(t)
-            complete = t.state is TrialState.COMPLETE
             value = t.value if t.value is not None and math.isfinite(t.value) else math.inf
-            self._losses.append(sign * value if math.isfinite(value) else math.inf)
-            self._complete.append(complete)
-            self._steps.append(len(t.intermediate_values))
-            for (name, dist), column in self._columns.items():
-                column.append(_value_of(t, name, dist))
+            self._losses[row] = sign * value if math.isfinite(value) else math.inf
+            self._complete[row] = t.state is TrialState.COMPLETE
+            self._steps[row] = len(t.intermediate_values)
+            self._numbers[row] = t.number
+            for key, column in self._columns.items():
+                column[row] = _value_of(t, *key)
+                self._present[key] += t.distributions.get(key[0]) == key[1]
             for name, dist in t.distributions.items():
                 if self.latest.get(name, (-1, None))[0] < t.number:
                     self.latest[name] = (t.number, dist)
-        if new:
-            self._arrays = {}
+            self.n += 1
         return len(new)
 
     def column(self, name, dist):
+        """Internal values of ``name`` drawn from ``dist``, by row (a view)."""
         key = (name, dist)
         if key not in self._columns:
-            self._columns[key] = [_value_of(t, name, dist) for t in self.trials]
-        if key not in self._arrays:
-            self._arrays[key] = np.array(self._columns[key], dtype=float)
-        return self._arrays[key]
+            # a parameter first asked for: one pass over the rows, once
+            column = np.full(self._capacity, math.nan)
+            column[:self.n] = [_value_of(t, name, dist) for t in self.trials]
+            self._columns[key] = column
+            self._present[key] = int(np.count_nonzero(~np.isnan(column[:self.n])))
+        return self._columns[key][:self.n]
+
+    def block(self, plan):
+        """Unit-box values of the plan's parameters, by row (NaN where absent).
+
+        Kept per plan and extended by the rows added since the last call, so
+        each row is converted once.
+        """
+        blocks = self.__dict__.setdefault("_blocks", {})
+        done, buffer = blocks.get(plan.key, (0, np.empty((0, len(plan.names)))))
+        if done < self.n:
+            if len(buffer) < self.n:
+                grown = np.empty((max(self._capacity, self.n), len(plan.names)))
+                grown[:done] = buffer[:done]
+                buffer = grown
+            fresh = np.column_stack([self.column(n, d)[done:]
+                                     for n, d in zip(plan.names, plan.dists)])
+            buffer[done:self.n] = plan.to_unit(fresh)
+            blocks[plan.key] = (self.n, buffer)
+        return buffer[:self.n]
+
+    def n_present(self, name, dist):
+        """How many rows have ``name`` drawn from ``dist``."""
+        self.column(name, dist)
+        return self._present[(name, dist)]
 
     def ranking(self):
         """Row order, best first: complete trials by loss, then pruned ones by
-        steps reached (more first) and last value."""
-        losses = np.array(self._losses, dtype=float)
-        complete = np.array(self._complete, dtype=bool)
-        steps = np.array(self._steps, dtype=float)
-        rows = np.arange(len(self.trials))
-        done = rows[complete][np.argsort(losses[complete], kind="stable")]
-        pruned = rows[~complete][np.lexsort((losses[~complete], -steps[~complete]))]
-        return np.concatenate([done, pruned]).astype(int), int(complete.sum())
+        steps reached (more first) and last value; ties go to the lower trial
+        number, so the order does not depend on the order rows were absorbed in
+        (a table rebuilt from the storage proposes the same points)."""
+        n = self.n
+        losses, complete = self._losses[:n], self._complete[:n]
+        steps, numbers = self._steps[:n], self._numbers[:n]
+        rows = np.arange(n)
+        done, pruned = rows[complete], rows[~complete]
+        done = done[np.lexsort((numbers[done], losses[done]))]
+        pruned = pruned[np.lexsort((numbers[pruned], losses[pruned], -steps[pruned]))]
+        return np.concatenate([done, pruned]), len(done)
 
 
 def _value_of(trial, name, dist):
@@ -277,62 +363,46 @@ class _History:
     sampler's table, ranked best first, plus the running ones (constant liar)."""
 
     def __init__(self, table, study, current, constant_liar):
-        trials = study.get_trials()
-        sign = -1.0 if study.direction == "maximize" else 1.0
-        # One pass: trials already in the table are skipped at once, so the
-        # per-ask Python work is a dictionary lookup per trial.
-        known = table.row_of
-        new, running = [], []
-        for t in trials:
-            if t.trial_id in known:
-                continue
-            state = t.state
-            if state is TrialState.PRUNED or (state is TrialState.COMPLETE and t.value is not None
-                                              and math.isfinite(t.value)):
-                new.append(t)
-            elif state is TrialState.RUNNING and t.trial_id != current.trial_id:
-                running.append(t)
-        table.update(new, sign)
+        storage, study_id = study._storage, study._study_id
+        # Only the trials finished since the last ask are read and absorbed.
+        finished, table.cursor = storage.get_trials_finished_since(study_id, table.cursor)
+        table.update(finished, -1.0 if study.direction == "maximize" else 1.0)
         self.table = table
         self.order, n_complete = table.ranking()
         self.is_complete = np.arange(len(self.order)) < n_complete
-        self.running = running if constant_liar else []
+        self.running = []
+        if constant_liar:
+            self.running = [t for t in storage.get_all_trials(study_id, (TrialState.RUNNING,))
+                            if t.trial_id != current.trial_id]
         self.n_finished = len(self.order)
         self.trial_id = current.trial_id
-        self.n_trials = len(trials)
-        self._presence = {}
+        self.n_trials = storage.get_n_trials(study_id)
 
-    def presence(self, name, dist):
-        """Which finished trials (in ranked order) have ``name`` from ``dist``."""
-        key = (name, dist)
-        if key not in self._presence:
-            self._presence[key] = ~np.isnan(self.table.column(name, dist)[self.order])
-        return self._presence[key]
+    def n_with(self, name, dist):
+        """How many finished trials have ``name`` from ``dist``."""
+        return self.table.n_present(name, dist)
 
-    def _joint_presence(self, names, dists):
-        mask = np.ones(len(self.order), dtype=bool)
-        for name, dist in zip(names, dists):
-            mask &= self.presence(name, dist)
-        return mask
-
-    def n_with(self, names, dists):
-        return int(self._joint_presence(names, dists).sum())
-
-    def split(self, names, dists, gamma):
-        """Internal values of the good and bad trials having all ``names``."""
-        mask = self._joint_presence(names, dists)
-        if not mask.any():
+    def split(self, plan, gamma):
+        """Unit-box values of the good and bad trials having all of the plan's
+        parameters (running trials join the bad ones)."""
+        block = self.table.block(plan)[self.order]
+        if all(self.table.n_present(n, d) == self.n_finished
+               for n, d in zip(plan.names, plan.dists)):
+            values, is_complete = block, self.is_complete
+        else:
+            keep = ~np.isnan(block).any(axis=1)
+            values, is_complete = block[keep], self.is_complete[keep]
+        if not len(values):
             return None, None
-        index = np.flatnonzero(mask)
-        n_below = gamma(len(index))
-        n_complete = int(self.is_complete[index].sum())
+        n_below = gamma(len(values))
+        n_complete = int(is_complete.sum())
         if n_complete:
             n_below = min(n_below, n_complete)
-        rows = self.order[index]
-        values = np.column_stack([self.table.column(n, d)[rows] for n, d in zip(names, dists)])
+        above = values[n_below:]
         running = [t for t in self.running
-                   if all(t.distributions.get(n) == d for n, d in zip(names, dists))]
-        above = np.vstack([values[n_below:], _rows(running, names)])
+                   if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
+        if running:
+            above = np.vstack([above, plan.to_unit(_rows(running, plan.names))])
         return values[:n_below], above
 
 
@@ -344,31 +414,72 @@ def _rows(trials, names):
 def _groups(history, search_space):
     """Partition ``search_space`` into groups of parameters present in exactly
     the same finished trials (with the same distribution)."""
+    table = history.table
+    counts = [table.n_present(name, dist) for name, dist in search_space.items()]
+    if all(count == table.n for count in counts):  # no conditional parameter
+        return [list(search_space)] if table.n else []
     signatures = {}
-    for name, dist in search_space.items():
-        presence = history.presence(name, dist)
-        if presence.any():
+    for (name, dist), count in zip(search_space.items(), counts):
+        if count:
+            # the partition does not depend on the row order: unranked columns
+            presence = ~np.isnan(table.column(name, dist))
             signatures.setdefault(presence.tobytes(), []).append(name)
     return list(signatures.values())
 
 
-def _to_unit(internal, dists):
-    out = np.empty_like(internal)
-    for j, dist in enumerate(dists):
-        column = internal[:, j]
-        out[:, j] = column if isinstance(dist, Categorical) else dist._to_unit(column)
-    return out
+class _Plan:
+    """What the sampler needs about a group of parameters, computed once: the
+    Parzen layout (choices, grid steps) and the unit-box transforms of all its
+    columns at once.
 
+    The transforms are those of :mod:`sksearch.distributions` (``_to_unit`` and
+    ``_from_unit``, same operations in the same order, so the same floats),
+    applied to every column in one pass instead of one call per parameter;
+    categorical columns hold choice indices and pass through unchanged.
+    """
 
-def _snap(unit, dists):
-    """Round candidates onto legal values (step grids) so the ratio is judged at
-    the points that would really be evaluated."""
-    for j, dist in enumerate(dists):
-        if not isinstance(dist, Categorical) and dist.step is not None:
-            unit[:, j] = dist._to_unit(dist._from_unit(unit[:, j]))
-    return unit
+    def __init__(self, names, dists):
+        self.names, self.dists = list(names), list(dists)
+        self.key = tuple(zip(self.names, self.dists))
+        categorical = np.array([isinstance(d, Categorical) for d in dists], dtype=bool)
+        self.n_choices = [len(d.choices) if isinstance(d, Categorical) else None for d in dists]
+        numerical = [d for d in dists if not isinstance(d, Categorical)]
+        # log-scaled integers have unequal steps in the unit box; their
+        # neighbours are close at the high end, so they get no floor
+        self.step_widths = [0.0 if d.log else d._unit_step() for d in numerical]
+        self._num = np.flatnonzero(~categorical)
+        bounds = np.array([d._unit_bounds() for d in numerical], dtype=float).reshape(-1, 2)
+        self._lo, self._width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
+        self._flat = self._width == 0
+        self._log = np.array([bool(d.log) for d in numerical], dtype=bool)
+        self._low = np.array([float(d.low) for d in numerical])
+        self._top = np.array([float(d._grid_high) for d in numerical])
+        steps = [j for j, d in enumerate(numerical) if d.step is not None]
+        self._steps = np.array(steps, dtype=int)
+        self._step = np.array([float(numerical[j].step) for j in steps])
+        self.stepped = bool(steps)
 
+    def to_unit(self, internal):
+        """Internal values (rows) to the unit box."""
+        out = np.array(internal, dtype=float)
+        x = out[:, self._num]
+        if self._log.any():
+            x[:, self._log] = np.log(x[:, self._log])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = np.clip((x - self._lo) / self._width, 0.0, 1.0)
+        u[:, self._flat] = 0.5
+        out[:, self._num] = u
+        return out
 
-def _from_unit(point, dists):
-    return [float(v) if isinstance(d, Categorical) else float(d._from_unit(v))
-            for v, d in zip(point, dists)]
+    def from_unit(self, unit):
+        """Unit-box points (rows) to legal internal values."""
+        out = np.array(unit, dtype=float)
+        u = np.clip(out[:, self._num], 0.0, 1.0)
+        x = self._lo + u * self._width
+        if self._log.any():
+            x[:, self._log] = np.exp(x[:, self._log])
+        if self.stepped:
+            low, step = self._low[self._steps], self._step
+            x[:, self._steps] = low + np.round((x[:, self._steps] - low) / step) * step
+        out[:, self._num] = np.clip(x, self._low, self._top)
+        return out

@@ -15,6 +15,8 @@ Values cross this interface in internal form only (floats for params, see
 
 from abc import ABC, abstractmethod
 
+from ..trial import TrialState
+
 __all__ = ["BaseStorage", "DuplicatedStudyError"]
 
 
@@ -90,6 +92,41 @@ class BaseStorage(ABC):
     def get_all_trials(self, study_id, states=None):
         """Return the study's trials, ordered by number, optionally filtered to
         a tuple of :class:`~sksearch.trial.TrialState`."""
+
+    def get_trials_finished_since(self, study_id, cursor=None):
+        """Trials of the study that finished after ``cursor``, and a new cursor.
+
+        A model-based sampler keeps a table of finished trials and, at every
+        ask, absorbs only the ones it has not seen, instead of reading the
+        whole study again. A finished trial's state, value, parameters and
+        intermediate values never change, so what was absorbed stays true.
+
+        Parameters
+        ----------
+        study_id : int
+        cursor : object or None, default=None
+            What a previous call returned; ``None`` starts from the beginning.
+            Its type belongs to the storage: callers only pass it back.
+
+        Returns
+        -------
+        trials : list of FrozenTrial
+            Trials in state COMPLETE, PRUNED or FAIL that were not returned
+            since ``cursor`` (a trial finishing while this call runs is returned
+            now or by the next call, never lost).
+        cursor : object
+            To pass to the next call.
+
+        Notes
+        -----
+        This default reads every finished trial and keeps the ids it returned
+        in the cursor; storages override it with a cheaper read.
+        """
+        finished = self.get_all_trials(
+            study_id, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
+        seen = frozenset() if cursor is None else cursor
+        new = [t for t in finished if t.trial_id not in seen]
+        return new, seen | {t.trial_id for t in new}
 
     def register_distributions(self, distributions):
         """Remember live distribution objects (a storage that serialises them

@@ -28,7 +28,12 @@ class InMemoryStorage(BaseStorage):
 
     def __init__(self):
         self._lock = threading.RLock()
-        self._studies = {}  # study_id -> dict(name, direction, system_attrs, trial_ids)
+        # study_id -> dict(name, direction, system_attrs, trial_ids, finished,
+        # running): ``finished`` lists trial ids in the order they finished (the
+        # cursor of get_trials_finished_since is a position in it); ``running``
+        # holds the running ones, in number order, so constant-liar reads do not
+        # scan the whole study.
+        self._studies = {}
         self._names = {}
         self._trials = {}  # trial_id -> FrozenTrial (owned, mutated under the lock)
         self._trial_study = {}
@@ -48,6 +53,12 @@ class InMemoryStorage(BaseStorage):
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._lock = threading.RLock()
+        for study in self._studies.values():
+            if "finished" not in study:  # pickled by a version without the log
+                ids = study["trial_ids"]
+                study["finished"] = [i for i in ids if self._trials[i].state.is_finished()]
+                study["running"] = {i: None for i in ids
+                                    if not self._trials[i].state.is_finished()}
 
     def create_new_study(self, study_name, direction):
         with self._lock:
@@ -55,7 +66,8 @@ class InMemoryStorage(BaseStorage):
                 raise DuplicatedStudyError(f"A study named {study_name!r} already exists.")
             study_id = len(self._studies)
             self._studies[study_id] = {"name": study_name, "direction": direction,
-                                       "system_attrs": {}, "trial_ids": []}
+                                       "system_attrs": {}, "trial_ids": [],
+                                       "finished": [], "running": {}}
             self._names[study_name] = study_id
             return study_id
 
@@ -85,6 +97,7 @@ class InMemoryStorage(BaseStorage):
             )
             self._trial_study[trial_id] = study_id
             trial_ids.append(trial_id)
+            self._studies[study_id]["running"][trial_id] = None
             return trial_id, number
 
     def _running(self, trial_id):
@@ -127,6 +140,9 @@ class InMemoryStorage(BaseStorage):
             trial.state = state
             trial.value = None if value is None else float(value)
             trial.datetime_complete = datetime.datetime.now()
+            study = self._studies[self._trial_study[trial_id]]
+            study["finished"].append(trial_id)
+            study["running"].pop(trial_id, None)
             return True
 
     def _snapshot(self, trial):
@@ -160,10 +176,21 @@ class InMemoryStorage(BaseStorage):
 
     def get_all_trials(self, study_id, states=None):
         with self._lock:
+            if states is not None and tuple(states) == (TrialState.RUNNING,):
+                return [self._snapshot(self._trials[i])
+                        for i in self._studies[study_id]["running"]]
             trials = (self._trials[i] for i in self._studies[study_id]["trial_ids"])
             if states is not None:
                 trials = (t for t in trials if t.state in states)
             return [self._snapshot(t) for t in trials]
+
+    def get_trials_finished_since(self, study_id, cursor=None):
+        """Trials finished after ``cursor`` (a position in the study's finish
+        log), and the new position; see :meth:`BaseStorage.get_trials_finished_since`."""
+        with self._lock:
+            finished = self._studies[study_id]["finished"]
+            start = 0 if cursor is None else cursor
+            return [self._snapshot(self._trials[i]) for i in finished[start:]], len(finished)
 
     def get_n_trials(self, study_id, states=None):
         with self._lock:

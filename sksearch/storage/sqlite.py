@@ -46,7 +46,13 @@ CREATE TABLE IF NOT EXISTS trial_attrs (
     trial_id INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (trial_id, kind, key));
 CREATE INDEX IF NOT EXISTS trials_by_study ON trials (study_id, number);
+CREATE TABLE IF NOT EXISTS trial_finish_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL,
+    trial_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS finish_log_by_study ON trial_finish_log (study_id, seq);
 """
+
+_FINISHED = tuple(s.name for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
 
 _HEARTBEAT = "heartbeat"
 
@@ -252,7 +258,14 @@ class SQLiteStorage(BaseStorage):
                 "WHERE trial_id = ? AND state = ?",
                 (state.name, None if value is None else float(value), _now().isoformat(),
                  trial_id, TrialState.RUNNING.name))
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            # The finish log orders finishes by commit: writers hold the lock
+            # from BEGIN IMMEDIATE, so a reader that saw sequence s has seen
+            # every finish numbered below s (get_trials_finished_since).
+            db.execute("INSERT INTO trial_finish_log (study_id, trial_id) "
+                       "SELECT study_id, trial_id FROM trials WHERE trial_id = ?", (trial_id,))
+            return True
 
     def fail_running_trials(self, study_id, grace_seconds=600.0):
         """Mark FAIL the RUNNING trials whose process is gone.
@@ -296,6 +309,26 @@ class SQLiteStorage(BaseStorage):
             args += [s.name for s in states]
         return self._load(where, tuple(args))
 
+    def get_trials_finished_since(self, study_id, cursor=None):
+        """Trials finished after ``cursor`` (a sequence number of the file's
+        finish log), and the new one; see
+        :meth:`BaseStorage.get_trials_finished_since`.
+
+        ``None`` reads every finished trial, including those of a file written
+        before the log existed.
+        """
+        last = "SELECT COALESCE(MAX(seq), 0) FROM trial_finish_log WHERE study_id = ?"
+        if cursor is None:
+            where = f"t.study_id = ? AND t.state IN ({','.join('?' * len(_FINISHED))})"
+            trials, (new_cursor,) = self._load(where, (study_id, *_FINISHED),
+                                               extra=(last, (study_id,)))
+        else:
+            where = ("t.trial_id IN (SELECT trial_id FROM trial_finish_log "
+                     "WHERE study_id = ? AND seq > ?)")
+            trials, (new_cursor,) = self._load(where, (study_id, cursor),
+                                               extra=(last, (study_id,)))
+        return trials, new_cursor
+
     def get_n_trials(self, study_id, states=None):
         if states is None:
             return self._read("SELECT COUNT(*) FROM trials WHERE study_id = ?", (study_id,))[0][0]
@@ -304,12 +337,15 @@ class SQLiteStorage(BaseStorage):
             f"SELECT COUNT(*) FROM trials WHERE study_id = ? AND state IN "
             f"({','.join('?' * len(states))})", (study_id, *[s.name for s in states]))[0][0]
 
-    def _load(self, where, args):
+    def _load(self, where, args, extra=None):
+        """Trials matching ``where``; with ``extra = (sql, args)``, also the first
+        row of that query, read in the same snapshot: ``(trials, row)``."""
         def read():
             db = self._connection()
-            # One read transaction, so the four queries see the same snapshot.
+            # One read transaction, so the queries see the same snapshot.
             db.execute("BEGIN")
             try:
+                extra_row = None if extra is None else db.execute(*extra).fetchone()
                 trials = db.execute(
                     "SELECT trial_id, number, state, value, datetime_start, datetime_complete "
                     f"FROM trials t WHERE {where} ORDER BY t.number", args).fetchall()
@@ -325,9 +361,9 @@ class SQLiteStorage(BaseStorage):
                     f"JOIN trials t ON t.trial_id = a.trial_id WHERE {where}", args).fetchall()
             finally:
                 db.execute("COMMIT")
-            return trials, params, values, attrs
+            return trials, params, values, attrs, extra_row
 
-        trials, params, values, attrs = self._retry(read)
+        trials, params, values, attrs, extra_row = self._retry(read)
         built = {}
         for trial_id, number, state, value, start, complete in trials:
             built[trial_id] = FrozenTrial(
@@ -342,6 +378,8 @@ class SQLiteStorage(BaseStorage):
         for trial_id, kind, key, value in attrs:
             target = built[trial_id].user_attrs if kind == "user" else built[trial_id].system_attrs
             target[key] = json.loads(value)
+        if extra is not None:
+            return list(built.values()), extra_row
         return list(built.values())
 
 
