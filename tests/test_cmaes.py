@@ -161,3 +161,102 @@ def test_conditional_numerical_parameter_is_named_once():
         study.optimize(objective, n_trials=30)
     assert sum("independent sampler" in str(w.message) for w in record) == 1
     assert study.best_value < 0.1
+
+
+def rastrigin3(trial):
+    x = np.array([trial.suggest_float(f"x{i}", -5.12, 5.12) for i in range(3)])
+    return float(10 * len(x) + np.sum(x**2 - 10 * np.cos(2 * np.pi * x)))
+
+
+def test_bipop_alternates_regimes_and_shares_the_budget():
+    study = minimize(rastrigin3, 2500, restart_strategy="bipop")
+    names = ["x0", "x1", "x2"]
+    state = study.sampler.rebuild_state(study, names)
+    runs = state["runs"]
+    regimes = [r["regime"] for r in runs]
+    assert regimes[:2] == ["default", "large"] and "small" in regimes
+    default = runs[0]["popsize"]
+    large = [r for r in runs if r["regime"] == "large"]
+    assert [r["popsize"] for r in large] == [default * 2 ** (k + 1) for k in range(len(large))]
+    for k, run in enumerate(runs):
+        assert run["evaluations"] % run["popsize"] == 0  # whole told generations
+        if run["regime"] == "small":
+            last_large = [r for r in runs[:k] if r["regime"] in ("default", "large")][-1]
+            assert default <= run["popsize"] <= last_large["popsize"] // 2
+            assert run["sigma0"] <= 1 / 6
+            # at most one generation past its cap of half the last large run
+            assert run["evaluations"] < last_large["evaluations"] / 2 + run["popsize"]
+        if 0 < k < len(runs) - 1:  # each finished restart chose the poorer regime
+            spent = {g: sum(r["evaluations"] for r in runs[:k] if r["regime"] == g)
+                     for g in ("large", "small")}
+            assert run["regime"] == ("large" if spent["large"] <= spent["small"] else "small")
+    # the budget is honest: told trials of all runs never exceed the study's trials
+    told = sum(r["evaluations"] for r in runs)
+    assert told <= len(study.trials)
+    restarts = {t.system_attrs["cma:restart"] for t in study.trials
+                if "cma:restart" in t.system_attrs}
+    assert restarts == set(range(len(runs)))
+    # replay from a fresh sampler gives the same runs
+    assert CmaEsSampler(seed=0, restart_strategy="bipop").rebuild_state(
+        study, names)["runs"] == runs
+
+
+def test_lr_adapt_state_rebuilt_from_trials():
+    def noisy(trial):
+        rng = np.random.default_rng(trial.number)
+        return sphere(trial) + rng.normal()
+
+    study = minimize(noisy, 150, lr_adapt=True)
+    names = [f"x{i}" for i in range(4)]
+    live = study.sampler._live[2].state()
+    assert live["eta_mean"] < 1.0 and live["eta_cov"] < 1.0  # the noise lowered the rates
+    for sampler in (study.sampler, CmaEsSampler(seed=0, lr_adapt=True)):
+        rebuilt = sampler.rebuild_state(study, names)
+        for key in ("mean", "C", "p_sigma", "p_c"):
+            np.testing.assert_allclose(rebuilt[key], live[key])
+        for key in ("sigma", "eta_mean", "eta_cov"):
+            assert rebuilt[key] == pytest.approx(live[key])
+
+
+def test_lr_adapt_core_keeps_covariance_positive_and_averages_noise():
+    rng, noise = np.random.default_rng(0), np.random.default_rng(1)
+    finals = {}
+    for lr_adapt in (False, True):
+        cma = _CMA(np.full(4, 0.5), 1 / 6, 8, np.zeros(4), lr_adapt=lr_adapt)
+        for _ in range(150):
+            points = cma.ask(rng, 8)
+            cma.tell(points, np.sum((points - 0.3) ** 2, axis=1) * 100
+                     + noise.standard_normal(8))
+            assert np.all(np.linalg.eigvalsh(cma.C) > 0)
+            assert 0 < cma.eta_mean <= 1 and 0 < cma.eta_cov <= 1
+        finals[lr_adapt] = np.sum((cma.mean - 0.3) ** 2) * 100
+    assert finals[True] < finals[False]  # the adapted mean sits closer to the optimum
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1000), strategy=st.sampled_from(["ipop", "bipop"]),
+       lr_adapt=st.booleans())
+def test_values_stay_legal_with_restarts_and_lr_adapt(seed, strategy, lr_adapt):
+    study = Study(direction="minimize", sampler=CmaEsSampler(
+        seed=seed, popsize=4, restart_strategy=strategy, lr_adapt=lr_adapt))
+
+    def objective(trial):
+        a = trial.suggest_float("a", -1, 1)
+        n = trial.suggest_int("n", 1, 64, log=True)
+        c = trial.suggest_float("c", 0, 1, step=0.25)
+        return float(round(a, 1) == 0.0) + n + c  # plateaus: restarts come early
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(objective, n_trials=120)
+    for trial in study.trials:
+        p = trial.params
+        assert -1 <= p["a"] <= 1 and 1 <= p["n"] <= 64 and isinstance(p["n"], int)
+        assert p["c"] in (0, 0.25, 0.5, 0.75, 1)
+
+
+def test_restart_and_lr_adapt_validation():
+    with pytest.raises(ValueError, match="restart_strategy"):
+        CmaEsSampler(restart_strategy="lipop")
+    with pytest.raises(ValueError, match="lr_adapt"):
+        CmaEsSampler(lr_adapt="yes")

@@ -32,11 +32,27 @@ class _CMA:
     separable : bool
         Diagonal covariance only (sep-CMA, Ros & Hansen 2008), for many
         dimensions.
+    lr_adapt : bool
+        Learning-rate adaptation (Nomura, Akimoto & Ono, 2023, "CMA-ES with
+        Learning Rate Adaptation"): the mean and covariance updates are scaled
+        by rates ``eta_mean``, ``eta_cov`` in (0, 1], adapted to keep the
+        signal-to-noise ratio of the updates constant; see :meth:`_adapt_rates`.
     """
 
-    def __init__(self, mean, sigma, popsize, steps, separable=False):
+    # Learning-rate adaptation constants (Nomura et al. 2023, Sec. 4): target
+    # SNR per unit rate alpha, moving-average factors beta for the mean and the
+    # covariance, and the damping gamma of the rate change.
+    LRA_ALPHA, LRA_BETA_MEAN, LRA_BETA_COV, LRA_GAMMA = 1.4, 0.1, 0.03, 0.1
+
+    def __init__(self, mean, sigma, popsize, steps, separable=False, lr_adapt=False):
         n = len(mean)
         self.dim, self.popsize, self.separable = n, popsize, separable
+        self.lr_adapt = lr_adapt
+        self.eta_mean = self.eta_cov = 1.0
+        # moving averages of the local-coordinate updates and of their squared
+        # norms (E and V of the paper), for the mean and the covariance
+        self._e_mean, self._v_mean = np.zeros(n), 0.0
+        self._e_cov, self._v_cov = np.zeros((n, n)), 0.0
         self.mean, self.sigma = np.array(mean, dtype=float), float(sigma)
         self.steps = np.asarray(steps, dtype=float)
         mu = popsize // 2
@@ -128,14 +144,54 @@ class _CMA:
         w_o = np.where(weights >= 0, weights, weights * self.dim / np.maximum(norms, 1e-30))
         rank_mu = (y_all.T * w_o) @ y_all
         delta = (1 - h_sigma) * self.c_c * (2 - self.c_c)
-        self.C = ((1 + self.c_1 * delta - self.c_1 - self.c_mu * weights.sum()) * self.C
-                  + self.c_1 * rank_one + self.c_mu * rank_mu)  # eq. (47)
+        new_c = ((1 + self.c_1 * delta - self.c_1 - self.c_mu * weights.sum()) * self.C
+                 + self.c_1 * rank_one + self.c_mu * rank_mu)  # eq. (47)
         if self.separable:
-            self.C = np.diag(np.diag(self.C))
-        self.sigma *= math.exp(min(1.0, (self.c_sigma / self.d_sigma)
-                                   * (norm_ps / self.chi_n - 1)))  # eq. (44)
+            new_c = np.diag(np.diag(new_c))
+        log_step = min(1.0, (self.c_sigma / self.d_sigma) * (norm_ps / self.chi_n - 1))  # (44)
+        if self.lr_adapt:
+            self._adapt_rates(y_w, new_c, math.exp(log_step), inv_sqrt_c)
+            # m <- m + eta_m * Delta_m; Sigma <- Sigma + eta_Sigma * Delta_Sigma,
+            # Sigma = sigma^2 C: sigma takes the fraction eta_Sigma of its log
+            # change and C the rest, so that sigma^2 C is exactly the update.
+            self.mean = old_mean + self.eta_mean * self.sigma * y_w
+            ratio = math.exp(log_step) ** 2
+            new_c = ((1 - self.eta_cov) * self.C + self.eta_cov * ratio * new_c) / math.exp(
+                2 * self.eta_cov * log_step)
+            log_step *= self.eta_cov
+        self.C = new_c
+        self.sigma *= math.exp(log_step)
         self._apply_margin()
         self.generation += 1
+
+    def _adapt_rates(self, y_w, new_c, sigma_ratio, inv_sqrt_c):
+        """Learning-rate adaptation (Nomura, Akimoto & Ono 2023, Alg. 1).
+
+        The default (rate 1) updates are expressed in the local coordinates of
+        the current distribution, ``Sigma^(-1/2) Delta_m`` and
+        ``Sigma^(-1/2) Delta_Sigma Sigma^(-1/2) / sqrt(2)`` (the Fisher metric),
+        and averaged over generations: ``E <- (1 - beta) E + beta Delta``,
+        ``V <- (1 - beta) V + beta |Delta|^2``. Their signal-to-noise ratio is
+        ``SNR = (|E|^2 - beta / (2 - beta) V) / (V - |E|^2)``; each rate moves
+        towards ``SNR / alpha`` by ``eta <- eta exp(min(gamma eta, beta)
+        clip(SNR / (alpha eta) - 1, -1, 1))``, capped at 1. A noisy update (low
+        SNR) gets a small rate, which averages the noise out over generations.
+        """
+        n = self.dim
+        delta_mean = inv_sqrt_c @ y_w  # Sigma^(-1/2) (m' - m) = C^(-1/2) y_w
+        delta_cov = (sigma_ratio**2 * (inv_sqrt_c @ new_c @ inv_sqrt_c) - np.eye(n)) / math.sqrt(2)
+        for name, delta, beta in (("mean", delta_mean, self.LRA_BETA_MEAN),
+                                  ("cov", delta_cov, self.LRA_BETA_COV)):
+            e = (1 - beta) * getattr(self, f"_e_{name}") + beta * delta
+            v = (1 - beta) * getattr(self, f"_v_{name}") + beta * float(np.sum(delta**2))
+            setattr(self, f"_e_{name}", e)
+            setattr(self, f"_v_{name}", v)
+            e2 = float(np.sum(e**2))
+            snr = (e2 - beta / (2 - beta) * v) / max(v - e2, 1e-300)
+            eta = getattr(self, f"eta_{name}")
+            change = np.clip(snr / (self.LRA_ALPHA * eta) - 1, -1.0, 1.0)
+            setattr(self, f"eta_{name}",
+                    min(1.0, eta * math.exp(min(self.LRA_GAMMA * eta, beta) * change)))
 
     def _apply_margin(self):
         """Keep integer and stepped dimensions moving: their marginal standard
@@ -176,4 +232,5 @@ class _CMA:
         """The state that determines future samples, for comparisons."""
         return {"mean": self.mean.copy(), "sigma": self.sigma, "C": self.C.copy(),
                 "p_sigma": self.p_sigma.copy(), "p_c": self.p_c.copy(),
-                "generation": self.generation}
+                "generation": self.generation, "eta_mean": self.eta_mean,
+                "eta_cov": self.eta_cov}

@@ -34,7 +34,7 @@ _GEN, _RESTART, _X = "cma:generation", "cma:restart", "cma:x"
 
 
 class CmaEsSampler(BaseSampler):
-    """CMA-ES over the numerical parameters, with IPOP restarts.
+    """CMA-ES over the numerical parameters, with IPOP or BIPOP restarts.
 
     Parameters
     ----------
@@ -46,12 +46,21 @@ class CmaEsSampler(BaseSampler):
     x0 : dict or None, default=None
         Initial mean, by parameter name (values as the estimator takes them);
         the centre of the box for others.
-    restart_strategy : {"ipop", None}, default="ipop"
-        On convergence or stagnation, restart with twice the population
-        (Auger & Hansen, 2005), from a fresh point of the box.
+    restart_strategy : {"ipop", "bipop", None}, default="ipop"
+        On convergence or stagnation, restart from a fresh point of the box:
+        ``"ipop"`` with twice the population each time (Auger & Hansen, 2005);
+        ``"bipop"`` alternating such large-population runs with short runs of
+        smaller populations and steps, each regime getting about half the
+        evaluations (Hansen, 2009; see Notes).
     separable : bool, default=False
         Learn a diagonal covariance only (sep-CMA): linear rather than cubic
         cost in the dimension, for spaces of dozens of parameters.
+    lr_adapt : bool, default=False
+        Learning-rate adaptation (Nomura, Akimoto & Ono, 2023): the mean and
+        covariance updates are scaled down when they are dominated by noise,
+        for noisy objectives (e.g. a cross-validated score on little data).
+        Off by default: on our noiseless problems it slows convergence (see
+        the benchmarks page).
     n_startup_trials : int, default=0
         Random trials before CMA-ES starts.
     independent_sampler : BaseSampler or None, default=None
@@ -64,7 +73,13 @@ class CmaEsSampler(BaseSampler):
     value) is not part of its generation: another trial is sampled in its
     place. A pruned trial counts, ranked after every complete one of its
     generation (by its partial value), so CMA-ES moves away from it.
-    ``learning-rate adaptation`` (Nomura et al., 2023) is not implemented.
+
+    **Restarts and budget.** A run counts the trials told to it (``popsize``
+    per generation); failed trials, replaced within their generation, and
+    trials handed out for a generation that a restart made obsolete are not
+    counted. With ``"bipop"`` the regime of each restart is decided from those
+    counts, which follow from the stored trials, so a replay makes the same
+    choice.
 
     Examples
     --------
@@ -78,24 +93,30 @@ class CmaEsSampler(BaseSampler):
     """
 
     def __init__(self, *, popsize=None, sigma0=None, x0=None, restart_strategy="ipop",
-                 separable=False, n_startup_trials=0, independent_sampler=None, seed=None):
+                 separable=False, lr_adapt=False, n_startup_trials=0,
+                 independent_sampler=None, seed=None):
         if popsize is not None and (not isinstance(popsize, int) or popsize < 2):
             raise ValueError(f"popsize must be an int >= 2 or None, got {popsize!r}.")
         if sigma0 is not None and not (0 < sigma0 <= 1):
             raise ValueError(f"sigma0 must be in (0, 1] (a fraction of the box), got {sigma0!r}.")
-        if restart_strategy not in ("ipop", None):
-            raise ValueError(f"restart_strategy must be 'ipop' or None, got {restart_strategy!r}.")
+        if restart_strategy not in ("ipop", "bipop", None):
+            raise ValueError("restart_strategy must be 'ipop', 'bipop' or None, "
+                             f"got {restart_strategy!r}.")
+        if not isinstance(lr_adapt, bool):
+            raise ValueError(f"lr_adapt must be True or False, got {lr_adapt!r}.")
         super().__init__(seed=seed)
         self.popsize = popsize
         self.sigma0 = sigma0
         self.x0 = x0
         self.restart_strategy = restart_strategy
         self.separable = separable
+        self.lr_adapt = lr_adapt
         self.n_startup_trials = n_startup_trials
         self.independent_sampler = independent_sampler
         self._fallback = None
         self._warned = False
-        self._live = None  # (study key, restart, _CMA): the last state, to avoid replays
+        # (study key, restart, _CMA, run records): the last state, to avoid replays
+        self._live = None
 
     def reseed_rng(self, seed):
         super().reseed_rng(seed)
@@ -191,46 +212,75 @@ class CmaEsSampler(BaseSampler):
         if self._live is not None and self._live[0] == study_key:
             # Told generations never change, so the last state is a valid prefix
             # of the replay; continue from a copy of it.
-            restart, cma = self._live[1], copy.deepcopy(self._live[2])
+            restart, cma, runs = self._live[1], copy.deepcopy(self._live[2]), copy.deepcopy(
+                self._live[3])
         else:
-            restart, cma = 0, self._fresh(0, names, dists, steps)
+            restart, runs = 0, []
+            cma = self._fresh(restart, runs, names, dists, steps)
         while True:
             told = records.get((restart, cma.generation), [])
             if len(told) < cma.popsize:
                 break
             cma.tell(*_generation(told, cma.popsize, sign))
-            if self.restart_strategy == "ipop" and cma.should_stop():
+            runs[-1]["evaluations"] = cma.generation * cma.popsize
+            if self.restart_strategy is not None and self._run_over(cma, runs):
                 restart += 1
-                cma = self._fresh(restart, names, dists, steps)
-        self._live = (study_key, restart, copy.deepcopy(cma))
+                cma = self._fresh(restart, runs, names, dists, steps)
+        self._live = (study_key, restart, copy.deepcopy(cma), copy.deepcopy(runs))
         generation = cma.generation
         if assigned.get((restart, generation), 0) >= cma.popsize:
             generation += 1  # this generation is fully handed out; ask ahead
         return cma, restart, generation
 
-    def _fresh(self, restart, names, dists, steps):
+    @staticmethod
+    def _run_over(cma, runs):
+        """Whether the current run ends after its last told generation: it has
+        converged or stagnated, or (BIPOP) a small-population run has used its
+        budget, half the evaluations of the last large-population run."""
+        run = runs[-1]
+        if run["regime"] == "small":
+            large = [r["evaluations"] for r in runs if r["regime"] in ("default", "large")]
+            if run["evaluations"] >= large[-1] / 2:
+                return True
+        return cma.should_stop()
+
+    def _fresh(self, restart, runs, names, dists, steps):
+        """Start run number ``restart`` and append its record to ``runs``.
+
+        Everything random about a restart (its mean, BIPOP's draws) comes from a
+        generator seeded with ``(seed, restart)``, so a replay reproduces it.
+        """
         n = len(names)
-        popsize = (self.popsize or 4 + int(3 * math.log(n))) * 2**restart
+        default_popsize = self.popsize or 4 + int(3 * math.log(n))
+        sigma = self.sigma0 or 1 / 6
         if restart == 0:
             mean = np.full(n, 0.5)
             for i, (name, dist) in enumerate(zip(names, dists)):
                 if self.x0 and name in self.x0:
                     mean[i] = float(dist._to_unit(dist.to_internal(self.x0[name])))
-        else:  # IPOP: a new point of the box, reproducible from seed and restart
-            mean = np.random.default_rng([self.seed or 0, restart]).uniform(0.1, 0.9, n)
-        return _CMA(mean, self.sigma0 or 1 / 6, popsize, steps, separable=self.separable)
+            regime, popsize = "default", default_popsize
+        else:  # a new point of the box, reproducible from seed and restart
+            rng = np.random.default_rng([self.seed or 0, restart])
+            mean = rng.uniform(0.1, 0.9, n)
+            regime, popsize = "large", default_popsize * 2**restart  # IPOP
+            if self.restart_strategy == "bipop":
+                regime, popsize, sigma = _bipop_regime(runs, default_popsize, sigma, rng)
+        runs.append({"regime": regime, "popsize": popsize, "sigma0": sigma, "evaluations": 0})
+        return _CMA(mean, sigma, popsize, steps, separable=self.separable,
+                    lr_adapt=self.lr_adapt)
 
     def rebuild_state(self, study, names):
         """The optimiser state replayed from the study's trials alone (no cache);
         for checking that a resumed study continues the same search."""
         self._live = None
         dists = [study.trials[-1].distributions[n] for n in names]
-        cma, _, _ = self._state(study, _NoTrial(), names, dists)
-        return cma.state()
+        cma, restart, _ = self._state(study, _NoTrial(), names, dists)
+        return {**cma.state(), "restart": restart, "runs": copy.deepcopy(self._live[3])}
 
     def __repr__(self):
         return (f"CmaEsSampler(popsize={self.popsize}, restart_strategy="
-                f"{self.restart_strategy!r}, separable={self.separable}, seed={self.seed!r})")
+                f"{self.restart_strategy!r}, separable={self.separable}, "
+                f"lr_adapt={self.lr_adapt}, seed={self.seed!r})")
 
 
 class _SpaceRecord:
@@ -246,6 +296,31 @@ class _NoTrial:
     """Stands for "no trial is being sampled" when replaying."""
 
     trial_id = -1
+
+
+def _bipop_regime(runs, default_popsize, default_sigma, rng):
+    """Regime, population size and initial step of a BIPOP restart (Hansen,
+    2009, "Benchmarking a BI-population CMA-ES on the BBOB-2009 function
+    testbed", Sec. 2).
+
+    Two restart regimes share the evaluations: the regime that has used fewer
+    so far is launched (the first, default run belongs to neither; ties go to
+    the large regime, so the first restart is large). Large runs double the
+    population each time, ``lambda_l = 2^k lambda_def`` with the default step;
+    small runs draw ``lambda_s = floor(lambda_def (lambda_l / (2 lambda_def))^(U^2))``
+    and ``sigma_s = sigma_def 10^(-2 U')`` (``U, U'`` uniform on [0, 1],
+    ``lambda_l`` the last large population), and stop after half the
+    evaluations of the last large run, so both regimes get about the same
+    budget. Evaluations are told trials: ``popsize`` per told generation.
+    """
+    large = [r for r in runs if r["regime"] == "large"]
+    small = [r for r in runs if r["regime"] == "small"]
+    u, u_sigma = rng.uniform(size=2)
+    if sum(r["evaluations"] for r in large) <= sum(r["evaluations"] for r in small):
+        return "large", default_popsize * 2 ** (len(large) + 1), default_sigma
+    last_large = large[-1]["popsize"]
+    popsize = int(default_popsize * (last_large / (2 * default_popsize)) ** (u**2))
+    return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
 
 
 def _generation(trials, popsize, sign):
