@@ -10,6 +10,7 @@ private internals cannot break it.
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import numbers
 import time
 import warnings
@@ -19,6 +20,8 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import _safe_indexing, get_tags
+
+from ._increments import IncrementsError, fit_increment
 
 __all__ = ["fit_and_score_fold", "slice_sample_params"]
 
@@ -121,18 +124,41 @@ def _check_number(value, scorer):
 def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
                        fit_params, score_params, return_train_score, error_score,
                        scorer_names=None, callback_ctx=None, caller=None,
-                       verbose=0, progress=None):
+                       verbose=0, progress=None, increments=None, steps=None,
+                       fitted=None, classes=None):
     """Fit ``clone(estimator).set_params(**parameters)`` on ``train`` and score it.
 
     Returns a dict with ``test_scores`` (a float, or a dict for several metrics),
     ``train_scores`` if asked, ``fit_time``, ``score_time``, ``n_test_samples``
     and ``fit_error`` (the formatted traceback, or ``None``).
+
+    With ``increments`` (an :class:`~sksearch._increments.Increments`) the fit
+    is cut into increments and the model scored after each: this call runs the
+    increments in ``steps`` (a range; all by default), continuing ``fitted``,
+    the estimator a previous call left. The dict then also has
+    ``increment_scores`` (the test scores after each increment run),
+    ``increments_run`` (fewer than the scores when a failure ended the fold:
+    its remaining increments score as failed), ``finished`` (whether the
+    fold's last increment is done), and, when it is not, ``estimator`` to
+    continue from; ``train_scores`` come with the last
+    increment, and the times are this call's.
     """
-    estimator = clone(estimator)
-    if parameters:
-        # clone the parameters too: an estimator given as a parameter (a Pipeline
-        # step choice) must not be fitted in place and shared between folds.
-        estimator = estimator.set_params(**clone(parameters, safe=False))
+    # the schedule reads the grown parameter's final value from the estimator
+    # as given, before an increment changed it
+    schedule = None if increments is None else increments.schedule(estimator, parameters)
+    if fitted is None:
+        estimator = clone(estimator)
+        if parameters:
+            # clone the parameters too: an estimator given as a parameter (a
+            # Pipeline step choice) must not be fitted in place and shared
+            # between folds.
+            estimator = estimator.set_params(**clone(parameters, safe=False))
+    else:
+        estimator = fitted
+    if increments is None:
+        steps = range(1)
+    elif steps is None:
+        steps = range(increments.n)
     n_samples = _n_samples(X)
     fit_params = slice_sample_params(fit_params or {}, n_samples, train)
     score_params = score_params or {}
@@ -145,42 +171,80 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
     if fit_params.get("sample_weight") is not None:
         metadata = {"sample_weight": fit_params["sample_weight"]}
 
-    result = {"n_test_samples": _n_samples(X_test)}
-    start = time.time()
+    result = {"n_test_samples": _n_samples(X_test), "fit_time": 0.0, "score_time": 0.0,
+              "fit_error": None}
+    scores_by_step = []
+    if callback_ctx is not None:
+        callback_ctx.call_on_fit_task_begin(
+            estimator=caller, X=X_train, y=y_train, metadata=metadata)
     try:
-        if callback_ctx is not None:
-            with callback_ctx.propagate_callback_context(estimator):
-                callback_ctx.call_on_fit_task_begin(
-                    estimator=caller, X=X_train, y=y_train, metadata=metadata)
-                _fit(estimator, X_train, y_train, fit_params)
+        for index in steps:
+            start = time.time()
+            try:
+                with _callback_scope(callback_ctx, estimator):
+                    if increments is None:
+                        _fit(estimator, X_train, y_train, fit_params)
+                        refitted = True
+                    else:
+                        refitted = fit_increment(estimator, X_train, y_train, fit_params,
+                                                 increments, schedule, index, classes)
+            except IncrementsError:
+                raise
+            except Exception:
+                result["fit_time"] += time.time() - start
+                if error_score == "raise":
+                    raise
+                # The fold is over: its remaining increments score as failed too,
+                # so every candidate reports the same number of steps.
+                failed = _error_scores(scorer_names, error_score)
+                result["increments_run"] = len(scores_by_step) + 1
+                fold_end = 1 if increments is None else increments.n
+                scores_by_step.extend([failed] * (fold_end - index))
+                result["test_scores"] = failed
+                if return_train_score:
+                    result["train_scores"] = failed
+                result["fit_error"] = format_exc()
+                result["finished"] = True
+                break
+            result["fit_time"] += time.time() - start
+            start = time.time()
+            if refitted or not scores_by_step:
+                scores = _score(estimator, X_test, y_test, scorer, score_params_test,
+                                error_score)
+            else:  # the grown parameter kept its value: the model did not change
+                scores = scores_by_step[-1]
+            scores_by_step.append(scores)
+            result["test_scores"] = scores
+            result["score_time"] += time.time() - start
         else:
-            _fit(estimator, X_train, y_train, fit_params)
-    except Exception:
-        result["fit_time"] = time.time() - start
-        result["score_time"] = 0.0
-        if error_score == "raise":
-            raise
-        result["test_scores"] = _error_scores(scorer_names, error_score)
-        if return_train_score:
-            result["train_scores"] = _error_scores(scorer_names, error_score)
-        result["fit_error"] = format_exc()
-    else:
-        result["fit_error"] = None
-        result["fit_time"] = time.time() - start
-        result["test_scores"] = _score(
-            estimator, X_test, y_test, scorer, score_params_test, error_score)
-        result["score_time"] = time.time() - start - result["fit_time"]
-        if return_train_score:
-            result["train_scores"] = _score(
-                estimator, X_train, y_train, scorer, score_params_train, error_score)
+            result["finished"] = increments is None or steps.stop >= increments.n
+            if result["finished"] and return_train_score:
+                start = time.time()
+                result["train_scores"] = _score(
+                    estimator, X_train, y_train, scorer, score_params_train, error_score)
+                result["score_time"] += time.time() - start
     finally:
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_end(
                 estimator=caller, X=X_train, y=y_train, metadata=metadata)
 
-    if verbose > 1:
+    if increments is None:
+        del result["finished"]
+        result.pop("increments_run", None)
+    else:
+        result["increment_scores"] = scores_by_step
+        result.setdefault("increments_run", len(scores_by_step))
+        if not result["finished"]:
+            result["estimator"] = estimator
+    if verbose > 1 and result.get("finished", True):
         print(_end_message(parameters, result, verbose, progress))
     return result
+
+
+def _callback_scope(callback_ctx, estimator):
+    if callback_ctx is None:
+        return contextlib.nullcontext()
+    return callback_ctx.propagate_callback_context(estimator)
 
 
 def _fit(estimator, X_train, y_train, fit_params):

@@ -78,6 +78,10 @@ PARAMETER_CONSTRAINTS = {
         "None or a list of callables taking (study, trial)",
         lambda v: v is None or (isinstance(v, (list, tuple)) and all(callable(c) for c in v)),
     ),
+    "increments": (
+        "None or a dict with one entry, {parameter or 'partial_fit': n_increments}",
+        lambda v: v is None or (isinstance(v, dict) and len(v) == 1),
+    ),
 }
 
 

@@ -26,7 +26,10 @@ _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
 
 
-def _space_fingerprint(space, estimator):
+def _space_fingerprint(space, estimator, increments=None):
+    """What the scores of a study depend on besides the data: the estimator
+    type, the space and, when set, how folds are cut into increments (which
+    changes what a step means)."""
     if isinstance(space, CallableSpace):
         fn = space.space
         described = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
@@ -34,7 +37,9 @@ def _space_fingerprint(space, estimator):
         described = json.dumps(
             {name: dist.to_json() for name, dist in space.distributions.items()},
             sort_keys=True, default=repr)
-    return joblib.hash((type(estimator).__name__, described))
+    if increments is None:
+        return joblib.hash((type(estimator).__name__, described))
+    return joblib.hash((type(estimator).__name__, described, repr(increments)))
 
 
 def _data_fingerprint(X, y, splits):
@@ -54,7 +59,7 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
                      study_name=search.study_name), 0
     storage = get_storage(search.storage)
     data_print = _data_fingerprint(X, y, splits)
-    space_print = _space_fingerprint(space, search.estimator)
+    space_print = _space_fingerprint(space, search.estimator, search.increments)
     name = search.study_name or (
         f"{type(search.estimator).__name__}-{joblib.hash((data_print, space_print))[:16]}")
     if hasattr(storage, "register_distributions"):
@@ -69,8 +74,8 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
         )
     if attrs.get(_SPACE_ATTR, space_print) != space_print:
         raise ValueError(
-            f"Study {name!r} in this storage was run with another estimator or search "
-            "space; use another study_name."
+            f"Study {name!r} in this storage was run with another estimator, search "
+            "space or increments; use another study_name."
         )
     study.set_system_attr(_DATA_ATTR, data_print)
     study.set_system_attr(_SPACE_ATTR, space_print)

@@ -273,10 +273,17 @@ def plot_intermediate_values(obj, ax=None):
         else:
             ax.plot(steps, values, color=_COMPLETE, alpha=0.6, linewidth=1, marker=".")
     folds = bool(study.system_attrs.get("sksearch:steps_are_folds"))
-    ax.set_xlabel("fold" if folds else "step")
-    ax.set_ylabel("fold test score" if folds else "intermediate value")
+    per_fold = int(study.system_attrs.get("sksearch:steps_per_fold", 1))
+    if folds and per_fold > 1:  # steps are increments: f * k + i
+        ax.set_xlabel(f"increment ({per_fold} per fold)")
+        ax.set_ylabel("test score after the increment")
+    else:
+        ax.set_xlabel("fold" if folds else "step")
+        ax.set_ylabel("fold test score" if folds else "intermediate value")
     ax.set_title("Intermediate values" + (" (grey: pruned)" if any(
         t.state is TrialState.PRUNED for t in trials) else ""))
     if folds and trials:
-        ax.set_xticks(range(max(max(t.intermediate_values) for t in trials) + 1))
+        last = max(max(t.intermediate_values) for t in trials)
+        ax.set_xticks(range(per_fold - 1, last + 1, per_fold) if per_fold > 1
+                      else range(last + 1))
     return ax

@@ -33,6 +33,7 @@ from . import _compat
 from ._cv_results import format_cv_results
 from ._delegation import DelegationMixin
 from ._fold import fit_and_score_fold, warn_about_fit_failures
+from ._increments import Increments, class_labels, fit_all_increments
 from ._params import validate_params
 from ._resume import (
     ReplayTrial,
@@ -117,6 +118,18 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
     callbacks : list of callable or None, default=None
         Each is called as ``callback(study, frozen_trial)`` after every
         candidate; ``study.stop()`` ends the search early.
+    increments : dict or None, default=None
+        Fit each fold of an iterative estimator in increments and score the
+        model after each, so that the ``pruner`` can stop a candidate in the
+        middle of a fold. ``{"n_estimators": 4}`` grows that parameter (any
+        integer parameter that adds to the model under ``warm_start``, e.g.
+        ``max_iter`` of HistGradientBoosting, or ``clf__n_estimators`` in a
+        Pipeline) to the candidate's value in 4 equal steps, refitting with
+        ``warm_start=True``; the fold's final model is the one a plain fit
+        gives. ``{"partial_fit": 10}`` trains with 10 calls of
+        ``partial_fit`` instead of ``fit`` (and refits the best candidate the
+        same way). Steps of the study are then increments: the score after
+        increment ``i`` of fold ``f`` is reported at step ``f * k + i``.
 
     Attributes
     ----------
@@ -141,7 +154,10 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
     n_pruned_ : int
         Number of candidates stopped early.
     n_fold_fits_ : int
-        Number of fold fits this ``fit`` call ran.
+        Number of fold fits this ``fit`` call started.
+    n_increments_ : int
+        Number of increments this ``fit`` call ran, with ``increments``;
+        equal to ``n_fold_fits_`` without.
 
     See Also
     --------
@@ -169,7 +185,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
                  pruner=None, scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
                  return_train_score=False, timeout=None, storage=None, study_name=None,
-                 callbacks=None):
+                 callbacks=None, increments=None):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -188,6 +204,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         self.storage = storage
         self.study_name = study_name
         self.callbacks = callbacks
+        self.increments = increments
 
     # -- scikit-learn protocol ------------------------------------------------------
     def __sklearn_tags__(self):
@@ -198,6 +215,9 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         tags.regressor_tags = copy.deepcopy(sub.regressor_tags)
         tags.input_tags.pairwise = sub.input_tags.pairwise
         tags.input_tags.sparse = sub.input_tags.sparse
+        # GridSearchCV leaves allow_nan False even over an estimator that takes
+        # NaN (a forest): the search accepts exactly what its estimator accepts.
+        tags.input_tags.allow_nan = sub.input_tags.allow_nan
         tags.array_api_support = sub.array_api_support
         return tags
 
@@ -247,6 +267,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             space.check_estimator_params(self.estimator)
         scorers, refit_metric = self._get_scorers()
         pruner = get_pruner(self.pruner)
+        increments = Increments.from_spec(self.increments, self.estimator)
         if (not isinstance(pruner, NopPruner) and self._is_multimetric_scoring()
                 and not isinstance(self.refit, str)):
             raise ValueError(
@@ -272,8 +293,10 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         n_iter = self._resolve_n_iter(space, sampler)
         study, _ = attach_or_create_study(
             self, space, sampler, pruner, X, y, splits)
+        per_fold = 1 if increments is None else increments.n
         study.set_system_attr("sksearch:steps_are_folds", True)
-        study.set_system_attr("sksearch:n_steps", self.n_splits_)
+        study.set_system_attr("sksearch:steps_per_fold", per_fold)
+        study.set_system_attr("sksearch:n_steps", self.n_splits_ * per_fold)
         study.set_system_attr("sksearch:scoring", self._scoring_name(refit_metric))
         pruner.setup(study)
 
@@ -284,9 +307,10 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             self, max_subtasks=1 + (self.refit is not False), X=X, y=y, metadata=metadata)
         self._candidate_params = {}
         self.n_fold_fits_ = 0
+        self.n_increments_ = 0
         try:
-            self._run_search(
-                study, space, scorers, X, y, splits, routed, n_iter, seed, pruner, root_ctx)
+            self._run_search(study, space, scorers, X, y, splits, routed, n_iter, seed,
+                             pruner, increments, root_ctx)
         finally:
             # Whatever happens (Ctrl-C included), the trials are in the study.
             self.study_ = study
@@ -300,7 +324,11 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             start = time.time()
             with _compat.propagate(refit_ctx, self.best_estimator_):
                 _compat.task_begin(refit_ctx, self, X, y, metadata)
-                if y is not None:
+                if increments is not None and not increments.grows_parameter:
+                    # the candidates were trained by partial_fit passes; so is the winner
+                    fit_all_increments(self.best_estimator_, X, y, routed.estimator.fit,
+                                       increments, self.best_params_)
+                elif y is not None:
                     self.best_estimator_.fit(X, y, **routed.estimator.fit)
                 else:
                     self.best_estimator_.fit(X, **routed.estimator.fit)
@@ -318,7 +346,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
 
     # -- the search loop -------------------------------------------------------------
     def _run_search(self, study, space, scorers, X, y, splits, routed, n_iter, seed,
-                    pruner, root_ctx):
+                    pruner, increments, root_ctx):
         n_done = len(_finished_with_folds(study))
         n_workers = max(1, effective_n_jobs(self.n_jobs))
         adaptive = not isinstance(study.sampler, (RandomSampler, GridSampler))
@@ -329,6 +357,8 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             scorer=scorers, fit_params=routed.estimator.fit,
             score_params=routed.scorer.score, return_train_score=self.return_train_score,
             error_score=self.error_score, scorer_names=scorer_names, verbose=self.verbose,
+            increments=increments,
+            classes=None if increments is None else class_labels(self.estimator, y),
         )
         callbacks = list(self.callbacks or [])
         search_ctx = _compat.subcontext(
@@ -365,11 +395,13 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
                     params = space.sample(trial)
                     if isinstance(space, CallableSpace) and not self._candidate_params:
                         _check_callable_params(self.estimator, params)
+                    if increments is not None:
+                        increments.schedule(self.estimator, params)  # raises before a fit
                     self._candidate_params[trial.number] = params
                     candidates.append(_Candidate(trial, params, self.n_splits_, n_iter))
                 try:
                     self._evaluate(parallel, candidates, study, pruner, X, y, splits,
-                                   seed, fold_kwargs, search_ctx, n_done)
+                                   seed, fold_kwargs, search_ctx)
                 except BaseException:
                     for candidate in candidates:
                         if not candidate.told:
@@ -393,45 +425,57 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             warn_about_fit_failures(all_results, self.error_score)
 
     def _evaluate(self, parallel, candidates, study, pruner, X, y, splits, seed,
-                  fold_kwargs, search_ctx, n_done):
+                  fold_kwargs, search_ctx):
         """Score the folds of a batch of candidates and tell the study."""
         pruning = not isinstance(pruner, NopPruner)
+        increments = fold_kwargs["increments"]
         n_splits = self.n_splits_
+        per_fold = 1 if increments is None else increments.n
         for candidate in candidates:
-            candidate.order = list(range(n_splits))
             if pruning and getattr(pruner, "shuffle_folds", False):
                 rng = np.random.default_rng([seed or 0, candidate.trial.number])
                 candidate.order = [int(i) for i in rng.permutation(n_splits)]
-        # Without a pruner every fold of every candidate goes out at once, as in
-        # GridSearchCV; with one, round r runs the r-th fold of every candidate
-        # still alive, so the pruner can decide between rounds.
-        rounds = [range(n_splits)] if not pruning else [[r] for r in range(n_splits)]
+        # Without a pruner every fold of every candidate goes out at once, with
+        # all its increments, as in GridSearchCV; with one, a round runs the
+        # next fold -- or the next increment of it -- of every candidate still
+        # alive, so the pruner can decide between rounds. A round is a list of
+        # (fold position, increments to run or None for all).
+        if not pruning:
+            rounds = [[(p, None) for p in range(n_splits)]]
+        elif increments is None:
+            rounds = [[(p, None)] for p in range(n_splits)]
+        else:
+            rounds = [[(p, range(i, i + 1))] for p in range(n_splits) for i in range(per_fold)]
         alive = list(candidates)
-        for positions in rounds:
-            tasks = [(c, c.order[p]) for c in alive for p in positions]
-            contexts = [
-                _compat.subcontext(search_ctx, task_name="candidate-split-evaluation",
-                                   task_id=c.trial.number * n_splits + fold)
-                for c, fold in tasks
-            ]
+        for number, round_ in enumerate(rounds):
+            tasks = [(c, c.order[p], steps) for c in alive for p, steps in round_
+                     if c.folds[c.order[p]] is None]  # a failed fold ends early
             outputs = parallel(
                 delayed(fit_and_score_fold)(
                     self.estimator, X, y, train=splits[fold][0], test=splits[fold][1],
-                    parameters=c.params, callback_ctx=ctx,
-                    caller=self if ctx is not None else None,
+                    parameters=c.params, steps=steps, fitted=c.fitted.pop(fold, None),
+                    callback_ctx=_compat.subcontext(
+                        search_ctx, task_name="candidate-split-evaluation",
+                        task_id=((c.trial.number * n_splits + fold) * per_fold
+                                 + (0 if steps is None else steps.start))),
+                    caller=self if search_ctx is not None else None,
                     progress=((fold, n_splits), (c.trial.number, c.n_iter)),
                     **fold_kwargs)
-                for (c, fold), ctx in zip(tasks, contexts)
+                for c, fold, steps in tasks
             )
-            self.n_fold_fits_ += len(tasks)
-            for (c, fold), out in zip(tasks, outputs):
-                c.folds[fold] = out
-                c.trial.report(self._refit_score(out["test_scores"]), step=fold)
-            if pruning and positions[-1] < n_splits - 1:
+            for (c, fold, steps), out in zip(tasks, outputs):
+                first = 0 if steps is None else steps.start
+                self.n_fold_fits_ += first == 0
+                self.n_increments_ += out.pop("increments_run", 1)
+                scores = c.absorb(fold, out)
+                for j, score in enumerate(scores):
+                    c.trial.report(self._refit_score(score), step=fold * per_fold + first + j)
+            if pruning and number < len(rounds) - 1:
                 survivors = []
                 for c in alive:
                     if c.trial.should_prune():
                         c.pruned = True
+                        c.fitted.clear()
                     else:
                         survivors.append(c)
                 alive = survivors
@@ -613,11 +657,30 @@ class _Candidate:
         self.trial = trial
         self.n_iter = n_iter
         self.params = params
-        self.folds = [None] * n_splits
+        self.folds = [None] * n_splits  # the record of each finished fold
         self.order = list(range(n_splits))
+        self.fitted = {}  # fold -> estimator partway through its increments
+        self._partial = {}  # fold -> times of its increments so far
         self.pruned = False
         self.told = False
         self.frozen = None
+
+    def absorb(self, fold, out):
+        """Keep what one call of ``fit_and_score_fold`` returned for ``fold``;
+        return the test scores to report, one per increment (or the fold's)."""
+        scores = out.pop("increment_scores", [out["test_scores"]])
+        estimator = out.pop("estimator", None)
+        finished = out.pop("finished", True)
+        earlier = self._partial.pop(fold, None)
+        if earlier is not None:
+            out["fit_time"] += earlier["fit_time"]
+            out["score_time"] += earlier["score_time"]
+        if finished:
+            self.folds[fold] = out
+        else:
+            self._partial[fold] = out
+            self.fitted[fold] = estimator
+        return scores
 
 
 def _finished_with_folds(study):

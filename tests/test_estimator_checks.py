@@ -1,8 +1,10 @@
 """scikit-learn's common estimator checks, run on the configurations scikit-learn's
-own test suite uses for GridSearchCV and RandomizedSearchCV."""
+own test suite uses for GridSearchCV and RandomizedSearchCV, and on searches that
+fit folds in increments."""
 
 from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.linear_model import LogisticRegression, Ridge, SGDRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -29,6 +31,12 @@ def _searches():
     yield BayesSearchCV(
         Pipeline([("pca", PCA()), ("logisticregression", LogisticRegression())]),
         {"logisticregression__C": [0.1, 1.0]}, sampler="tpe", **common)
+    # folds fitted in increments, pruned inside folds
+    yield BayesSearchCV(RandomForestRegressor(n_estimators=4, random_state=0),
+                        {"max_depth": [2, 4]}, pruner="median",
+                        increments={"n_estimators": 2}, **common)
+    yield BayesSearchCV(SGDRegressor(random_state=0), {"alpha": Float(1e-4, 1e-1, log=True)},
+                        pruner="halving", increments={"partial_fit": 3}, **common)
 
 
 @parametrize_with_checks(list(_searches()),

@@ -17,11 +17,12 @@ from sksearch.pruners import (
 from sksearch.pruners._bounds import score_upper_bound
 
 
-def make_study(pruner, direction="maximize", folds=None):
+def make_study(pruner, direction="maximize", folds=None, per_fold=1):
     study = Study(direction=direction, pruner=pruner)
     if folds is not None:
         study.set_system_attr("sksearch:steps_are_folds", True)
-        study.set_system_attr("sksearch:n_steps", folds)
+        study.set_system_attr("sksearch:steps_per_fold", per_fold)
+        study.set_system_attr("sksearch:n_steps", folds * per_fold)
     return study
 
 
@@ -223,3 +224,47 @@ def test_get_pruner_names_and_errors():
         get_pruner("sometimes")
     with pytest.raises(TypeError, match="pruner must be"):
         get_pruner(3)
+
+
+# -- folds cut into increments (steps f * k + i) ----------------------------------
+
+def test_evidence_mixes_finished_folds_with_the_increment_in_progress():
+    from sksearch.pruners._base import evidence, fold_scores
+
+    study = make_study(MedianPruner(n_startup_trials=1), folds=3, per_fold=2)
+    trial = running(study, [0.5, 0.8, 0.6, 0.9, 0.7])
+    frozen = study._storage.get_trial(trial._trial_id)
+    assert evidence(frozen, 0, True, 2) == 0.5  # fold 0 after its first increment
+    assert evidence(frozen, 1, True, 2) == 0.8  # fold 0 finished
+    assert evidence(frozen, 2, True, 2) == pytest.approx((0.8 + 0.6) / 2)
+    assert evidence(frozen, 4, True, 2) == pytest.approx((0.8 + 0.9 + 0.7) / 3)
+    assert evidence(frozen, 5, True, 2) is None
+    assert fold_scores(frozen, 2) == {0: 0.8, 1: 0.9}
+
+
+def test_median_prunes_mid_fold_against_others_at_the_same_increment():
+    study = make_study(MedianPruner(n_startup_trials=3), folds=2, per_fold=3)
+    for finals in ([0.5, 0.7, 0.9, 0.6, 0.8, 0.9], [0.4, 0.6, 0.8, 0.5, 0.7, 0.8],
+                   [0.3, 0.5, 0.7, 0.4, 0.6, 0.7]):
+        add_trial(study, finals)
+    # after the first increment the others stood at 0.5, 0.4, 0.3 (median 0.4)
+    assert running(study, [0.35]).should_prune()
+    assert not running(study, [0.45]).should_prune()
+    # fold 1, increment 0: the others' evidence is mean(fold-0 score, 0.6/0.5/0.4)
+    assert running(study, [0.4, 0.6, 0.8, 0.4]).should_prune()  # 0.6 < median 0.65
+    assert not running(study, [0.4, 0.6, 0.8, 0.55]).should_prune()  # 0.675
+
+
+def test_bound_and_wilcoxon_ignore_partial_scores():
+    study = make_study(BoundPruner(bound=1.0), folds=4, per_fold=2)
+    add_trial(study, [0.9] * 8)
+    # a dreadful first increment proves nothing about the fold's final score
+    assert not running(study, [0.0]).should_prune()
+    # a finished fold of 0.5: best case (0.5 + 3) / 4 = 0.875 < 0.9
+    assert running(study, [0.0, 0.5]).should_prune()
+
+    study = make_study(WilcoxonPruner(n_startup_steps=2), folds=5, per_fold=2)
+    add_trial(study, [0.0, 0.9, 0.0, 0.8, 0.0, 0.85, 0.0, 0.95, 0.0, 0.9])
+    # partial scores far above the incumbent's do not count; the fold scores do
+    trial = running(study, [1.0, 0.8, 1.0, 0.7, 1.0, 0.8, 1.0, 0.9])
+    assert trial.should_prune()

@@ -51,7 +51,7 @@ def test_other_space_on_named_study_raises():
     make_search(storage, study_name="s").fit(X, y)
     other = BayesSearchCV(LogisticRegression(max_iter=300), {"C": Float(0.1, 1)}, n_iter=2,
                           cv=3, storage=storage, study_name="s")
-    with pytest.raises(ValueError, match="another estimator or search space"):
+    with pytest.raises(ValueError, match="another estimator, search space"):
         other.fit(X, y)
 
 
@@ -123,7 +123,7 @@ def test_sigkilled_search_resumes_without_losing_or_repeating(tmp_path):
 
     # Another estimator class on the same study name is refused: its trials would
     # not be comparable.
-    with pytest.raises(ValueError, match="another estimator or search space"):
+    with pytest.raises(ValueError, match="another estimator, search space"):
         BayesSearchCV(LogisticRegression(max_iter=300), {"C": Float(0.01, 10, log=True)},
                       n_iter=len(before) + 3, cv=3, storage=str(path),
                       study_name="killed").fit(X, y)

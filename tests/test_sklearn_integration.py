@@ -87,3 +87,29 @@ def test_progress_bar_runs():
                            n_iter=2, cv=2, random_state=0)
     search.set_callbacks(callback_mod.ProgressBar())
     assert search.fit(X, y).best_params_
+
+
+def test_callbacks_see_each_increment_when_pruning_inside_folds():
+    from sklearn.ensemble import RandomForestClassifier
+
+    callback = RecordingCallback()
+    search = BayesSearchCV(RandomForestClassifier(random_state=0), {"max_depth": [1, 2, 4],
+                                                                    "n_estimators": [4]},
+                           sampler="grid", n_iter=None, cv=2, increments={"n_estimators": 2},
+                           pruner="halving")
+    search.set_callbacks(callback)
+    search.fit(X, y)
+    # one task per increment run, each begun and ended
+    assert callback.begins.count("candidate-split-evaluation") == search.n_increments_
+    assert sorted(callback.begins) == sorted(callback.ends)
+
+
+def test_progress_bar_runs_with_increments():
+    pytest.importorskip("rich")
+    from sklearn.ensemble import RandomForestClassifier
+
+    search = BayesSearchCV(RandomForestClassifier(random_state=0), {"max_depth": [1, 3]},
+                           sampler="grid", n_iter=None, cv=2, increments={"n_estimators": 2},
+                           pruner="median")
+    search.set_callbacks(callback_mod.ProgressBar())
+    assert search.fit(X, y).best_params_

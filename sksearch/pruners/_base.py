@@ -7,6 +7,15 @@ trial's evidence at step *k* is the value it reported there. In
 attribute ``"sksearch:steps_are_folds"`` is true) and folds differ in
 difficulty, so a trial's evidence after *k* folds is the **mean of its fold
 scores so far**, compared with other trials' means over the same folds.
+
+With ``BayesSearchCV(increments=...)`` a fold is cut into ``k`` increments
+(the study's system attribute ``"sksearch:steps_per_fold"``): the score after
+increment ``i`` of fold ``f`` is reported at step ``f * k + i``, and the
+evidence at a step is the mean of the finished folds' scores and the score of
+the fold in progress after that increment. Every trial compared at a step has
+done the same folds and increments, so the comparison stays fair. Pruners that
+need whole folds (the bound and Wilcoxon pruners) read only the fold scores,
+the last increment of each fold.
 """
 
 # Authors: the sksearch developers
@@ -71,18 +80,34 @@ def progress(trial, folds):
     return len(trial.intermediate_values) - 1 if folds else max(trial.intermediate_values)
 
 
-def evidence(trial, step, folds):
-    """A trial's evidence at ``step``: its running mean over the first
-    ``step + 1`` folds, or the value it reported at ``step``; None if it has
-    not got that far."""
+def steps_per_fold(study):
+    """Increments per fold (1 when folds are not cut into increments)."""
+    return int(study.system_attrs.get("sksearch:steps_per_fold", 1))
+
+
+def evidence(trial, step, folds, per_fold=1):
+    """A trial's evidence at ``step``: with folds, the mean of the scores of
+    the folds it finished before ``step`` and its score at ``step`` (with
+    ``per_fold == 1``, its running mean over the first ``step + 1`` folds);
+    otherwise the value it reported at ``step``. None if it has not got that
+    far."""
     values = trial.intermediate_values
-    if folds:
-        if len(values) < step + 1:
-            return None
-        ordered = [values[k] for k in sorted(values)[: step + 1]] if _is_prefix(values) else \
-            list(values.values())[: step + 1]
-        return float(np.mean(ordered))
-    return values.get(step)
+    if not folds:
+        return values.get(step)
+    if len(values) < step + 1:
+        return None
+    ordered = [values[k] for k in sorted(values)[: step + 1]] if _is_prefix(values) else \
+        list(values.values())[: step + 1]
+    fold = step // per_fold
+    finished = ordered[per_fold - 1: fold * per_fold: per_fold]
+    return float(np.mean(finished + [ordered[step]]))
+
+
+def fold_scores(trial, per_fold=1):
+    """``{fold: score}`` of the folds a trial finished: the value at the last
+    increment of each fold (every value when ``per_fold == 1``)."""
+    return {step // per_fold: value for step, value in trial.intermediate_values.items()
+            if step % per_fold == per_fold - 1}
 
 
 def _is_prefix(values):

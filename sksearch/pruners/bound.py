@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..trial import TrialState
-from ._base import BasePruner
+from ._base import BasePruner, fold_scores, steps_per_fold
 from ._bounds import score_upper_bound
 
 __all__ = ["BoundPruner"]
@@ -27,7 +27,8 @@ class BoundPruner(BasePruner):
     which candidate is best: ``BayesSearchCV(sampler="grid", pruner="bound")``
     returns exactly GridSearchCV's ``best_params_`` and ``best_score_``, with
     fewer fits. A candidate with a failed fold (NaN score) is pruned too: its
-    mean is NaN, which never ranks best.
+    mean is NaN, which never ranks best. With ``increments``, only finished
+    folds count: a partial fit's score bounds nothing.
 
     Parameters
     ----------
@@ -82,11 +83,15 @@ class BoundPruner(BasePruner):
         bound = self._bound(study)
         if bound is None:
             return False
-        done = np.array(list(trial.intermediate_values.values()), dtype=float)
+        per_fold = steps_per_fold(study)
+        n_folds = int(n_steps) // per_fold
+        done = np.array(list(fold_scores(trial, per_fold).values()), dtype=float)
+        if done.size == 0:
+            return False
         if np.isnan(done).any():
             return True
-        remaining = int(n_steps) - len(done)
-        best_case = (done.sum() + remaining * bound) / int(n_steps)
+        remaining = n_folds - len(done)
+        best_case = (done.sum() + remaining * bound) / n_folds
         maximize = study.direction == "maximize"
         incumbent = (max if maximize else min)(t.value for t in complete)
         # A margin far below any score difference guards the proof against

@@ -10,7 +10,15 @@ import numbers
 
 import numpy as np
 
-from ._base import BasePruner, evidence, finished_trials, is_nan, progress, steps_are_folds
+from ._base import (
+    BasePruner,
+    evidence,
+    finished_trials,
+    is_nan,
+    progress,
+    steps_are_folds,
+    steps_per_fold,
+)
 
 __all__ = ["SuccessiveHalvingPruner"]
 
@@ -70,12 +78,13 @@ class SuccessiveHalvingPruner(BasePruner):
         step = progress(trial, folds)
         if step is None or self._rung_of(step + 1) is None:
             return False
-        value = evidence(trial, step, folds)
+        per_fold = steps_per_fold(study)
+        value = evidence(trial, step, folds, per_fold)
         if is_nan(value):
             return True
         if competitors is None:
             competitors = finished_trials(study, trial)
-        others = [evidence(t, step, folds) for t in competitors]
+        others = [evidence(t, step, folds, per_fold) for t in competitors]
         others = np.array([v for v in others if not is_nan(v)], dtype=float)
         n_kept = max(1, (len(others) + 1) // self.reduction_factor)
         sign = -1.0 if study.direction == "maximize" else 1.0

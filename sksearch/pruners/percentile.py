@@ -10,7 +10,15 @@ import numbers
 import numpy as np
 
 from ..trial import TrialState
-from ._base import BasePruner, evidence, finished_trials, is_nan, progress, steps_are_folds
+from ._base import (
+    BasePruner,
+    evidence,
+    finished_trials,
+    is_nan,
+    progress,
+    steps_are_folds,
+    steps_per_fold,
+)
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -79,10 +87,11 @@ class PercentilePruner(BasePruner):
         if study._storage.get_n_trials(study._study_id, (TrialState.COMPLETE,)) < \
                 self.n_startup_trials:
             return False
-        value = evidence(trial, step, folds)
+        per_fold = steps_per_fold(study)
+        value = evidence(trial, step, folds, per_fold)
         if is_nan(value):
             return True
-        others = [evidence(t, step, folds) for t in finished_trials(study, trial)]
+        others = [evidence(t, step, folds, per_fold) for t in finished_trials(study, trial)]
         others = np.array([v for v in others if not is_nan(v)], dtype=float)
         if len(others) < self.n_min_trials:
             return False

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.stats import wilcoxon
 
 from ..trial import TrialState
-from ._base import BasePruner, is_nan
+from ._base import BasePruner, fold_scores, is_nan, steps_per_fold
 
 __all__ = ["WilcoxonPruner"]
 
@@ -25,7 +25,8 @@ class WilcoxonPruner(BasePruner):
     test detects a worse candidate after fewer folds than comparing means.
     Zero differences are split between the signs (``zero_method="zsplit"``) and
     ties get average ranks, so a candidate equal to the incumbent is never
-    pruned; when every difference is zero the p-value is 1.
+    pruned; when every difference is zero the p-value is 1. With
+    ``increments`` the test pairs whole folds only (the last increment of each).
 
     Parameters
     ----------
@@ -79,11 +80,13 @@ class WilcoxonPruner(BasePruner):
             return False
         maximize = study.direction == "maximize"
         incumbent = (max if maximize else min)(complete, key=lambda t: t.value)
-        steps = sorted(set(trial.intermediate_values) & set(incumbent.intermediate_values))
+        per_fold = steps_per_fold(study)
+        mine, theirs = fold_scores(trial, per_fold), fold_scores(incumbent, per_fold)
+        steps = sorted(set(mine) & set(theirs))
         if len(steps) < self.n_startup_steps:
             return False
-        mine = np.array([trial.intermediate_values[s] for s in steps], dtype=float)
-        theirs = np.array([incumbent.intermediate_values[s] for s in steps], dtype=float)
+        mine = np.array([mine[s] for s in steps], dtype=float)
+        theirs = np.array([theirs[s] for s in steps], dtype=float)
         if np.isnan(mine).any():
             return True  # a failed fold: its mean is NaN and can never win
         if np.isnan(theirs).any():

@@ -1,0 +1,206 @@
+"""Fitting one fold in increments, so a pruner can stop a candidate mid-fold.
+
+``BayesSearchCV(increments={name: k})`` cuts each fold's fit of an iterative
+estimator into ``k`` increments and scores the model after each one:
+
+- ``{"n_estimators": k}`` (or any integer parameter that grows the model
+  under ``warm_start``: ``max_iter`` of HistGradientBoosting, ``n_estimators``
+  of forests, bagging and gradient boosting, ``step__n_estimators`` inside a
+  Pipeline): the parameter goes to ``ceil(v * (i + 1) / k)`` at increment
+  ``i``, where ``v`` is the candidate's value, and the estimator is refitted
+  with ``warm_start=True``, which only adds to the model. After the last
+  increment the model is the one a plain fit with ``v`` gives, so without
+  pruning the scores equal GridSearchCV's.
+- ``{"partial_fit": k}``: ``k`` calls of ``partial_fit`` (one pass over the
+  training fold each, with ``classes`` for classifiers). This *is* the
+  training procedure: the refitted ``best_estimator_`` is trained the same way
+  on the whole data.
+
+Steps of the study are then increments: the score after increment ``i`` of
+fold ``f`` is reported at step ``f * k + i``, and the study's system attribute
+``"sksearch:steps_per_fold"`` is ``k`` (see :mod:`sksearch.pruners._base`).
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import inspect
+import math
+import numbers
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.utils.multiclass import unique_labels
+
+__all__ = ["Increments", "IncrementsError", "class_labels", "fit_all_increments",
+           "fit_increment"]
+
+PARTIAL_FIT = "partial_fit"
+
+
+class IncrementsError(ValueError):
+    """The estimator cannot be fitted in the increments asked for: a
+    configuration error, raised whatever ``error_score`` says."""
+
+
+class Increments:
+    """A validated ``increments`` argument: what grows, and in how many steps.
+
+    Parameters
+    ----------
+    parameter : str
+        The estimator parameter that grows under ``warm_start``, or
+        ``"partial_fit"``.
+    n : int
+        Increments per fold.
+    """
+
+    def __init__(self, parameter, n):
+        self.parameter = parameter
+        self.n = n
+
+    @classmethod
+    def from_spec(cls, spec, estimator):
+        """Validate ``BayesSearchCV(increments=spec)`` against ``estimator``;
+        ``None`` stays ``None``. Raises before any model is fitted."""
+        if spec is None:
+            return None
+        if not (isinstance(spec, dict) and len(spec) == 1):
+            raise ValueError(
+                "increments must be None or a dict with one entry, {parameter: "
+                "n_increments} or {'partial_fit': n_increments}; got " f"{spec!r}."
+            )
+        (parameter, n), = spec.items()
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise ValueError(
+                f"increments={spec!r}: the number of increments must be an int >= 1, "
+                f"got {n!r}."
+            )
+        if parameter == PARTIAL_FIT:
+            if not hasattr(estimator, "partial_fit"):
+                raise ValueError(
+                    f"increments={spec!r} needs an estimator with partial_fit; "
+                    f"{type(estimator).__name__} has none."
+                )
+            return cls(parameter, int(n))
+        params = estimator.get_params()
+        if not isinstance(parameter, str) or parameter not in params:
+            raise ValueError(
+                f"increments={spec!r}: {parameter!r} is not a parameter of "
+                f"{type(estimator).__name__} (nor 'partial_fit')."
+            )
+        if warm_start_name(parameter) not in params:
+            raise ValueError(
+                f"increments={spec!r}: growing {parameter!r} in increments needs a "
+                f"'{warm_start_name(parameter)}' parameter, which "
+                f"{type(estimator).__name__} does not have; use an estimator with "
+                "warm_start, or 'partial_fit'."
+            )
+        return cls(parameter, int(n))
+
+    @property
+    def grows_parameter(self):
+        return self.parameter != PARTIAL_FIT
+
+    def schedule(self, estimator, parameters):
+        """The parameter's value at each increment for one candidate, or
+        ``None`` for ``partial_fit``. Raises if the final value is not an int."""
+        if not self.grows_parameter:
+            return None
+        final = parameters.get(self.parameter, estimator.get_params()[self.parameter])
+        if not isinstance(final, numbers.Integral) or isinstance(final, bool) or final < 1:
+            raise ValueError(
+                f"increments grows {self.parameter!r}, so every candidate's value of it "
+                f"must be an int >= 1; got {final!r} for parameters {parameters!r}."
+            )
+        # Values repeat when final < n; a repeated value is scored once and
+        # reported again, so every candidate has n steps per fold.
+        return [max(1, math.ceil(int(final) * (i + 1) / self.n)) for i in range(self.n)]
+
+    def __repr__(self):
+        return f"Increments({self.parameter!r}, {self.n})"
+
+
+def warm_start_name(parameter):
+    """``warm_start`` next to ``parameter``: ``clf__warm_start`` for
+    ``clf__n_estimators``."""
+    prefix, _, _ = parameter.rpartition("__")
+    return f"{prefix}__warm_start" if prefix else "warm_start"
+
+
+def fit_increment(estimator, X, y, fit_params, increments, schedule, index, classes=None):
+    """Run increment ``index`` of ``increments`` on ``estimator`` (in place).
+
+    Returns False when the increment repeats the previous value of a grown
+    parameter, so nothing was fitted and the previous score stands.
+    """
+    if not increments.grows_parameter:
+        kwargs = dict(fit_params)
+        if classes is not None and "classes" in _parameters_of(estimator.partial_fit):
+            kwargs["classes"] = classes
+        if y is None:
+            estimator.partial_fit(X, **kwargs)
+        else:
+            estimator.partial_fit(X, y, **kwargs)
+        return True
+    if index > 0 and schedule[index] == schedule[index - 1]:
+        return False
+    estimator.set_params(**{increments.parameter: schedule[index],
+                            warm_start_name(increments.parameter): True})
+    if y is None:
+        estimator.fit(X, **fit_params)
+    else:
+        estimator.fit(X, y, **fit_params)
+    n_iter = _iterations_run(_final_step(estimator))
+    if n_iter is not None and n_iter > schedule[index]:
+        # warm_start refits that *add* max_iter iterations each time (MLP) would
+        # train far longer than the candidate asked for.
+        raise IncrementsError(
+            f"{type(_final_step(estimator)).__name__} ran {n_iter} iterations after "
+            f"increments set {increments.parameter}={schedule[index]}: the parameter is "
+            "not cumulative under warm_start. Use increments={'partial_fit': k} instead."
+        )
+    return True
+
+
+def fit_all_increments(estimator, X, y, fit_params, increments, parameters):
+    """Train ``estimator`` the way a fold is trained with ``increments``: for
+    ``partial_fit``, ``n`` passes (used to refit the best candidate)."""
+    schedule = increments.schedule(estimator, parameters)
+    classes = class_labels(estimator, y)
+    for index in range(increments.n):
+        fit_increment(estimator, X, y, fit_params, increments, schedule, index, classes)
+    return estimator
+
+
+def class_labels(estimator, y):
+    """The classes ``partial_fit`` of a classifier needs on its first call:
+    those of the whole training data, so every fold knows every class."""
+    if y is None or not is_classifier(estimator):
+        return None
+    y = np.asarray(y)
+    if y.ndim > 1:
+        return None
+    return unique_labels(y)
+
+
+def _iterations_run(estimator):
+    """The iterations a fitted model says it ran in all, if it says:
+    ``loss_curve_`` keeps growing across warm starts, ``n_iter_`` may not."""
+    curve = getattr(estimator, "loss_curve_", None)
+    if curve is not None:
+        return len(curve)
+    n_iter = getattr(estimator, "n_iter_", None)
+    return int(n_iter) if isinstance(n_iter, numbers.Integral) else None
+
+
+def _final_step(estimator):
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
+def _parameters_of(method):
+    try:
+        return inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return {}
