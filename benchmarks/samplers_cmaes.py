@@ -2,9 +2,16 @@
 ``cmaes`` package driven directly, and sksearch's TPE.
 
 Continuous and integer problems of ``problems.py`` plus a 20-D ellipsoid; simple
-regret at the budgets, median over seeds; then per-trial overhead of each
-sampler's whole loop. Optuna and cmaes are comparators only
+regret at the budgets, median over seeds, with sksearch's BIPOP restarts and
+learning-rate adaptation as extra arms; then a noisy problem, scored by the true
+value of the best observed trial (what ``best_params`` returns); then per-trial
+overhead of each sampler's whole loop. Optuna and cmaes are comparators only
 (``pip install -e ".[bench]"``).
+
+Comparison rule: two medians that are both below ``TIE`` are a tie (both solved
+the problem to a precision no hyperparameter needs); otherwise the lower median
+wins, and a two-sided Mann-Whitney U p-value over the seeds says whether the
+difference is more than seed noise.
 
     python benchmarks/samplers_cmaes.py --seeds 10 --budgets 200,500
 """
@@ -19,7 +26,8 @@ from multiprocessing import Pool
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from problems import PROBLEMS, Problem  # noqa: E402
+from problems import NOISY, PROBLEMS, Problem  # noqa: E402
+from scipy.stats import mannwhitneyu  # noqa: E402
 
 from sksearch import Study  # noqa: E402
 from sksearch.distributions import Float, Int  # noqa: E402
@@ -43,7 +51,12 @@ EXTRA = {
 }
 SUITE = {name: p for name, p in {**PROBLEMS, **EXTRA}.items()
          if p.kind in ("continuous", "integer")}
-ARMS = ("sksearch-cmaes", "optuna-cmaes", "cmaes-package", "sksearch-tpe")
+ALL = {**SUITE, **NOISY}
+ARMS = ("sksearch-cmaes", "optuna-cmaes", "cmaes-package", "sksearch-tpe",
+        "sksearch-bipop", "sksearch-lra")
+NOISY_ARMS = ("sksearch-cmaes", "sksearch-lra", "sksearch-bipop", "optuna-cmaes",
+              "optuna-lra", "sksearch-tpe")
+TIE = 1e-6
 
 
 def run_cmaes_package(problem, seed, n_trials):
@@ -55,7 +68,7 @@ def run_cmaes_package(problem, seed, n_trials):
     dists = [problem.space[n] for n in names]
     optimizer = CMA(mean=np.full(len(names), 0.5), sigma=0.3, seed=seed,
                     bounds=np.tile([0.0, 1.0], (len(names), 1)))
-    values = []
+    values, points = [], []
     while len(values) < n_trials:
         told = []
         for _ in range(optimizer.population_size):
@@ -65,47 +78,74 @@ def run_cmaes_package(problem, seed, n_trials):
             value = problem.fn(params)
             told.append((x, value))
             values.append(value)
+            points.append(params)
         optimizer.tell(told)
         if optimizer.should_stop():
             optimizer = CMA(mean=np.random.default_rng(seed).uniform(0.1, 0.9, len(names)),
                             sigma=0.3, seed=seed + len(values),
                             bounds=np.tile([0.0, 1.0], (len(names), 1)),
                             population_size=optimizer.population_size * 2)
-    return np.array(values[:n_trials])
+    return np.array(values[:n_trials]), points[:n_trials]
+
+
+SKSEARCH_ARMS = {"sksearch-cmaes": {}, "sksearch-bipop": {"restart_strategy": "bipop"},
+                 "sksearch-lra": {"lr_adapt": True}}
 
 
 def run_study(arm, problem, seed, n_trials):
-    if arm == "optuna-cmaes":
+    if arm in ("optuna-cmaes", "optuna-lra"):
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
+        # Optuna 5 ignores restart_strategy (deprecated): its CMA-ES never restarts
         sampler = optuna.samplers.CmaEsSampler(seed=seed, restart_strategy="ipop",
+                                               lr_adapt=arm == "optuna-lra",
                                                warn_independent_sampling=False)
         study = optuna.create_study(direction="minimize", sampler=sampler)
-    elif arm == "sksearch-cmaes":
-        study = Study(direction="minimize", sampler=CmaEsSampler(seed=seed))
+    elif arm in SKSEARCH_ARMS:
+        study = Study(direction="minimize",
+                      sampler=CmaEsSampler(seed=seed, **SKSEARCH_ARMS[arm]))
     else:
         study = Study(direction="minimize", sampler=TPESampler(seed=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         study.optimize(problem.objective, n_trials=n_trials)
-    return np.array([t.value for t in study.trials], dtype=float)
+    return (np.array([t.value for t in study.trials], dtype=float),
+            [t.params for t in study.trials])
 
 
 def run_job(job):
+    """Regret curve of one run: best value so far, or for a noisy problem the
+    true value of the best observed trial so far (and of each trial)."""
     name, arm, seed, n_trials = job
-    problem = SUITE[name]
+    problem = ALL[name]
     if arm == "cmaes-package":
-        values = run_cmaes_package(problem, seed, n_trials)
+        values, params = run_cmaes_package(problem, seed, n_trials)
     else:
-        values = run_study(arm, problem, seed, n_trials)
-    return name, arm, np.minimum.accumulate(values) - problem.optimum
+        values, params = run_study(arm, problem, seed, n_trials)
+    true_fn = getattr(problem, "true_fn", None)
+    if true_fn is None:
+        return name, arm, np.minimum.accumulate(values) - problem.optimum, None
+    true = np.array([true_fn(p) for p in params]) - problem.optimum
+    best = np.array([np.argmin(values[: i + 1]) for i in range(len(values))])
+    return name, arm, true[best], true
+
+
+def compare(ours, theirs):
+    """'tie', 'win' or 'loss' of sksearch's median against Optuna's, and the
+    Mann-Whitney p-value of the difference."""
+    a, b = np.median(ours), np.median(theirs)
+    p = mannwhitneyu(ours, theirs, alternative="two-sided").pvalue
+    if a < TIE and b < TIE:
+        return "tie", p
+    return ("win" if a <= b else "loss"), p
 
 
 def overhead(n_trials):
     problem = SUITE["ellipsoid20"]
     print(f"\nWhole-loop ms per trial, {n_trials} trials on the instant 20-D ellipsoid")
-    for arm in ("sksearch-cmaes", "optuna-cmaes", "cmaes-package"):
+    for arm in ("sksearch-cmaes", "sksearch-bipop", "sksearch-lra", "optuna-cmaes",
+                "cmaes-package"):
         start = time.perf_counter()
         if arm == "cmaes-package":
             run_cmaes_package(problem, 0, n_trials)
@@ -124,25 +164,41 @@ def main():
     budgets = [int(b) for b in args.budgets.split(",")]
     jobs = [(name, arm, seed, max(budgets)) for name in SUITE for arm in ARMS
             for seed in range(args.seeds)]
+    jobs += [(name, arm, seed, max(budgets)) for name in NOISY for arm in NOISY_ARMS
+             for seed in range(args.seeds)]
     with Pool(args.processes) as pool:
         results = pool.map(run_job, jobs, chunksize=1)
-    regrets = {}
-    for name, arm, curve in results:
+    regrets, trues = {}, {}
+    for name, arm, curve, true in results:
         regrets.setdefault((name, arm), []).append(curve)
-    print(f"Median simple regret over {args.seeds} seeds")
-    print(f"{'problem':<19}" + "".join(f"{arm + ' @' + str(b):>24}" for b in budgets
-                                       for arm in ARMS))
-    wins = {b: 0 for b in budgets}
-    for name in SUITE:
-        cells = []
-        for b in budgets:
-            medians = {arm: np.median([c[b - 1] for c in regrets[(name, arm)]]) for arm in ARMS}
-            wins[b] += medians["sksearch-cmaes"] <= medians["optuna-cmaes"]
-            cells += [f"{medians[arm]:>24.4g}" for arm in ARMS]
-        print(f"{name:<19}" + "".join(cells))
+        trues.setdefault((name, arm), []).append(true)
+    print(f"Median simple regret over {args.seeds} seeds; sksearch CMA-ES (default, ipop) vs "
+          f"Optuna: W/T/L (tie: both < {TIE:g}) and Mann-Whitney p")
     for b in budgets:
-        print(f"sksearch CMA-ES no worse than Optuna's CmaEsSampler at {b} trials on "
-              f"{wins[b]} of {len(SUITE)} problems")
+        print(f"\n@{b} trials")
+        print(f"{'problem':<19}" + "".join(f"{arm:>16}" for arm in ARMS) + "   vs Optuna")
+        tally = {}
+        for name in SUITE:
+            at = {arm: [c[b - 1] for c in regrets[(name, arm)]] for arm in ARMS}
+            outcome, p = compare(at["sksearch-cmaes"], at["optuna-cmaes"])
+            tally[outcome] = tally.get(outcome, 0) + 1
+            print(f"{name:<19}" + "".join(f"{np.median(at[arm]):>16.3g}" for arm in ARMS)
+                  + f"   {outcome} p={p:.2f}")
+        print(f"sksearch CMA-ES vs Optuna's CmaEsSampler at {b} trials: "
+              f"{tally.get('win', 0)} wins, {tally.get('tie', 0)} ties, "
+              f"{tally.get('loss', 0)} losses of {len(SUITE)} problems")
+    for name in NOISY:
+        print(f"\n{name}: true regret of the best observed trial (best_params), and "
+              f"median true regret of the last 10% of trials (where the search is)")
+        print(f"{'arm':<19}" + "".join(f"{'best @' + str(b):>14}{'last @' + str(b):>14}"
+                                       for b in budgets))
+        for arm in NOISY_ARMS:
+            cells = ""
+            for b in budgets:
+                last = [np.median(t[b - b // 10: b]) for t in trues[(name, arm)]]
+                cells += (f"{np.median([c[b - 1] for c in regrets[(name, arm)]]):>14.3g}"
+                          f"{np.median(last):>14.3g}")
+            print(f"{arm:<19}" + cells)
     if not args.no_overhead:
         overhead(max(budgets))
 
