@@ -10,7 +10,6 @@ private internals cannot break it.
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import contextlib
 import numbers
 import time
 import warnings
@@ -21,6 +20,7 @@ from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import _safe_indexing, get_tags
 
+from . import _compat
 from ._increments import IncrementsError, fit_increment
 
 __all__ = ["fit_and_score_fold", "slice_sample_params"]
@@ -181,7 +181,7 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
         for index in steps:
             start = time.time()
             try:
-                with _callback_scope(callback_ctx, estimator):
+                with _compat.propagate(callback_ctx, estimator):
                     if increments is None:
                         _fit(estimator, X_train, y_train, fit_params)
                         refitted = True
@@ -219,10 +219,9 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
         else:
             result["finished"] = increments is None or steps.stop >= increments.n
             if result["finished"] and return_train_score:
-                start = time.time()
+                # not in score_time, which times the test scoring as in scikit-learn
                 result["train_scores"] = _score(
                     estimator, X_train, y_train, scorer, score_params_train, error_score)
-                result["score_time"] += time.time() - start
     finally:
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_end(
@@ -239,12 +238,6 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
     if verbose > 1 and result.get("finished", True):
         print(_end_message(parameters, result, verbose, progress))
     return result
-
-
-def _callback_scope(callback_ctx, estimator):
-    if callback_ctx is None:
-        return contextlib.nullcontext()
-    return callback_ctx.propagate_callback_context(estimator)
 
 
 def _fit(estimator, X_train, y_train, fit_params):
