@@ -256,3 +256,32 @@ def test_ranking_does_not_depend_on_the_order_trials_were_absorbed():
         ranked.append([table.trials[r].number for r in rows])
     assert ranked[0] == ranked[1] == ranked[2]
     assert ranked[0][:3] == [3, 6, 9]  # complete with value 0, by number
+
+
+def _early_looking_branch(trial):
+    branch = trial.suggest_categorical("branch", ["early", "narrow", "flat"])
+    if branch == "early":  # looks best among random trials
+        return 0.5 + 0.1 * trial.suggest_float("x", 0, 1)
+    if branch == "narrow":  # the best, in a band that random trials rarely hit
+        y = trial.suggest_float("y", 0, 1)
+        return 0.0 if abs(y - 0.77) < 0.04 else 2.0 - abs(y - 0.77)
+    return 1.0 + trial.suggest_float("z", 0, 1)
+
+
+def test_every_branch_keeps_being_visited():
+    """A branch choice is drawn from the good density, so the branches whose
+    first random trials looked bad are still tried, and tuned, later on."""
+    def run_seeds(explore):
+        visited, found = 0, 0
+        for seed in range(10):
+            study = run(TPESampler(seed=seed, explore_branches=explore),
+                        _early_looking_branch, 100)
+            late = [t.params["branch"] for t in study.trials[50:]]
+            visited += all(b in late for b in ("early", "narrow", "flat"))
+            found += study.best_value == 0.0
+        return visited, found
+
+    visited, found = run_seeds(True)
+    assert visited >= 8 and found >= 4
+    greedy_visited, greedy_found = run_seeds(False)  # the argmax of l / g
+    assert greedy_visited <= 2 and greedy_found < found

@@ -24,7 +24,15 @@ Conditional spaces are decomposed into groups of parameters that always occur
 together (``group=True``): each group is modelled on the trials that have it, so
 the trials of a pipeline's other branch are not dropped wholesale, they just
 do not inform parameters they never had. Parameters first seen in the current
-trial fall back to a univariate TPE on the trials that have them.
+trial fall back to a univariate TPE on the trials that have them. A categorical
+whose value decides which other parameters a trial has (a branch) is drawn
+from the good density instead of by the ratio, so branches whose first, untuned
+trials looked bad keep being tried (``explore_branches``).
+
+The history is kept as numpy columns that absorb only the trials the storage
+reports finished since the previous ask
+(:meth:`~sksearch.storage.BaseStorage.get_trials_finished_since`), so the
+per-ask cost does not include re-reading the study.
 """
 
 # Authors: the sksearch developers
@@ -83,6 +91,13 @@ class TPESampler(BaseSampler):
         Multiplies the kernel widths.
     min_bandwidth : float or "magic", default=0.03
         Floor on kernel widths in the unit box; ``"magic"`` is ``1/min(100, n+1)``.
+    explore_branches : bool, default=True
+        Draw a branch choice (a categorical whose value decides which other
+        parameters are present, such as the estimator of a list-of-dicts
+        space) from the good density ``l`` instead of maximising ``l / g``.
+        Among a few values the maximum is deterministic, and TPE would keep
+        the branch that looked best in the random startup trials, before the
+        other branches' own parameters were tuned. ``False`` is plain TPE.
     seed : int or None, default=None
         Seed of the random stream.
 
@@ -94,6 +109,12 @@ class TPESampler(BaseSampler):
     inform the bad density and, only while there are too few complete trials,
     the good one. Failed trials and non-finite values are ignored. Running
     trials join the bad set when ``constant_liar`` is on.
+
+    **Branches.** With ``explore_branches``, each branch keeps at least the
+    probability the prior component gives it in ``l``, about
+    ``prior_weight / (k (n_good + prior_weight))`` for ``k`` branches, and more
+    where good trials lie: exploration fades as good trials gather in one
+    branch, instead of stopping after the startup trials.
 
     Examples
     --------
@@ -107,7 +128,8 @@ class TPESampler(BaseSampler):
 
     def __init__(self, *, n_startup_trials=10, n_ei_candidates=24, gamma=None, weights=None,
                  prior_weight=1.0, multivariate=True, group=True, constant_liar=True,
-                 bandwidth="neighbor", bandwidth_factor=1.0, min_bandwidth=0.03, seed=None):
+                 bandwidth="neighbor", bandwidth_factor=1.0, min_bandwidth=0.03,
+                 explore_branches=True, seed=None):
         if not (isinstance(n_startup_trials, int) and n_startup_trials >= 0):
             raise ValueError(f"n_startup_trials must be an int >= 0, got {n_startup_trials!r}.")
         if not (isinstance(n_ei_candidates, int) and n_ei_candidates >= 1):
@@ -130,6 +152,7 @@ class TPESampler(BaseSampler):
         self.bandwidth = bandwidth
         self.bandwidth_factor = bandwidth_factor
         self.min_bandwidth = min_bandwidth
+        self.explore_branches = explore_branches
 
     # -- the joint part --------------------------------------------------------------
     def infer_relative_search_space(self, study, trial):
@@ -212,6 +235,15 @@ class TPESampler(BaseSampler):
         good = ParzenEstimator(below, None, plan.n_choices, **kwargs)
         bad = ParzenEstimator(above, above_weights, plan.n_choices, **kwargs)
         candidates = good.sample(self._rng, self.n_ei_candidates)
+        if self.explore_branches:
+            # A branch choice is drawn from the good density, not picked by the
+            # ratio: among a few values the argmax of l/g is deterministic, so a
+            # branch whose first (random, untuned) trials looked bad would never
+            # be tried again. The draw keeps every branch's probability at least
+            # its share of the prior component, shrinking as good trials gather
+            # elsewhere; the rest of the group is then chosen by the ratio.
+            for j in history.selectors(plan):
+                candidates[:, j] = candidates[0, j]
         # Judge the candidates at the legal values that would be evaluated.
         internal = plan.from_unit(candidates)
         if plan.stepped:
@@ -377,6 +409,16 @@ class _History:
         self.n_finished = len(self.order)
         self.trial_id = current.trial_id
         self.n_trials = storage.get_n_trials(study_id)
+        self._selectors = {}
+
+    def selectors(self, plan):
+        """Columns of ``plan`` that are branch choices: categorical parameters
+        whose value decides whether some other parameter is present."""
+        if plan.key not in self._selectors:
+            self._selectors[plan.key] = [
+                j for j, (name, dist) in enumerate(zip(plan.names, plan.dists))
+                if plan.n_choices[j] is not None and _decides_presence(self.table, name, dist)]
+        return self._selectors[plan.key]
 
     def n_with(self, name, dist):
         """How many finished trials have ``name`` from ``dist``."""
@@ -425,6 +467,26 @@ def _groups(history, search_space):
             presence = ~np.isnan(table.column(name, dist))
             signatures.setdefault(presence.tobytes(), []).append(name)
     return list(signatures.values())
+
+
+def _decides_presence(table, name, dist):
+    """Whether the value of the categorical ``name`` decides, among the trials
+    that have it, whether some other parameter is present (a branch choice:
+    a list-of-dicts space's branch, or a define-by-run ``if``)."""
+    codes = table.column(name, dist)
+    has = ~np.isnan(codes)
+    choice = codes[has].astype(int)
+    n_per_choice = np.bincount(choice, minlength=len(dist.choices))
+    for other, (_, other_dist) in table.latest.items():
+        if other == name or table.n_present(other, other_dist) == table.n:
+            continue
+        present = ~np.isnan(table.column(other, other_dist)[has])
+        if present.all() or not present.any():
+            continue
+        with_other = np.bincount(choice, weights=present, minlength=len(dist.choices))
+        if np.all((with_other == 0) | (with_other == n_per_choice)):
+            return True
+    return False
 
 
 class _Plan:
