@@ -87,17 +87,17 @@ class ParzenEstimator:
         self._cdf_low, high = _normal_cdf_at_edges(self.means, self.sigmas)
         self._log_mass = np.log(np.maximum(high - self._cdf_low, _EPS))
 
-        # Categorical kernels: probability tables, one (n_components, k) per dim.
-        # Mass 1 - eps on the observed choice; eps shrinks as data accumulates.
+        # Categorical kernels: mass 1 - eps on the observed choice and eps
+        # spread evenly, eps shrinking as data accumulates; the prior is uniform.
+        # Each kernel takes one of two values, so only the observed choices and
+        # those two logs are kept, not an (n_components, k) table per dimension.
         eps = 1.0 / (1.0 + n_obs)
-        self.tables = []
-        for column, k in enumerate(self.n_choices):
-            if k is None:
-                continue
-            observed = observations[:, column].astype(int)
-            table = np.full((n_obs, k), eps / k)
-            table[np.arange(n_obs), observed] += 1.0 - eps
-            self.tables.append(np.log(np.vstack([table, np.full((1, k), 1.0 / k)])))
+        self._categorical = np.flatnonzero(~self._numerical)
+        self._observed = observations[:, self._categorical].astype(int)
+        self._k = np.array([self.n_choices[c] for c in self._categorical], dtype=float)
+        self._log_miss = np.log(eps / self._k)
+        self._log_hit = np.log(eps / self._k + (1.0 - eps))
+        self._log_uniform = np.log(1.0 / self._k)
 
     def sample(self, rng, size):
         """Draw ``size`` points; returns an array of shape (size, d)."""
@@ -111,12 +111,16 @@ class ParzenEstimator:
             u = low + rng.random(mu.shape) * mass
             x = mu + sigma * ndtri(np.clip(u, _EPS, 1 - _EPS))
             out[:, self._numerical] = np.clip(x, 0.0, 1.0)
-        categorical_columns = np.flatnonzero(~self._numerical)
-        for table, column in zip(self.tables, categorical_columns):
-            probs = np.exp(table[components])
-            cumulative = np.cumsum(probs, axis=1)
+        n_obs = len(self._observed)
+        observation = components < n_obs  # the others drew the prior
+        for j, column in enumerate(self._categorical):
+            k = int(self._k[j])
+            log_probs = np.full((size, k), self._log_miss[j])
+            log_probs[observation, self._observed[components[observation], j]] = self._log_hit[j]
+            log_probs[~observation] = self._log_uniform[j]
+            cumulative = np.cumsum(np.exp(log_probs), axis=1)
             draws = rng.random((size, 1)) * cumulative[:, -1:]
-            out[:, column] = np.minimum((draws > cumulative).sum(axis=1), table.shape[1] - 1)
+            out[:, column] = np.minimum((draws > cumulative).sum(axis=1), k - 1)
         return out
 
     def log_pdf(self, points):
@@ -132,9 +136,15 @@ class ParzenEstimator:
                        + np.sum(self.means**2 * precision, axis=1))
             constant = -np.sum(np.log(self.sigmas) + self._log_mass + _LOG_SQRT_2PI, axis=1)
             log_p += -0.5 * np.maximum(squares, 0.0) + constant
-        categorical_columns = np.flatnonzero(~self._numerical)
-        for table, column in zip(self.tables, categorical_columns):
-            log_p += table[:, points[:, column].astype(int)].T
+        n_obs = len(self._observed)
+        for j, column in enumerate(self._categorical):
+            # one row per choice (k of them), then gathered per candidate
+            k = int(self._k[j])
+            by_choice = np.empty((k, n_obs + 1))
+            by_choice[:, :n_obs] = np.where(self._observed[:, j] == np.arange(k)[:, None],
+                                            self._log_hit[j], self._log_miss[j])
+            by_choice[:, n_obs] = self._log_uniform[j]
+            log_p += by_choice[points[:, column].astype(int)]
         return _logsumexp_rows(log_p)
 
 

@@ -282,6 +282,12 @@ class _TrialTable:
         self._losses, self._steps, self._numbers = np.empty(0), np.empty(0), np.empty(0)
         self._complete = np.empty(0, dtype=bool)
         self.latest = {}  # name -> (trial number, distribution) of its latest use
+        self._count_of = {}  # name -> rows having it
+        self._multi = False  # whether a name was used with several distributions
+        # whether some parameter is absent from some row (or changed its
+        # distribution): when not, every column is full and the per-column
+        # presence checks are skipped
+        self.conditional = False
 
     def matches(self, study):
         return self.storage is study._storage and self.study_id == study._study_id
@@ -331,9 +337,14 @@ class _TrialTable:
                 column[row] = _value_of(t, *key)
                 self._present[key] += t.distributions.get(key[0]) == key[1]
             for name, dist in t.distributions.items():
-                if self.latest.get(name, (-1, None))[0] < t.number:
+                self._count_of[name] = self._count_of.get(name, 0) + 1
+                last = self.latest.get(name)
+                if last is not None and last[1] != dist:
+                    self._multi = True
+                if last is None or last[0] < t.number:
                     self.latest[name] = (t.number, dist)
             self.n += 1
+        self.conditional = self._multi or min(self._count_of.values(), default=self.n) < self.n
         return len(new)
 
     def column(self, name, dist):
@@ -428,8 +439,9 @@ class _History:
         """Unit-box values of the good and bad trials having all of the plan's
         parameters (running trials join the bad ones)."""
         block = self.table.block(plan)[self.order]
-        if all(self.table.n_present(n, d) == self.n_finished
-               for n, d in zip(plan.names, plan.dists)):
+        if not self.table.conditional or all(
+                self.table.n_present(n, d) == self.n_finished
+                for n, d in zip(plan.names, plan.dists)):
             values, is_complete = block, self.is_complete
         else:
             keep = ~np.isnan(block).any(axis=1)
@@ -457,9 +469,9 @@ def _groups(history, search_space):
     """Partition ``search_space`` into groups of parameters present in exactly
     the same finished trials (with the same distribution)."""
     table = history.table
-    counts = [table.n_present(name, dist) for name, dist in search_space.items()]
-    if all(count == table.n for count in counts):  # no conditional parameter
+    if not table.conditional:  # every parameter in every trial
         return [list(search_space)] if table.n else []
+    counts = [table.n_present(name, dist) for name, dist in search_space.items()]
     signatures = {}
     for (name, dist), count in zip(search_space.items(), counts):
         if count:
@@ -473,6 +485,8 @@ def _decides_presence(table, name, dist):
     """Whether the value of the categorical ``name`` decides, among the trials
     that have it, whether some other parameter is present (a branch choice:
     a list-of-dicts space's branch, or a define-by-run ``if``)."""
+    if not table.conditional:
+        return False
     codes = table.column(name, dist)
     has = ~np.isnan(codes)
     choice = codes[has].astype(int)
