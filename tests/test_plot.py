@@ -108,3 +108,20 @@ def test_on_a_fitted_search_and_given_ax(tmp_path):
     assert plot.plot_optimization_history(search, ax=ax) is ax
     assert ax.get_ylabel() == "mean CV score"
     save(ax, tmp_path, "search")
+
+
+def test_intermediate_values_of_folds_cut_into_increments(tmp_path):
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+
+    from sksearch import BayesSearchCV
+
+    X, y = load_breast_cancer(return_X_y=True)
+    search = BayesSearchCV(RandomForestClassifier(n_estimators=6, random_state=0),
+                           {"max_depth": [1, 2, 4, 8]}, sampler="grid", n_iter=None, cv=3,
+                           increments={"n_estimators": 3}, pruner="halving").fit(X, y)
+    ax = plot.plot_intermediate_values(search)
+    assert ax.get_xlabel() == "increment (3 per fold)"
+    # a tick at the last increment of each fold: steps 2, 5, 8
+    assert list(ax.get_xticks()) == [2, 5, 8]
+    save(ax, tmp_path, "increments")
