@@ -43,6 +43,10 @@ class _CMA:
     # SNR per unit rate alpha, moving-average factors beta for the mean and the
     # covariance, and the damping gamma of the rate change.
     LRA_ALPHA, LRA_BETA_MEAN, LRA_BETA_COV, LRA_GAMMA = 1.4, 0.1, 0.03, 0.1
+    # Stopping tolerances (Hansen's tutorial, Sec. B.3; Auger & Hansen 2005;
+    # Hansen 2009 for BBOB): TolX relative to the initial step, TolHistFun
+    # relative to the best value, and the largest condition number of C.
+    TOL_X, TOL_HIST_FUN, MAX_CONDITION = 1e-12, 1e-12, 1e14
 
     def __init__(self, mean, sigma, popsize, steps, separable=False, lr_adapt=False):
         n = len(mean)
@@ -54,6 +58,7 @@ class _CMA:
         self._e_mean, self._v_mean = np.zeros(n), 0.0
         self._e_cov, self._v_cov = np.zeros((n, n)), 0.0
         self.mean, self.sigma = np.array(mean, dtype=float), float(sigma)
+        self.sigma0 = self.sigma
         self.steps = np.asarray(steps, dtype=float)
         mu = popsize // 2
         raw = math.log((popsize + 1) / 2) - np.log(np.arange(1, popsize + 1))  # eq. (49)
@@ -212,21 +217,47 @@ class _CMA:
             self._eigen_generation = -10**9  # force a fresh decomposition
 
     def should_stop(self):
-        """Converged or degenerate: time to restart (Hansen's TolX, condition
-        and TolHistFun criteria, with tolerances for hyperparameters: a step of
-        1e-5 of the search box is precision no model needs)."""
+        """Whether the search is stuck and a restart should take over.
+
+        The criteria of Hansen's tutorial (Sec. B.3) with its default
+        tolerances (as in Auger & Hansen 2005 and Hansen 2009), so that a
+        search that is still converging keeps refining:
+
+        * TolX: ``sigma * max(|p_c_i|, sqrt(C_ii)) < 1e-12 sigma0`` for every
+          continuous coordinate;
+        * TolHistFun: the best values of the last ``10 + ceil(30 n / lambda)``
+          generations lie within ``1e-12 |f_best|`` of each other (relative,
+          since objectives come in any scale; a range of zero, a plateau,
+          always stops);
+        * NoEffectAxis: adding ``0.1 sigma sqrt(d_i) b_i`` to the mean, for the
+          principal axis ``i = g mod n``, leaves it unchanged in floating point;
+        * NoEffectCoord: adding ``0.2 sigma sqrt(C_ii)`` to a continuous
+          coordinate of the mean leaves it unchanged;
+        * ConditionCov: the condition number of C exceeds 1e14.
+
+        Integer and stepped coordinates are left out of TolX and NoEffectCoord:
+        the margin keeps their spread at one grid step, so they never shrink.
+        """
         self._update_eigen()
         continuous = self.steps == 0
-        if continuous.any() and self.sigma * np.max(
-                np.sqrt(np.diag(self.C))[continuous]) < 1e-5:
+        sd = self.sigma * np.sqrt(np.diag(self.C))
+        if continuous.any():
+            spread = np.maximum(sd, self.sigma * np.abs(self.p_c))[continuous]
+            if np.all(spread < self.TOL_X * self.sigma0):  # TolX
+                return True
+            m = self.mean[continuous]
+            if np.any(m == m + 0.2 * sd[continuous]):  # NoEffectCoord
+                return True
+        i = self.generation % self.dim
+        if np.all(self.mean == self.mean + 0.1 * self.sigma * self.D[i] * self.B[:, i]):
+            return True  # NoEffectAxis (D holds the square roots of the eigenvalues)
+        if np.max(self.D) ** 2 > self.MAX_CONDITION * np.min(self.D) ** 2:  # ConditionCov
             return True
-        if np.max(self.D) > 1e7 * np.min(self.D):
-            return True
-        recent = self.best_losses[-(10 + int(30 * self.dim / self.popsize)):]
-        if len(recent) < 10:
+        window = 10 + math.ceil(30 * self.dim / self.popsize)
+        if len(self.best_losses) < window:
             return False
-        spread = max(recent) - min(recent)
-        return spread <= 1e-10 + 1e-9 * abs(min(recent))
+        recent = self.best_losses[-window:]
+        return max(recent) - min(recent) <= self.TOL_HIST_FUN * abs(min(recent))  # TolHistFun
 
     def state(self):
         """The state that determines future samples, for comparisons."""

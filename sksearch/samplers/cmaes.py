@@ -31,6 +31,7 @@ from ._cma import _CMA
 __all__ = ["CmaEsSampler"]
 
 _GEN, _RESTART, _X = "cma:generation", "cma:restart", "cma:x"
+_RESTART_SEED = "cma:restart_seed"  # study system attribute, unseeded samplers only
 
 
 class CmaEsSampler(BaseSampler):
@@ -66,6 +67,9 @@ class CmaEsSampler(BaseSampler):
     independent_sampler : BaseSampler or None, default=None
         For categorical and conditional parameters; ``None`` is TPE.
     seed : int or None, default=None
+        Seeds the samples and the restarts. Unseeded, the restarts' seed is
+        drawn from the sampler's generator and stored in the study, so two
+        unseeded studies restart from different points.
 
     Notes
     -----
@@ -80,6 +84,22 @@ class CmaEsSampler(BaseSampler):
     counted. With ``"bipop"`` the regime of each restart is decided from those
     counts, which follow from the stored trials, so a replay makes the same
     choice.
+
+    **When a run ends.** Only when it is stuck, by the criteria and default
+    tolerances of Hansen's tutorial (Sec. B.3): the step below ``1e-12`` of
+    the initial one (TolX), the best value flat to ``1e-12`` of itself over
+    ``10 + ceil(30 n / popsize)`` generations (TolHistFun), steps with no
+    effect on the mean in floating point (NoEffectAxis, NoEffectCoord), or a
+    covariance condition number above ``1e14``. A run that is still converging
+    is not restarted, so within a few hundred trials restarts are rare; a run
+    on a local optimum of a multimodal objective ends once it has converged
+    there (after about 900 trials for a 3-D Rastrigin).
+
+    **Integer and stepped parameters.** CMA-ES is told the value a trial
+    evaluated (rounded onto the grid) rather than the continuous sample, so a
+    settled integer's variance contracts; the margin (Hamano et al., 2022, in
+    a diagonal form) keeps its spread at about one grid step, so that it can
+    still move.
 
     Examples
     --------
@@ -209,6 +229,7 @@ class CmaEsSampler(BaseSampler):
                 records.setdefault(key, []).append(t)
         steps = np.array([d._unit_step() for d in dists])
         study_key = (id(study), tuple(names))
+        entropy = self._restart_entropy(study) if self.restart_strategy else None
         if self._live is not None and self._live[0] == study_key:
             # Told generations never change, so the last state is a valid prefix
             # of the replay; continue from a copy of it.
@@ -216,16 +237,16 @@ class CmaEsSampler(BaseSampler):
                 self._live[3])
         else:
             restart, runs = 0, []
-            cma = self._fresh(restart, runs, names, dists, steps)
+            cma = self._fresh(restart, runs, names, dists, steps, entropy)
         while True:
             told = records.get((restart, cma.generation), [])
             if len(told) < cma.popsize:
                 break
-            cma.tell(*_generation(told, cma.popsize, sign))
+            cma.tell(*_generation(told, cma.popsize, sign, dists))
             runs[-1]["evaluations"] = cma.generation * cma.popsize
             if self.restart_strategy is not None and self._run_over(cma, runs):
                 restart += 1
-                cma = self._fresh(restart, runs, names, dists, steps)
+                cma = self._fresh(restart, runs, names, dists, steps, entropy)
         self._live = (study_key, restart, copy.deepcopy(cma), copy.deepcopy(runs))
         generation = cma.generation
         if assigned.get((restart, generation), 0) >= cma.popsize:
@@ -244,11 +265,32 @@ class CmaEsSampler(BaseSampler):
                 return True
         return cma.should_stop()
 
-    def _fresh(self, restart, runs, names, dists, steps):
+    def _restart_entropy(self, study):
+        """The seed of the restarts' generators: the sampler's ``seed``, or for
+        an unseeded sampler a number drawn from its own generator and stored in
+        the study (system attribute ``cma:restart_seed``), so that every
+        replay, and every process sharing the study, restarts from the same
+        points while two unseeded studies restart differently."""
+        if self.seed is not None:
+            return self.seed
+        cached = getattr(self, "_entropy_cache", (None, None))
+        key = (id(study), id(study._storage), study._study_id)
+        if cached[0] == key:
+            return cached[1]
+        storage = study._storage
+        value = storage.get_study_system_attrs(study._study_id).get(_RESTART_SEED)
+        if value is None:
+            value = int(self._rng.integers(2**63))
+            storage.set_study_system_attr(study._study_id, _RESTART_SEED, value)
+        self._entropy_cache = (key, value)
+        return value
+
+    def _fresh(self, restart, runs, names, dists, steps, entropy):
         """Start run number ``restart`` and append its record to ``runs``.
 
         Everything random about a restart (its mean, BIPOP's draws) comes from a
-        generator seeded with ``(seed, restart)``, so a replay reproduces it.
+        generator seeded with ``(entropy, restart)`` (see
+        :meth:`_restart_entropy`), so a replay reproduces it.
         """
         n = len(names)
         default_popsize = self.popsize or 4 + int(3 * math.log(n))
@@ -259,13 +301,14 @@ class CmaEsSampler(BaseSampler):
                 if self.x0 and name in self.x0:
                     mean[i] = float(dist._to_unit(dist.to_internal(self.x0[name])))
             regime, popsize = "default", default_popsize
-        else:  # a new point of the box, reproducible from seed and restart
-            rng = np.random.default_rng([self.seed or 0, restart])
+        else:  # a new point of the box, reproducible from entropy and restart
+            rng = np.random.default_rng([entropy, restart])
             mean = rng.uniform(0.1, 0.9, n)
             regime, popsize = "large", default_popsize * 2**restart  # IPOP
             if self.restart_strategy == "bipop":
                 regime, popsize, sigma = _bipop_regime(runs, default_popsize, sigma, rng)
-        runs.append({"regime": regime, "popsize": popsize, "sigma0": sigma, "evaluations": 0})
+        runs.append({"regime": regime, "popsize": popsize, "sigma0": sigma, "evaluations": 0,
+                     "mean0": [float(v) for v in mean]})
         return _CMA(mean, sigma, popsize, steps, separable=self.separable,
                     lr_adapt=self.lr_adapt)
 
@@ -323,9 +366,15 @@ def _bipop_regime(runs, default_popsize, default_sigma, rng):
     return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
 
 
-def _generation(trials, popsize, sign):
+def _generation(trials, popsize, sign, dists):
     """Points and losses of a told generation: complete trials by value, pruned
-    ones after all of them (by their partial value)."""
+    ones after all of them (by their partial value).
+
+    An integer or stepped coordinate is told as the value the trial evaluated,
+    rounded onto its grid and mapped back to the unit box, not as the raw
+    sample: CMA-ES then sees that every sample of a cell is the same point, and
+    a settled integer's variance contracts down to the margin instead of
+    wandering over a cell that the objective cannot tell apart."""
     trials = sorted(trials, key=lambda t: t.number)[:popsize]
     worst = max((sign * t.value for t in trials if t.state is TrialState.COMPLETE),
                 default=0.0)
@@ -336,4 +385,7 @@ def _generation(trials, popsize, sign):
             loss = abs(worst) + 1e6 + (loss if math.isfinite(loss) else 1e6)
         losses.append(loss)
     points = np.array([t.system_attrs[_X] for t in trials], dtype=float)
+    for j, d in enumerate(dists):
+        if d._unit_step() > 0:
+            points[:, j] = d._to_unit(d._from_unit(points[:, j]))
     return points, np.array(losses, dtype=float)
