@@ -285,3 +285,37 @@ def test_every_branch_keeps_being_visited():
     assert visited >= 8 and found >= 4
     greedy_visited, greedy_found = run_seeds(False)  # the argmax of l / g
     assert greedy_visited <= 2 and greedy_found < found
+
+
+def test_a_name_shared_by_branches_is_modelled_per_branch():
+    """``C`` of two estimators (different ranges) is modelled on each branch's
+    own trials and sampled jointly with that branch's other parameters, not
+    left to the independent fallback whenever the other branch used it last."""
+    space = make_search_space([{"est": ["lin"], "C": Float(1e-4, 1e-2, log=True)},
+                               {"est": ["rbf"], "C": Float(10, 1000, log=True),
+                                "gamma": Float(1e-3, 1, log=True)}])
+
+    def objective(trial):
+        p = space.sample(trial)
+        if p["est"] == "lin":
+            return 1.0 + abs(np.log10(p["C"]) + 3)
+        # a ridge: only C and gamma together find the optimum
+        return abs(np.log10(p["C"]) + np.log10(p["gamma"]) - 0.5) + 0.1 * abs(
+            np.log10(p["gamma"]) + 1.5)
+
+    sampler = TPESampler(seed=0, n_startup_trials=8)
+    independent = []
+    original = sampler.sample_independent
+
+    def spy(study, trial, name, distribution):
+        if trial.number >= 8:
+            independent.append(name)
+        return original(study, trial, name, distribution)
+
+    sampler.sample_independent = spy
+    study = run(sampler, objective, 60)
+    assert "C" not in independent and "gamma" not in independent
+    for trial in study.trials:
+        low = 1e-4 if trial.params["est"] == "lin" else 10
+        assert low <= trial.params["C"] <= low * 100
+    assert study.best_value < 0.3

@@ -175,13 +175,22 @@ class TPESampler(BaseSampler):
         history = self._history(study, trial)
         if history.n_finished < self.n_startup_trials:
             return {}
-        groups = (_groups(history, search_space) if self.group
-                  else [list(search_space)])
-        sampled = {}
-        for names in groups:
-            dists = [search_space[n] for n in names]
-            sampled.update(self._sample_joint(history, names, dists))
-        return sampled
+        if not self.group:
+            return self._sample_joint(history, list(search_space), list(search_space.values()))
+        # A name used with several distributions (``C`` of two estimators in a
+        # list-of-dicts space) is modelled once per distribution, each on the
+        # trials that used it; the value returned is that of the variant that
+        # goes with the branch drawn for this trial.
+        keys = history.table.variants(search_space)
+        sampled, chosen = {}, {}
+        for group in _groups(history, keys):
+            names, dists = [k[0] for k in group], [k[1] for k in group]
+            values = self._sample_joint(history, names, dists)
+            plan = self._plan(names, dists)
+            sampled.update({key: values[key[0]] for key in group if key[0] in values})
+            chosen.update({group[j]: values[names[j]] for j in history.selectors(plan)
+                           if names[j] in values})
+        return _resolve(history.table, sampled, chosen)
 
     # -- the independent part --------------------------------------------------------
     def _history(self, study, trial):
@@ -283,6 +292,7 @@ class _TrialTable:
         self._complete = np.empty(0, dtype=bool)
         self.latest = {}  # name -> (trial number, distribution) of its latest use
         self._count_of = {}  # name -> rows having it
+        self._variants = {}  # name -> {distribution: first trial number using it}
         self._multi = False  # whether a name was used with several distributions
         # whether some parameter is absent from some row (or changed its
         # distribution): when not, every column is full and the per-column
@@ -341,6 +351,8 @@ class _TrialTable:
                 last = self.latest.get(name)
                 if last is not None and last[1] != dist:
                     self._multi = True
+                first = self._variants.setdefault(name, {})
+                first[dist] = min(first.get(dist, t.number), t.number)
                 if last is None or last[0] < t.number:
                     self.latest[name] = (t.number, dist)
             self.n += 1
@@ -376,6 +388,16 @@ class _TrialTable:
             buffer[done:self.n] = plan.to_unit(fresh)
             blocks[plan.key] = (self.n, buffer)
         return buffer[:self.n]
+
+    def variants(self, names):
+        """``(name, distribution)`` for each of ``names`` and each distribution
+        it was used with (single-valued ones left out), ordered by name and
+        first use, so the order does not depend on how rows were absorbed."""
+        keys = []
+        for name in names:
+            firsts = self._variants.get(name, {})
+            keys += [(name, d) for d in sorted(firsts, key=firsts.get) if not d.is_single()]
+        return keys
 
     def n_present(self, name, dist):
         """How many rows have ``name`` drawn from ``dist``."""
@@ -465,20 +487,56 @@ def _rows(trials, names):
                     dtype=float).reshape(len(trials), len(names))
 
 
-def _groups(history, search_space):
-    """Partition ``search_space`` into groups of parameters present in exactly
-    the same finished trials (with the same distribution)."""
+def _groups(history, keys):
+    """Partition ``keys`` (``(name, distribution)`` pairs) into groups present
+    in exactly the same finished trials."""
     table = history.table
     if not table.conditional:  # every parameter in every trial
-        return [list(search_space)] if table.n else []
-    counts = [table.n_present(name, dist) for name, dist in search_space.items()]
+        return [list(keys)] if table.n else []
     signatures = {}
-    for (name, dist), count in zip(search_space.items(), counts):
-        if count:
+    for name, dist in keys:
+        if table.n_present(name, dist):
             # the partition does not depend on the row order: unranked columns
             presence = ~np.isnan(table.column(name, dist))
-            signatures.setdefault(presence.tobytes(), []).append(name)
+            signatures.setdefault(presence.tobytes(), []).append((name, dist))
     return list(signatures.values())
+
+
+def _resolve(table, sampled, chosen):
+    """One value per name: for a name sampled under several distributions,
+    the variant whose trials all took the branches drawn in ``chosen``
+    (``{selector key: value}``); failing that, the latest-used one."""
+    by_name = {}
+    for (name, dist), value in sampled.items():
+        by_name.setdefault(name, []).append((dist, value))
+    out = {}
+    for name, options in by_name.items():
+        if len(options) == 1:
+            out[name] = options[0][1]
+            continue
+        latest = table.latest[name][1]
+        pick = next((v for d, v in options if d == latest), options[0][1])
+        for dist, value in options:
+            if _goes_with(table, name, dist, chosen):
+                pick = value
+                break
+        out[name] = pick
+    return out
+
+
+def _goes_with(table, name, dist, chosen):
+    """Whether the trials having ``name`` from ``dist`` took, for every drawn
+    branch they have, the drawn value (and at least one such branch)."""
+    has = ~np.isnan(table.column(name, dist))
+    agreed = False
+    for (selector, selector_dist), value in chosen.items():
+        codes = table.column(selector, selector_dist)[has]
+        codes = codes[~np.isnan(codes)]
+        if len(codes):
+            if np.any(codes != value):
+                return False
+            agreed = True
+    return agreed
 
 
 def _decides_presence(table, name, dist):
@@ -491,7 +549,7 @@ def _decides_presence(table, name, dist):
     has = ~np.isnan(codes)
     choice = codes[has].astype(int)
     n_per_choice = np.bincount(choice, minlength=len(dist.choices))
-    for other, (_, other_dist) in table.latest.items():
+    for other, other_dist in table.variants(table.latest):
         if other == name or table.n_present(other, other_dist) == table.n:
             continue
         present = ~np.isnan(table.column(other, other_dist)[has])
