@@ -319,3 +319,26 @@ def test_a_name_shared_by_branches_is_modelled_per_branch():
         low = 1e-4 if trial.params["est"] == "lin" else 10
         assert low <= trial.params["C"] <= low * 100
     assert study.best_value < 0.3
+
+
+def test_weights_callable_weighs_the_bad_trials_oldest_first(monkeypatch):
+    import sksearch.samplers.tpe as tpe
+
+    seen = []
+
+    class Spy(ParzenEstimator):
+        def __init__(self, observations, weights, *args, **kwargs):
+            if weights is not None:
+                seen.append(np.asarray(weights))
+            super().__init__(observations, weights, *args, **kwargs)
+
+    monkeypatch.setattr(tpe, "ParzenEstimator", Spy)
+    sampler = TPESampler(seed=0, n_startup_trials=5, weights=lambda n: np.arange(1.0, n + 1))
+    study = Study(direction="minimize", sampler=sampler)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1) - 0.4) ** 2, n_trials=30)
+    history = sampler._cached_history
+    weights = seen[-1]
+    numbers = history.above_numbers
+    assert len(weights) == len(numbers) > 20
+    # the newest bad trial has the largest weight, the oldest the smallest
+    assert np.all(np.diff(weights[np.argsort(numbers)]) > 0)

@@ -236,8 +236,13 @@ class TPESampler(BaseSampler):
         below, above = history.split(plan, self.gamma or default_gamma)
         if below is None:
             return {n: sample_uniform(d, self._rng) for n, d in zip(names, dists)}
-        above_weights = (None if self.weights is None
-                         else np.asarray(self.weights(len(above)), dtype=float))
+        above_weights = None
+        if self.weights is not None:
+            # the callable weighs the bad trials oldest first; they are held
+            # best first, so the weights go back to the rows by trial number
+            by_age = np.argsort(history.above_numbers, kind="stable")
+            above_weights = np.empty(len(above))
+            above_weights[by_age] = np.asarray(self.weights(len(above)), dtype=float)
         kwargs = dict(prior_weight=self.prior_weight, bandwidth=self.bandwidth,
                       bandwidth_factor=self.bandwidth_factor, min_bandwidth=self.min_bandwidth,
                       step_widths=plan.step_widths)
@@ -389,6 +394,11 @@ class _TrialTable:
             blocks[plan.key] = (self.n, buffer)
         return buffer[:self.n]
 
+    @property
+    def numbers(self):
+        """Trial number of each row."""
+        return self._numbers[:self.n]
+
     def variants(self, names):
         """``(name, distribution)`` for each of ``names`` and each distribution
         it was used with (single-valued ones left out), ordered by name and
@@ -464,10 +474,11 @@ class _History:
         if not self.table.conditional or all(
                 self.table.n_present(n, d) == self.n_finished
                 for n, d in zip(plan.names, plan.dists)):
-            values, is_complete = block, self.is_complete
+            values, is_complete, rows = block, self.is_complete, self.order
         else:
             keep = ~np.isnan(block).any(axis=1)
             values, is_complete = block[keep], self.is_complete[keep]
+            rows = self.order[keep]
         if not len(values):
             return None, None
         n_below = gamma(len(values))
@@ -479,6 +490,9 @@ class _History:
                    if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
         if running:
             above = np.vstack([above, plan.to_unit(_rows(running, plan.names))])
+        # trial numbers of the bad rows, for weights that depend on age
+        self.above_numbers = np.concatenate([
+            self.table.numbers[rows[n_below:]], [t.number for t in running]])
         return values[:n_below], above
 
 
