@@ -342,3 +342,17 @@ def test_weights_callable_weighs_the_bad_trials_oldest_first(monkeypatch):
     assert len(weights) == len(numbers) > 20
     # the newest bad trial has the largest weight, the oldest the smallest
     assert np.all(np.diff(weights[np.argsort(numbers)]) > 0)
+
+
+@pytest.mark.parametrize("options", [{"group": False}, {"multivariate": False},
+                                     {"explore_branches": False}, {"constant_liar": False}])
+def test_option_paths_run_on_a_conditional_space(options):
+    study = run(TPESampler(seed=0, n_startup_trials=5, **options), _conditional_objective, 40)
+    assert all(t.state is TrialState.COMPLETE for t in study.trials)
+    assert study.best_value < 0.5
+    if options == {"group": False}:
+        # only the parameter every trial has is sampled jointly
+        sampler = study.sampler
+        trial = study.ask()
+        frozen = study._storage.get_trial(trial.trial_id)
+        assert list(sampler.infer_relative_search_space(study, frozen)) == ["kind"]
