@@ -225,7 +225,11 @@ class TPESampler(BaseSampler):
 
     # -- the model ---------------------------------------------------------------------
     def _plan(self, names, dists):
-        key = tuple(zip(names, dists))
+        # Keyed by the distributions' identities: hashing distributions is a
+        # Python call each, and storages hand out one object per distribution.
+        # A plan holds its distributions, so their ids are not reused while it
+        # lives; an equal but distinct object only makes a second, equal plan.
+        key = (tuple(names), tuple(map(id, dists)))
         plans = self.__dict__.setdefault("_plans", {})
         if key not in plans:
             plans[key] = _Plan(names, dists)
@@ -291,8 +295,7 @@ class _TrialTable:
         self.n = 0
         self._capacity = 0
         self._row_of = {}
-        self._columns = {}  # (name, dist) -> buffer of internal values
-        self._present = {}  # (name, dist) -> number of rows having it
+        self._columns = {}  # (name, dist) -> _Column
         self._losses, self._steps, self._numbers = np.empty(0), np.empty(0), np.empty(0)
         self._complete = np.empty(0, dtype=bool)
         self.latest = {}  # name -> (trial number, distribution) of its latest use
@@ -321,7 +324,8 @@ class _TrialTable:
         self._complete = grown(self._complete, False)
         self._steps = grown(self._steps, 0.0)
         self._numbers = grown(self._numbers, 0.0)
-        self._columns = {key: grown(column, math.nan) for key, column in self._columns.items()}
+        for column in self._columns.values():
+            column.values = grown(column.values, math.nan)
         self._capacity = capacity
 
     def update(self, finished, sign):
@@ -348,32 +352,44 @@ class _TrialTable:
             self._complete[row] = t.state is TrialState.COMPLETE
             self._steps[row] = len(t.intermediate_values)
             self._numbers[row] = t.number
-            for key, column in self._columns.items():
-                column[row] = _value_of(t, *key)
-                self._present[key] += t.distributions.get(key[0]) == key[1]
-            for name, dist in t.distributions.items():
+            # identity first: storages hand out one object per distribution,
+            # and comparing distributions is a Python call
+            used, params = t.distributions, t.internal_params
+            for column in self._columns.values():
+                dist = used.get(column.name)
+                if dist is column.dist or (dist is not None and dist == column.dist):
+                    column.values[row] = params[column.name]
+                    column.count += 1
+                else:
+                    column.values[row] = math.nan
+            for name, dist in used.items():
                 self._count_of[name] = self._count_of.get(name, 0) + 1
                 last = self.latest.get(name)
-                if last is not None and last[1] != dist:
-                    self._multi = True
-                first = self._variants.setdefault(name, {})
-                first[dist] = min(first.get(dist, t.number), t.number)
+                if last is None or last[1] is not dist or t.number < last[0]:
+                    # first use, another distribution, or absorbed out of order
+                    if last is not None and last[1] != dist:
+                        self._multi = True
+                    first = self._variants.setdefault(name, {})
+                    first[dist] = min(first.get(dist, t.number), t.number)
                 if last is None or last[0] < t.number:
                     self.latest[name] = (t.number, dist)
             self.n += 1
         self.conditional = self._multi or min(self._count_of.values(), default=self.n) < self.n
         return len(new)
 
+    def _column(self, name, dist):
+        key = (name, dist)
+        column = self._columns.get(key)
+        if column is None:
+            # a parameter first asked for: one pass over the rows, once
+            values = np.full(self._capacity, math.nan)
+            values[:self.n] = [_value_of(t, name, dist) for t in self.trials]
+            column = self._columns[key] = _Column(name, dist, values)
+        return column
+
     def column(self, name, dist):
         """Internal values of ``name`` drawn from ``dist``, by row (a view)."""
-        key = (name, dist)
-        if key not in self._columns:
-            # a parameter first asked for: one pass over the rows, once
-            column = np.full(self._capacity, math.nan)
-            column[:self.n] = [_value_of(t, name, dist) for t in self.trials]
-            self._columns[key] = column
-            self._present[key] = int(np.count_nonzero(~np.isnan(column[:self.n])))
-        return self._columns[key][:self.n]
+        return self._column(name, dist).values[:self.n]
 
     def block(self, plan):
         """Unit-box values of the plan's parameters, by row (NaN where absent).
@@ -381,17 +397,19 @@ class _TrialTable:
         Kept per plan and extended by the rows added since the last call, so
         each row is converted once.
         """
-        blocks = self.__dict__.setdefault("_blocks", {})
-        done, buffer = blocks.get(plan.key, (0, np.empty((0, len(plan.names)))))
+        blocks = self.__dict__.setdefault("_blocks", {})  # by plan object
+        if plan not in blocks:
+            columns = [self._column(n, d) for n, d in zip(plan.names, plan.dists)]
+            blocks[plan] = (0, np.empty((0, len(columns))), columns)
+        done, buffer, columns = blocks[plan]
         if done < self.n:
             if len(buffer) < self.n:
-                grown = np.empty((max(self._capacity, self.n), len(plan.names)))
+                grown = np.empty((max(self._capacity, self.n), len(columns)))
                 grown[:done] = buffer[:done]
                 buffer = grown
-            fresh = np.column_stack([self.column(n, d)[done:]
-                                     for n, d in zip(plan.names, plan.dists)])
+            fresh = np.column_stack([c.values[done:self.n] for c in columns])
             buffer[done:self.n] = plan.to_unit(fresh)
-            blocks[plan.key] = (self.n, buffer)
+            blocks[plan] = (self.n, buffer, columns)
         return buffer[:self.n]
 
     @property
@@ -411,8 +429,7 @@ class _TrialTable:
 
     def n_present(self, name, dist):
         """How many rows have ``name`` drawn from ``dist``."""
-        self.column(name, dist)
-        return self._present[(name, dist)]
+        return self._column(name, dist).count
 
     def ranking(self):
         """Row order, best first: complete trials by loss, then pruned ones by
@@ -427,6 +444,17 @@ class _TrialTable:
         done = done[np.lexsort((numbers[done], losses[done]))]
         pruned = pruned[np.lexsort((numbers[pruned], losses[pruned], -steps[pruned]))]
         return np.concatenate([done, pruned]), len(done)
+
+
+class _Column:
+    """One parameter's internal values by row (a buffer the table grows) and
+    how many rows have it."""
+
+    __slots__ = ("name", "dist", "values", "count")
+
+    def __init__(self, name, dist, values):
+        self.name, self.dist, self.values = name, dist, values
+        self.count = int(np.count_nonzero(~np.isnan(values)))
 
 
 def _value_of(trial, name, dist):
@@ -457,11 +485,11 @@ class _History:
     def selectors(self, plan):
         """Columns of ``plan`` that are branch choices: categorical parameters
         whose value decides whether some other parameter is present."""
-        if plan.key not in self._selectors:
-            self._selectors[plan.key] = [
+        if plan not in self._selectors:
+            self._selectors[plan] = [
                 j for j, (name, dist) in enumerate(zip(plan.names, plan.dists))
                 if plan.n_choices[j] is not None and _decides_presence(self.table, name, dist)]
-        return self._selectors[plan.key]
+        return self._selectors[plan]
 
     def n_with(self, name, dist):
         """How many finished trials have ``name`` from ``dist``."""
@@ -588,7 +616,6 @@ class _Plan:
 
     def __init__(self, names, dists):
         self.names, self.dists = list(names), list(dists)
-        self.key = tuple(zip(self.names, self.dists))
         categorical = np.array([isinstance(d, Categorical) for d in dists], dtype=bool)
         self.n_choices = [len(d.choices) if isinstance(d, Categorical) else None for d in dists]
         numerical = [d for d in dists if not isinstance(d, Categorical)]
