@@ -334,3 +334,26 @@ def test_restart_and_lr_adapt_validation():
         CmaEsSampler(restart_strategy="lipop")
     with pytest.raises(ValueError, match="lr_adapt"):
         CmaEsSampler(lr_adapt="yes")
+
+
+def test_parameter_with_two_distributions_leaves_the_joint_space():
+    # ``C`` over different ranges in two branches, the first trials all from
+    # the first branch: once a second-branch trial finishes, C leaves the
+    # joint space (it used to crash the replay, which told the old 2-D points
+    # to the new 1-D CMA-ES) and goes to TPE with the one warning.
+    def objective(trial):
+        x = trial.suggest_float("x", -5, 5)
+        branch = "a" if trial.number < 15 else trial.suggest_categorical("est", ["a", "b"])
+        low, high = (1e-3, 1e3) if branch == "a" else (1e-2, 10.0)
+        return x**2 + np.log10(trial.suggest_float("C", low, high, log=True)) ** 2
+
+    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, popsize=4))
+    with pytest.warns(UserWarning, match="independent sampler") as record:
+        study.optimize(objective, n_trials=60)
+    assert sum("independent sampler" in str(w.message) for w in record) == 1
+    dims = [len(t.system_attrs["cma:x"]) for t in study.trials if "cma:x" in t.system_attrs]
+    assert dims[0] == 2 and dims[-1] == 1 and dims == sorted(dims, reverse=True)
+    for t in study.trials:
+        low, high = t.distributions["C"].low, t.distributions["C"].high
+        assert low <= t.params["C"] <= high
+    assert abs(study.best_params["x"]) < 0.1

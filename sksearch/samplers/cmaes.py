@@ -95,6 +95,15 @@ class CmaEsSampler(BaseSampler):
     on a local optimum of a multimodal objective ends once it has converged
     there (after about 900 trials for a 3-D Rastrigin).
 
+    **A joint space that shrinks.** The joint space is the intersection of
+    the finished trials' spaces, so it loses a parameter when a trial
+    finishes without it or with another distribution for it (say ``clf__C``
+    over different ranges in two branches of a list-of-dicts space, the
+    first trials all from one branch). That parameter then goes to the
+    independent sampler, and CMA-ES starts afresh in the smaller space: trials
+    sampled in the larger one (a longer ``cma:x``) are not replayed, since
+    their points have other coordinates.
+
     **Integer and stepped parameters.** CMA-ES is told the value a trial
     evaluated (rounded onto the grid) rather than the continuous sample, so a
     settled integer's variance contracts; the margin (Hamano et al., 2022, in
@@ -220,6 +229,8 @@ class CmaEsSampler(BaseSampler):
         for t in self._trials(study, trial):
             if _GEN not in t.system_attrs or t.trial_id == trial.trial_id:
                 continue
+            if len(t.system_attrs.get(_X, ())) != len(names):
+                continue  # sampled in an earlier, larger joint space (see Notes)
             key = (t.system_attrs[_RESTART], t.system_attrs[_GEN])
             if t.state is TrialState.FAIL or (t.state is TrialState.COMPLETE and not (
                     t.value is not None and math.isfinite(t.value))):
