@@ -14,6 +14,14 @@ wins, and a two-sided Mann-Whitney U p-value over the seeds says whether the
 difference is more than seed noise.
 
     python benchmarks/samplers_cmaes.py --seeds 10 --budgets 200,500
+
+Other seeds, problems and arms, and which two arms the last column compares,
+e.g. an option against the default on the seeds reserved for choosing options
+(100 and up; the reported tables use 0-9):
+
+    python benchmarks/samplers_cmaes.py --first-seed 100 --seeds 20 --problems continuous
+        --arms sksearch-cmaes,sksearch-bipop --compare sksearch-bipop,sksearch-cmaes
+        --no-overhead
 """
 
 import argparse
@@ -132,8 +140,9 @@ def run_job(job):
 
 
 def compare(ours, theirs):
-    """'tie', 'win' or 'loss' of sksearch's median against Optuna's, and the
-    Mann-Whitney p-value of the difference."""
+    """'tie', 'win' or 'loss' of one arm's median against another's (by default
+    sksearch's against Optuna's), and the Mann-Whitney p-value of the
+    difference."""
     a, b = np.median(ours), np.median(theirs)
     p = mannwhitneyu(ours, theirs, alternative="two-sided").pvalue
     if a < TIE and b < TIE:
@@ -160,39 +169,54 @@ def main():
     parser.add_argument("--budgets", default="200,500")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--no-overhead", action="store_true")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds are first-seed, ..., first-seed + seeds - 1")
+    parser.add_argument("--problems", default="all",
+                        help="comma-separated names, 'continuous' (SUITE only) or 'all'")
+    parser.add_argument("--arms", default=",".join(ARMS),
+                        help=f"comma-separated, of {', '.join(ARMS)}")
+    parser.add_argument("--compare", default="sksearch-cmaes,optuna-cmaes",
+                        help="the two arms of the W/T/L column")
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
-    jobs = [(name, arm, seed, max(budgets)) for name in SUITE for arm in ARMS
-            for seed in range(args.seeds)]
-    jobs += [(name, arm, seed, max(budgets)) for name in NOISY for arm in NOISY_ARMS
-             for seed in range(args.seeds)]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    wanted = {"all": list(ALL), "continuous": list(SUITE)}.get(
+        args.problems, args.problems.split(","))
+    suite = [name for name in SUITE if name in wanted]
+    noisy = [name for name in NOISY if name in wanted]
+    arms = tuple(args.arms.split(","))
+    ours, theirs = args.compare.split(",")
+    noisy_arms = NOISY_ARMS if args.arms == ",".join(ARMS) else arms
+    jobs = [(name, arm, seed, max(budgets)) for name in suite for arm in arms for seed in seeds]
+    jobs += [(name, arm, seed, max(budgets)) for name in noisy for arm in noisy_arms
+             for seed in seeds]
     with Pool(args.processes) as pool:
         results = pool.map(run_job, jobs, chunksize=1)
     regrets, trues = {}, {}
     for name, arm, curve, true in results:
         regrets.setdefault((name, arm), []).append(curve)
         trues.setdefault((name, arm), []).append(true)
-    print(f"Median simple regret over {args.seeds} seeds; sksearch CMA-ES (default, ipop) vs "
-          f"Optuna: W/T/L (tie: both < {TIE:g}) and Mann-Whitney p")
+    print(f"Median simple regret over seeds {seeds.start}-{seeds.stop - 1}; {ours} vs "
+          f"{theirs}: W/T/L (tie: both < {TIE:g}) and Mann-Whitney p")
     for b in budgets:
         print(f"\n@{b} trials")
-        print(f"{'problem':<19}" + "".join(f"{arm:>16}" for arm in ARMS) + "   vs Optuna")
+        print(f"{'problem':<19}" + "".join(f"{arm:>18}" for arm in arms) + f"   vs {theirs}")
         tally = {}
-        for name in SUITE:
-            at = {arm: [c[b - 1] for c in regrets[(name, arm)]] for arm in ARMS}
-            outcome, p = compare(at["sksearch-cmaes"], at["optuna-cmaes"])
+        for name in suite:
+            at = {arm: [c[b - 1] for c in regrets[(name, arm)]] for arm in arms}
+            outcome, p = compare(at[ours], at[theirs])
             tally[outcome] = tally.get(outcome, 0) + 1
-            print(f"{name:<19}" + "".join(f"{np.median(at[arm]):>16.3g}" for arm in ARMS)
+            print(f"{name:<19}" + "".join(f"{np.median(at[arm]):>18.3g}" for arm in arms)
                   + f"   {outcome} p={p:.2f}")
-        print(f"sksearch CMA-ES vs Optuna's CmaEsSampler at {b} trials: "
+        print(f"{ours} vs {theirs} at {b} trials: "
               f"{tally.get('win', 0)} wins, {tally.get('tie', 0)} ties, "
-              f"{tally.get('loss', 0)} losses of {len(SUITE)} problems")
-    for name in NOISY:
+              f"{tally.get('loss', 0)} losses of {len(suite)} problems")
+    for name in noisy:
         print(f"\n{name}: true regret of the best observed trial (best_params), and "
               f"median true regret of the last 10% of trials (where the search is)")
         print(f"{'arm':<19}" + "".join(f"{'best @' + str(b):>14}{'last @' + str(b):>14}"
                                        for b in budgets))
-        for arm in NOISY_ARMS:
+        for arm in noisy_arms:
             cells = ""
             for b in budgets:
                 last = [np.median(t[b - b // 10: b]) for t in trues[(name, arm)]]
