@@ -1,0 +1,301 @@
+"""Trial history for the TPE sampler.
+
+Holds the finished trials as numpy columns of internal values that grow as
+trials finish (:class:`_TrialTable`), and the view one TPE step reads from
+them (:class:`_History`): the trials ranked best first, the good/bad split of
+the trials having a group's parameters, and the running trials added to the
+bad set (constant liar).
+
+The table absorbs only the trials the storage reports finished since the
+previous ask (:meth:`~sksearch.storage.BaseStorage.get_trials_finished_since`),
+so the per-ask cost does not include re-reading the study. This bookkeeping
+is kept apart from :mod:`sksearch.samplers.tpe`, which holds the sampler and
+its model (groups, branches, the Parzen densities), so that each module is
+about one concept.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+
+from ..trial import TrialState
+
+
+class _TrialTable:
+    """Finished trials as columns of internal values, grown as trials finish.
+
+    A finished trial never changes, so its row is written once, when the
+    storage first reports it finished (``cursor`` remembers how far the
+    storage's finish log has been read); each ask then reads numpy columns
+    instead of the study's whole trial list. Columns are preallocated buffers
+    that double when full, so a new row costs a few writes, not a copy.
+    Absent parameters (or ones drawn from another distribution) are NaN. Rows
+    are in the order trials were absorbed, which depends on how the table was
+    filled; nothing downstream does (see :meth:`ranking`).
+    """
+
+    def __init__(self, storage, study_id):
+        self.storage = storage
+        self.study_id = study_id
+        self.cursor = None
+        self.trials = []
+        self.n = 0
+        self._capacity = 0
+        self._row_of = {}
+        self._columns = {}  # (name, dist) -> _Column
+        self._losses, self._steps, self._numbers = np.empty(0), np.empty(0), np.empty(0)
+        self._complete = np.empty(0, dtype=bool)
+        self.latest = {}  # name -> (trial number, distribution) of its latest use
+        self._count_of = {}  # name -> rows having it
+        self._variants = {}  # name -> {distribution: first trial number using it}
+        self._multi = False  # whether a name was used with several distributions
+        # whether some parameter is absent from some row (or changed its
+        # distribution): when not, every column is full and the per-column
+        # presence checks are skipped
+        self.conditional = False
+
+    def matches(self, study):
+        return self.storage is study._storage and self.study_id == study._study_id
+
+    def _grow(self, needed):
+        if needed <= self._capacity:
+            return
+        capacity = max(64, 2 * self._capacity, needed)
+
+        def grown(buffer, fill):
+            out = np.full(capacity, fill, dtype=buffer.dtype)
+            out[:self.n] = buffer[:self.n]
+            return out
+
+        self._losses = grown(self._losses, math.inf)
+        self._complete = grown(self._complete, False)
+        self._steps = grown(self._steps, 0.0)
+        self._numbers = grown(self._numbers, 0.0)
+        for column in self._columns.values():
+            column.values = grown(column.values, math.nan)
+        self._capacity = capacity
+
+    def update(self, finished, sign):
+        """Absorb the usable trials of ``finished`` (complete with a finite
+        value, or pruned) not yet in the table; return how many."""
+        new = []
+        for t in finished:
+            state = t.state
+            usable = state is TrialState.PRUNED or (
+                state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value))
+            if usable and t.trial_id not in self._row_of:
+                self._row_of[t.trial_id] = None
+                new.append(t)
+        if not new:
+            return 0
+        self._grow(self.n + len(new))
+        # a loop over the newly finished trials only (one per ask, typically)
+        for t in new:
+            row = self.n
+            self._row_of[t.trial_id] = row
+            self.trials.append(t)
+            value = t.value if t.value is not None and math.isfinite(t.value) else math.inf
+            self._losses[row] = sign * value if math.isfinite(value) else math.inf
+            self._complete[row] = t.state is TrialState.COMPLETE
+            self._steps[row] = len(t.intermediate_values)
+            self._numbers[row] = t.number
+            # identity first: storages hand out one object per distribution,
+            # and comparing distributions is a Python call
+            used, params = t.distributions, t.internal_params
+            for column in self._columns.values():
+                dist = used.get(column.name)
+                if dist is column.dist or (dist is not None and dist == column.dist):
+                    column.values[row] = params[column.name]
+                    column.count += 1
+                else:
+                    column.values[row] = math.nan
+            for name, dist in used.items():
+                self._count_of[name] = self._count_of.get(name, 0) + 1
+                last = self.latest.get(name)
+                if last is None or last[1] is not dist or t.number < last[0]:
+                    # first use, another distribution, or absorbed out of order
+                    if last is not None and last[1] != dist:
+                        self._multi = True
+                    first = self._variants.setdefault(name, {})
+                    first[dist] = min(first.get(dist, t.number), t.number)
+                if last is None or last[0] < t.number:
+                    self.latest[name] = (t.number, dist)
+            self.n += 1
+        self.conditional = self._multi or min(self._count_of.values(), default=self.n) < self.n
+        return len(new)
+
+    def _column(self, name, dist):
+        key = (name, dist)
+        column = self._columns.get(key)
+        if column is None:
+            # a parameter first asked for: one pass over the rows, once
+            values = np.full(self._capacity, math.nan)
+            values[:self.n] = [_value_of(t, name, dist) for t in self.trials]
+            column = self._columns[key] = _Column(name, dist, values)
+        return column
+
+    def column(self, name, dist):
+        """Internal values of ``name`` drawn from ``dist``, by row (a view)."""
+        return self._column(name, dist).values[:self.n]
+
+    def block(self, plan):
+        """Unit-box values of the plan's parameters, by row (NaN where absent).
+
+        Kept per plan and extended by the rows added since the last call, so
+        each row is converted once.
+        """
+        blocks = self.__dict__.setdefault("_blocks", {})  # by plan object
+        if plan not in blocks:
+            columns = [self._column(n, d) for n, d in zip(plan.names, plan.dists)]
+            blocks[plan] = (0, np.empty((0, len(columns))), columns)
+        done, buffer, columns = blocks[plan]
+        if done < self.n:
+            if len(buffer) < self.n:
+                grown = np.empty((max(self._capacity, self.n), len(columns)))
+                grown[:done] = buffer[:done]
+                buffer = grown
+            fresh = np.column_stack([c.values[done:self.n] for c in columns])
+            buffer[done:self.n] = plan.to_unit(fresh)
+            blocks[plan] = (self.n, buffer, columns)
+        return buffer[:self.n]
+
+    @property
+    def numbers(self):
+        """Trial number of each row."""
+        return self._numbers[:self.n]
+
+    def variants(self, names):
+        """``(name, distribution)`` for each of ``names`` and each distribution
+        it was used with (single-valued ones left out), ordered by name and
+        first use, so the order does not depend on how rows were absorbed."""
+        keys = []
+        for name in names:
+            firsts = self._variants.get(name, {})
+            keys += [(name, d) for d in sorted(firsts, key=firsts.get) if not d.is_single()]
+        return keys
+
+    def n_present(self, name, dist):
+        """How many rows have ``name`` drawn from ``dist``."""
+        return self._column(name, dist).count
+
+    def ranking(self):
+        """Row order, best first: complete trials by loss, then pruned ones by
+        steps reached (more first) and last value; ties go to the lower trial
+        number, so the order does not depend on the order rows were absorbed in
+        (a table rebuilt from the storage proposes the same points)."""
+        n = self.n
+        losses, complete = self._losses[:n], self._complete[:n]
+        steps, numbers = self._steps[:n], self._numbers[:n]
+        rows = np.arange(n)
+        done, pruned = rows[complete], rows[~complete]
+        done = done[np.lexsort((numbers[done], losses[done]))]
+        pruned = pruned[np.lexsort((numbers[pruned], losses[pruned], -steps[pruned]))]
+        return np.concatenate([done, pruned]), len(done)
+
+
+class _Column:
+    """One parameter's internal values by row (a buffer the table grows) and
+    how many rows have it."""
+
+    __slots__ = ("name", "dist", "values", "count")
+
+    def __init__(self, name, dist, values):
+        self.name, self.dist, self.values = name, dist, values
+        self.count = int(np.count_nonzero(~np.isnan(values)))
+
+
+def _value_of(trial, name, dist):
+    return trial.internal_params[name] if trial.distributions.get(name) == dist else math.nan
+
+
+class _History:
+    """The trials one TPE step learns from: the finished ones from the
+    sampler's table, ranked best first, plus the running ones (constant liar)."""
+
+    def __init__(self, table, study, current, constant_liar):
+        storage, study_id = study._storage, study._study_id
+        # Only the trials finished since the last ask are read and absorbed.
+        finished, table.cursor = storage.get_trials_finished_since(study_id, table.cursor)
+        table.update(finished, -1.0 if study.direction == "maximize" else 1.0)
+        self.table = table
+        self.order, n_complete = table.ranking()
+        self.is_complete = np.arange(len(self.order)) < n_complete
+        self.running = []
+        if constant_liar:
+            self.running = [t for t in storage.get_all_trials(study_id, (TrialState.RUNNING,))
+                            if t.trial_id != current.trial_id]
+        self.n_finished = len(self.order)
+        self.trial_id = current.trial_id
+        self.n_trials = storage.get_n_trials(study_id)
+        self._selectors = {}
+
+    def selectors(self, plan):
+        """Columns of ``plan`` that are branch choices: categorical parameters
+        whose value decides whether some other parameter is present."""
+        if plan not in self._selectors:
+            self._selectors[plan] = [
+                j for j, (name, dist) in enumerate(zip(plan.names, plan.dists))
+                if plan.n_choices[j] is not None and _decides_presence(self.table, name, dist)]
+        return self._selectors[plan]
+
+    def n_with(self, name, dist):
+        """How many finished trials have ``name`` from ``dist``."""
+        return self.table.n_present(name, dist)
+
+    def split(self, plan, gamma):
+        """Unit-box values of the good and bad trials having all of the plan's
+        parameters (running trials join the bad ones)."""
+        block = self.table.block(plan)[self.order]
+        if not self.table.conditional or all(
+                self.table.n_present(n, d) == self.n_finished
+                for n, d in zip(plan.names, plan.dists)):
+            values, is_complete, rows = block, self.is_complete, self.order
+        else:
+            keep = ~np.isnan(block).any(axis=1)
+            values, is_complete = block[keep], self.is_complete[keep]
+            rows = self.order[keep]
+        if not len(values):
+            return None, None
+        n_below = gamma(len(values))
+        n_complete = int(is_complete.sum())
+        if n_complete:
+            n_below = min(n_below, n_complete)
+        above = values[n_below:]
+        running = [t for t in self.running
+                   if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
+        if running:
+            above = np.vstack([above, plan.to_unit(_rows(running, plan.names))])
+        # trial numbers of the bad rows, for weights that depend on age
+        self.above_numbers = np.concatenate([
+            self.table.numbers[rows[n_below:]], [t.number for t in running]])
+        return values[:n_below], above
+
+
+def _rows(trials, names):
+    return np.array([[t.internal_params[n] for n in names] for t in trials],
+                    dtype=float).reshape(len(trials), len(names))
+
+
+def _decides_presence(table, name, dist):
+    """Whether the value of the categorical ``name`` decides, among the trials
+    that have it, whether some other parameter is present (a branch choice:
+    a list-of-dicts space's branch, or a define-by-run ``if``)."""
+    if not table.conditional:
+        return False
+    codes = table.column(name, dist)
+    has = ~np.isnan(codes)
+    choice = codes[has].astype(int)
+    n_per_choice = np.bincount(choice, minlength=len(dist.choices))
+    for other, other_dist in table.variants(table.latest):
+        if other == name or table.n_present(other, other_dist) == table.n:
+            continue
+        present = ~np.isnan(table.column(other, other_dist)[has])
+        if present.all() or not present.any():
+            continue
+        with_other = np.bincount(choice, weights=present, minlength=len(dist.choices))
+        if np.all((with_other == 0) | (with_other == n_per_choice)):
+            return True
+    return False
