@@ -18,6 +18,8 @@ of a warm-started ensemble costs about 1/k of the fold's fit. Medians over seeds
 """
 
 import argparse
+import sys
+import time
 from multiprocessing import Pool
 
 import numpy as np
@@ -31,6 +33,7 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from sksearch import BayesSearchCV
 from sksearch.pruners import HyperbandPruner, MedianPruner, SuccessiveHalvingPruner
@@ -82,7 +85,15 @@ def arm_settings(arm, increments):
 
 
 def run_job(job):
+    # One thread per process: OpenMP estimators (HistGradientBoosting) in two
+    # processes on two cores would otherwise spin against each other.
+    with threadpool_limits(1):
+        return _run_job(job)
+
+
+def _run_job(job):
     task_name, cv, seed, n_iter = job
+    started = time.perf_counter()
     estimator, space, X, y, scoring, increments = tasks()[task_name]
     k = next(iter(increments.values()))
     stratify = y if scoring != "r2" else None
@@ -97,6 +108,8 @@ def run_job(job):
         work = search.n_increments_ if arm_increments else search.n_fold_fits_ * k
         rows.append((task_name, seed, arm, work, seconds, search.best_score_,
                      search.score(X_test, y_test)))
+    print(f"  {task_name} seed {seed}: {time.perf_counter() - started:.0f} s", file=sys.stderr,
+          flush=True)
     return rows
 
 
@@ -109,7 +122,7 @@ def main():
     args = parser.parse_args()
     jobs = [(t, args.cv, seed, args.n_iter) for t in tasks() for seed in range(args.seeds)]
     with Pool(args.processes) as pool:
-        rows = [row for result in pool.map(run_job, jobs, chunksize=1) for row in result]
+        rows = [row for result in pool.imap_unordered(run_job, jobs) for row in result]
 
     print(f"n_iter={args.n_iter}, cv={args.cv}, TPE, median over {args.seeds} seeds; "
           "work = increments run (a fold = k); test = held-out score of the refitted "
