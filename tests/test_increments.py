@@ -39,10 +39,11 @@ GROWING = [
 
 @pytest.mark.parametrize("estimator, grid, parameter", GROWING)
 def test_unpruned_increments_equal_gridsearchcv(estimator, grid, parameter):
-    theirs = GridSearchCV(estimator, grid, cv=3).fit(X, y)
+    theirs = GridSearchCV(estimator, grid, cv=3, return_train_score=True).fit(X, y)
     ours = BayesSearchCV(estimator, grid, sampler="grid", n_iter=None, cv=3,
-                         increments={parameter: 3}).fit(X, y)
-    for key in ("mean_test_score", "split0_test_score", "split2_test_score", "rank_test_score"):
+                         return_train_score=True, increments={parameter: 3}).fit(X, y)
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score", "rank_test_score",
+                "mean_train_score", "split1_train_score"):
         np.testing.assert_array_equal(ours.cv_results_[key], theirs.cv_results_[key])
     assert ours.best_params_ == theirs.best_params_
     assert ours.best_score_ == theirs.best_score_
