@@ -9,7 +9,8 @@ held-out part. Arms:
 - ``halving/folds``: successive halving with rungs at whole folds only (1, 3,
   9 folds), the pruning BayesSearchCV does without ``increments``;
 - ``halving/increments``, ``median/increments``, ``hyperband/increments``:
-  the same pruners deciding after every increment, inside folds.
+  the same pruners deciding after every increment, inside folds;
+  ``halving-from-2/increments`` puts halving's first rung at two increments.
 
 "work" counts increments run: a whole fold is ``k`` of them, and an increment
 of a warm-started ensemble costs about 1/k of the fold's fit. Medians over seeds.
@@ -38,8 +39,8 @@ from threadpoolctl import threadpool_limits
 from sksearch import BayesSearchCV
 from sksearch.pruners import HyperbandPruner, MedianPruner, SuccessiveHalvingPruner
 
-ARMS = ["none", "halving/folds", "halving/increments", "median/increments",
-        "hyperband/increments"]
+ARMS = ["none", "halving/folds", "halving/increments", "halving-from-2/increments",
+        "median/increments", "hyperband/increments"]
 
 
 def tasks():
@@ -79,6 +80,8 @@ def arm_settings(arm, increments):
         if "partial_fit" in increments:
             return SuccessiveHalvingPruner(min_resource=k), increments
         return SuccessiveHalvingPruner(), None
+    if arm == "halving-from-2/increments":
+        return SuccessiveHalvingPruner(min_resource=2), increments
     pruner = {"halving": SuccessiveHalvingPruner, "median": MedianPruner,
               "hyperband": HyperbandPruner}[arm.split("/")[0]]()
     return pruner, increments
@@ -127,7 +130,7 @@ def main():
     print(f"n_iter={args.n_iter}, cv={args.cv}, TPE, median over {args.seeds} seeds; "
           "work = increments run (a fold = k); test = held-out score of the refitted "
           "winner, delta in points vs no pruning")
-    print(f"{'task':<19}{'arm':<22}{'work':>7}{'saved':>7}{'wall s':>8}{'best CV':>9}"
+    print(f"{'task':<19}{'arm':<27}{'work':>7}{'saved':>7}{'wall s':>8}{'best CV':>9}"
           f"{'test':>8}{'delta':>8}")
     summary = {}
     for task_name in tasks():
@@ -141,14 +144,14 @@ def main():
             wall = np.median([r[4] for r in arm_rows])
             delta = np.median([100 * (r[6] - base_test[r[1]]) for r in arm_rows])
             summary.setdefault(arm, []).append((1 - work / base_work, wall / base_wall, delta))
-            print(f"{task_name:<19}{arm:<22}{work:>7.0f}{1 - work / base_work:>7.0%}"
+            print(f"{task_name:<19}{arm:<27}{work:>7.0f}{1 - work / base_work:>7.0%}"
                   f"{wall:>8.2f}{np.median([r[5] for r in arm_rows]):>9.4f}"
                   f"{np.median([r[6] for r in arm_rows]):>8.4f}{delta:>+8.2f}")
     print("\nAcross tasks: median work saved, median wall ratio vs none, median held-out "
           "change (points)")
     for arm in ARMS[1:]:
         values = np.array(summary[arm])
-        print(f"  {arm:<22} saved {np.median(values[:, 0]):>5.0%}   wall "
+        print(f"  {arm:<27} saved {np.median(values[:, 0]):>5.0%}   wall "
               f"{np.median(values[:, 1]):.2f}x   test {np.median(values[:, 2]):+.2f}")
 
 
