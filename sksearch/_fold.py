@@ -125,7 +125,7 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
                        fit_params, score_params, return_train_score, error_score,
                        scorer_names=None, callback_ctx=None, caller=None,
                        verbose=0, progress=None, increments=None, steps=None,
-                       fitted=None, classes=None):
+                       previous=None, classes=None):
     """Fit ``clone(estimator).set_params(**parameters)`` on ``train`` and score it.
 
     Returns a dict with ``test_scores`` (a float, or a dict for several metrics),
@@ -134,19 +134,20 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
 
     With ``increments`` (an :class:`~sksearch._increments.Increments`) the fit
     is cut into increments and the model scored after each: this call runs the
-    increments in ``steps`` (a range; all by default), continuing ``fitted``,
-    the estimator a previous call left. The dict then also has
+    increments in ``steps`` (a range; all by default), continuing from
+    ``previous``, what the call that ran the earlier increments of the same
+    fold returned (its estimator and times). The dict then also has
     ``increment_scores`` (the test scores after each increment run),
     ``increments_run`` (fewer than the scores when a failure ended the fold:
     its remaining increments score as failed), ``finished`` (whether the
     fold's last increment is done), and, when it is not, ``estimator`` to
-    continue from; ``train_scores`` come with the last
-    increment, and the times are this call's.
+    continue from; ``train_scores`` come with the last increment, and the
+    times are the fold's so far.
     """
     # the schedule reads the grown parameter's final value from the estimator
     # as given, before an increment changed it
     schedule = None if increments is None else increments.schedule(estimator, parameters)
-    if fitted is None:
+    if previous is None:
         estimator = clone(estimator)
         if parameters:
             # clone the parameters too: an estimator given as a parameter (a
@@ -154,7 +155,7 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
             # between folds.
             estimator = estimator.set_params(**clone(parameters, safe=False))
     else:
-        estimator = fitted
+        estimator = previous["estimator"]
     if increments is None:
         steps = range(1)
     elif steps is None:
@@ -171,8 +172,9 @@ def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
     if fit_params.get("sample_weight") is not None:
         metadata = {"sample_weight": fit_params["sample_weight"]}
 
-    result = {"n_test_samples": _n_samples(X_test), "fit_time": 0.0, "score_time": 0.0,
-              "fit_error": None}
+    result = {"n_test_samples": _n_samples(X_test), "fit_error": None,
+              "fit_time": 0.0 if previous is None else previous["fit_time"],
+              "score_time": 0.0 if previous is None else previous["score_time"]}
     scores_by_step = []
     if callback_ctx is not None:
         callback_ctx.call_on_fit_task_begin(

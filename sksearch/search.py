@@ -453,7 +453,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             outputs = parallel(
                 delayed(fit_and_score_fold)(
                     self.estimator, X, y, train=splits[fold][0], test=splits[fold][1],
-                    parameters=c.params, steps=steps, fitted=c.fitted.pop(fold, None),
+                    parameters=c.params, steps=steps, previous=c.partial.pop(fold, None),
                     callback_ctx=_compat.subcontext(
                         search_ctx, task_name="candidate-split-evaluation",
                         task_id=((c.trial.number * n_splits + fold) * per_fold
@@ -475,7 +475,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
                 for c in alive:
                     if c.trial.should_prune():
                         c.pruned = True
-                        c.fitted.clear()
+                        c.partial.clear()
                     else:
                         survivors.append(c)
                 alive = survivors
@@ -659,8 +659,9 @@ class _Candidate:
         self.params = params
         self.folds = [None] * n_splits  # the record of each finished fold
         self.order = list(range(n_splits))
-        self.fitted = {}  # fold -> estimator partway through its increments
-        self._partial = {}  # fold -> times of its increments so far
+        # fold -> what the last call returned for a fold partway through its
+        # increments: the estimator to continue and the times so far
+        self.partial = {}
         self.pruned = False
         self.told = False
         self.frozen = None
@@ -669,17 +670,10 @@ class _Candidate:
         """Keep what one call of ``fit_and_score_fold`` returned for ``fold``;
         return the test scores to report, one per increment (or the fold's)."""
         scores = out.pop("increment_scores", [out["test_scores"]])
-        estimator = out.pop("estimator", None)
-        finished = out.pop("finished", True)
-        earlier = self._partial.pop(fold, None)
-        if earlier is not None:
-            out["fit_time"] += earlier["fit_time"]
-            out["score_time"] += earlier["score_time"]
-        if finished:
+        if out.pop("finished", True):
             self.folds[fold] = out
         else:
-            self._partial[fold] = out
-            self.fitted[fold] = estimator
+            self.partial[fold] = out
         return scores
 
 

@@ -237,3 +237,19 @@ def test_grown_parameter_outside_the_space_grows_to_the_estimators_value():
     theirs = GridSearchCV(estimator, grid, cv=3).fit(X, y)
     np.testing.assert_array_equal(ours.cv_results_["mean_test_score"],
                                   theirs.cv_results_["mean_test_score"])
+
+
+class _SlowForest(RandomForestClassifier):
+    def fit(self, X, y, **kwargs):
+        import time
+
+        time.sleep(0.02)
+        return super().fit(X, y, **kwargs)
+
+
+def test_fold_times_add_up_over_rounds():
+    search = BayesSearchCV(_SlowForest(n_estimators=3, random_state=0), {"max_depth": [2]},
+                           sampler="grid", n_iter=None, cv=2, increments={"n_estimators": 3},
+                           pruner="median").fit(X, y)
+    # each fold ran in three rounds of one increment; its fit time is their sum
+    assert search.cv_results_["mean_fit_time"][0] >= 3 * 0.02
