@@ -103,6 +103,21 @@ def evidence(trial, step, folds, per_fold=1):
     return float(np.mean(finished + [ordered[step]]))
 
 
+class Steps:
+    """How ``study`` reads its steps: folds (compared by running means, cut
+    into ``per_fold`` increments) or plain steps (compared value by value)."""
+
+    def __init__(self, study):
+        self.folds = steps_are_folds(study)
+        self.per_fold = steps_per_fold(study)
+
+    def progress(self, trial):
+        return progress(trial, self.folds)
+
+    def evidence(self, trial, step):
+        return evidence(trial, step, self.folds, self.per_fold)
+
+
 def fold_scores(trial, per_fold=1):
     """``{fold: score}`` of the folds a trial finished: the value at the last
     increment of each fold (every value when ``per_fold == 1``)."""

@@ -10,15 +10,7 @@ import numbers
 
 import numpy as np
 
-from ._base import (
-    BasePruner,
-    evidence,
-    finished_trials,
-    is_nan,
-    progress,
-    steps_are_folds,
-    steps_per_fold,
-)
+from ._base import BasePruner, Steps, finished_trials, is_nan
 
 __all__ = ["SuccessiveHalvingPruner"]
 
@@ -74,17 +66,16 @@ class SuccessiveHalvingPruner(BasePruner):
         return rung if rung >= 0 else None
 
     def prune(self, study, trial, competitors=None):
-        folds = steps_are_folds(study)
-        step = progress(trial, folds)
+        steps = Steps(study)
+        step = steps.progress(trial)
         if step is None or self._rung_of(step + 1) is None:
             return False
-        per_fold = steps_per_fold(study)
-        value = evidence(trial, step, folds, per_fold)
+        value = steps.evidence(trial, step)
         if is_nan(value):
             return True
         if competitors is None:
             competitors = finished_trials(study, trial)
-        others = [evidence(t, step, folds, per_fold) for t in competitors]
+        others = [steps.evidence(t, step) for t in competitors]
         others = np.array([v for v in others if not is_nan(v)], dtype=float)
         n_kept = max(1, (len(others) + 1) // self.reduction_factor)
         sign = -1.0 if study.direction == "maximize" else 1.0

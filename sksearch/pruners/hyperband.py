@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ._base import BasePruner, finished_trials, progress, steps_are_folds
+from ._base import BasePruner, Steps, finished_trials, progress
 from .halving import SuccessiveHalvingPruner
 
 __all__ = ["HyperbandPruner"]
@@ -75,7 +75,7 @@ class HyperbandPruner(BasePruner):
         return int(np.searchsorted(np.cumsum(sizes), position, side="right"))
 
     def prune(self, study, trial):
-        if progress(trial, steps_are_folds(study)) is None:
+        if Steps(study).progress(trial) is None:
             return False
         n_brackets = self.n_brackets(self._max_resource(study, trial))
         bracket = self.bracket_of(trial.number, n_brackets)

@@ -10,15 +10,7 @@ import numbers
 import numpy as np
 
 from ..trial import TrialState
-from ._base import (
-    BasePruner,
-    evidence,
-    finished_trials,
-    is_nan,
-    progress,
-    steps_are_folds,
-    steps_per_fold,
-)
+from ._base import BasePruner, Steps, finished_trials, is_nan
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -78,8 +70,8 @@ class PercentilePruner(BasePruner):
         self.n_min_trials = n_min_trials
 
     def prune(self, study, trial):
-        folds = steps_are_folds(study)
-        step = progress(trial, folds)
+        steps = Steps(study)
+        step = steps.progress(trial)
         if step is None or step < self.n_warmup_steps:
             return False
         if (step - self.n_warmup_steps) % self.interval_steps:
@@ -87,11 +79,10 @@ class PercentilePruner(BasePruner):
         if study._storage.get_n_trials(study._study_id, (TrialState.COMPLETE,)) < \
                 self.n_startup_trials:
             return False
-        per_fold = steps_per_fold(study)
-        value = evidence(trial, step, folds, per_fold)
+        value = steps.evidence(trial, step)
         if is_nan(value):
             return True
-        others = [evidence(t, step, folds, per_fold) for t in finished_trials(study, trial)]
+        others = [steps.evidence(t, step) for t in finished_trials(study, trial)]
         others = np.array([v for v in others if not is_nan(v)], dtype=float)
         if len(others) < self.n_min_trials:
             return False
