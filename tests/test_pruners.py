@@ -160,7 +160,7 @@ def test_wilcoxon_prunes_consistently_worse_in_both_directions(direction):
 
 
 def test_wilcoxon_ties_and_zero_differences():
-    study = make_study(WilcoxonPruner(p_threshold=0.2), folds=6)
+    study = make_study(WilcoxonPruner(p_threshold=0.2, repeat_steps=None), folds=6)
     add_trial(study, [0.8, 0.8, 0.8, 0.8, 0.8, 0.8])
     assert not running(study, [0.8] * 5).should_prune()  # all differences zero
     # mostly equal, one fold slightly worse: zsplit keeps it from being pruned
@@ -176,6 +176,95 @@ def test_wilcoxon_pairs_by_fold_index_in_shuffled_order():
         trial.report({0: 0.92, 1: 0.52, 3: 0.52, 5: 0.52}[fold], fold)
     assert not trial.should_prune()  # better on every shared fold
     assert WilcoxonPruner().shuffle_folds is True
+
+
+# -- repeats of the incumbent ----------------------------------------------------------
+
+REPEAT_PRUNERS = [
+    lambda **kw: MedianPruner(n_startup_trials=0, **kw),
+    lambda **kw: PercentilePruner(25.0, n_startup_trials=0, **kw),
+    lambda **kw: SuccessiveHalvingPruner(**kw),
+    lambda **kw: HyperbandPruner(**kw),
+    lambda **kw: WilcoxonPruner(p_threshold=0.01, **kw),
+]
+INCUMBENT = [0.9, 0.8, 0.85, 0.9, 0.95]
+
+
+@pytest.mark.parametrize("make", REPEAT_PRUNERS)
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_a_repeat_of_the_incumbent_is_pruned_at_repeat_steps(make, direction):
+    sign = 1 if direction == "maximize" else -1
+    study = make_study(make(), direction, folds=5)
+    add_trial(study, [sign * v for v in INCUMBENT])
+    add_trial(study, [sign * 0.5] * 5)
+    same = [sign * v for v in INCUMBENT]
+    assert not running(study, same[:2]).should_prune()  # two equal folds: not yet
+    assert running(study, same[:3]).should_prune()
+    assert running(study, same[:4]).should_prune()
+    # better on one fold: not a repeat, and no other rule has grounds to prune it
+    assert not running(study, same[:2] + [sign * 0.86]).should_prune()
+    # a hair worse on one fold is not a repeat either (a rule may still prune it,
+    # but not this one: with the default off it is kept too)
+    study_off = make_study(make(repeat_steps=None), direction, folds=5)
+    add_trial(study_off, [sign * v for v in INCUMBENT])
+    assert not running(study_off, same[:4]).should_prune()
+
+
+@pytest.mark.parametrize("make", REPEAT_PRUNERS)
+def test_repeat_steps_counts_steps_and_follows_the_incumbent(make):
+    study = make_study(make(repeat_steps=1), folds=5)
+    assert not running(study, [0.9]).should_prune()  # no incumbent yet
+    add_trial(study, INCUMBENT)
+    assert running(study, [0.9]).should_prune()
+
+
+def test_only_a_repeat_of_the_best_trial_counts():
+    from sksearch.pruners._base import repeats_incumbent
+
+    study = make_study(MedianPruner(), folds=5)
+    add_trial(study, [0.94] * 5)
+    add_trial(study, [0.95] * 5)
+    add_trial(study, [0.95] * 5)  # equal to the best: the earlier one stays the incumbent
+    for values, expected in (([0.94, 0.94], False), ([0.95, 0.95], True), ([0.95], False)):
+        trial = running(study, values)
+        frozen = study._storage.get_trial(trial._trial_id)
+        assert repeats_incumbent(study, frozen, 2) is expected
+        assert repeats_incumbent(study, frozen, None) is False
+
+
+def test_repeats_in_a_plain_study_and_with_increments():
+    # plain steps, reported sparsely: equal at every reported step
+    study = Study(pruner=SuccessiveHalvingPruner(repeat_steps=3))
+    best = study.ask()
+    for step in (0, 10, 20, 30):
+        best.report(step / 100, step)
+    study.tell(best, 0.3)
+    trial = study.ask()
+    for step in (0, 10, 20):
+        trial.report(step / 100, step)
+    assert trial.should_prune()
+    # increments: only whole folds (the last increment of each) are compared
+    study = make_study(MedianPruner(n_startup_trials=9, repeat_steps=2), folds=3, per_fold=2)
+    add_trial(study, [0.5, 0.9, 0.6, 0.8, 0.7, 0.85])
+    assert running(study, [0.1, 0.9, 0.2, 0.8]).should_prune()  # folds 0 and 1 equal
+    assert not running(study, [0.5, 0.9, 0.6]).should_prune()  # one fold finished
+
+
+@pytest.mark.parametrize("cls", [MedianPruner, SuccessiveHalvingPruner, HyperbandPruner,
+                                 WilcoxonPruner])
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "3"])
+def test_repeat_steps_validation(cls, bad):
+    with pytest.raises(ValueError, match="repeat_steps"):
+        cls(repeat_steps=bad)
+    with pytest.raises(ValueError, match="repeat_steps"):
+        PercentilePruner(25.0, repeat_steps=bad)
+
+
+def test_bound_pruner_keeps_repeats():
+    # its guarantee (GridSearchCV's winner) would not survive pruning on equality
+    study = make_study(BoundPruner(bound=1.0), folds=5)
+    add_trial(study, INCUMBENT)
+    assert not running(study, INCUMBENT[:4]).should_prune()
 
 
 # -- bound ------------------------------------------------------------------------------------

@@ -127,3 +127,28 @@ def test_bound_pruner_with_custom_scorer_needs_bound_before_any_fit():
     with pytest.raises(ValueError, match="no known bound"):
         BayesSearchCV(SVC(), {"C": [1, 2]}, pruner="bound", n_iter=2,
                       scoring=lambda est, X, y: 0.5).fit(X_digits, y_digits)
+
+
+@pytest.mark.parametrize("pruner", ["median", "halving", "hyperband", "wilcoxon"])
+def test_repeats_of_the_winner_are_pruned_and_the_winner_kept(pruner):
+    # a full tree on breast cancer is far shallower than 30: the three
+    # candidates are one model, scored identically fold for fold
+    grid = {"max_depth": [None, 30, 60]}
+    tree = DecisionTreeClassifier(random_state=0)
+    theirs = GridSearchCV(tree, grid, cv=5).fit(X_bc, y_bc)
+    ours = BayesSearchCV(tree, grid, sampler="grid", n_iter=None, pruner=pruner,
+                         cv=5).fit(X_bc, y_bc)
+    assert len(set(theirs.cv_results_["mean_test_score"])) == 1
+    assert ours.best_params_ == theirs.best_params_ == {"max_depth": None}
+    assert ours.best_score_ == theirs.best_score_
+    assert list(ours.cv_results_["status"]) == ["complete", "pruned", "pruned"]
+    assert ours.n_fold_fits_ == 5 + 3 + 3  # repeats stop after repeat_steps=3 folds
+
+
+def test_repeat_steps_none_scores_repeats_in_full():
+    from sksearch.pruners import SuccessiveHalvingPruner
+
+    ours = BayesSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [None, 30, 60]},
+                         sampler="grid", n_iter=None, cv=5,
+                         pruner=SuccessiveHalvingPruner(repeat_steps=None)).fit(X_bc, y_bc)
+    assert ours.n_fold_fits_ == 15 and ours.n_pruned_ == 0

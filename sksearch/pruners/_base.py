@@ -22,6 +22,7 @@ the last increment of each fold.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -123,6 +124,45 @@ def fold_scores(trial, per_fold=1):
     increment of each fold (every value when ``per_fold == 1``)."""
     return {step // per_fold: value for step, value in trial.intermediate_values.items()
             if step % per_fold == per_fold - 1}
+
+
+def check_repeat_steps(repeat_steps):
+    if repeat_steps is not None and (not isinstance(repeat_steps, numbers.Integral)
+                                     or isinstance(repeat_steps, bool) or repeat_steps < 1):
+        raise ValueError(f"repeat_steps must be None or an int >= 1, got {repeat_steps!r}.")
+
+
+def incumbent(study, exclude):
+    """The best COMPLETE trial other than ``exclude`` (the earliest of equals,
+    as GridSearchCV breaks ties), or None."""
+    complete = [t for t in study.get_trials((TrialState.COMPLETE,))
+                if not is_nan(t.value) and t.trial_id != exclude.trial_id]
+    if not complete:
+        return None
+    return (max if study.direction == "maximize" else min)(complete, key=lambda t: t.value)
+
+
+def repeats_incumbent(study, trial, repeat_steps):
+    """Whether ``trial`` has at least ``repeat_steps`` scores (whole folds in
+    BayesSearchCV, steps in a plain study) and each equals, exactly, the
+    incumbent's at the same fold or step.
+
+    Bit-identical scores on every fold so far mean the same predictions to the
+    scorer's resolution: a re-proposed configuration, or one in a region where
+    the parameter no longer changes the model. Such a trial can only displace
+    the incumbent by beating it on the folds left, which a trial that matched
+    it fold for fold rarely does; ties go to the earlier trial."""
+    if repeat_steps is None:
+        return False
+    per_fold = steps_per_fold(study)
+    mine = fold_scores(trial, per_fold)
+    if len(mine) < repeat_steps:
+        return False
+    best = incumbent(study, trial)
+    if best is None:
+        return False
+    theirs = fold_scores(best, per_fold)
+    return all(step in theirs and theirs[step] == value for step, value in mine.items())
 
 
 def _is_prefix(values):

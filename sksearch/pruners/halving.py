@@ -10,7 +10,8 @@ import numbers
 
 import numpy as np
 
-from ._base import BasePruner, Steps, finished_trials, is_nan
+from ._base import (BasePruner, Steps, check_repeat_steps, finished_trials, is_nan,
+                    repeats_incumbent)
 
 __all__ = ["SuccessiveHalvingPruner"]
 
@@ -31,6 +32,11 @@ class SuccessiveHalvingPruner(BasePruner):
         Keep the best 1/``reduction_factor`` at each rung.
     min_early_stopping_rate : int, default=0
         Skip the first rungs: a larger value prunes later and less.
+    repeat_steps : int or None, default=3
+        Also prune, rung or not, a trial whose first ``repeat_steps`` fold
+        scores (steps in a plain study) each equal the best complete trial's
+        exactly: a repeat of it, which ties cannot make best (see the pruning
+        guide). ``None`` turns this off.
 
     Examples
     --------
@@ -44,7 +50,8 @@ class SuccessiveHalvingPruner(BasePruner):
     True
     """
 
-    def __init__(self, min_resource=1, reduction_factor=3, min_early_stopping_rate=0):
+    def __init__(self, min_resource=1, reduction_factor=3, min_early_stopping_rate=0,
+                 repeat_steps=3):
         for name, value, low in (("min_resource", min_resource, 1),
                                  ("reduction_factor", reduction_factor, 2),
                                  ("min_early_stopping_rate", min_early_stopping_rate, 0)):
@@ -53,6 +60,8 @@ class SuccessiveHalvingPruner(BasePruner):
         self.min_resource = min_resource
         self.reduction_factor = reduction_factor
         self.min_early_stopping_rate = min_early_stopping_rate
+        check_repeat_steps(repeat_steps)
+        self.repeat_steps = repeat_steps
 
     def _rung_of(self, resource):
         """The rung index if ``resource`` steps done is a rung, else None."""
@@ -66,6 +75,8 @@ class SuccessiveHalvingPruner(BasePruner):
         return rung if rung >= 0 else None
 
     def prune(self, study, trial, competitors=None):
+        if repeats_incumbent(study, trial, self.repeat_steps):
+            return True
         steps = Steps(study)
         step = steps.progress(trial)
         if step is None or self._rung_of(step + 1) is None:

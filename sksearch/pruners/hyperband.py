@@ -33,6 +33,9 @@ class HyperbandPruner(BasePruner):
         ``"auto"``: the number of folds in BayesSearchCV (the study's
         ``"sksearch:n_steps"``), else the largest step seen plus one.
     reduction_factor : int, default=3
+    repeat_steps : int or None, default=3
+        Prune a repeat of the best complete trial in every bracket; see
+        :class:`SuccessiveHalvingPruner`.
 
     Examples
     --------
@@ -42,14 +45,17 @@ class HyperbandPruner(BasePruner):
     3
     """
 
-    def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3):
+    def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3,
+                 repeat_steps=3):
         if not (max_resource == "auto" or (isinstance(max_resource, numbers.Integral)
                                            and max_resource >= 1)):
             raise ValueError(f"max_resource must be 'auto' or an int >= 1, got {max_resource!r}.")
-        SuccessiveHalvingPruner(min_resource, reduction_factor)  # validates both
+        SuccessiveHalvingPruner(min_resource, reduction_factor,  # validates them
+                                repeat_steps=repeat_steps)
         self.min_resource = min_resource
         self.max_resource = max_resource
         self.reduction_factor = reduction_factor
+        self.repeat_steps = repeat_steps
 
     def n_brackets(self, max_resource):
         ratio = max(max_resource / self.min_resource, 1)
@@ -80,7 +86,8 @@ class HyperbandPruner(BasePruner):
         n_brackets = self.n_brackets(self._max_resource(study, trial))
         bracket = self.bracket_of(trial.number, n_brackets)
         halving = SuccessiveHalvingPruner(self.min_resource, self.reduction_factor,
-                                          min_early_stopping_rate=bracket)
+                                          min_early_stopping_rate=bracket,
+                                          repeat_steps=self.repeat_steps)
         competitors = [t for t in finished_trials(study, trial)
                        if self.bracket_of(t.number, n_brackets) == bracket]
         return halving.prune(study, trial, competitors=competitors)

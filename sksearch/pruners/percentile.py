@@ -10,7 +10,8 @@ import numbers
 import numpy as np
 
 from ..trial import TrialState
-from ._base import BasePruner, Steps, finished_trials, is_nan
+from ._base import (BasePruner, Steps, check_repeat_steps, finished_trials, is_nan,
+                    repeats_incumbent)
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -36,6 +37,11 @@ class PercentilePruner(BasePruner):
         Decide only every ``interval_steps`` steps after the warm-up.
     n_min_trials : int, default=1
         No pruning at a step fewer than this many other trials have reached.
+    repeat_steps : int or None, default=3
+        Also prune a trial whose first ``repeat_steps`` fold scores (steps in a
+        plain study) each equal the best complete trial's exactly: a repeat of
+        it, which ties cannot make best (see the pruning guide). ``None``
+        turns this off. Applies from the first trial, warm-up or not.
 
     Notes
     -----
@@ -56,20 +62,24 @@ class PercentilePruner(BasePruner):
     """
 
     def __init__(self, percentile, n_startup_trials=5, n_warmup_steps=0, interval_steps=1,
-                 n_min_trials=1):
+                 n_min_trials=1, repeat_steps=3):
         if not (isinstance(percentile, numbers.Real) and 0 <= percentile <= 100):
             raise ValueError(f"percentile must be a number in [0, 100], got {percentile!r}.")
         _check_int("n_startup_trials", n_startup_trials, 0)
         _check_int("n_warmup_steps", n_warmup_steps, 0)
         _check_int("interval_steps", interval_steps, 1)
         _check_int("n_min_trials", n_min_trials, 1)
+        check_repeat_steps(repeat_steps)
         self.percentile = percentile
         self.n_startup_trials = n_startup_trials
         self.n_warmup_steps = n_warmup_steps
         self.interval_steps = interval_steps
         self.n_min_trials = n_min_trials
+        self.repeat_steps = repeat_steps
 
     def prune(self, study, trial):
+        if repeats_incumbent(study, trial, self.repeat_steps):
+            return True
         steps = Steps(study)
         step = steps.progress(trial)
         if step is None or step < self.n_warmup_steps:
@@ -103,11 +113,13 @@ class MedianPruner(PercentilePruner):
     50.0
     """
 
-    def __init__(self, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, n_min_trials=1):
+    def __init__(self, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, n_min_trials=1,
+                 repeat_steps=3):
         super().__init__(50.0, n_startup_trials=n_startup_trials,
                          n_warmup_steps=n_warmup_steps, interval_steps=interval_steps,
-                         n_min_trials=n_min_trials)
+                         n_min_trials=n_min_trials, repeat_steps=repeat_steps)
 
     def __repr__(self):
         return (f"MedianPruner(n_startup_trials={self.n_startup_trials}, "
-                f"n_warmup_steps={self.n_warmup_steps}, interval_steps={self.interval_steps})")
+                f"n_warmup_steps={self.n_warmup_steps}, interval_steps={self.interval_steps}, "
+                f"n_min_trials={self.n_min_trials}, repeat_steps={self.repeat_steps})")

@@ -10,8 +10,8 @@ import warnings
 import numpy as np
 from scipy.stats import wilcoxon
 
-from ..trial import TrialState
-from ._base import BasePruner, fold_scores, is_nan, steps_per_fold
+from ._base import (BasePruner, check_repeat_steps, fold_scores, incumbent, is_nan,
+                    repeats_incumbent, steps_per_fold)
 
 __all__ = ["WilcoxonPruner"]
 
@@ -24,9 +24,10 @@ class WilcoxonPruner(BasePruner):
     folds, so differences *on the same fold* remove that variation: a paired
     test detects a worse candidate after fewer folds than comparing means.
     Zero differences are split between the signs (``zero_method="zsplit"``) and
-    ties get average ranks, so a candidate equal to the incumbent is never
-    pruned; when every difference is zero the p-value is 1. With
-    ``increments`` the test pairs whole folds only (the last increment of each).
+    ties get average ranks, so the test never prunes a candidate equal to the
+    incumbent (``repeat_steps`` does); when every difference is zero the
+    p-value is 1. With ``increments`` the test pairs whole folds only (the last
+    increment of each).
 
     Parameters
     ----------
@@ -40,6 +41,11 @@ class WilcoxonPruner(BasePruner):
         shuffled order keeps the first folds from deciding every pruning:
         without it, a candidate that is worse only on folds 0-2 is pruned
         although it would have won on the others.
+    repeat_steps : int or None, default=3
+        Also prune a trial whose first ``repeat_steps`` fold scores each equal
+        the incumbent's exactly: a repeat of it, which the test alone never
+        prunes (all differences zero) and ties cannot make best (see the
+        pruning guide). ``None`` turns this off.
 
     Notes
     -----
@@ -64,7 +70,7 @@ class WilcoxonPruner(BasePruner):
     True
     """
 
-    def __init__(self, p_threshold=0.1, n_startup_steps=2, shuffle_folds=True):
+    def __init__(self, p_threshold=0.1, n_startup_steps=2, shuffle_folds=True, repeat_steps=3):
         if not (isinstance(p_threshold, numbers.Real) and 0 < p_threshold < 1):
             raise ValueError(f"p_threshold must be a number in (0, 1), got {p_threshold!r}.")
         if not isinstance(n_startup_steps, numbers.Integral) or n_startup_steps < 1:
@@ -72,16 +78,18 @@ class WilcoxonPruner(BasePruner):
         self.p_threshold = p_threshold
         self.n_startup_steps = n_startup_steps
         self.shuffle_folds = shuffle_folds
+        check_repeat_steps(repeat_steps)
+        self.repeat_steps = repeat_steps
 
     def prune(self, study, trial):
-        complete = [t for t in study.get_trials((TrialState.COMPLETE,))
-                    if t.value is not None and t.trial_id != trial.trial_id]
-        if not complete or not trial.intermediate_values:
+        best = incumbent(study, trial)
+        if best is None or not trial.intermediate_values:
             return False
+        if repeats_incumbent(study, trial, self.repeat_steps):
+            return True
         maximize = study.direction == "maximize"
-        incumbent = (max if maximize else min)(complete, key=lambda t: t.value)
         per_fold = steps_per_fold(study)
-        mine, theirs = fold_scores(trial, per_fold), fold_scores(incumbent, per_fold)
+        mine, theirs = fold_scores(trial, per_fold), fold_scores(best, per_fold)
         steps = sorted(set(mine) & set(theirs))
         if len(steps) < self.n_startup_steps:
             return False
