@@ -143,16 +143,18 @@ def incumbent(study, exclude):
 
 
 def repeats_incumbent(study, trial, repeat_steps):
-    """Whether ``trial`` has at least ``repeat_steps`` scores (whole folds in
-    BayesSearchCV, steps in a plain study) and each equals, exactly, the
-    incumbent's at the same fold or step.
+    """Whether ``trial`` has at least ``repeat_steps`` whole-fold scores and
+    each equals, exactly, the incumbent's on the same fold.
 
-    Bit-identical scores on every fold so far mean the same predictions to the
-    scorer's resolution: a re-proposed configuration, or one in a region where
-    the parameter no longer changes the model. Such a trial can only displace
-    the incumbent by beating it on the folds left, which a trial that matched
-    it fold for fold rarely does; ties go to the earlier trial."""
-    if repeat_steps is None:
+    Bit-identical scores of finished models on every fold so far mean the same
+    predictions to the scorer's resolution: a re-proposed configuration, or
+    one in a region where the parameter no longer changes the model. Such a
+    trial can only displace the incumbent by beating it on the folds left,
+    which a trial that matched it fold for fold rarely does; ties go to the
+    earlier trial. Only where steps are folds: in a plain study a step is an
+    epoch, and trials that differ only in what happens later (a longer
+    schedule, more iterations) share their first values exactly."""
+    if repeat_steps is None or not steps_are_folds(study):
         return False
     per_fold = steps_per_fold(study)
     mine = fold_scores(trial, per_fold)

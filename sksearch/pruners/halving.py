@@ -10,8 +10,14 @@ import numbers
 
 import numpy as np
 
-from ._base import (BasePruner, Steps, check_repeat_steps, finished_trials, is_nan,
-                    repeats_incumbent)
+from ._base import (
+    BasePruner,
+    Steps,
+    check_repeat_steps,
+    finished_trials,
+    is_nan,
+    repeats_incumbent,
+)
 
 __all__ = ["SuccessiveHalvingPruner"]
 
@@ -33,8 +39,8 @@ class SuccessiveHalvingPruner(BasePruner):
     min_early_stopping_rate : int, default=0
         Skip the first rungs: a larger value prunes later and less.
     repeat_steps : int or None, default=3
-        Also prune, rung or not, a trial whose first ``repeat_steps`` fold
-        scores (steps in a plain study) each equal the best complete trial's
+        In BayesSearchCV, also prune, rung or not, a trial whose first
+        ``repeat_steps`` fold scores each equal the best complete trial's
         exactly: a repeat of it, which ties cannot make best (see the pruning
         guide). ``None`` turns this off.
 

@@ -10,8 +10,14 @@ import numbers
 import numpy as np
 
 from ..trial import TrialState
-from ._base import (BasePruner, Steps, check_repeat_steps, finished_trials, is_nan,
-                    repeats_incumbent)
+from ._base import (
+    BasePruner,
+    Steps,
+    check_repeat_steps,
+    finished_trials,
+    is_nan,
+    repeats_incumbent,
+)
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -38,10 +44,10 @@ class PercentilePruner(BasePruner):
     n_min_trials : int, default=1
         No pruning at a step fewer than this many other trials have reached.
     repeat_steps : int or None, default=3
-        Also prune a trial whose first ``repeat_steps`` fold scores (steps in a
-        plain study) each equal the best complete trial's exactly: a repeat of
-        it, which ties cannot make best (see the pruning guide). ``None``
-        turns this off. Applies from the first trial, warm-up or not.
+        In BayesSearchCV, also prune a trial whose first ``repeat_steps`` fold
+        scores each equal the best complete trial's exactly: a repeat of it,
+        which ties cannot make best (see the pruning guide). Applies from the
+        first trial, warm-up or not; ``None`` turns it off.
 
     Notes
     -----

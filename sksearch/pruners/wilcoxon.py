@@ -10,8 +10,15 @@ import warnings
 import numpy as np
 from scipy.stats import wilcoxon
 
-from ._base import (BasePruner, check_repeat_steps, fold_scores, incumbent, is_nan,
-                    repeats_incumbent, steps_per_fold)
+from ._base import (
+    BasePruner,
+    check_repeat_steps,
+    fold_scores,
+    incumbent,
+    is_nan,
+    repeats_incumbent,
+    steps_per_fold,
+)
 
 __all__ = ["WilcoxonPruner"]
 
@@ -42,8 +49,8 @@ class WilcoxonPruner(BasePruner):
         without it, a candidate that is worse only on folds 0-2 is pruned
         although it would have won on the others.
     repeat_steps : int or None, default=3
-        Also prune a trial whose first ``repeat_steps`` fold scores each equal
-        the incumbent's exactly: a repeat of it, which the test alone never
+        In BayesSearchCV, also prune a trial whose first ``repeat_steps`` fold
+        scores each equal the incumbent's exactly: a repeat of it, which the test alone never
         prunes (all differences zero) and ties cannot make best (see the
         pruning guide). ``None`` turns this off.
 
