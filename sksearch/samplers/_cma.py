@@ -128,6 +128,9 @@ class _CMA:
         self._update_eigen()
         order = np.argsort(losses, kind="stable")
         self.best_losses.append(float(np.min(losses)))
+        # only TolHistFun's window is ever read; a bounded list keeps the state
+        # (copied at every ask) small however many generations a run has
+        del self.best_losses[:-(10 + math.ceil(30 * self.dim / self.popsize))]
         mu = len(self.weights)
         y_all = (np.asarray(points)[order] - self.mean) / self.sigma  # eq. (41)
         y_w = self.weights @ y_all[:mu]
