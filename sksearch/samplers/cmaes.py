@@ -25,12 +25,14 @@ import numpy as np
 
 from ..distributions import Categorical, NumericalDistribution
 from ..trial import TrialState
+from . import _surrogate
 from ._base import BaseSampler, intersection_search_space
 from ._cma import _CMA
 
 __all__ = ["CmaEsSampler"]
 
 _GEN, _RESTART, _X = "cma:generation", "cma:restart", "cma:x"
+_INDEX = "cma:index"  # which sample of its generation a trial is (surrogate only)
 _RESTART_SEED = "cma:restart_seed"  # study system attribute, unseeded samplers only
 
 
@@ -62,6 +64,16 @@ class CmaEsSampler(BaseSampler):
         for noisy objectives (e.g. a cross-validated score on little data).
         Off by default: on our noiseless problems it slows convergence (see
         the benchmarks page).
+    surrogate : {None, "lq"}, default=None
+        ``"lq"``: a global linear-quadratic surrogate model in the style of
+        lq-CMA-ES (Hansen, 2019; see Notes). Each generation's samples become
+        trials in the order a model fitted to the evaluated trials ranks them,
+        a few at a time; once the model ranks the recent trials as their
+        values do, the rest of the generation is ranked by the model without
+        being evaluated. Fewer trials per generation where a quadratic
+        describes the objective near the search; plain CMA-ES where it does
+        not (rugged or noisy objectives). Off by default until benchmarked
+        further (see the benchmarks page).
     n_startup_trials : int, default=0
         Random trials before CMA-ES starts.
     independent_sampler : BaseSampler or None, default=None
@@ -110,6 +122,29 @@ class CmaEsSampler(BaseSampler):
     a diagonal form) keeps its spread at about one grid step, so that it can
     still move.
 
+    **Surrogate** (``surrogate="lq"``, after Hansen, 2019, "A Global
+    Surrogate Assisted CMA-ES"). A generation's ``popsize`` samples are drawn
+    from a generator seeded with the sampler's seed (or the study's restart
+    seed), the run and the generation, so every replay and every process
+    draws the same ones; a trial records which sample it is (``cma:index``).
+    The model -- linear, then diagonal-quadratic, then full quadratic (up to
+    12 parameters; diagonal beyond) as data accumulate, fitted by
+    rank-weighted least squares to the run's most recent complete trials --
+    ranks the samples, and the best ``ceil(popsize / 10)`` become trials. The
+    model is then refitted with them; if Kendall's tau between the model and
+    the values of the most recent (at least 15) trials is at least 0.85, the
+    generation is told: evaluated samples with their values, the others with
+    the model's, shifted so that none ranks before the best evaluated one.
+    Otherwise the number of evaluated samples grows by a factor 1.5 and the
+    test is repeated, up to the whole generation (plain CMA-ES). Each run
+    (restart) fits its own model. The decisions are a function of the stored
+    trials, whatever order parallel trials finish in: a batch waits for its
+    trials, and a trial asked for while one is running evaluates the next
+    sample in the model's order, or, when all are handed out, a sample of
+    its own. Such trials, beyond what the generation needed, inform neither
+    the update nor the model, so parallel trials save less. A failed trial's
+    sample is ranked last rather than replaced.
+
     Examples
     --------
     >>> from sksearch import Study
@@ -122,7 +157,7 @@ class CmaEsSampler(BaseSampler):
     """
 
     def __init__(self, *, popsize=None, sigma0=None, x0=None, restart_strategy="ipop",
-                 separable=False, lr_adapt=False, n_startup_trials=0,
+                 separable=False, lr_adapt=False, surrogate=None, n_startup_trials=0,
                  independent_sampler=None, seed=None):
         if popsize is not None and (not isinstance(popsize, int) or popsize < 2):
             raise ValueError(f"popsize must be an int >= 2 or None, got {popsize!r}.")
@@ -133,6 +168,8 @@ class CmaEsSampler(BaseSampler):
                              f"got {restart_strategy!r}.")
         if not isinstance(lr_adapt, bool):
             raise ValueError(f"lr_adapt must be True or False, got {lr_adapt!r}.")
+        if surrogate not in (None, "lq"):
+            raise ValueError(f"surrogate must be None or 'lq', got {surrogate!r}.")
         super().__init__(seed=seed)
         self.popsize = popsize
         self.sigma0 = sigma0
@@ -140,12 +177,17 @@ class CmaEsSampler(BaseSampler):
         self.restart_strategy = restart_strategy
         self.separable = separable
         self.lr_adapt = lr_adapt
+        self.surrogate = surrogate
         self.n_startup_trials = n_startup_trials
         self.independent_sampler = independent_sampler
         self._fallback = None
         self._warned = False
-        # (study key, restart, _CMA, run records): the last state, to avoid replays
+        # (study key, restart, _CMA, run records, surrogate data): the last
+        # state, to avoid replays
         self._live = None
+        # surrogate fits by the trial ids of their data: each is needed again
+        # by later asks of the same generation and by the next generation
+        self._fits = {}
 
     def reseed_rng(self, seed):
         super().reseed_rng(seed)
@@ -212,9 +254,15 @@ class CmaEsSampler(BaseSampler):
             return {}
         names = sorted(search_space)
         dists = [search_space[n] for n in names]
-        cma, restart, generation = self._state(study, trial, names, dists)
-        point = cma.ask(self._rng, 1)[0]
+        cma, restart, generation, index = self._state(study, trial, names, dists)
         storage = study._storage
+        if index is None:  # plain CMA-ES, or a trial beyond a handed-out generation
+            point = cma.ask(self._rng, 1)[0]
+        else:
+            point = self._population(cma, restart, self._entropy)[index]
+        if self.surrogate is not None:
+            storage.set_trial_system_attr(trial.trial_id, _INDEX,
+                                          -1 if index is None else int(index))
         storage.set_trial_system_attr(trial.trial_id, _RESTART, restart)
         storage.set_trial_system_attr(trial.trial_id, _GEN, generation)
         storage.set_trial_system_attr(trial.trial_id, _X, [float(v) for v in point])
@@ -222,16 +270,22 @@ class CmaEsSampler(BaseSampler):
 
     def _state(self, study, trial, names, dists):
         """Replay the told generations of the study into a ``_CMA`` and return it
-        with the restart and generation the new trial belongs to."""
+        with the restart and generation the new trial belongs to, and (with a
+        surrogate) which sample of that generation it gets (``None``: a sample
+        of its own)."""
         sign = -1.0 if study.direction == "maximize" else 1.0
         records = {}
         assigned = {}
+        members = {}  # surrogate: every trial of a generation, whatever its state
         for t in self._trials(study, trial):
             if _GEN not in t.system_attrs or t.trial_id == trial.trial_id:
                 continue
             if len(t.system_attrs.get(_X, ())) != len(names):
                 continue  # sampled in an earlier, larger joint space (see Notes)
             key = (t.system_attrs[_RESTART], t.system_attrs[_GEN])
+            if self.surrogate is not None:
+                members.setdefault(key, []).append(t)
+                continue
             if t.state is TrialState.FAIL or (t.state is TrialState.COMPLETE and not (
                     t.value is not None and math.isfinite(t.value))):
                 continue  # replaced by another sample of the same generation
@@ -240,29 +294,124 @@ class CmaEsSampler(BaseSampler):
                 records.setdefault(key, []).append(t)
         steps = np.array([d._unit_step() for d in dists])
         study_key = (id(study), tuple(names))
-        entropy = self._restart_entropy(study) if self.restart_strategy else None
+        entropy = (self._restart_entropy(study)
+                   if self.restart_strategy or self.surrogate else None)
+        self._entropy = entropy  # for sample_relative to redraw the population
         if self._live is not None and self._live[0] == study_key:
             # Told generations never change, so the last state is a valid prefix
             # of the replay; continue from a copy of it.
             restart, cma, runs = self._live[1], copy.deepcopy(self._live[2]), copy.deepcopy(
                 self._live[3])
+            archive = self._live[4]
         else:
-            restart, runs = 0, []
+            restart, runs, archive = 0, [], ()
             cma = self._fresh(restart, runs, names, dists, steps, entropy)
+        index = None
         while True:
-            told = records.get((restart, cma.generation), [])
-            if len(told) < cma.popsize:
-                break
-            cma.tell(*_generation(told, cma.popsize, sign, dists))
-            runs[-1]["evaluations"] = cma.generation * cma.popsize
+            if self.surrogate is None:
+                told = records.get((restart, cma.generation), [])
+                if len(told) < cma.popsize:
+                    break
+                cma.tell(*_generation(told, cma.popsize, sign, dists))
+                runs[-1]["evaluations"] = cma.generation * cma.popsize
+            else:
+                outcome = self._lq_generation(
+                    cma, restart, entropy, members.get((restart, cma.generation), []),
+                    archive, sign, dists)
+                if outcome[0] == "open":
+                    index = outcome[1]
+                    break
+                _, points, losses, used, archive = outcome
+                cma.tell(points, losses)
+                runs[-1]["evaluations"] += used
             if self.restart_strategy is not None and self._run_over(cma, runs):
                 restart += 1
                 cma = self._fresh(restart, runs, names, dists, steps, entropy)
-        self._live = (study_key, restart, copy.deepcopy(cma), copy.deepcopy(runs))
+                archive = ()  # each run fits its own model
+        self._live = (study_key, restart, copy.deepcopy(cma), copy.deepcopy(runs), archive)
         generation = cma.generation
-        if assigned.get((restart, generation), 0) >= cma.popsize:
+        if self.surrogate is None and assigned.get((restart, generation), 0) >= cma.popsize:
             generation += 1  # this generation is fully handed out; ask ahead
-        return cma, restart, generation
+        return cma, restart, generation, index
+
+    # -- surrogate ----------------------------------------------------------------------
+    @staticmethod
+    def _population(cma, restart, entropy):
+        """The samples of ``cma``'s current generation: a function of its state
+        and of (entropy, restart, generation) only, so a replay redraws them."""
+        rng = np.random.default_rng([entropy, restart, cma.generation])
+        return cma.ask(rng, cma.popsize)
+
+    def _fit(self, data):
+        """The surrogate fitted to ``data`` (``(trial_id, point, loss)``, oldest
+        first), or ``None`` when they are too few; cached by trial ids, since a
+        model is a function of its data alone. The model keeps its data, for
+        the test."""
+        key = tuple(d[0] for d in data)
+        if key not in self._fits:
+            if len(self._fits) > 32:
+                self._fits.clear()
+            points = np.array([d[1] for d in data], dtype=float)
+            losses = np.array([d[2] for d in data], dtype=float)
+            model = _surrogate.QuadraticModel(points, losses) if len(data) else None
+            if model is not None and model.kind is not None:
+                model.data = (points, losses)
+                self._fits[key] = model
+            else:
+                self._fits[key] = None
+        return self._fits[key]
+
+    @staticmethod
+    def _model_trusted(model, popsize, evaluated):
+        """Whether ``model`` ranks the most recent of its data as their losses
+        do (Kendall's tau at least the threshold), on at least as many points
+        as the test asks for."""
+        k = _surrogate.tau_window(popsize, evaluated)
+        if model is None or len(model.data[1]) < k:
+            return False
+        points, losses = model.data[0][-k:], model.data[1][-k:]
+        return _surrogate.kendall_tau(model.predict(points), losses) >= _surrogate.TAU_THRESHOLD
+
+    def _lq_generation(self, cma, restart, entropy, members, archive, sign, dists):
+        """Decide the current generation of a surrogate-assisted run.
+
+        ``members`` are the trials of the generation; ``archive`` holds the
+        ``(trial_id, point, loss)`` of the complete trials told in the run's
+        earlier generations, the most recent last. Returns ``("tell", points,
+        losses, evaluated, archive)`` when the stored trials complete the
+        generation, else ``("open", index)`` with the sample the next trial
+        should evaluate (``None``: every sample is handed out).
+
+        The decisions are a function of the stored trials alone, whatever the
+        order in which parallel trials finish: at each batch size ``k`` the
+        generation's first ``k`` trials (by number) are waited for; the model
+        is fitted to the archive plus the complete ones among them, and
+        tested. Trials handed out beyond the ``k`` of a told generation (while
+        a batch was still running) inform neither the update nor the model.
+        """
+        lam = cma.popsize
+        window = _surrogate.window_size(cma.dim, lam)
+        population = self._population(cma, restart, entropy)
+        members = sorted((t for t in members if t.system_attrs.get(_INDEX, -1) >= 0),
+                         key=lambda t: t.number)  # not the draws outside the generation
+        model = self._fit(archive[-window:])
+        for size in _surrogate.batch_sizes(lam):
+            batch = members[:size]
+            if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
+                break
+            told = tuple((t.trial_id, _told_point(t, dists), sign * t.value)
+                         for t in batch if _complete(t))
+            data = (archive + told)[-window:]
+            model = self._fit(data)
+            if size < lam and not self._model_trusted(model, lam, size):
+                continue
+            return ("tell", *_surrogate_generation(population, batch, model, sign, dists),
+                    size, data)
+        handed = {t.system_attrs[_INDEX] for t in members}
+        ranked = (np.argsort(model.predict(_rounded(population, dists)), kind="stable")
+                  if model is not None else range(lam))
+        free = [int(i) for i in ranked if i not in handed]
+        return ("open", free[0] if free else None)
 
     @staticmethod
     def _run_over(cma, runs):
@@ -326,15 +475,17 @@ class CmaEsSampler(BaseSampler):
     def rebuild_state(self, study, names):
         """The optimiser state replayed from the study's trials alone (no cache);
         for checking that a resumed study continues the same search."""
-        self._live = None
-        dists = [study.trials[-1].distributions[n] for n in names]
-        cma, restart, _ = self._state(study, _NoTrial(), names, dists)
+        self._live, self._fits = None, {}
+        source = next(t for t in reversed(study.trials)  # the last one that has them all
+                      if all(n in t.distributions for n in names))
+        dists = [source.distributions[n] for n in names]
+        cma, restart, _, _ = self._state(study, _NoTrial(), names, dists)
         return {**cma.state(), "restart": restart, "runs": copy.deepcopy(self._live[3])}
 
     def __repr__(self):
         return (f"CmaEsSampler(popsize={self.popsize}, restart_strategy="
                 f"{self.restart_strategy!r}, separable={self.separable}, "
-                f"lr_adapt={self.lr_adapt}, seed={self.seed!r})")
+                f"lr_adapt={self.lr_adapt}, surrogate={self.surrogate!r}, seed={self.seed!r})")
 
 
 class _SpaceRecord:
@@ -395,8 +546,58 @@ def _generation(trials, popsize, sign, dists):
         if t.state is TrialState.PRUNED:
             loss = abs(worst) + 1e6 + (loss if math.isfinite(loss) else 1e6)
         losses.append(loss)
-    points = np.array([t.system_attrs[_X] for t in trials], dtype=float)
+    points = _rounded(np.array([t.system_attrs[_X] for t in trials], dtype=float), dists)
+    return points, np.array(losses, dtype=float)
+
+
+def _rounded(points, dists):
+    """Points with integer and stepped coordinates moved onto their grid, in
+    the unit box (what the objective sees; see :func:`_generation`)."""
+    points = np.array(points, dtype=float)
     for j, d in enumerate(dists):
         if d._unit_step() > 0:
             points[:, j] = d._to_unit(d._from_unit(points[:, j]))
-    return points, np.array(losses, dtype=float)
+    return points
+
+
+def _told_point(trial, dists):
+    """A trial's point as told to CMA-ES (integers on their grid), a tuple."""
+    return tuple(_rounded(np.array([trial.system_attrs[_X]], dtype=float), dists)[0])
+
+
+def _complete(trial):
+    """A complete trial with a finite value: one the surrogate can learn from."""
+    return (trial.state is TrialState.COMPLETE and trial.value is not None
+            and math.isfinite(trial.value))
+
+
+def _surrogate_generation(population, evaluated, model, sign, dists):
+    """Points and losses of a generation told with a surrogate.
+
+    The evaluated samples carry their losses (pruned ones after the complete
+    ones, as in :func:`_generation`; failed or non-finite ones after those);
+    the others the model's values, shifted by the model's error at the best
+    evaluated sample and, if need be, further up so that none ranks before
+    that sample. The evaluated ones come first, so a tie keeps them ahead.
+    """
+    ok = [t for t in evaluated if _complete(t) or t.state is TrialState.PRUNED]
+    failed = [t.system_attrs[_INDEX] for t in evaluated
+              if not (_complete(t) or t.state is TrialState.PRUNED)]
+    points = _rounded(population, dists)
+    if ok:
+        ev_points, ev_losses = _generation(ok, len(ok), sign, dists)
+    else:
+        ev_points, ev_losses = np.empty((0, points.shape[1])), np.empty(0)
+    finite = ev_losses[np.isfinite(ev_losses)]
+    penalty = (float(np.max(np.abs(finite))) if len(finite) else 0.0) + 3e6
+    used = {t.system_attrs[_INDEX] for t in evaluated}
+    rest = [i for i in range(len(points)) if i not in used]
+    predicted = model.predict(points[rest]) if rest else np.empty(0)
+    complete = [k for k, t in enumerate(ok) if t.state is TrialState.COMPLETE]
+    shift = 0.0
+    if complete and rest:
+        best = min(complete, key=lambda k: ev_losses[k])
+        shift = ev_losses[best] - float(model.predict(ev_points[best:best + 1])[0])
+        shift = max(shift, ev_losses[best] - float(np.min(predicted)))
+    return (np.vstack([ev_points, points[failed], points[rest]]),
+            np.concatenate([ev_losses, np.full(len(failed), penalty), predicted + shift]))
