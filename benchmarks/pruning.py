@@ -27,8 +27,20 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from sksearch import BayesSearchCV
+from sksearch.pruners import SuccessiveHalvingPruner
 
-ARMS = ["none", "median", "percentile", "halving", "hyperband", "wilcoxon", "bound"]
+ARMS = ["none", "median", "percentile", "halving", "hyperband", "wilcoxon", "bound",
+        "halving-no-repeats"]
+
+
+def make_pruner(arm):
+    """The arm's pruner: a name with its defaults, or halving without the
+    repeat rule (to show what that rule contributes)."""
+    if arm == "none":
+        return None
+    if arm == "halving-no-repeats":
+        return SuccessiveHalvingPruner(repeat_steps=None)
+    return arm
 
 
 def tasks():
@@ -59,7 +71,7 @@ def run_job(job):
     rows = []
     for arm in ARMS:
         search = BayesSearchCV(estimator, space, n_iter=n_iter, cv=cv, scoring=scoring,
-                               sampler=sampler, pruner=None if arm == "none" else arm,
+                               sampler=sampler, pruner=make_pruner(arm),
                                random_state=seed)
         seconds = timed_fit(search, X_train, y_train)
         rows.append((task_name, cv, seed, arm, search.n_fold_fits_, seconds,
