@@ -17,6 +17,7 @@ it); the constants marked as ours were chosen on benchmark seeds 100 and up.
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import math
 
 import numpy as np
@@ -47,6 +48,31 @@ MAX_FULL_COEFS = 91
 # Batches of evaluations grow by this factor (Hansen 2019): few evaluations
 # when the model is good, and at most about log_1.5(lambda) refits when it is not.
 BATCH_GROWTH = 1.5
+
+
+# Fits with at least this many coefficients run with one BLAS thread (ours):
+# they are small enough that threads do not pay, and on a busy machine (other
+# processes, or parallel trials) a multithreaded BLAS oversubscribes the
+# cores: a 137 x 91 fit (12 dimensions) took 37 ms instead of 0.5 ms on 2
+# busy cores. Smaller fits stay below OpenBLAS's own threading threshold and
+# skip the switch, which costs about 0.3 ms.
+ONE_THREAD_COEFS = 40
+_controller = None
+
+
+def _one_blas_thread(n_coefs):
+    """A context in which BLAS uses one thread (for ``n_coefs`` at least
+    ``ONE_THREAD_COEFS``; otherwise it does nothing)."""
+    global _controller
+    if n_coefs < ONE_THREAD_COEFS:
+        return contextlib.nullcontext()
+    if _controller is None:
+        # threadpoolctl comes with scikit-learn; built once, since finding the
+        # loaded libraries takes milliseconds
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
 
 
 def n_coefficients(dim, kind):
@@ -172,10 +198,12 @@ class QuadraticModel:
         # on an objective of any magnitude
         self.offset, self.spread = float(np.median(values)), float(np.std(values)) or 1.0
         root = np.sqrt(weights)[:, None]
-        # QR with column pivoting (gelsy): rank-revealing like the SVD, for
-        # data that do not determine every coefficient, and several times faster
-        self.coef = lstsq(features * root, root[:, 0] * (values - self.offset) / self.spread,
-                          lapack_driver="gelsy", check_finite=False)[0]
+        with _one_blas_thread(features.shape[1]):
+            # QR with column pivoting (gelsy): rank-revealing like the SVD, for
+            # data that do not determine every coefficient, and several times
+            # faster
+            self.coef = lstsq(features * root, root[:, 0] * (values - self.offset) / self.spread,
+                              lapack_driver="gelsy", check_finite=False)[0]
 
     def _features(self, points):
         z = (np.asarray(points, dtype=float) - self.centre) / self.scale
