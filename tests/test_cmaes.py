@@ -474,3 +474,12 @@ def test_lq_model_tau_and_batches():
                                                              new - 0.4), atol=1e-9)
     assert QuadraticModel(x[:12], f[:12]).kind == "diagonal"  # 12 < 1.5 * 10
     assert QuadraticModel(x[:5], f[:5]).kind is None
+    # 9 dimensions: 55 coefficients, fitted with one BLAS thread, still exact
+    x9 = rng.uniform(0, 1, (90, 9))
+    model = QuadraticModel(x9, np.sum((x9 - 0.3) ** 2, axis=1) + x9[:, 0] * x9[:, 1])
+    assert model.kind == "full"
+    np.testing.assert_allclose(model.predict(x9[:3]), np.sum((x9[:3] - 0.3) ** 2, axis=1)
+                               + x9[:3, 0] * x9[:3, 1], atol=1e-9)
+    # 20 dimensions: no full model (231 coefficients), the diagonal one
+    x20 = rng.uniform(0, 1, (70, 20))
+    assert QuadraticModel(x20, np.sum(x20**2, axis=1)).kind == "diagonal"
