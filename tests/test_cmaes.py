@@ -14,6 +14,7 @@ from sksearch.samplers._cma import _CMA
 
 
 def minimize(objective, n_trials, **kwargs):
+    kwargs.setdefault("surrogate", None)  # plain CMA-ES unless a test asks for the model
     study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, **kwargs))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -58,9 +59,11 @@ def test_integer_dimensions_reach_the_integer_optimum():
 
 
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 1000), sigma0=st.floats(0.05, 1.0))
-def test_bounds_and_steps_always_respected(seed, sigma0):
-    study = Study(direction="minimize", sampler=CmaEsSampler(seed=seed, sigma0=sigma0))
+@given(seed=st.integers(0, 1000), sigma0=st.floats(0.05, 1.0),
+       surrogate=st.sampled_from([None, "lq"]))
+def test_bounds_and_steps_always_respected(seed, sigma0, surrogate):
+    study = Study(direction="minimize",
+                  sampler=CmaEsSampler(surrogate=surrogate, seed=seed, sigma0=sigma0))
 
     def objective(trial):
         a = trial.suggest_float("a", -1, 1)
@@ -144,9 +147,9 @@ def test_unseeded_restarts_differ_and_seeded_ones_replay():
     names = ["a", "b"]
 
     def runs(seed):
-        study = Study(direction="minimize", sampler=CmaEsSampler(seed=seed))
+        study = Study(direction="minimize", sampler=CmaEsSampler(surrogate=None, seed=seed))
         study.optimize(flat, n_trials=300)
-        restarted = CmaEsSampler(seed=seed).rebuild_state(study, names)["runs"]
+        restarted = CmaEsSampler(surrogate=None, seed=seed).rebuild_state(study, names)["runs"]
         assert len(restarted) >= 2
         return study, restarted
 
@@ -172,7 +175,7 @@ def test_state_rebuilt_from_trials_equals_live_state():
         np.testing.assert_allclose(rebuilt[key], live[key])
     assert rebuilt["sigma"] == pytest.approx(live["sigma"])
     # a fresh sampler on the same stored trials continues the same search
-    fresh = CmaEsSampler(seed=0)
+    fresh = CmaEsSampler(surrogate=None, seed=0)
     assert fresh.rebuild_state(study, names)["generation"] == live["generation"]
 
 
@@ -181,7 +184,7 @@ def test_categorical_goes_to_tpe_with_one_warning():
         kind = trial.suggest_categorical("kind", ["a", "b"])
         return sphere(trial, 2) + (kind == "b")
 
-    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0))
+    study = Study(direction="minimize", sampler=CmaEsSampler(surrogate=None, seed=0))
     with pytest.warns(UserWarning, match="'kind'") as record:
         study.optimize(objective, n_trials=40)
     assert sum("independent sampler" in str(w.message) for w in record) == 1
@@ -189,7 +192,8 @@ def test_categorical_goes_to_tpe_with_one_warning():
 
 
 def test_failed_and_pruned_trials():
-    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, popsize=6))
+    study = Study(direction="minimize",
+                  sampler=CmaEsSampler(surrogate=None, seed=0, popsize=6))
 
     def objective(trial):
         value = sphere(trial, 2)
@@ -231,7 +235,7 @@ def test_conditional_numerical_parameter_is_named_once():
             return x**2 + trial.suggest_float("extra", 0, 1)
         return x**2
 
-    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0))
+    study = Study(direction="minimize", sampler=CmaEsSampler(surrogate=None, seed=0))
     with pytest.warns(UserWarning, match="'extra'") as record:
         study.optimize(objective, n_trials=30)
     assert sum("independent sampler" in str(w.message) for w in record) == 1
@@ -272,7 +276,7 @@ def test_bipop_alternates_regimes_and_shares_the_budget():
                 if "cma:restart" in t.system_attrs}
     assert restarts == set(range(len(runs)))
     # replay from a fresh sampler gives the same runs
-    assert CmaEsSampler(seed=0, restart_strategy="bipop").rebuild_state(
+    assert CmaEsSampler(surrogate=None, seed=0, restart_strategy="bipop").rebuild_state(
         study, names)["runs"] == runs
 
 
@@ -285,7 +289,7 @@ def test_lr_adapt_state_rebuilt_from_trials():
     names = [f"x{i}" for i in range(4)]
     live = study.sampler._live[2].state()
     assert live["eta_mean"] < 1.0 and live["eta_cov"] < 1.0  # the noise lowered the rates
-    for sampler in (study.sampler, CmaEsSampler(seed=0, lr_adapt=True)):
+    for sampler in (study.sampler, CmaEsSampler(surrogate=None, seed=0, lr_adapt=True)):
         rebuilt = sampler.rebuild_state(study, names)
         for key in ("mean", "C", "p_sigma", "p_c"):
             np.testing.assert_allclose(rebuilt[key], live[key])
@@ -348,7 +352,8 @@ def test_parameter_with_two_distributions_leaves_the_joint_space():
         low, high = (1e-3, 1e3) if branch == "a" else (1e-2, 10.0)
         return x**2 + np.log10(trial.suggest_float("C", low, high, log=True)) ** 2
 
-    study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, popsize=4))
+    study = Study(direction="minimize",
+                  sampler=CmaEsSampler(surrogate=None, seed=0, popsize=4))
     with pytest.warns(UserWarning, match="independent sampler") as record:
         study.optimize(objective, n_trials=60)
     assert sum("independent sampler" in str(w.message) for w in record) == 1

@@ -64,7 +64,7 @@ class CmaEsSampler(BaseSampler):
         for noisy objectives (e.g. a cross-validated score on little data).
         Off by default: on our noiseless problems it slows convergence (see
         the benchmarks page).
-    surrogate : {None, "lq"}, default=None
+    surrogate : {"lq", None}, default="lq"
         ``"lq"``: a global linear-quadratic surrogate model in the style of
         lq-CMA-ES (Hansen, 2019; see Notes). Each generation's samples become
         trials in the order a model fitted to the evaluated trials ranks them,
@@ -72,8 +72,10 @@ class CmaEsSampler(BaseSampler):
         values do, the rest of the generation is ranked by the model without
         being evaluated. Fewer trials per generation where a quadratic
         describes the objective near the search; plain CMA-ES where it does
-        not (rugged or noisy objectives). Off by default until benchmarked
-        further (see the benchmarks page).
+        not (rugged or noisy objectives). ``None``: plain CMA-ES, every sample
+        a trial -- also the better choice when many trials run in parallel,
+        since trials handed out while a batch is evaluated beyond what the
+        generation needs are not used (see Notes and the benchmarks page).
     n_startup_trials : int, default=0
         Random trials before CMA-ES starts.
     independent_sampler : BaseSampler or None, default=None
@@ -157,7 +159,7 @@ class CmaEsSampler(BaseSampler):
     """
 
     def __init__(self, *, popsize=None, sigma0=None, x0=None, restart_strategy="ipop",
-                 separable=False, lr_adapt=False, surrogate=None, n_startup_trials=0,
+                 separable=False, lr_adapt=False, surrogate="lq", n_startup_trials=0,
                  independent_sampler=None, seed=None):
         if popsize is not None and (not isinstance(popsize, int) or popsize < 2):
             raise ValueError(f"popsize must be an int >= 2 or None, got {popsize!r}.")
