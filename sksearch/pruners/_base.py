@@ -126,10 +126,18 @@ def fold_scores(trial, per_fold=1):
             if step % per_fold == per_fold - 1}
 
 
+def check_int(name, value, minimum, allow_none=False):
+    """Raise a ValueError naming ``name`` unless ``value`` is an int (not a
+    bool) of at least ``minimum``, or None where that is allowed."""
+    if value is None and allow_none:
+        return
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        kind = "None or an int" if allow_none else "an int"
+        raise ValueError(f"{name} must be {kind} >= {minimum}, got {value!r}.")
+
+
 def check_repeat_steps(repeat_steps):
-    if repeat_steps is not None and (not isinstance(repeat_steps, numbers.Integral)
-                                     or isinstance(repeat_steps, bool) or repeat_steps < 1):
-        raise ValueError(f"repeat_steps must be None or an int >= 1, got {repeat_steps!r}.")
+    check_int("repeat_steps", repeat_steps, 1, allow_none=True)
 
 
 def incumbent(study, exclude):

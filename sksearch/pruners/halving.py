@@ -6,13 +6,13 @@ the trials that reached the rung go on."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
-import numbers
 
 import numpy as np
 
 from ._base import (
     BasePruner,
     Steps,
+    check_int,
     check_repeat_steps,
     finished_trials,
     is_nan,
@@ -58,11 +58,9 @@ class SuccessiveHalvingPruner(BasePruner):
 
     def __init__(self, min_resource=1, reduction_factor=3, min_early_stopping_rate=0,
                  repeat_steps=3):
-        for name, value, low in (("min_resource", min_resource, 1),
-                                 ("reduction_factor", reduction_factor, 2),
-                                 ("min_early_stopping_rate", min_early_stopping_rate, 0)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-                raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+        check_int("min_resource", min_resource, 1)
+        check_int("reduction_factor", reduction_factor, 2)
+        check_int("min_early_stopping_rate", min_early_stopping_rate, 0)
         self.min_resource = min_resource
         self.reduction_factor = reduction_factor
         self.min_early_stopping_rate = min_early_stopping_rate

@@ -13,6 +13,7 @@ from ..trial import TrialState
 from ._base import (
     BasePruner,
     Steps,
+    check_int,
     check_repeat_steps,
     finished_trials,
     is_nan,
@@ -20,11 +21,6 @@ from ._base import (
 )
 
 __all__ = ["MedianPruner", "PercentilePruner"]
-
-
-def _check_int(name, value, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
 
 
 class PercentilePruner(BasePruner):
@@ -71,10 +67,10 @@ class PercentilePruner(BasePruner):
                  n_min_trials=1, repeat_steps=3):
         if not (isinstance(percentile, numbers.Real) and 0 <= percentile <= 100):
             raise ValueError(f"percentile must be a number in [0, 100], got {percentile!r}.")
-        _check_int("n_startup_trials", n_startup_trials, 0)
-        _check_int("n_warmup_steps", n_warmup_steps, 0)
-        _check_int("interval_steps", interval_steps, 1)
-        _check_int("n_min_trials", n_min_trials, 1)
+        check_int("n_startup_trials", n_startup_trials, 0)
+        check_int("n_warmup_steps", n_warmup_steps, 0)
+        check_int("interval_steps", interval_steps, 1)
+        check_int("n_min_trials", n_min_trials, 1)
         check_repeat_steps(repeat_steps)
         self.percentile = percentile
         self.n_startup_trials = n_startup_trials

@@ -12,6 +12,7 @@ from scipy.stats import wilcoxon
 
 from ._base import (
     BasePruner,
+    check_int,
     check_repeat_steps,
     fold_scores,
     incumbent,
@@ -80,8 +81,7 @@ class WilcoxonPruner(BasePruner):
     def __init__(self, p_threshold=0.1, n_startup_steps=2, shuffle_folds=True, repeat_steps=3):
         if not (isinstance(p_threshold, numbers.Real) and 0 < p_threshold < 1):
             raise ValueError(f"p_threshold must be a number in (0, 1), got {p_threshold!r}.")
-        if not isinstance(n_startup_steps, numbers.Integral) or n_startup_steps < 1:
-            raise ValueError(f"n_startup_steps must be an int >= 1, got {n_startup_steps!r}.")
+        check_int("n_startup_steps", n_startup_steps, 1)
         self.p_threshold = p_threshold
         self.n_startup_steps = n_startup_steps
         self.shuffle_folds = shuffle_folds
