@@ -101,7 +101,9 @@ SKSEARCH_ARMS = {"sksearch-cmaes": {}, "sksearch-plain": {"surrogate": None},
                  "sksearch-lra": {"lr_adapt": True, "surrogate": None}}
 
 
-def run_study(arm, problem, seed, n_trials):
+def run_study(arm, problem, seed, n_trials, batch=1):
+    """One study; with ``batch > 1``, trials are asked ``batch`` at a time and
+    told together, as ``BayesSearchCV(n_jobs=batch)`` runs candidates."""
     if arm in ("optuna-cmaes", "optuna-lra"):
         import optuna
 
@@ -118,7 +120,12 @@ def run_study(arm, problem, seed, n_trials):
         study = Study(direction="minimize", sampler=TPESampler(seed=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        study.optimize(problem.objective, n_trials=n_trials)
+        if batch == 1:
+            study.optimize(problem.objective, n_trials=n_trials)
+        while len(study.trials) < n_trials:
+            trials = [study.ask() for _ in range(min(batch, n_trials - len(study.trials)))]
+            for trial, value in [(t, problem.objective(t)) for t in trials]:
+                study.tell(trial, value)
     return (np.array([t.value for t in study.trials], dtype=float),
             [t.params for t in study.trials])
 
@@ -126,12 +133,12 @@ def run_study(arm, problem, seed, n_trials):
 def run_job(job):
     """Regret curve of one run: best value so far, or for a noisy problem the
     true value of the best observed trial so far (and of each trial)."""
-    name, arm, seed, n_trials = job
+    name, arm, seed, n_trials, batch = job
     problem = ALL[name]
     if arm == "cmaes-package":
         values, params = run_cmaes_package(problem, seed, n_trials)
     else:
-        values, params = run_study(arm, problem, seed, n_trials)
+        values, params = run_study(arm, problem, seed, n_trials, batch)
     true_fn = getattr(problem, "true_fn", None)
     if true_fn is None:
         return name, arm, np.minimum.accumulate(values) - problem.optimum, None
@@ -175,6 +182,8 @@ def main():
                         help="comma-separated names, 'continuous' (SUITE only) or 'all'")
     parser.add_argument("--arms", default=",".join(ARMS),
                         help=f"comma-separated, of {', '.join(ARMS)}")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="trials asked and told together (parallel candidates)")
     parser.add_argument("--compare", default="sksearch-cmaes,optuna-cmaes",
                         help="the two arms of the W/T/L column")
     args = parser.parse_args()
@@ -187,9 +196,10 @@ def main():
     arms = tuple(args.arms.split(","))
     ours, theirs = args.compare.split(",")
     noisy_arms = NOISY_ARMS if args.arms == ",".join(ARMS) else arms
-    jobs = [(name, arm, seed, max(budgets)) for name in suite for arm in arms for seed in seeds]
-    jobs += [(name, arm, seed, max(budgets)) for name in noisy for arm in noisy_arms
-             for seed in seeds]
+    jobs = [(name, arm, seed, max(budgets), args.batch) for name in suite for arm in arms
+            for seed in seeds]
+    jobs += [(name, arm, seed, max(budgets), args.batch) for name in noisy
+             for arm in noisy_arms for seed in seeds]
     with Pool(args.processes) as pool:
         results = pool.map(run_job, jobs, chunksize=1)
     regrets, trues = {}, {}

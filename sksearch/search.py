@@ -42,7 +42,7 @@ from ._resume import (
     json_to_fold_records,
 )
 from .pruners import NopPruner, get_pruner
-from .samplers import GridSampler, RandomSampler, get_sampler
+from .samplers import CmaEsSampler, GridSampler, RandomSampler, get_sampler
 from .space import CallableSpace, make_search_space
 from .study import _seed_from
 from .trial import TrialState
@@ -79,8 +79,11 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         ``None`` means the whole space, which must be finite (a grid).
     sampler : {"tpe", "cmaes", "random", "grid"} or BaseSampler, default="tpe"
         How candidates are chosen. ``"grid"`` enumerates ``param_distributions``
-        in ``ParameterGrid`` order. An instance is deep-copied at fit, so
-        repeated fits start from the same state.
+        in ``ParameterGrid`` order. ``"cmaes"`` is ``CmaEsSampler()`` (with its
+        surrogate) for up to 4 parallel candidates, and plain CMA-ES
+        (``CmaEsSampler(surrogate=None)``) for more (``n_jobs > 4``). An
+        instance is deep-copied at fit, so repeated fits start from the same
+        state.
     pruner : {"median", "percentile", "halving", "hyperband", "wilcoxon", \
 "bound"}, BasePruner or None, default=None
         Stops candidates fold by fold. ``None`` scores every fold, exactly like
@@ -610,6 +613,11 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         if isinstance(self.sampler, str):
             if self.sampler == "grid":
                 return GridSampler(space, seed=seed)
+            if self.sampler == "cmaes" and effective_n_jobs(self.n_jobs) > 4:
+                # the surrogate evaluates a generation a few trials at a time;
+                # batches of 8 parallel candidates did worse with it than plain
+                # CMA-ES, batches of 4 still better (docs/benchmarks.md)
+                return CmaEsSampler(seed=seed, surrogate=None)
             return get_sampler(self.sampler, seed=seed)
         sampler = copy.deepcopy(self.sampler)
         if seed is not None:
