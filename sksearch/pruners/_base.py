@@ -136,10 +136,6 @@ def check_int(name, value, minimum, allow_none=False):
         raise ValueError(f"{name} must be {kind} >= {minimum}, got {value!r}.")
 
 
-def check_repeat_steps(repeat_steps):
-    check_int("repeat_steps", repeat_steps, 1, allow_none=True)
-
-
 def incumbent(study, exclude):
     """The best COMPLETE trial other than ``exclude`` (the earliest of equals,
     as GridSearchCV breaks ties), or None."""

@@ -13,7 +13,6 @@ from ._base import (
     BasePruner,
     Steps,
     check_int,
-    check_repeat_steps,
     finished_trials,
     is_nan,
     repeats_incumbent,
@@ -64,7 +63,7 @@ class SuccessiveHalvingPruner(BasePruner):
         self.min_resource = min_resource
         self.reduction_factor = reduction_factor
         self.min_early_stopping_rate = min_early_stopping_rate
-        check_repeat_steps(repeat_steps)
+        check_int("repeat_steps", repeat_steps, 1, allow_none=True)
         self.repeat_steps = repeat_steps
 
     def _rung_of(self, resource):

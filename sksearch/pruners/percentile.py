@@ -14,7 +14,6 @@ from ._base import (
     BasePruner,
     Steps,
     check_int,
-    check_repeat_steps,
     finished_trials,
     is_nan,
     repeats_incumbent,
@@ -71,7 +70,7 @@ class PercentilePruner(BasePruner):
         check_int("n_warmup_steps", n_warmup_steps, 0)
         check_int("interval_steps", interval_steps, 1)
         check_int("n_min_trials", n_min_trials, 1)
-        check_repeat_steps(repeat_steps)
+        check_int("repeat_steps", repeat_steps, 1, allow_none=True)
         self.percentile = percentile
         self.n_startup_trials = n_startup_trials
         self.n_warmup_steps = n_warmup_steps

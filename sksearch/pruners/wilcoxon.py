@@ -13,7 +13,6 @@ from scipy.stats import wilcoxon
 from ._base import (
     BasePruner,
     check_int,
-    check_repeat_steps,
     fold_scores,
     incumbent,
     is_nan,
@@ -85,7 +84,7 @@ class WilcoxonPruner(BasePruner):
         self.p_threshold = p_threshold
         self.n_startup_steps = n_startup_steps
         self.shuffle_folds = shuffle_folds
-        check_repeat_steps(repeat_steps)
+        check_int("repeat_steps", repeat_steps, 1, allow_none=True)
         self.repeat_steps = repeat_steps
 
     def prune(self, study, trial):
