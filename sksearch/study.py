@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 
 from .pruners import get_pruner
 from .samplers import get_sampler
-from .storage import get_storage
+from .storage import DuplicatedStudyError, get_storage
 from .trial import FrozenTrial, Trial, TrialPruned, TrialState, is_finite_value
 
 __all__ = ["Study"]
@@ -82,8 +82,12 @@ class Study:
             study_name = f"sksearch-{uuid.uuid4().hex[:12]}"
         study_id = self._storage.get_study_id(study_name)
         if study_id is None:
-            study_id = self._storage.create_new_study(study_name, direction)
-        else:
+            try:
+                study_id = self._storage.create_new_study(study_name, direction)
+            except DuplicatedStudyError:
+                # another process created it between the lookup and the insert
+                study_id = self._storage.get_study_id(study_name)
+        if study_id is not None:
             stored = self._storage.get_study_direction(study_id)
             if stored != direction:
                 raise ValueError(

@@ -241,3 +241,22 @@ def test_model_samplers_with_threads(sampler):
     assert [t.number for t in study.trials] == list(range(60))
     assert all(t.state is TrialState.COMPLETE for t in study.trials)
     assert study.best_value < 2.5
+
+
+def test_a_study_created_by_another_process_meanwhile_is_attached():
+    class Racing(InMemoryStorage):
+        """The lookup misses a study that another process creates just after."""
+
+        def get_study_id(self, study_name):
+            found = super().get_study_id(study_name)
+            if found is not None and not getattr(self, "looked", False):
+                self.looked = True
+                return None
+            return found
+
+    storage = Racing()
+    first = Study(storage=storage, study_name="shared", direction="maximize")
+    second = Study(storage=storage, study_name="shared", direction="maximize")
+    assert second._study_id == first._study_id
+    with pytest.raises(ValueError, match="direction"):
+        Study(storage=storage, study_name="shared", direction="minimize")
