@@ -79,8 +79,7 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
         )
     study.set_system_attr(_DATA_ATTR, data_print)
     study.set_system_attr(_SPACE_ATTR, space_print)
-    if hasattr(storage, "fail_running_trials"):
-        storage.fail_running_trials(study._study_id)
+    study.fail_stale_trials()
     n_reused = len(study.get_trials())
     if n_reused and sampler.seed is not None:
         # Restarting the stream at the original seed would re-propose the

@@ -119,6 +119,38 @@ class Study:
             states = tuple(states)
         return self._storage.get_all_trials(self._study_id, states=states)
 
+    def n_trials(self, states=None):
+        """Number of trials, optionally only those whose state is in ``states``
+        (cheaper than ``len(get_trials(...))`` on a database)."""
+        if states is not None:
+            states = tuple(states)
+        return self._storage.get_n_trials(self._study_id, states=states)
+
+    def get_trials_finished_since(self, cursor=None):
+        """Trials that finished since ``cursor``, and the cursor for the next call.
+
+        Lets a sampler keep a table of finished trials and absorb only the new
+        ones at each ask (see
+        :meth:`sksearch.storage.BaseStorage.get_trials_finished_since`).
+        """
+        return self._storage.get_trials_finished_since(self._study_id, cursor)
+
+    @property
+    def identity(self):
+        """A value equal for every :class:`Study` that reads this study of this
+        storage object: what a sampler's cache of the history is keyed by."""
+        return (self._storage, self._study_id)
+
+    def set_trial_system_attr(self, trial, key, value):
+        """Store a JSON-serialisable value on ``trial`` (a Trial or FrozenTrial),
+        for samplers and searches; users have :meth:`Trial.set_user_attr`."""
+        self._storage.set_trial_system_attr(trial.trial_id, key, value)
+
+    def fail_stale_trials(self):
+        """Mark FAIL the RUNNING trials left by a process that died (see the
+        storage's rule); return their numbers."""
+        return self._storage.fail_running_trials(self._study_id)
+
     @property
     def best_trial(self):
         """The complete trial with the best finite value."""
@@ -248,8 +280,17 @@ class Study:
 
     # -- optimize ---------------------------------------------------------------
     def stop(self):
-        """Ask a running :meth:`optimize` to start no new trial."""
+        """Ask a running :meth:`optimize` (or search) to start no new trial."""
         self._stop_flag = True
+
+    @property
+    def stop_requested(self):
+        """Whether :meth:`stop` was called since the current run started."""
+        return self._stop_flag
+
+    def clear_stop(self):
+        """Forget an earlier :meth:`stop`: called when a run starts."""
+        self._stop_flag = False
 
     def optimize(self, objective, n_trials=None, timeout=None, n_jobs=1,
                  callbacks=None, catch=()):
@@ -284,7 +325,7 @@ class Study:
         if n_trials is None and timeout is None and not hasattr(self.sampler, "n_points"):
             raise ValueError("Give n_trials or timeout, or optimize would never end.")
         callbacks = list(callbacks or [])
-        self._stop_flag = False
+        self.clear_stop()
         deadline = None if timeout is None else time.monotonic() + timeout
         if n_jobs < 0:
             import os
@@ -293,7 +334,7 @@ class Study:
 
         def may_start(started):
             return not (
-                self._stop_flag
+                self.stop_requested
                 or (n_trials is not None and started >= n_trials)
                 or (deadline is not None and time.monotonic() >= deadline)
                 or self.sampler.is_exhausted(self)

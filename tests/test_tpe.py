@@ -249,7 +249,7 @@ def test_ranking_does_not_depend_on_the_order_trials_were_absorbed():
               for i in range(10)]
     ranked = []
     for order in (trials, trials[::-1], trials[3:] + trials[:3]):
-        table = _TrialTable(None, 0)
+        table = _TrialTable(None)
         for t in order:
             table.update([t], 1.0)
         rows, _ = table.ranking()

@@ -87,8 +87,7 @@ class PercentilePruner(BasePruner):
             return False
         if (step - self.n_warmup_steps) % self.interval_steps:
             return False
-        if study._storage.get_n_trials(study._study_id, (TrialState.COMPLETE,)) < \
-                self.n_startup_trials:
+        if study.n_trials((TrialState.COMPLETE,)) < self.n_startup_trials:
             return False
         value = steps.evidence(trial, step)
         if is_nan(value):

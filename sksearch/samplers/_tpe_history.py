@@ -37,9 +37,8 @@ class _TrialTable:
     filled; nothing downstream does (see :meth:`ranking`).
     """
 
-    def __init__(self, storage, study_id):
-        self.storage = storage
-        self.study_id = study_id
+    def __init__(self, identity):
+        self.identity = identity
         self.cursor = None
         self.trials = []
         self.n = 0
@@ -58,7 +57,7 @@ class _TrialTable:
         self.conditional = False
 
     def matches(self, study):
-        return self.storage is study._storage and self.study_id == study._study_id
+        return self.identity == study.identity
 
     def _grow(self, needed):
         if needed <= self._capacity:
@@ -216,20 +215,19 @@ class _History:
     sampler's table, ranked best first, plus the running ones (constant liar)."""
 
     def __init__(self, table, study, current, constant_liar):
-        storage, study_id = study._storage, study._study_id
         # Only the trials finished since the last ask are read and absorbed.
-        finished, table.cursor = storage.get_trials_finished_since(study_id, table.cursor)
+        finished, table.cursor = study.get_trials_finished_since(table.cursor)
         table.update(finished, -1.0 if study.direction == "maximize" else 1.0)
         self.table = table
         self.order, n_complete = table.ranking()
         self.is_complete = np.arange(len(self.order)) < n_complete
         self.running = []
         if constant_liar:
-            self.running = [t for t in storage.get_all_trials(study_id, (TrialState.RUNNING,))
+            self.running = [t for t in study.get_trials((TrialState.RUNNING,))
                             if t.trial_id != current.trial_id]
         self.n_finished = len(self.order)
         self.trial_id = current.trial_id
-        self.n_trials = storage.get_n_trials(study_id)
+        self.n_trials = study.n_trials()
         self._selectors = {}
 
     def selectors(self, plan):

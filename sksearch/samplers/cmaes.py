@@ -226,7 +226,7 @@ class CmaEsSampler(BaseSampler):
     # -- joint sampling -----------------------------------------------------------------
     def _trials(self, study, trial):
         """The study's trials, read once per asked trial (infer and sample share it)."""
-        key = (id(study), trial.trial_id, study._storage.get_n_trials(study._study_id))
+        key = (id(study), trial.trial_id, study.n_trials())
         if getattr(self, "_trials_cache", (None,))[0] != key:
             self._trials_cache = (key, study.get_trials())
         return self._trials_cache[1]
@@ -251,24 +251,21 @@ class CmaEsSampler(BaseSampler):
     def sample_relative(self, study, trial, search_space):
         if not search_space:
             return {}
-        finished = study._storage.get_n_trials(study._study_id,
-                                               (TrialState.COMPLETE, TrialState.PRUNED))
+        finished = study.n_trials((TrialState.COMPLETE, TrialState.PRUNED))
         if finished < self.n_startup_trials:
             return {}
         names = sorted(search_space)
         dists = [search_space[n] for n in names]
         cma, restart, generation, index = self._state(study, trial, names, dists)
-        storage = study._storage
         if index is None:  # plain CMA-ES, or a trial beyond a handed-out generation
             point = cma.ask(self._rng, 1)[0]
         else:
             point = self._population(cma, restart, self._entropy)[index]
         if self.surrogate is not None:
-            storage.set_trial_system_attr(trial.trial_id, _INDEX,
-                                          -1 if index is None else int(index))
-        storage.set_trial_system_attr(trial.trial_id, _RESTART, restart)
-        storage.set_trial_system_attr(trial.trial_id, _GEN, generation)
-        storage.set_trial_system_attr(trial.trial_id, _X, [float(v) for v in point])
+            study.set_trial_system_attr(trial, _INDEX, -1 if index is None else int(index))
+        study.set_trial_system_attr(trial, _RESTART, restart)
+        study.set_trial_system_attr(trial, _GEN, generation)
+        study.set_trial_system_attr(trial, _X, [float(v) for v in point])
         return {n: float(d._from_unit(v)) for n, d, v in zip(names, dists, point)}
 
     def _state(self, study, trial, names, dists):
@@ -437,14 +434,13 @@ class CmaEsSampler(BaseSampler):
         if self.seed is not None:
             return self.seed
         cached = getattr(self, "_entropy_cache", (None, None))
-        key = (id(study), id(study._storage), study._study_id)
+        key = (id(study), study.identity)
         if cached[0] == key:
             return cached[1]
-        storage = study._storage
-        value = storage.get_study_system_attrs(study._study_id).get(_RESTART_SEED)
+        value = study.system_attrs.get(_RESTART_SEED)
         if value is None:
             value = int(self._rng.integers(2**63))
-            storage.set_study_system_attr(study._study_id, _RESTART_SEED, value)
+            study.set_system_attr(_RESTART_SEED, value)
         self._entropy_cache = (key, value)
         return value
 

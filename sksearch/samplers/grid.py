@@ -72,7 +72,7 @@ class GridSampler(BaseSampler):
             # Every point is taken: revisit from the start, as a finite space
             # searched past its size must.
             free = trial.number % len(self._points)
-        study._storage.set_trial_system_attr(trial.trial_id, _GRID_ID, free)
+        study.set_trial_system_attr(trial, _GRID_ID, free)
 
     def sample_independent(self, study, trial, name, distribution):
         point = self._points[trial.system_attrs[_GRID_ID]]

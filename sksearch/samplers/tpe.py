@@ -200,11 +200,11 @@ class TPESampler(BaseSampler):
         cached = getattr(self, "_cached_history", None)
         if (cached is not None and cached.trial_id == trial.trial_id
                 and cached.table.matches(study)
-                and cached.n_trials == study._storage.get_n_trials(study._study_id)):
+                and cached.n_trials == study.n_trials()):
             return cached
         table = getattr(self, "_table", None)
         if table is None or not table.matches(study):
-            table = self._table = _TrialTable(study._storage, study._study_id)
+            table = self._table = _TrialTable(study.identity)
         self._cached_history = _History(table, study, trial, self.constant_liar)
         return self._cached_history
 
