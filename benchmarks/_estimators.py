@@ -29,3 +29,36 @@ class MajorityClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return np.full(len(X), self.majority_)
+
+
+class SleepyClassifier(ClassifierMixin, BaseEstimator):
+    """A classifier whose fit time and accuracy both depend on ``C``.
+
+    ``fit`` sleeps from ``min_seconds`` (at ``C=1e-2``) to ``max_seconds`` (at
+    ``C=1e3``), log-linearly, so that with threads the benchmark measures
+    scheduling, not the CPU. Accuracy peaks at ``C = 10 ** peak``: a sample is
+    predicted right when a fixed per-sample draw is below that accuracy, so
+    folds differ and a search has something to find and to prune.
+    """
+
+    def __init__(self, C=1.0, min_seconds=0.02, max_seconds=0.4, peak=1.3):
+        self.C = C
+        self.min_seconds = min_seconds
+        self.max_seconds = max_seconds
+        self.peak = peak
+
+    def _accuracy(self):
+        distance = np.log10(self.C) - self.peak
+        return 0.95 - 0.08 * distance ** 2
+
+    def fit(self, X, y):
+        position = np.clip((np.log10(self.C) + 2) / 5, 0, 1)
+        time.sleep(self.min_seconds + (self.max_seconds - self.min_seconds) * position)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        X = np.asarray(X)
+        draw = (np.abs(X[:, 0]) * 1e4) % 1.0  # fixed per sample
+        y_true = (X[:, 1] > 0).astype(int)
+        return np.where(draw < self._accuracy(), y_true, 1 - y_true)

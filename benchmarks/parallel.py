@@ -1,57 +1,128 @@
-"""Throughput of BayesSearchCV with n_jobs=2 against n_jobs=1 on ~0.2 s fits.
+"""Does pruning save wall time with many workers? Utilisation, fold fits and wall.
 
-The estimator sleeps for a fixed time in fit (a stand-in for a real 0.2 s fit
-that releases the GIL, as numpy/BLAS and tree code do), so the ratio measures the
-search's parallel efficiency rather than the machine's load. Both arms run the
-same seeded search, interleaved, and their cv_results_ must be identical.
+Two tasks, every arm in the same run:
 
-    python benchmarks/parallel.py --fit-seconds 0.2 --n-iter 12 --repeats 3
+- ``sleep``: a classifier whose fit sleeps 0.02-0.4 s depending on ``C`` (and
+  whose accuracy depends on ``C`` too), threading backend, so that 8 or 16
+  workers on a 2-core machine measure the scheduling, not the CPU;
+- ``cpu``: SVC on digits (real fits of tenths of a second), loky, n_jobs=2.
+
+Arms: RandomizedSearchCV, OptunaSearchCV (TPE, its own threads) and
+BayesSearchCV with the random and TPE samplers, without a pruner and with
+successive halving. Utilisation = (sum of fit times / n_jobs) / wall; "vs
+unpruned" is the wall of a pruned arm over the wall of the same sampler
+unpruned, next to the fraction of fold fits it ran (the target: wall <= that
+fraction x 1.15). Medians over seeds.
+
+    python benchmarks/parallel.py --task sleep --n-jobs 2,8,16 --seeds 3
+    python benchmarks/parallel.py --task cpu --n-jobs 2 --seeds 3
 """
 
 import argparse
 import statistics
 import time
+import warnings
 
+import joblib
 import numpy as np
-from _estimators import MajorityClassifier
+from _estimators import SleepyClassifier
+from scipy.stats import loguniform
+from sklearn.datasets import load_digits
+from sklearn.model_selection import RandomizedSearchCV
+from sklearn.svm import SVC
 
 from sksearch import BayesSearchCV
 from sksearch.distributions import Float
 
+ARMS = ("RandomizedSearchCV", "OptunaSearchCV", "random", "random+halving", "tpe",
+        "tpe+halving")
+
+
+def _task(name):
+    if name == "sleep":
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(400, 2))
+        y = (X[:, 1] > 0).astype(int)
+        return (SleepyClassifier(), X, y, {"C": (1e-2, 1e3)}, "threading")
+    X, y = load_digits(return_X_y=True)
+    return (SVC(), X, y, {"C": (1e-2, 1e3), "gamma": (1e-5, 1e-1)}, "loky")
+
+
+def _run(arm, task, n_jobs, n_iter, cv, seed):
+    estimator, X, y, bounds, backend = _task(task)
+    start = time.perf_counter()
+    with joblib.parallel_config(backend=backend), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if arm == "RandomizedSearchCV":
+            search = RandomizedSearchCV(
+                estimator, {k: loguniform(*b) for k, b in bounds.items()}, n_iter=n_iter,
+                cv=cv, n_jobs=n_jobs, random_state=seed, refit=False).fit(X, y)
+            fit_sum = float(np.sum(search.cv_results_["mean_fit_time"]) * cv)
+            folds = n_iter * cv
+        elif arm == "OptunaSearchCV":
+            import optuna
+            from optuna_integration.sklearn import OptunaSearchCV
+
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            space = {k: optuna.distributions.FloatDistribution(*b, log=True)
+                     for k, b in bounds.items()}
+            search = OptunaSearchCV(
+                estimator, space, n_trials=n_iter, cv=cv, n_jobs=n_jobs,
+                random_state=seed, refit=False).fit(X, y)
+            fit_sum = float(sum(t.user_attrs["mean_fit_time"] * cv for t in search.trials_))
+            folds = n_iter * cv
+        else:
+            sampler, _, pruner = arm.partition("+")
+            search = BayesSearchCV(
+                estimator, {k: Float(*b, log=True) for k, b in bounds.items()},
+                n_iter=n_iter, cv=cv, sampler=sampler, pruner=pruner or None,
+                n_jobs=n_jobs, random_state=seed, refit=False).fit(X, y)
+            results = search.cv_results_
+            ran = np.column_stack([~np.isnan(results[f"split{k}_test_score"])
+                                   for k in range(cv)])
+            fit_sum = float(np.nansum(results["mean_fit_time"] * ran.sum(axis=1)))
+            folds = search.n_fold_fits_
+    wall = time.perf_counter() - start
+    return {"folds": folds, "wall": wall, "util": fit_sum / n_jobs / wall,
+            "best": float(np.max(search.cv_results_["mean_test_score"]))
+            if hasattr(search, "cv_results_") else float(search.best_score_)}
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit-seconds", type=float, default=0.2)
-    parser.add_argument("--n-iter", type=int, default=12)
+    parser.add_argument("--task", choices=("sleep", "cpu"), default="sleep")
+    parser.add_argument("--n-jobs", default="2,8,16")
+    parser.add_argument("--n-iter", type=int, default=64)
     parser.add_argument("--cv", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sampler", default="tpe")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--arms", default=",".join(ARMS))
     args = parser.parse_args()
-
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(100, 3)), rng.integers(0, 2, size=100)
-
-    def run(n_jobs):
-        search = BayesSearchCV(MajorityClassifier(fit_seconds=args.fit_seconds),
-                               {"alpha": Float(0.1, 10, log=True)}, n_iter=args.n_iter,
-                               cv=args.cv, n_jobs=n_jobs, sampler=args.sampler,
-                               random_state=0)
-        start = time.perf_counter()
-        search.fit(X, y)
-        return time.perf_counter() - start, search.cv_results_["params"]
-
-    times = {1: [], 2: []}
-    params = {}
-    run(2)  # warm-up: start the worker pool
-    for _ in range(args.repeats):
-        for n_jobs in (1, 2):
-            seconds, params[n_jobs] = run(n_jobs)
-            times[n_jobs].append(seconds)
-    one, two = statistics.median(times[1]), statistics.median(times[2])
-    print(f"{args.n_iter} candidates x {args.cv} folds, {args.fit_seconds} s per fit, "
-          f"sampler={args.sampler}, median of {args.repeats}")
-    print(f"n_jobs=1: {one:.2f} s   n_jobs=2: {two:.2f} s   speed-up: {one / two:.2f}x")
-    print(f"same candidates with n_jobs=2 run to run: {params[2] == run(2)[1]}")
+    arms = args.arms.split(",")
+    print(f"task={args.task}, {args.n_iter} candidates x {args.cv} folds, medians over "
+          f"{args.seeds} seeds")
+    header = (f"{'n_jobs':>6} {'arm':<20} {'fold fits':>9} {'util':>5} {'wall s':>7} "
+              f"{'vs unpruned':>11} {'fits frac':>9} {'target':>6} {'best CV':>8}")
+    print(header)
+    for n_jobs in [int(v) for v in args.n_jobs.split(",")]:
+        runs = {arm: [] for arm in arms}
+        for seed in range(args.seeds):
+            for arm in arms:
+                runs[arm].append(_run(arm, args.task, n_jobs, args.n_iter, args.cv, seed))
+        med = {arm: {key: statistics.median(r[key] for r in runs[arm])
+                     for key in runs[arm][0]} for arm in arms}
+        for arm in arms:
+            m = med[arm]
+            base = arm.partition("+")[0]
+            extra = ""
+            if "+" in arm and base in med:
+                ratio = m["wall"] / med[base]["wall"]
+                fraction = m["folds"] / med[base]["folds"]
+                ok = "met" if ratio <= fraction * 1.15 else "missed"
+                extra = f"{ratio:>10.2f}x {fraction:>9.2f} {ok:>6}"
+            else:
+                extra = f"{'':>11} {'':>9} {'':>6}"
+            print(f"{n_jobs:>6} {arm:<20} {m['folds']:>9.0f} {m['util']:>5.2f} "
+                  f"{m['wall']:>7.2f} {extra} {m['best']:>8.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -74,8 +74,8 @@ def format_cv_results(candidate_params, fold_results, statuses, n_splits,
     candidate_params : list of dict
         Estimator parameters of each candidate, in trial order.
     fold_results : list of list
-        For each candidate, ``n_splits`` entries: the dict returned by
-        :func:`sksearch._fold.fit_and_score_fold`, or ``None`` for a fold that was
+        For each candidate, ``n_splits`` entries: a
+        :class:`~sksearch._records.FoldRecord`, or ``None`` for a fold that was
         not run (pruned).
     statuses : list of str
     n_splits : int
@@ -87,7 +87,8 @@ def format_cv_results(candidate_params, fold_results, statuses, n_splits,
     results = {}
 
     def folds_of(key):
-        return [[None if f is None else f[key] for f in folds] for folds in fold_results]
+        return [[None if f is None else getattr(f, key) for f in folds]
+                for folds in fold_results]
 
     def store(name, values, splits=False, rank=False):
         array = np.array(values, dtype=np.float64).reshape(n_candidates, n_splits)

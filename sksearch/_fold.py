@@ -13,6 +13,7 @@ private internals cannot break it.
 import numbers
 import time
 import warnings
+from dataclasses import dataclass, field, replace
 from traceback import format_exc
 
 import numpy as np
@@ -22,8 +23,10 @@ from sklearn.utils import _safe_indexing, get_tags
 
 from . import _compat
 from ._increments import IncrementsError, fit_increment
+from ._records import FoldRecord
 
-__all__ = ["fit_and_score_fold", "slice_sample_params"]
+__all__ = ["FoldContext", "FoldOutcome", "FoldTask", "fit_fold", "slice_sample_params",
+           "warn_about_fit_failures"]
 
 
 def _n_samples(value):
@@ -121,125 +124,171 @@ def _check_number(value, scorer):
     return value
 
 
-def fit_and_score_fold(estimator, X, y, *, train, test, parameters, scorer,
-                       fit_params, score_params, return_train_score, error_score,
-                       scorer_names=None, callback_ctx=None, caller=None,
-                       verbose=0, progress=None, increments=None, steps=None,
-                       previous=None, classes=None):
-    """Fit ``clone(estimator).set_params(**parameters)`` on ``train`` and score it.
+@dataclass
+class FoldContext:
+    """What every fold task of one search shares: the data, the scoring and how
+    failures count. Built once in ``fit`` and sent with each task."""
 
-    Returns a dict with ``test_scores`` (a float, or a dict for several metrics),
-    ``train_scores`` if asked, ``fit_time``, ``score_time``, ``n_test_samples``
-    and ``fit_error`` (the formatted traceback, or ``None``).
+    estimator: object
+    X: object
+    y: object
+    scorer: object
+    fit_params: dict
+    score_params: dict
+    return_train_score: bool
+    error_score: object
+    scorer_names: list = None
+    verbose: int = 0
+    increments: object = None  # an Increments, or None for plain fits
+    classes: object = None  # for partial_fit of classifiers
 
-    With ``increments`` (an :class:`~sksearch._increments.Increments`) the fit
-    is cut into increments and the model scored after each: this call runs the
-    increments in ``steps`` (a range; all by default), continuing from
-    ``previous``, what the call that ran the earlier increments of the same
-    fold returned (its estimator and times). The dict then also has
-    ``increment_scores`` (the test scores after each increment run),
-    ``increments_run`` (fewer than the scores when a failure ended the fold:
-    its remaining increments score as failed), ``finished`` (whether the
-    fold's last increment is done), and, when it is not, ``estimator`` to
-    continue from; ``train_scores`` come with the last increment, and the
-    times are the fold's so far.
+
+@dataclass
+class FoldTask:
+    """One unit of work: fold ``train``/``test`` of the candidate ``parameters``,
+    all of it or (with increments) the increments in ``steps``, continuing from
+    ``previous``, the :class:`FoldOutcome` of the fold's earlier increments."""
+
+    parameters: dict
+    train: object
+    test: object
+    steps: range = None
+    previous: object = None
+    callback_ctx: object = None
+    caller: object = None
+    progress: tuple = None  # ((fold, n_splits), (candidate, n_candidates)), for verbose
+
+
+@dataclass
+class FoldOutcome:
+    """What a task returns.
+
+    Attributes
+    ----------
+    record : FoldRecord
+        The fold so far (times over every increment run); final once ``finished``.
+    step_scores : list
+        The test scores after each increment this task covered (one entry
+        without increments); after a failure the remaining increments of the
+        fold score as failed, so every candidate reports the same steps.
+    increments_run : int
+        Fits this task actually ran.
+    finished : bool
+        Whether the fold's last increment is done.
+    estimator : estimator or None
+        The partly fitted model to continue from, while not finished.
     """
+
+    record: FoldRecord
+    step_scores: list = field(default_factory=list)
+    increments_run: int = 0
+    finished: bool = True
+    estimator: object = None
+
+
+def fit_fold(context, task):
+    """Fit ``clone(estimator).set_params(**parameters)`` on the fold and score it.
+
+    Mirrors scikit-learn's ``_fit_and_score`` (cloning of parameters, pairwise
+    splitting, ``error_score``, warnings). With ``context.increments`` the fit is
+    cut into increments (see :mod:`sksearch._increments`) and the model scored
+    after each; a plain fit is the one-increment case of the same loop.
+    """
+    increments = context.increments
+    n_steps = 1 if increments is None else increments.n
+    steps = range(n_steps) if task.steps is None else task.steps
     # the schedule reads the grown parameter's final value from the estimator
     # as given, before an increment changed it
-    schedule = None if increments is None else increments.schedule(estimator, parameters)
+    schedule = None if increments is None else increments.schedule(
+        context.estimator, task.parameters)
+    previous = task.previous
     if previous is None:
-        estimator = clone(estimator)
-        if parameters:
+        estimator = clone(context.estimator)
+        if task.parameters:
             # clone the parameters too: an estimator given as a parameter (a
             # Pipeline step choice) must not be fitted in place and shared
             # between folds.
-            estimator = estimator.set_params(**clone(parameters, safe=False))
+            estimator = estimator.set_params(**clone(task.parameters, safe=False))
+        record = FoldRecord(test_scores=None)
     else:
-        estimator = previous["estimator"]
-    if increments is None:
-        steps = range(1)
-    elif steps is None:
-        steps = range(increments.n)
-    n_samples = _n_samples(X)
-    fit_params = slice_sample_params(fit_params or {}, n_samples, train)
-    score_params = score_params or {}
-    score_params_train = slice_sample_params(score_params, n_samples, train)
-    score_params_test = slice_sample_params(score_params, n_samples, test)
+        estimator = previous.estimator
+        record = replace(previous.record)
 
-    X_train, y_train = _split(estimator, X, y, train)
-    X_test, y_test = _split(estimator, X, y, test, train)
+    X, y = context.X, context.y
+    n_samples = _n_samples(X)
+    fit_params = slice_sample_params(context.fit_params or {}, n_samples, task.train)
+    score_params = context.score_params or {}
+    score_params_train = slice_sample_params(score_params, n_samples, task.train)
+    score_params_test = slice_sample_params(score_params, n_samples, task.test)
+    X_train, y_train = _split(estimator, X, y, task.train)
+    X_test, y_test = _split(estimator, X, y, task.test, task.train)
+    record.n_test_samples = _n_samples(X_test)
     metadata = None
     if fit_params.get("sample_weight") is not None:
         metadata = {"sample_weight": fit_params["sample_weight"]}
 
-    result = {"n_test_samples": _n_samples(X_test), "fit_error": None,
-              "fit_time": 0.0 if previous is None else previous["fit_time"],
-              "score_time": 0.0 if previous is None else previous["score_time"]}
-    scores_by_step = []
-    if callback_ctx is not None:
-        callback_ctx.call_on_fit_task_begin(
-            estimator=caller, X=X_train, y=y_train, metadata=metadata)
+    def fit_step(index):
+        """Run step ``index``; False when it changed nothing (a grown
+        parameter that kept its value), so the previous score stands."""
+        if increments is None:
+            _fit(estimator, X_train, y_train, fit_params)
+            return True
+        return fit_increment(estimator, X_train, y_train, fit_params, increments,
+                             schedule, index, context.classes)
+
+    outcome = FoldOutcome(record=record)
+    ctx = task.callback_ctx
+    if ctx is not None:
+        ctx.call_on_fit_task_begin(estimator=task.caller, X=X_train, y=y_train,
+                                   metadata=metadata)
     try:
         for index in steps:
             start = time.time()
             try:
-                with _compat.propagate(callback_ctx, estimator):
-                    if increments is None:
-                        _fit(estimator, X_train, y_train, fit_params)
-                        refitted = True
-                    else:
-                        refitted = fit_increment(estimator, X_train, y_train, fit_params,
-                                                 increments, schedule, index, classes)
+                with _compat.propagate(ctx, estimator):
+                    refitted = fit_step(index)
             except IncrementsError:
                 raise
             except Exception:
-                result["fit_time"] += time.time() - start
-                if error_score == "raise":
+                record.fit_time += time.time() - start
+                if context.error_score == "raise":
                     raise
-                # The fold is over: its remaining increments score as failed too,
-                # so every candidate reports the same number of steps.
-                failed = _error_scores(scorer_names, error_score)
-                result["increments_run"] = len(scores_by_step) + 1
-                fold_end = 1 if increments is None else increments.n
-                scores_by_step.extend([failed] * (fold_end - index))
-                result["test_scores"] = failed
-                if return_train_score:
-                    result["train_scores"] = failed
-                result["fit_error"] = format_exc()
-                result["finished"] = True
+                # The fold is over: its remaining increments score as failed too.
+                failed = _error_scores(context.scorer_names, context.error_score)
+                outcome.increments_run += 1
+                outcome.step_scores.extend([failed] * (n_steps - index))
+                record.test_scores = failed
+                if context.return_train_score:
+                    record.train_scores = failed
+                record.fit_error = format_exc()
+                outcome.finished = True
                 break
-            result["fit_time"] += time.time() - start
+            record.fit_time += time.time() - start
+            outcome.increments_run += 1
             start = time.time()
-            if refitted or not scores_by_step:
-                scores = _score(estimator, X_test, y_test, scorer, score_params_test,
-                                error_score)
-            else:  # the grown parameter kept its value: the model did not change
-                scores = scores_by_step[-1]
-            scores_by_step.append(scores)
-            result["test_scores"] = scores
-            result["score_time"] += time.time() - start
+            if refitted or not outcome.step_scores:
+                scores = _score(estimator, X_test, y_test, context.scorer,
+                                score_params_test, context.error_score)
+            else:
+                scores = outcome.step_scores[-1]
+            outcome.step_scores.append(scores)
+            record.test_scores = scores
+            record.score_time += time.time() - start
         else:
-            result["finished"] = increments is None or steps.stop >= increments.n
-            if result["finished"] and return_train_score:
+            outcome.finished = steps.stop >= n_steps
+            if outcome.finished and context.return_train_score:
                 # not in score_time, which times the test scoring as in scikit-learn
-                result["train_scores"] = _score(
-                    estimator, X_train, y_train, scorer, score_params_train, error_score)
+                record.train_scores = _score(estimator, X_train, y_train, context.scorer,
+                                             score_params_train, context.error_score)
     finally:
-        if callback_ctx is not None:
-            callback_ctx.call_on_fit_task_end(
-                estimator=caller, X=X_train, y=y_train, metadata=metadata)
-
-    if increments is None:
-        del result["finished"]
-        result.pop("increments_run", None)
-    else:
-        result["increment_scores"] = scores_by_step
-        result.setdefault("increments_run", len(scores_by_step))
-        if not result["finished"]:
-            result["estimator"] = estimator
-    if verbose > 1 and result.get("finished", True):
-        print(_end_message(parameters, result, verbose, progress))
-    return result
+        if ctx is not None:
+            ctx.call_on_fit_task_end(estimator=task.caller, X=X_train, y=y_train,
+                                     metadata=metadata)
+    if not outcome.finished:
+        outcome.estimator = estimator
+    if context.verbose > 1 and outcome.finished:
+        print(_end_message(task.parameters, record, context.verbose, task.progress))
+    return outcome
 
 
 def _fit(estimator, X_train, y_train, fit_params):
@@ -249,7 +298,7 @@ def _fit(estimator, X_train, y_train, fit_params):
         estimator.fit(X_train, y_train, **fit_params)
 
 
-def _end_message(parameters, result, verbose, progress):
+def _end_message(parameters, record, verbose, progress):
     """A line in the format GridSearchCV prints at ``verbose > 1``."""
     progress_msg = ""
     if progress is not None:
@@ -260,13 +309,13 @@ def _end_message(parameters, result, verbose, progress):
         params_msg = ", ".join(f"{k}={v}" for k, v in sorted(parameters.items()))
     message = f"[CV{progress_msg}] END " + params_msg + (";" if params_msg else "")
     if verbose > 2:
-        scores = result["test_scores"]
+        scores = record.test_scores
         if isinstance(scores, dict):
             for name in sorted(scores):
                 message += f" {name}: (test={scores[name]:.3f})"
         else:
             message += f" score=(test={scores:.3f})"
-    total = result["fit_time"] + result["score_time"]
+    total = record.fit_time + record.score_time
     message += f" total time={total:>6.1f}s"
     return message
 
@@ -274,7 +323,7 @@ def _end_message(parameters, result, verbose, progress):
 def warn_about_fit_failures(results, error_score):
     """Warn, as scikit-learn's searches do, when some fits failed; raise when
     every one of them did."""
-    errors = [r["fit_error"] for r in results if r["fit_error"] is not None]
+    errors = [r.fit_error for r in results if r.fit_error is not None]
     if not errors:
         return
     n_fits, n_failed = len(results), len(errors)

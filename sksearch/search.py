@@ -15,9 +15,10 @@ import copy
 import numbers
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
@@ -32,24 +33,38 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from . import _compat
 from ._cv_results import format_cv_results
 from ._delegation import DelegationMixin
-from ._fold import fit_and_score_fold, warn_about_fit_failures
+from ._fold import FoldContext, warn_about_fit_failures
 from ._increments import Increments, class_labels, fit_all_increments
 from ._params import validate_params
-from ._resume import (
-    ReplayTrial,
-    attach_or_create_study,
-    fold_records_to_json,
-    json_to_fold_records,
-)
+from ._records import FOLDS_ATTR, records_from_json
+from ._resume import ReplayTrial, attach_or_create_study
+from ._scheduler import SearchPlan, run_search
+from ._workers import open_workers
 from .pruners import NopPruner, get_pruner
-from .samplers import CmaEsSampler, GridSampler, RandomSampler, get_sampler
+from .pruners._base import StepLayout
+from .samplers import get_sampler
 from .space import CallableSpace, make_search_space
 from .study import _seed_from
 from .trial import TrialState
 
 __all__ = ["BayesSearchCV"]
 
-_FOLDS_ATTR = "sksearch:folds"
+
+@dataclass
+class _Setup:
+    """What ``fit`` validated and built before the first fit: the scheduler's
+    plan and what collecting the results and refitting need."""
+
+    plan: SearchPlan
+    space: object
+    refit_metric: object
+    routed: object
+    increments: object
+    root_ctx: object
+    metadata: object
+    X: object
+    y: object
+
 
 
 class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMixin,
@@ -264,20 +279,43 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         self : object
             The fitted search.
         """
+        setup = self._set_up(X, y, params)
+        study = setup.plan.study
+        self._candidate_params = {}
+        self.n_fold_fits_ = 0
+        self.n_increments_ = 0
+        try:
+            outcome = self._search(setup)
+        finally:
+            # Whatever happens (Ctrl-C included), the trials are in the study.
+            self.study_ = study
+        self._collect_results(study, setup.space, setup.refit_metric)
+        if self.refit:
+            self._refit(setup)
+        scorers = setup.plan.fold_context.scorer
+        self.scorer_ = scorers._scorers if hasattr(scorers, "_scorers") else scorers
+        _compat.task_end(setup.root_ctx, self, setup.X, setup.y, setup.metadata)
+        del outcome
+        return self
+
+    def _set_up(self, X, y, params):
+        """Validate everything (before any fit) and build the search's plan."""
         validate_params(self)
         space = make_search_space(self.param_distributions)
         if not isinstance(space, CallableSpace):
             space.check_estimator_params(self.estimator)
         scorers, refit_metric = self._get_scorers()
-        pruner = get_pruner(self.pruner)
+        pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
+        if isinstance(pruner, NopPruner):
+            pruner = None
         increments = Increments.from_spec(self.increments, self.estimator)
-        if (not isinstance(pruner, NopPruner) and self._is_multimetric_scoring()
+        if (pruner is not None and self._is_multimetric_scoring()
                 and not isinstance(self.refit, str)):
             raise ValueError(
                 "With several metrics and a pruner, refit must name the metric to "
                 f"prune on; got refit={self.refit!r}."
             )
-
+        n_workers = max(1, effective_n_jobs(self.n_jobs))
         X, y = indexable(X, y)
         routed = self._route_fit_params(X, params)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
@@ -292,217 +330,104 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             raise ValueError("No fits were performed. Was the CV iterator empty?")
 
         seed = _seed_from(self.random_state)
-        sampler = self._make_sampler(space, seed)
+        sampler = self._make_sampler(space, seed, n_workers)
         n_iter = self._resolve_n_iter(space, sampler)
         study, _ = attach_or_create_study(
-            self, space, sampler, pruner, X, y, splits)
+            self, space, sampler, pruner or NopPruner(), X, y, splits)
         per_fold = 1 if increments is None else increments.n
+        layout = StepLayout(folds=True, per_fold=per_fold, n_steps=self.n_splits_ * per_fold)
         study.set_system_attr("sksearch:steps_are_folds", True)
         study.set_system_attr("sksearch:steps_per_fold", per_fold)
-        study.set_system_attr("sksearch:n_steps", self.n_splits_ * per_fold)
+        study.set_system_attr("sksearch:n_steps", layout.n_steps)
         study.set_system_attr("sksearch:scoring", self._scoring_name(refit_metric))
-        pruner.setup(study)
+        if pruner is not None:
+            pruner.setup(study, layout)
 
         metadata = None
         if params.get("sample_weight") is not None:
             metadata = {"sample_weight": params["sample_weight"]}
         root_ctx = _compat.init_callback_context(
             self, max_subtasks=1 + (self.refit is not False), X=X, y=y, metadata=metadata)
-        self._candidate_params = {}
-        self.n_fold_fits_ = 0
-        self.n_increments_ = 0
-        try:
-            self._run_search(study, space, scorers, X, y, splits, routed, n_iter, seed,
-                             pruner, increments, root_ctx)
-        finally:
-            # Whatever happens (Ctrl-C included), the trials are in the study.
-            self.study_ = study
-        self._collect_results(study, space, refit_metric)
+        fold_context = FoldContext(
+            estimator=self.estimator, X=X, y=y, scorer=scorers,
+            fit_params=routed.estimator.fit, score_params=routed.scorer.score,
+            return_train_score=self.return_train_score, error_score=self.error_score,
+            scorer_names=list(scorers._scorers) if hasattr(scorers, "_scorers") else None,
+            verbose=self.verbose, increments=increments,
+            classes=None if increments is None else class_labels(self.estimator, y))
+        plan = SearchPlan(
+            study=study, fold_context=fold_context, splits=splits, n_iter=n_iter,
+            propose=self._proposer(space, increments), refit_score=self._refit_score,
+            pruner=pruner, per_fold=per_fold, n_workers=n_workers,
+            learns=sampler.learns_from_results,
+            deadline=None if self.timeout is None else time.monotonic() + self.timeout,
+            callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
+            caller=self)
+        return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
+                      increments=increments, root_ctx=root_ctx, metadata=metadata,
+                      X=X, y=y)
 
-        base_estimator = clone(self.estimator)
-        if self.refit:
-            self.best_estimator_ = clone(base_estimator).set_params(
-                **clone(self.best_params_, safe=False))
-            refit_ctx = _compat.subcontext(root_ctx, task_name="refit-with-best-params")
-            start = time.time()
-            with _compat.propagate(refit_ctx, self.best_estimator_):
-                _compat.task_begin(refit_ctx, self, X, y, metadata)
-                if increments is not None and not increments.grows_parameter:
-                    # the candidates were trained by partial_fit passes; so is the winner
-                    fit_all_increments(self.best_estimator_, X, y, routed.estimator.fit,
-                                       increments, self.best_params_)
-                elif y is not None:
-                    self.best_estimator_.fit(X, y, **routed.estimator.fit)
-                else:
-                    self.best_estimator_.fit(X, **routed.estimator.fit)
-            self.refit_time_ = time.time() - start
-            _compat.task_end(refit_ctx, self, X, y, metadata)
-            if hasattr(self.best_estimator_, "feature_names_in_"):
-                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+    def _proposer(self, space, increments):
+        """``propose(trial) -> params`` for the scheduler: samples the space and
+        checks what can only be checked on a candidate, before its first fit."""
+        def propose(trial):
+            params = space.sample(trial)
+            if isinstance(space, CallableSpace) and not self._candidate_params:
+                _check_callable_params(self.estimator, params)
+            if increments is not None:
+                increments.schedule(self.estimator, params)  # raises before a fit
+            self._candidate_params[trial.number] = params
+            return params
+        return propose
 
-        if hasattr(scorers, "_scorers"):
-            self.scorer_ = scorers._scorers
-        else:
-            self.scorer_ = scorers
-        _compat.task_end(root_ctx, self, X, y, metadata)
-        return self
-
-    # -- the search loop -------------------------------------------------------------
-    def _run_search(self, study, space, scorers, X, y, splits, routed, n_iter, seed,
-                    pruner, increments, root_ctx):
+    def _search(self, setup):
+        plan = setup.plan
+        study, n_iter = plan.study, plan.n_iter
         n_done = len(_finished_with_folds(study))
-        n_workers = max(1, effective_n_jobs(self.n_jobs))
-        adaptive = not isinstance(study.sampler, (RandomSampler, GridSampler))
-        pruning = not isinstance(pruner, NopPruner)
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        scorer_names = list(scorers._scorers) if hasattr(scorers, "_scorers") else None
-        fold_kwargs = dict(
-            scorer=scorers, fit_params=routed.estimator.fit,
-            score_params=routed.scorer.score, return_train_score=self.return_train_score,
-            error_score=self.error_score, scorer_names=scorer_names, verbose=self.verbose,
-            increments=increments,
-            classes=None if increments is None else class_labels(self.estimator, y),
-        )
-        callbacks = list(self.callbacks or [])
-        search_ctx = _compat.subcontext(
-            root_ctx, task_name="search", max_subtasks=None if pruning else
+        pruning = plan.pruner is not None
+        plan.search_ctx = _compat.subcontext(
+            setup.root_ctx, task_name="search", max_subtasks=None if pruning else
             (n_iter - n_done) * self.n_splits_, sequential_subtasks=False)
-        _compat.task_begin(search_ctx, self)
+        _compat.task_begin(plan.search_ctx, self)
         if self.verbose > 0:
             remaining = n_iter - n_done
             print(f"Fitting {self.n_splits_} folds for each of {remaining} candidates, "
                   f"totalling {remaining * self.n_splits_} fits"
                   + (" (fewer when pruned)" if pruning else ""))
-        study._stop_flag = False
-        all_results = []
-        best = _best_value(study)
-        with Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch) as parallel:
-            while not study._stop_flag:
-                # The budget is the study's: candidates started by another
-                # process sharing the storage count too.
-                n_done = _n_counted(study)
-                if n_done >= n_iter:
-                    break
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-                # Adaptive samplers learn from every result, so they are asked one
-                # batch of workers at a time; random and grid candidates do not
-                # depend on results and go out in larger batches, unless something
-                # must be able to stop the search between candidates.
-                small = adaptive or pruning or deadline is not None or callbacks
-                batch = n_workers if small else n_iter - n_done
-                batch = min(batch, n_iter - n_done)
-                candidates = []
-                for _ in range(batch):
-                    trial = study.ask()
-                    params = space.sample(trial)
-                    if isinstance(space, CallableSpace) and not self._candidate_params:
-                        _check_callable_params(self.estimator, params)
-                    if increments is not None:
-                        increments.schedule(self.estimator, params)  # raises before a fit
-                    self._candidate_params[trial.number] = params
-                    candidates.append(_Candidate(trial, params, self.n_splits_, n_iter))
-                try:
-                    self._evaluate(parallel, candidates, study, pruner, X, y, splits,
-                                   seed, fold_kwargs, search_ctx)
-                except BaseException:
-                    for candidate in candidates:
-                        if not candidate.told:
-                            study.tell(candidate.trial, state=TrialState.FAIL)
-                    raise
-                for candidate in candidates:
-                    frozen = candidate.frozen
-                    all_results.extend(f for f in candidate.folds if f is not None)
-                    if frozen.state is TrialState.COMPLETE and (
-                            best is None or frozen.value > best):
-                        best = frozen.value
-                    if self.verbose > 0:
-                        print(f"[trial {frozen.number + 1}/{n_iter}] "
-                              f"{frozen.state.name.lower()} score="
-                              f"{_fmt(frozen.value)} best={_fmt(best)} "
-                              f"params={candidate.params}")
-                    for callback in callbacks:
-                        callback(study, frozen)
-        _compat.task_end(search_ctx, self)
-        if all_results:
-            warn_about_fit_failures(all_results, self.error_score)
+        outcome = None
+        try:
+            with open_workers(self.n_jobs, self.pre_dispatch) as workers:
+                outcome = run_search(plan, workers)
+        finally:
+            if outcome is not None:
+                self.n_fold_fits_ = outcome.n_fold_fits
+                self.n_increments_ = outcome.n_increments
+        _compat.task_end(plan.search_ctx, self)
+        if outcome.records:
+            warn_about_fit_failures(outcome.records, self.error_score)
+        return outcome
 
-    def _evaluate(self, parallel, candidates, study, pruner, X, y, splits, seed,
-                  fold_kwargs, search_ctx):
-        """Score the folds of a batch of candidates and tell the study."""
-        pruning = not isinstance(pruner, NopPruner)
-        increments = fold_kwargs["increments"]
-        n_splits = self.n_splits_
-        per_fold = 1 if increments is None else increments.n
-        for candidate in candidates:
-            if pruning and getattr(pruner, "shuffle_folds", False):
-                rng = np.random.default_rng([seed or 0, candidate.trial.number])
-                candidate.order = [int(i) for i in rng.permutation(n_splits)]
-        # Without a pruner every fold of every candidate goes out at once, with
-        # all its increments, as in GridSearchCV; with one, a round runs the
-        # next fold -- or the next increment of it -- of every candidate still
-        # alive, so the pruner can decide between rounds. A round is a list of
-        # (fold position, increments to run or None for all).
-        if not pruning:
-            rounds = [[(p, None) for p in range(n_splits)]]
-        elif increments is None:
-            rounds = [[(p, None)] for p in range(n_splits)]
-        else:
-            rounds = [[(p, range(i, i + 1))] for p in range(n_splits) for i in range(per_fold)]
-        alive = list(candidates)
-        for number, round_ in enumerate(rounds):
-            tasks = [(c, c.order[p], steps) for c in alive for p, steps in round_
-                     if c.folds[c.order[p]] is None]  # a failed fold ends early
-            outputs = parallel(
-                delayed(fit_and_score_fold)(
-                    self.estimator, X, y, train=splits[fold][0], test=splits[fold][1],
-                    parameters=c.params, steps=steps, previous=c.partial.pop(fold, None),
-                    callback_ctx=_compat.subcontext(
-                        search_ctx, task_name="candidate-split-evaluation",
-                        task_id=((c.trial.number * n_splits + fold) * per_fold
-                                 + (0 if steps is None else steps.start))),
-                    caller=self if search_ctx is not None else None,
-                    progress=((fold, n_splits), (c.trial.number, c.n_iter)),
-                    **fold_kwargs)
-                for c, fold, steps in tasks
-            )
-            for (c, fold, steps), out in zip(tasks, outputs):
-                first = 0 if steps is None else steps.start
-                self.n_fold_fits_ += first == 0
-                self.n_increments_ += out.pop("increments_run", 1)
-                scores = c.absorb(fold, out)
-                for j, score in enumerate(scores):
-                    c.trial.report(self._refit_score(score), step=fold * per_fold + first + j)
-            if pruning and number < len(rounds) - 1:
-                survivors = []
-                for c in alive:
-                    if c.trial.should_prune():
-                        c.pruned = True
-                        c.partial.clear()
-                    else:
-                        survivors.append(c)
-                alive = survivors
-            if not alive:
-                break
-        for c in candidates:
-            self._tell(study, c)
-
-    def _tell(self, study, candidate):
-        scores = [self._refit_score(f["test_scores"])
-                  for f in candidate.folds if f is not None]
-        study._storage.set_trial_system_attr(
-            candidate.trial.trial_id, _FOLDS_ATTR, fold_records_to_json(candidate.folds))
-        value = float(np.mean(scores)) if scores else None
-        if candidate.pruned:
-            state = TrialState.PRUNED
-        elif value is not None and np.isfinite(value):
-            state = TrialState.COMPLETE
-        else:
-            state, value = TrialState.FAIL, None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            candidate.frozen = study.tell(candidate.trial, value, state=state)
-        candidate.told = True
+    def _refit(self, setup):
+        X, y, increments = setup.X, setup.y, setup.increments
+        fit_params = setup.routed.estimator.fit
+        self.best_estimator_ = clone(self.estimator).set_params(
+            **clone(self.best_params_, safe=False))
+        refit_ctx = _compat.subcontext(setup.root_ctx, task_name="refit-with-best-params")
+        start = time.time()
+        with _compat.propagate(refit_ctx, self.best_estimator_):
+            _compat.task_begin(refit_ctx, self, X, y, setup.metadata)
+            if increments is not None and not increments.grows_parameter:
+                # the candidates were trained by partial_fit passes; so is the winner
+                fit_all_increments(self.best_estimator_, X, y, fit_params,
+                                   increments, self.best_params_)
+            elif y is not None:
+                self.best_estimator_.fit(X, y, **fit_params)
+            else:
+                self.best_estimator_.fit(X, **fit_params)
+        self.refit_time_ = time.time() - start
+        _compat.task_end(refit_ctx, self, X, y, setup.metadata)
+        if hasattr(self.best_estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.best_estimator_.feature_names_in_
 
     def _refit_score(self, test_scores):
         if isinstance(test_scores, dict):
@@ -526,14 +451,14 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             if params is None:  # a trial of an earlier run of a resumed study
                 params = space.sample(ReplayTrial(trial))
             candidate_params.append(params)
-            fold_results.append(json_to_fold_records(trial.system_attrs[_FOLDS_ATTR]))
+            fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR]))
             statuses.append(trial.state.name.lower())
         results = format_cv_results(candidate_params, fold_results, statuses,
                                     self.n_splits_, self.return_train_score)
         first = next(f for folds in fold_results for f in folds if f is not None)
-        self.multimetric_ = isinstance(first["test_scores"], dict)
+        self.multimetric_ = isinstance(first.test_scores, dict)
         if callable(self.scoring) and self.multimetric_:
-            self._check_refit_for_multimetric(first["test_scores"])
+            self._check_refit_for_multimetric(first.test_scores)
             refit_metric = self.refit
         self.n_pruned_ = sum(s == "pruned" for s in statuses)
         if self.refit or not self.multimetric_:
@@ -609,26 +534,18 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         return _compat.manual_routing(fit=params, groups=groups, score=score_params)
 
     # -- helpers ------------------------------------------------------------------
-    def _make_sampler(self, space, seed):
+    def _make_sampler(self, space, seed, n_workers):
         if isinstance(self.sampler, str):
-            if self.sampler == "grid":
-                return GridSampler(space, seed=seed)
-            if self.sampler == "cmaes" and effective_n_jobs(self.n_jobs) > 4:
-                # the surrogate evaluates a generation a few trials at a time;
-                # batches of 8 parallel candidates did worse with it than plain
-                # CMA-ES, batches of 4 still better (docs/benchmarks.md)
-                return CmaEsSampler(seed=seed, surrogate=None)
-            return get_sampler(self.sampler, seed=seed)
+            return get_sampler(self.sampler, seed=seed, search_space=space,
+                               n_workers=n_workers)
         sampler = copy.deepcopy(self.sampler)
         if seed is not None:
             sampler.reseed_rng(seed)
         return sampler
 
     def _resolve_n_iter(self, space, sampler):
-        grid_size = None
-        if isinstance(sampler, GridSampler):
-            grid_size = sampler.n_points
-        elif space.is_finite:
+        grid_size = sampler.n_points
+        if grid_size is None and space.is_finite:
             grid_size = len(space.grid_points())
         if self.n_iter is None:
             if grid_size is None:
@@ -658,50 +575,10 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         return self.study_.trials_dataframe()
 
 
-class _Candidate:
-    """A trial of the current batch and its per-fold results."""
-
-    def __init__(self, trial, params, n_splits, n_iter):
-        self.trial = trial
-        self.n_iter = n_iter
-        self.params = params
-        self.folds = [None] * n_splits  # the record of each finished fold
-        self.order = list(range(n_splits))
-        # fold -> what the last call returned for a fold partway through its
-        # increments: the estimator to continue and the times so far
-        self.partial = {}
-        self.pruned = False
-        self.told = False
-        self.frozen = None
-
-    def absorb(self, fold, out):
-        """Keep what one call of ``fit_and_score_fold`` returned for ``fold``;
-        return the test scores to report, one per increment (or the fold's)."""
-        scores = out.pop("increment_scores", [out["test_scores"]])
-        if out.pop("finished", True):
-            self.folds[fold] = out
-        else:
-            self.partial[fold] = out
-        return scores
-
-
 def _finished_with_folds(study):
     return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED,
                                          TrialState.FAIL))
-            if _FOLDS_ATTR in t.system_attrs]
-
-
-def _n_counted(study):
-    """Candidates that count towards n_iter: finished with fold results, or
-    running (in this process or another one sharing the storage)."""
-    running = study._storage.get_n_trials(study._study_id, (TrialState.RUNNING,))
-    return len(_finished_with_folds(study)) + running
-
-
-def _best_value(study):
-    values = [t.value for t in study.get_trials((TrialState.COMPLETE,))
-              if t.value is not None]
-    return max(values) if values else None
+            if FOLDS_ATTR in t.system_attrs]
 
 
 def _check_callable_params(estimator, params):
@@ -714,7 +591,3 @@ def _check_callable_params(estimator, params):
             f"The callable param_distributions returned {params!r}, which the "
             f"estimator rejects: {exc}"
         ) from exc
-
-
-def _fmt(value):
-    return "nan" if value is None else f"{value:.4f}"

@@ -322,7 +322,7 @@ class Study:
         if not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
             raise ValueError(f"n_jobs must be a non-zero int, got {n_jobs!r}.")
         catch = tuple(catch) if isinstance(catch, (list, tuple)) else (catch,)
-        if n_trials is None and timeout is None and not hasattr(self.sampler, "n_points"):
+        if n_trials is None and timeout is None and self.sampler.n_points is None:
             raise ValueError("Give n_trials or timeout, or optimize would never end.")
         callbacks = list(callbacks or [])
         self.clear_stop()

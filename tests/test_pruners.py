@@ -219,17 +219,18 @@ def test_repeat_steps_counts_steps_and_follows_the_incumbent(make):
 
 
 def test_only_a_repeat_of_the_best_trial_counts():
-    from sksearch.pruners._base import repeats_incumbent
+    from sksearch.pruners._base import StepLayout, repeats_incumbent
 
     study = make_study(MedianPruner(), folds=5)
+    layout = StepLayout.of(study)
     add_trial(study, [0.94] * 5)
     add_trial(study, [0.95] * 5)
     add_trial(study, [0.95] * 5)  # equal to the best: the earlier one stays the incumbent
     for values, expected in (([0.94, 0.94], False), ([0.95, 0.95], True), ([0.95], False)):
         trial = running(study, values)
         frozen = study._storage.get_trial(trial._trial_id)
-        assert repeats_incumbent(study, frozen, 2) is expected
-        assert repeats_incumbent(study, frozen, None) is False
+        assert repeats_incumbent(study, frozen, 2, layout) is expected
+        assert repeats_incumbent(study, frozen, None, layout) is False
 
 
 def test_repeats_only_where_steps_are_folds():

@@ -16,6 +16,10 @@ the fold in progress after that increment. Every trial compared at a step has
 done the same folds and increments, so the comparison stays fair. Pruners that
 need whole folds (the bound and Wilcoxon pruners) read only the fold scores,
 the last increment of each fold.
+
+Which of the two a study's steps are is a :class:`StepLayout`, handed to the
+pruner once in :meth:`BasePruner.setup` by the search; a pruner used in a
+plain study without ``setup`` reads it from the study's system attributes.
 """
 
 # Authors: the sksearch developers
@@ -24,31 +28,87 @@ the last increment of each fold.
 import math
 import numbers
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..trial import TrialState
 
-__all__ = ["BasePruner", "NopPruner"]
+__all__ = ["BasePruner", "NopPruner", "StepLayout"]
+
+
+@dataclass(frozen=True)
+class StepLayout:
+    """What a study's steps are.
+
+    Attributes
+    ----------
+    folds : bool
+        Steps are CV folds (compared by running means), not epochs.
+    per_fold : int
+        Increments per fold (1 when folds are not cut into increments).
+    n_steps : int or None
+        Steps of a trial that runs to the end, when known.
+    """
+
+    folds: bool = False
+    per_fold: int = 1
+    n_steps: int = None
+
+    @classmethod
+    def of(cls, study):
+        """The layout a search recorded in ``study``'s system attributes
+        (plain steps if none)."""
+        attrs = study.system_attrs
+        n_steps = attrs.get("sksearch:n_steps")
+        return cls(folds=bool(attrs.get("sksearch:steps_are_folds", False)),
+                   per_fold=int(attrs.get("sksearch:steps_per_fold", 1)),
+                   n_steps=None if n_steps is None else int(n_steps))
+
+    def progress(self, trial):
+        """How far a trial has come: the number of steps done less one with
+        folds, or its last step."""
+        return progress(trial, self.folds)
+
+    def evidence(self, trial, step):
+        """A trial's evidence at ``step`` (see :func:`evidence`)."""
+        return evidence(trial, step, self.folds, self.per_fold)
+
+    def fold_scores(self, trial):
+        """``{fold: score}`` of the folds a trial finished."""
+        return fold_scores(trial, self.per_fold)
 
 
 class BasePruner(ABC):
     """Decide whether a running trial should stop.
 
     ``prune(study, trial)`` reads ``trial.intermediate_values`` and the other
-    trials of ``study`` and returns a bool; it changes nothing.
+    trials of ``study`` and returns a bool; it changes nothing. ``study`` is
+    anything with ``direction`` and ``get_trials(states)``: in BayesSearchCV, a
+    fixed view of the trials that were finished when the candidate started, so
+    that decisions do not depend on timing.
     """
 
     #: Whether BayesSearchCV should score each candidate's folds in its own
     #: seeded random order (pruners that pair folds by index can use it).
     shuffle_folds = False
 
+    #: The layout given to :meth:`setup`, if it was called.
+    _layout = None
+
     @abstractmethod
     def prune(self, study, trial):
         """Return True to stop ``trial`` (a FrozenTrial) now."""
 
-    def setup(self, study):
-        """Check, before any trial runs, that the pruner can work on ``study``."""
+    def setup(self, study, layout=None):
+        """Called once before any trial runs, with what the study's steps are;
+        raise if the pruner cannot work on ``study``. Subclasses that override
+        it call ``super().setup(study, layout)``."""
+        self._layout = layout
+
+    def layout(self, study):
+        """The step layout: the one given to :meth:`setup`, else ``study``'s."""
+        return self._layout if self._layout is not None else StepLayout.of(study)
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
@@ -70,20 +130,11 @@ class NopPruner(BasePruner):
         return False
 
 
-def steps_are_folds(study):
-    return bool(study.system_attrs.get("sksearch:steps_are_folds", False))
-
-
 def progress(trial, folds):
     """How far a trial has come: the number of folds done, or its last step."""
     if not trial.intermediate_values:
         return None
     return len(trial.intermediate_values) - 1 if folds else max(trial.intermediate_values)
-
-
-def steps_per_fold(study):
-    """Increments per fold (1 when folds are not cut into increments)."""
-    return int(study.system_attrs.get("sksearch:steps_per_fold", 1))
 
 
 def evidence(trial, step, folds, per_fold=1):
@@ -102,21 +153,6 @@ def evidence(trial, step, folds, per_fold=1):
     fold = step // per_fold
     finished = ordered[per_fold - 1: fold * per_fold: per_fold]
     return float(np.mean(finished + [ordered[step]]))
-
-
-class Steps:
-    """How ``study`` reads its steps: folds (compared by running means, cut
-    into ``per_fold`` increments) or plain steps (compared value by value)."""
-
-    def __init__(self, study):
-        self.folds = steps_are_folds(study)
-        self.per_fold = steps_per_fold(study)
-
-    def progress(self, trial):
-        return progress(trial, self.folds)
-
-    def evidence(self, trial, step):
-        return evidence(trial, step, self.folds, self.per_fold)
 
 
 def fold_scores(trial, per_fold=1):
@@ -146,7 +182,7 @@ def incumbent(study, exclude):
     return (max if study.direction == "maximize" else min)(complete, key=lambda t: t.value)
 
 
-def repeats_incumbent(study, trial, repeat_steps):
+def repeats_incumbent(study, trial, repeat_steps, layout):
     """Whether ``trial`` has at least ``repeat_steps`` whole-fold scores and
     each equals, exactly, the incumbent's on the same fold.
 
@@ -158,16 +194,15 @@ def repeats_incumbent(study, trial, repeat_steps):
     earlier trial. Only where steps are folds: in a plain study a step is an
     epoch, and trials that differ only in what happens later (a longer
     schedule, more iterations) share their first values exactly."""
-    if repeat_steps is None or not steps_are_folds(study):
+    if repeat_steps is None or not layout.folds:
         return False
-    per_fold = steps_per_fold(study)
-    mine = fold_scores(trial, per_fold)
+    mine = layout.fold_scores(trial)
     if len(mine) < repeat_steps:
         return False
     best = incumbent(study, trial)
     if best is None:
         return False
-    theirs = fold_scores(best, per_fold)
+    theirs = layout.fold_scores(best)
     return all(step in theirs and theirs[step] == value for step, value in mine.items())
 
 

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..trial import TrialState
-from ._base import BasePruner, fold_scores, steps_per_fold
+from ._base import BasePruner
 from ._bounds import score_upper_bound
 
 __all__ = ["BoundPruner"]
@@ -59,13 +59,21 @@ class BoundPruner(BasePruner):
             raise ValueError(f"bound must be a finite number or None, got {bound!r}.")
         self.bound = bound
 
+    #: the bound found by :meth:`setup`
+    _setup_bound = None
+
     def _bound(self, study):
+        if self._setup_bound is not None:
+            return self._setup_bound
         if self.bound is not None:
             return float(self.bound)
         return score_upper_bound(study.system_attrs.get("sksearch:scoring"))
 
-    def setup(self, study):
-        if self._bound(study) is None:
+    def setup(self, study, layout=None):
+        super().setup(study, layout)
+        self._setup_bound = None
+        self._setup_bound = self._bound(study)
+        if self._setup_bound is None:
             raise ValueError(
                 "BoundPruner needs the best possible score of one fold: the scorer "
                 f"{study.system_attrs.get('sksearch:scoring')!r} has no known bound; pass "
@@ -75,7 +83,8 @@ class BoundPruner(BasePruner):
             raise ValueError("BoundPruner on a minimising study needs an explicit bound.")
 
     def prune(self, study, trial):
-        n_steps = study.system_attrs.get("sksearch:n_steps")
+        layout = self.layout(study)
+        n_steps = layout.n_steps
         complete = [t for t in study.get_trials((TrialState.COMPLETE,))
                     if t.value is not None and t.trial_id != trial.trial_id]
         if not n_steps or not complete or not trial.intermediate_values:
@@ -83,9 +92,8 @@ class BoundPruner(BasePruner):
         bound = self._bound(study)
         if bound is None:
             return False
-        per_fold = steps_per_fold(study)
-        n_folds = int(n_steps) // per_fold
-        done = np.array(list(fold_scores(trial, per_fold).values()), dtype=float)
+        n_folds = int(n_steps) // layout.per_fold
+        done = np.array(list(layout.fold_scores(trial).values()), dtype=float)
         if done.size == 0:
             return False
         if np.isnan(done).any():

@@ -11,7 +11,6 @@ import numpy as np
 
 from ._base import (
     BasePruner,
-    Steps,
     check_int,
     finished_trials,
     is_nan,
@@ -78,9 +77,9 @@ class SuccessiveHalvingPruner(BasePruner):
         return rung if rung >= 0 else None
 
     def prune(self, study, trial, competitors=None):
-        if repeats_incumbent(study, trial, self.repeat_steps):
+        steps = self.layout(study)
+        if repeats_incumbent(study, trial, self.repeat_steps, steps):
             return True
-        steps = Steps(study)
         step = steps.progress(trial)
         if step is None or self._rung_of(step + 1) is None:
             return False

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ._base import BasePruner, Steps, finished_trials, progress
+from ._base import BasePruner, finished_trials, progress
 from .halving import SuccessiveHalvingPruner
 
 __all__ = ["HyperbandPruner"]
@@ -56,6 +56,7 @@ class HyperbandPruner(BasePruner):
         self.max_resource = max_resource
         self.reduction_factor = reduction_factor
         self.repeat_steps = repeat_steps
+        self._brackets = {}  # (bracket, layout) -> its SuccessiveHalvingPruner
 
     def n_brackets(self, max_resource):
         ratio = max(max_resource / self.min_resource, 1)
@@ -64,10 +65,10 @@ class HyperbandPruner(BasePruner):
     def _max_resource(self, study, trial):
         if self.max_resource != "auto":
             return self.max_resource
-        n_steps = study.system_attrs.get("sksearch:n_steps")
+        n_steps = self.layout(study).n_steps
         if n_steps:
             return int(n_steps)
-        steps = [progress(t, False) for t in study.trials if t.intermediate_values]
+        steps = [progress(t, False) for t in study.get_trials() if t.intermediate_values]
         return max(steps) + 1 if steps else 1
 
     def bracket_of(self, number, n_brackets):
@@ -81,13 +82,23 @@ class HyperbandPruner(BasePruner):
         return int(np.searchsorted(np.cumsum(sizes), position, side="right"))
 
     def prune(self, study, trial):
-        if Steps(study).progress(trial) is None:
+        layout = self.layout(study)
+        if layout.progress(trial) is None:
             return False
         n_brackets = self.n_brackets(self._max_resource(study, trial))
         bracket = self.bracket_of(trial.number, n_brackets)
-        halving = SuccessiveHalvingPruner(self.min_resource, self.reduction_factor,
-                                          min_early_stopping_rate=bracket,
-                                          repeat_steps=self.repeat_steps)
+        halving = self._halving(bracket, layout)
         competitors = [t for t in finished_trials(study, trial)
                        if self.bracket_of(t.number, n_brackets) == bracket]
         return halving.prune(study, trial, competitors=competitors)
+
+    def _halving(self, bracket, layout):
+        """The successive-halving rule of ``bracket``, built once per layout."""
+        key = (bracket, layout)
+        if key not in self._brackets:
+            halving = SuccessiveHalvingPruner(self.min_resource, self.reduction_factor,
+                                              min_early_stopping_rate=bracket,
+                                              repeat_steps=self.repeat_steps)
+            halving.setup(None, layout)
+            self._brackets[key] = halving
+        return self._brackets[key]

@@ -12,7 +12,6 @@ import numpy as np
 from ..trial import TrialState
 from ._base import (
     BasePruner,
-    Steps,
     check_int,
     finished_trials,
     is_nan,
@@ -79,9 +78,9 @@ class PercentilePruner(BasePruner):
         self.repeat_steps = repeat_steps
 
     def prune(self, study, trial):
-        if repeats_incumbent(study, trial, self.repeat_steps):
+        steps = self.layout(study)
+        if repeats_incumbent(study, trial, self.repeat_steps, steps):
             return True
-        steps = Steps(study)
         step = steps.progress(trial)
         if step is None or step < self.n_warmup_steps:
             return False

@@ -13,11 +13,9 @@ from scipy.stats import wilcoxon
 from ._base import (
     BasePruner,
     check_int,
-    fold_scores,
     incumbent,
     is_nan,
     repeats_incumbent,
-    steps_per_fold,
 )
 
 __all__ = ["WilcoxonPruner"]
@@ -91,11 +89,11 @@ class WilcoxonPruner(BasePruner):
         best = incumbent(study, trial)
         if best is None or not trial.intermediate_values:
             return False
-        if repeats_incumbent(study, trial, self.repeat_steps):
+        layout = self.layout(study)
+        if repeats_incumbent(study, trial, self.repeat_steps, layout):
             return True
         maximize = study.direction == "maximize"
-        per_fold = steps_per_fold(study)
-        mine, theirs = fold_scores(trial, per_fold), fold_scores(best, per_fold)
+        mine, theirs = layout.fold_scores(trial), layout.fold_scores(best)
         steps = sorted(set(mine) & set(theirs))
         if len(steps) < self.n_startup_steps:
             return False

@@ -37,9 +37,20 @@ class BaseSampler(ABC):
     ``self._rng``, a :class:`numpy.random.Generator` built from the ``seed``.
     """
 
+    #: Whether proposals depend on the results of earlier trials. A search
+    #: gives a sampler that learns a window of finished trials to learn from;
+    #: one that does not (random, grid) gets every candidate at once.
+    learns_from_results = True
+
     def __init__(self, seed=None):
         self.seed = seed
         self._rng = np.random.default_rng(seed)
+
+    @property
+    def n_points(self):
+        """How many distinct candidates the sampler can propose, or ``None``
+        when there is no end to them (only a finite sampler has a size)."""
+        return None
 
     def reseed_rng(self, seed):
         """Restart the random stream from ``seed`` (used by searches and workers)."""

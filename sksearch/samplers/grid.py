@@ -40,6 +40,8 @@ class GridSampler(BaseSampler):
     [{'x': 1, 'y': 'a'}, {'x': 1, 'y': 'b'}]
     """
 
+    learns_from_results = False
+
     def __init__(self, search_space, seed=None):
         super().__init__(seed=seed)
         self.search_space = search_space

@@ -45,5 +45,7 @@ class RandomSampler(BaseSampler):
     5
     """
 
+    learns_from_results = False
+
     def sample_independent(self, study, trial, name, distribution):
         return sample_uniform(distribution, self._rng)

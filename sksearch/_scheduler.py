@@ -1,0 +1,545 @@
+"""What runs next: candidates and their folds, handed to workers as they free up.
+
+The search is a stream of *tasks* -- one fold of one candidate, or one
+increment of it -- run by ``n_workers`` workers (:mod:`sksearch._workers`).
+When a task finishes, its scores are reported, the pruner decides, and the
+freed worker at once gets the next task: without a pruner every fold of a
+candidate is a task from the start (as in ``GridSearchCV``); with one, a
+candidate's next fold becomes a task once the pruner let it go on. New
+candidates are asked from the sampler when there is not enough work.
+
+**Reproducible whatever the timing.** Every decision is a function of trial
+order, never of which task happened to finish first. The scheduler keeps a
+*window* of ``W`` candidates (counted in the order they were asked):
+
+- candidate ``i`` is asked when candidate ``i - W`` is finished and told, and
+  candidates are told to the study in order, candidate ``j`` only once
+  ``j + W - 1`` has been asked; so the sampler proposing candidate ``i`` sees
+  exactly the candidates before ``i - W + 1`` as finished and the others as
+  running, whichever finished first in wall time;
+- the pruner deciding for candidate ``i`` sees the trials that were finished
+  when ``i`` was asked (a fixed set), so no decision waits for another task.
+
+With one worker ``W = 1``: each candidate is asked after the previous one is
+told, exactly the sequential search. With ``L > 1`` workers, ``W = L`` when
+every fold of a candidate can run at once (no pruner); with a pruner a
+candidate runs one fold at a time and would leave its worker idle whenever
+the oldest candidate of the window is still running, so ``W = 2L``. A sampler
+that does not learn from results (random, grid) without a pruner has no
+window: every (candidate, fold) pair goes out as one stream.
+
+Among ready tasks the oldest candidate's go first: it gates the window, and
+finishing it first lets the next candidate be asked soonest.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ._fold import FoldTask, fit_fold
+from ._records import FOLDS_ATTR, records_to_json
+from .trial import TrialState
+
+__all__ = ["SearchPlan", "run_search"]
+
+_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+@dataclass
+class SearchPlan:
+    """Everything the scheduler needs from the search estimator.
+
+    Attributes
+    ----------
+    study : Study
+    fold_context : FoldContext
+        Sent with every task.
+    splits : list of (train, test)
+    n_iter : int
+        The study's budget of candidates, counting earlier runs and other
+        processes sharing the storage.
+    propose : callable
+        ``propose(trial) -> params``: the estimator parameters of a new
+        trial (samples the space; raises before any fit on bad values).
+    refit_score : callable
+        Picks the optimised metric from a fold's test scores.
+    pruner : BasePruner or None
+        ``None`` scores every fold, as ``GridSearchCV``.
+    per_fold : int
+        Increments per fold (1 without increments).
+    n_workers : int
+    learns : bool
+        Whether the sampler learns from results (a window is then needed
+        even without a pruner).
+    deadline : float or None
+        ``time.monotonic()`` after which no candidate starts.
+    callbacks : list of callable
+    seed : int or None
+        For a pruner's per-candidate fold order.
+    verbose : int
+    search_ctx, caller
+        The scikit-learn callback context of the search and its estimator.
+    """
+
+    study: object
+    fold_context: object
+    splits: list
+    n_iter: int
+    propose: object
+    refit_score: object
+    pruner: object = None
+    per_fold: int = 1
+    n_workers: int = 1
+    learns: bool = True
+    deadline: float = None
+    callbacks: list = field(default_factory=list)
+    seed: int = None
+    verbose: int = 0
+    search_ctx: object = None
+    caller: object = None
+
+
+@dataclass
+class SearchOutcome:
+    """What a run of the scheduler did."""
+
+    params: dict = field(default_factory=dict)  # trial number -> estimator params
+    records: list = field(default_factory=list)  # every finished fold's FoldRecord
+    n_fold_fits: int = 0  # folds whose results were used
+    n_increments: int = 0
+    n_wasted: int = 0  # speculative folds a later decision threw away
+    n_told: int = 0
+
+
+@dataclass
+class _Candidate:
+    """A trial in flight and what its folds produced so far."""
+
+    index: int  # in the order this run asked
+    first_untold: int  # candidates from here to index - 1 ran alongside it
+    trial: object
+    params: dict
+    told_view: object  # the study's finished trials when it was asked
+    frozen: object  # its FrozenTrial, with the values reported so far
+    folds: list
+    order: list  # fold indices in the order they run
+    round: int = 0  # the next round (fold position * per_fold + increment)
+    partial: dict = field(default_factory=dict)  # fold -> FoldOutcome in progress
+    step_scores: dict = field(default_factory=dict)  # fold -> its scores, without a pruner
+    queued: list = field(default_factory=list)  # tasks ready to hand out
+    awaiting: bool = False  # a pruning decision is due
+    pruned: bool = False
+    finished: bool = False
+    handed: int = 0  # rounds handed out so far (they go out in order)
+    arrived: dict = field(default_factory=dict)  # round -> result not taken in yet
+
+    def reached(self, step):
+        """Whether a decision at ``step`` of another candidate may read this
+        one: it reported ``step`` (steps are counted in the order its folds
+        ran), or it is finished."""
+        return self.finished or len(self.frozen.intermediate_values) > step
+
+    def as_of(self, step):
+        """This candidate as a decision at ``step`` sees it: its first
+        ``step + 1`` values, as a finished (pruned) trial, whatever it did
+        after -- the same record whichever of the two got there first."""
+        values = dict(list(self.frozen.intermediate_values.items())[: step + 1])
+        return replace(self.frozen, state=TrialState.PRUNED, value=None,
+                       intermediate_values=values)
+
+
+class _TrialsView:
+    """The study as one pruning decision sees it. Pruners read it like a study."""
+
+    def __init__(self, study, trials):
+        self.direction = study.direction
+        self.study_name = study.study_name
+        self._study = study
+        self._trials = trials
+
+    def extended(self, trials):
+        """This view with ``trials`` added."""
+        return _TrialsView(self._study, self._trials + tuple(trials))
+
+    def get_trials(self, states=None):
+        if states is None:
+            return list(self._trials)
+        states = tuple(states)
+        return [t for t in self._trials if t.state in states]
+
+    def n_trials(self, states=None):
+        return len(self.get_trials(states))
+
+    @property
+    def system_attrs(self):
+        return self._study.system_attrs
+
+
+class _Scheduler:
+    def __init__(self, plan, workers):
+        self.plan = plan
+        self.workers = workers
+        self.n_splits = len(plan.splits)
+        self.n_rounds = self.n_splits * plan.per_fold
+        self.pruning = plan.pruner is not None
+        if plan.n_workers == 1:
+            self.window = 1
+        elif self.pruning:
+            self.window = 2 * plan.n_workers
+        elif plan.learns:
+            self.window = plan.n_workers
+        else:
+            self.window = None  # nothing depends on results: one stream
+        self.candidates = []  # every candidate of this run, in ask order
+        self.n_told = 0
+        self.n_in_flight = 0
+        self.n_speculative = 0
+        # later folds can run before the decision that allows them only when
+        # folds are independent (an increment continues the previous one's model)
+        self.speculate = self.pruning and plan.per_fold == 1 and plan.n_workers > 1
+        self.asking = True
+        self.out = SearchOutcome()
+        self._finished = []  # the study's finished trials, by number
+        self._cursor = None
+        self._best = None
+
+    # -- the loop -------------------------------------------------------------------
+    def run(self):
+        study = self.plan.study
+        study.clear_stop()
+        self._absorb_finished()
+        self._best = _best_value(self._finished)
+        try:
+            while True:
+                self._tell_ready()
+                self._ask_while_useful()
+                self._hand_out()
+                if self._in_flight() == 0:
+                    if self.asking and self._may_ask():
+                        continue
+                    break
+                token, outcome, error = self.workers.next_result()
+                if error is not None:
+                    raise error
+                self._absorb(token, outcome)
+            self.asking = False
+            self._tell_ready()
+        except BaseException:
+            self._abandon()
+            raise
+        self.out.n_told = self.n_told
+        return self.out
+
+    def _in_flight(self):
+        return self.n_in_flight
+
+    def _abandon(self):
+        """Leave nothing RUNNING: finished candidates are told as they are,
+        the others as FAIL (their computed folds kept)."""
+        self.asking = False
+        for c in self.candidates[self.n_told:]:
+            try:
+                self._tell(c, fail=not c.finished, quiet=True)
+            except Exception:  # noqa: BLE001 - the error being raised matters more
+                self.n_told += 1
+        self.out.n_told = self.n_told
+
+    # -- asking -----------------------------------------------------------------------
+    def _n_ready_tasks(self):
+        return sum(len(c.queued) for c in self.candidates[self.n_told:])
+
+    def _ask_while_useful(self):
+        """Ask new candidates while workers would otherwise lack work."""
+        while True:
+            self._tell_ready()  # telling may open the window
+            # speculative folds do not count: a new candidate is worth more
+            regular = self._n_ready_tasks() + self.n_in_flight - self.n_speculative
+            if not (self.asking and regular < self.workers.capacity and self._may_ask()):
+                return
+            self._ask()
+
+    def _may_ask(self):
+        """Whether the next candidate may be asked now; sets ``asking`` False
+        once no candidate will be asked any more."""
+        if not self.asking:
+            return False
+        plan, study = self.plan, self.plan.study
+        index = len(self.candidates)
+        if self.window is not None and index - self.window >= self.n_told:
+            return False  # candidate index - W is not told yet: wait for it
+        if study.stop_requested or (
+                plan.deadline is not None and time.monotonic() >= plan.deadline):
+            self.asking = False
+            return False
+        if self._n_counted() >= plan.n_iter:
+            self.asking = False
+            return False
+        return True
+
+    def _n_counted(self):
+        """Candidates that count towards n_iter: finished with fold results, or
+        running (in this process or another one sharing the storage)."""
+        self._absorb_finished()
+        done = sum(FOLDS_ATTR in t.system_attrs for t in self._finished)
+        return done + self.plan.study.n_trials((TrialState.RUNNING,))
+
+    def _absorb_finished(self):
+        new, self._cursor = self.plan.study.get_trials_finished_since(self._cursor)
+        if new:
+            self._finished.extend(new)
+            self._finished.sort(key=lambda t: t.number)
+
+    def _ask(self):
+        plan, study = self.plan, self.plan.study
+        trial = study.ask()
+        try:
+            params = plan.propose(trial)
+        except BaseException as exc:
+            study.set_trial_system_attr(trial, "fail_reason", repr(exc))
+            study.tell(trial, state=TrialState.FAIL)
+            raise
+        self.out.params[trial.number] = params
+        told_view = _TrialsView(study, tuple(self._finished))
+        frozen = study.get_trials((TrialState.RUNNING,))
+        frozen = next(t for t in frozen if t.trial_id == trial.trial_id)
+        c = _Candidate(index=len(self.candidates), first_untold=self.n_told, trial=trial,
+                       params=params, told_view=told_view, frozen=frozen,
+                       folds=[None] * self.n_splits,
+                       order=list(range(self.n_splits)))
+        if self.pruning and plan.pruner.shuffle_folds:
+            rng = np.random.default_rng([plan.seed or 0, trial.number])
+            c.order = [int(i) for i in rng.permutation(self.n_splits)]
+        self.candidates.append(c)
+        if self.pruning:
+            c.queued.append(self._task_of_round(c, 0))
+        else:
+            c.queued.extend((fold, None) for fold in c.order)
+
+    # -- handing out and taking back ------------------------------------------------------
+    def _task_of_round(self, c, round_):
+        position, increment = divmod(round_, self.plan.per_fold)
+        fold = c.order[position]
+        steps = None if self.plan.fold_context.increments is None else range(
+            increment, increment + 1)
+        return fold, steps
+
+    def _hand_out(self):
+        """Fill free workers: ready tasks, oldest candidate first; then, on
+        workers that would idle, speculative folds (see :meth:`_speculate`)."""
+        free = self.workers.capacity - self.n_in_flight
+        for c in self.candidates[self.n_told:]:
+            while c.queued and free > 0:
+                self._submit(c, c.queued.pop(0), speculative=False)
+                free -= 1
+            if free <= 0:
+                return
+        if self.speculate:
+            # only on workers that would idle, never on queue places of the pool
+            self._speculate(min(free, self.workers.n_workers - self.n_in_flight))
+
+    def _speculate(self, free):
+        """Run, on otherwise idle workers, later folds of candidates whose
+        pruner has not let them go on yet (or not that far).
+
+        The result of such a fold is held until the decisions before it say
+        go on, and is thrown away if one says stop: no decision ever reads it
+        early, so the results are those of the search without speculation;
+        only idle workers are spent. The oldest candidate's folds first: it
+        gates the window, and the tail of a search is one survivor running its
+        folds one after another while the other workers wait.
+        """
+        for c in self.candidates[self.n_told:]:
+            if c.finished or c.queued:
+                continue
+            while free > 0 and c.handed < self.n_rounds:
+                self._submit(c, self._task_of_round(c, c.handed), speculative=True)
+                free -= 1
+            if free <= 0:
+                return
+
+    def _submit(self, c, task_round, speculative):
+        fold, steps = task_round
+        plan = self.plan
+        train, test = plan.splits[fold]
+        first = 0 if steps is None else steps.start
+        round_ = c.handed
+        task = FoldTask(
+            parameters=c.params, train=train, test=test, steps=steps,
+            previous=c.partial.pop(fold, None),
+            callback_ctx=_subcontext(plan.search_ctx, task_id=(
+                (c.trial.number * self.n_splits + fold) * plan.per_fold + first)),
+            caller=plan.caller if plan.search_ctx is not None else None,
+            progress=((fold, self.n_splits), (c.trial.number, plan.n_iter)))
+        c.handed += 1
+        self.n_in_flight += 1
+        self.n_speculative += speculative
+        token = (c.index, fold, first, round_, speculative)
+        self.workers.submit(token, fit_fold, plan.fold_context, task)
+
+    def _absorb(self, token, outcome):
+        index, fold, first, round_, speculative = token
+        c = self.candidates[index]
+        self.n_in_flight -= 1
+        self.n_speculative -= speculative
+        if not self.pruning:
+            self._keep(c, fold, first, outcome)
+            c.step_scores[fold] = outcome.step_scores
+            if all(f is not None for f in c.folds):
+                self._report_all(c)
+                c.finished = True
+            return
+        if c.finished:
+            self.out.n_wasted += 1  # a speculative fold past the candidate's end
+            return
+        c.arrived[round_] = (fold, first, outcome)
+        self._advance(c)
+        self._decide()
+
+    def _keep(self, c, fold, first, outcome):
+        self.out.n_fold_fits += first == 0
+        self.out.n_increments += outcome.increments_run
+        if outcome.finished:
+            c.folds[fold] = outcome.record
+            self.out.records.append(outcome.record)
+        else:
+            c.partial[fold] = outcome
+
+    def _advance(self, c):
+        """Take in, in round order, the results the decisions have let through."""
+        per_fold = self.plan.per_fold
+        while not c.awaiting and not c.finished and c.round in c.arrived:
+            fold, first, outcome = c.arrived.pop(c.round)
+            self._keep(c, fold, first, outcome)
+            values = dict(c.frozen.intermediate_values)
+            for j, score in enumerate(outcome.step_scores):
+                step = fold * per_fold + first + j
+                value = float(self.plan.refit_score(score))
+                c.trial.report(value, step=step)
+                values[step] = value
+            c.frozen = replace(c.frozen, intermediate_values=values)
+            round_ = c.round
+            c.round += 1
+            if round_ < self.n_rounds - 1:
+                c.awaiting = True  # decided in _decide
+            else:
+                self._go_on(c)
+
+    def _decide(self):
+        """Make the pruning decisions whose inputs are all known, oldest first.
+
+        Candidate ``i`` deciding at step ``s`` reads the trials told before it
+        was asked and, as of step ``s``, the candidates that ran alongside it
+        and were asked before it; it waits until each of those has reported
+        step ``s`` or finished, so the decision is the same whatever the timing.
+        """
+        progress = True
+        while progress:
+            progress = False
+            for c in self.candidates[self.n_told:]:
+                if not c.awaiting:
+                    continue
+                step = len(c.frozen.intermediate_values) - 1
+                alongside = self.candidates[c.first_untold:c.index]
+                if not all(m.reached(step) for m in alongside):
+                    continue
+                view = c.told_view.extended(m.as_of(step) for m in alongside)
+                c.awaiting = False
+                progress = True
+                if self.plan.pruner.prune(view, c.frozen):
+                    c.pruned = True
+                    c.partial.clear()
+                    self.out.n_wasted += len(c.arrived)
+                    c.arrived.clear()
+                    c.finished = True
+                else:
+                    self._go_on(c)
+
+    def _go_on(self, c):
+        """Go on to the next round with something left to run (a failed
+        increment ends its fold), or finish the candidate."""
+        while c.round < self.n_rounds:
+            fold_next, steps = self._task_of_round(c, c.round)
+            if c.folds[fold_next] is None:
+                break
+            c.round += 1
+            c.handed = max(c.handed, c.round)
+        else:
+            c.finished = True
+            return
+        if c.handed == c.round:
+            c.queued.append((fold_next, steps))
+        self._advance(c)  # its result may be in already (a speculative fold)
+
+    def _report_all(self, c):
+        """Without a pruner, a candidate's scores are reported once it is
+        finished, in fold order, whichever fold finished first."""
+        per_fold = self.plan.per_fold
+        for fold in range(self.n_splits):
+            for i, score in enumerate(c.step_scores.pop(fold)):
+                c.trial.report(float(self.plan.refit_score(score)), step=fold * per_fold + i)
+
+    # -- telling ---------------------------------------------------------------------------
+    def _tell_ready(self):
+        """Tell finished candidates in order, each once the window allows."""
+        while self.n_told < len(self.candidates):
+            c = self.candidates[self.n_told]
+            if not c.finished:
+                return
+            if (self.asking and self.window is not None
+                    and len(self.candidates) < c.index + self.window):
+                return  # candidate c + W - 1 is not asked yet
+            self._tell(c)
+
+    def _tell(self, c, fail=False, quiet=False):
+        plan, study = self.plan, self.plan.study
+        scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
+        value = float(np.mean(scores)) if scores else None
+        if fail:
+            state, value = TrialState.FAIL, None
+        elif c.pruned:
+            state = TrialState.PRUNED
+        elif value is not None and np.isfinite(value):
+            state = TrialState.COMPLETE
+        else:
+            state, value = TrialState.FAIL, None
+        study.set_trial_system_attr(c.trial, FOLDS_ATTR, records_to_json(c.folds))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            frozen = study.tell(c.trial, value, state=state)
+        self.n_told += 1
+        if quiet:
+            return
+        if frozen.state is TrialState.COMPLETE and (
+                self._best is None or frozen.value > self._best):
+            self._best = frozen.value
+        if plan.verbose > 0:
+            print(f"[trial {frozen.number + 1}/{plan.n_iter}] "
+                  f"{frozen.state.name.lower()} score={_fmt(frozen.value)} "
+                  f"best={_fmt(self._best)} params={c.params}")
+        for callback in plan.callbacks:
+            callback(study, frozen)
+
+
+def run_search(plan, workers):
+    """Run the candidates of ``plan`` on ``workers``; return a :class:`SearchOutcome`."""
+    return _Scheduler(plan, workers).run()
+
+
+def _subcontext(context, task_id):
+    if context is None:
+        return None
+    return context.subcontext(task_name="candidate-split-evaluation", task_id=task_id)
+
+
+def _best_value(trials):
+    values = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    return max(values) if values else None
+
+
+def _fmt(value):
+    return "nan" if value is None else f"{value:.4f}"

@@ -1,0 +1,195 @@
+"""Workers that run fold tasks one at a time, as they are handed out.
+
+The scheduler (:mod:`sksearch._scheduler`) decides *what* runs next as soon as
+a task finishes, so it needs an executor that takes one task at a time and
+reports each result the moment it is ready -- not ``Parallel(...)(tasks)``,
+which returns when a whole list is done. :func:`open_workers` picks one for
+the active joblib backend (``joblib.parallel_config`` applies, as it does for
+``GridSearchCV``):
+
+- one worker, or the sequential backend: tasks run in the calling thread, in
+  the order they were handed out (the search is then exactly sequential);
+- the threading backend: a thread pool of ``n_jobs`` threads;
+- any other backend (loky, the default; multiprocessing; dask; a registered
+  custom backend): ``capacity`` runner threads, each passing one task at a
+  time to ``joblib.Parallel`` on that backend. Process pools are shared
+  between calls (loky's pool is reused), so a call costs little; joblib only
+  notices a finished task within ~10 ms, which the runners hide by keeping
+  up to ``pre_dispatch`` tasks queued on the pool.
+
+Only joblib's public interface is used: ``Parallel``, ``delayed``,
+``parallel_config``, ``effective_n_jobs`` and ``joblib.parallel.get_active_backend``
+/ ``BACKENDS`` to name the active backend.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import queue
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+import joblib
+from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+from sklearn import config_context, get_config
+
+__all__ = ["open_workers"]
+
+
+def open_workers(n_jobs, pre_dispatch):
+    """The executor for ``n_jobs`` (as in ``GridSearchCV``) on the active backend."""
+    n_workers = max(1, effective_n_jobs(n_jobs))
+    backend_name = _active_backend_name()
+    if n_workers == 1 or backend_name == "sequential":
+        return _Inline()
+    capacity = max(n_workers, _evaluate_pre_dispatch(pre_dispatch, n_workers))
+    if backend_name == "threading":
+        return _Threads(n_workers)
+    return _JoblibRunners(n_jobs, n_workers, capacity, backend_name)
+
+
+class _Workers:
+    """Hand out tasks with :meth:`submit`; :meth:`next_result` returns
+    ``(token, outcome, error)`` of a finished one, in order of completion."""
+
+    #: how many workers compute at once
+    n_workers = 1
+    #: how many tasks may be handed out and not yet returned
+    capacity = 1
+
+    def __init__(self):
+        # the caller's scikit-learn configuration (it is thread-local), for the
+        # tasks, as scikit-learn's own Parallel does
+        self._config = get_config()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Stop accepting tasks; tasks still running finish on their own."""
+
+    def _run(self, fn, args):
+        with config_context(**self._config):
+            return fn(*args)
+
+
+class _Inline(_Workers):
+    """Tasks run in the calling thread when their result is asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self._tasks = deque()
+
+    def submit(self, token, fn, *args):
+        self._tasks.append((token, fn, args))
+
+    def next_result(self):
+        token, fn, args = self._tasks.popleft()
+        try:
+            return token, fn(*args), None
+        except BaseException as exc:  # noqa: BLE001 - the scheduler re-raises it
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return token, None, exc
+
+
+class _Queued(_Workers):
+    """Results arrive on a queue, read by the scheduler's thread with a short
+    timeout so that Ctrl-C reaches it."""
+
+    def __init__(self):
+        super().__init__()
+        self._results = queue.Queue()
+
+    def next_result(self):
+        while True:
+            try:
+                return self._results.get(timeout=0.2)
+            except queue.Empty:
+                continue
+
+    def _call(self, token, fn, args):
+        try:
+            self._results.put((token, self._run(fn, args), None))
+        except BaseException as exc:  # noqa: BLE001 - delivered to the scheduler
+            self._results.put((token, None, exc))
+
+
+class _Threads(_Queued):
+    def __init__(self, n_workers):
+        super().__init__()
+        self.n_workers = self.capacity = n_workers
+        self._pool = ThreadPoolExecutor(max_workers=n_workers,
+                                        thread_name_prefix="sksearch-worker")
+
+    def submit(self, token, fn, *args):
+        self._pool.submit(self._call, token, fn, args)
+
+    def close(self):
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _JoblibRunners(_Queued):
+    def __init__(self, n_jobs, n_workers, capacity, backend_name):
+        super().__init__()
+        self.n_workers, self.capacity = n_workers, capacity
+        self._n_jobs = n_jobs
+        self._backend = backend_name
+        self._tasks = queue.Queue()
+        self._runners = [threading.Thread(target=self._runner, daemon=True,
+                                          name=f"sksearch-runner-{i}")
+                         for i in range(capacity)]
+        for runner in self._runners:
+            runner.start()
+
+    def submit(self, token, fn, *args):
+        self._tasks.put((token, fn, args))
+
+    def _runner(self):
+        # joblib's backend configuration is thread-local: name it again here
+        with parallel_config(backend=self._backend, n_jobs=self._n_jobs):
+            while True:
+                item = self._tasks.get()
+                if item is None:
+                    return
+                token, fn, args = item
+                self._call(token, _one_call, (fn, args, self._config))
+
+    def close(self):
+        for _ in self._runners:
+            self._tasks.put(None)
+
+
+def _one_call(fn, args, config):
+    return Parallel()([delayed(_configured)(fn, args, config)])[0]
+
+
+def _configured(fn, args, config):
+    with config_context(**config):
+        return fn(*args)
+
+
+def _active_backend_name():
+    backend, _ = joblib.parallel.get_active_backend()
+    for name, cls in joblib.parallel.BACKENDS.items():
+        if type(backend) is cls:
+            return name
+    return backend  # a backend instance without a registered name
+
+
+def _evaluate_pre_dispatch(pre_dispatch, n_workers):
+    if isinstance(pre_dispatch, str):
+        if pre_dispatch == "all":
+            return 2 * n_workers
+        try:
+            value = eval(pre_dispatch, {"__builtins__": {}}, {"n_jobs": n_workers})
+        except Exception as exc:
+            raise ValueError(
+                f"pre_dispatch must be an int or an expression in n_jobs such as "
+                f"'2*n_jobs', got {pre_dispatch!r}.") from exc
+        return max(1, int(value))
+    return max(1, int(pre_dispatch))
