@@ -192,6 +192,8 @@ class CmaEsSampler(BaseSampler):
         self._joint = None  # _JointSpace
         self._search = None  # _Search
         self._entropy_cache = None  # (study key, restart seed) of an unseeded sampler
+        # the first of each equal (name, distribution) handed to the fallback
+        self._canonical = {}
 
     def reseed_rng(self, seed):
         super().reseed_rng(seed)
@@ -231,6 +233,12 @@ class CmaEsSampler(BaseSampler):
                 f"CmaEsSampler searches numerical parameters only; {name!r} "
                 f"({distribution!r}) and any other categorical or conditional parameter "
                 "are sampled by an independent sampler (TPE).", UserWarning, stacklevel=2)
+        # TPE keeps its per-parameter model plan (and the history converted to
+        # the unit box) by the identity of the distribution object, and a
+        # define-by-run suggest builds a new, equal one at every trial: handed
+        # the first equal object each time, TPE reuses them instead of
+        # rebuilding them and converting every finished trial again per ask.
+        distribution = self._canonical.setdefault((name, distribution), distribution)
         return self._independent().sample_independent(study, trial, name, distribution)
 
     # -- joint sampling -----------------------------------------------------------------
@@ -290,11 +298,11 @@ class CmaEsSampler(BaseSampler):
                 told = search.pending.get(key, [])
                 if len(told) < cma.popsize:
                     break
-                cma.tell(*_generation(told, cma.popsize, sign, dists))
+                cma.tell(*_generation(told, cma.popsize, sign, search.grid))
                 search.runs[-1]["evaluations"] = cma.generation * cma.popsize
             else:
                 outcome = self._lq_generation(
-                    search, search.pending.get(key, []) + running.get(key, []), sign, dists)
+                    search, search.pending.get(key, []) + running.get(key, []), sign)
                 if outcome[0] == "open":
                     index = outcome[1]
                     break
@@ -326,8 +334,8 @@ class CmaEsSampler(BaseSampler):
             steps = np.array([d._unit_step() for d in dists])
             runs = []
             cma = self._fresh(0, runs, names, dists, steps, entropy)
-            self._search = _Search(key=key, n_dims=len(names), steps=steps, entropy=entropy,
-                                   cma=cma, runs=runs)
+            self._search = _Search(key=key, n_dims=len(names), steps=steps, grid=_grid(dists),
+                                   entropy=entropy, cma=cma, runs=runs)
         return self._search
 
     def _absorb(self, search, study, trial):
@@ -375,12 +383,12 @@ class CmaEsSampler(BaseSampler):
         rng = np.random.default_rng([entropy, restart, cma.generation])
         return cma.ask(rng, cma.popsize)
 
-    def _open_generation(self, search, dists):
+    def _open_generation(self, search):
         """The current generation's samples, drawn once per generation."""
         key = (search.restart, search.cma.generation)
         if search.open is None or search.open.key != key:
             population = self._population(search.cma, search.restart, search.entropy)
-            search.open = _OpenGeneration(key, population, _rounded(population, dists))
+            search.open = _OpenGeneration(key, population, _rounded(population, search.grid))
         return search.open
 
     @staticmethod
@@ -416,7 +424,7 @@ class CmaEsSampler(BaseSampler):
             fit.trusted[k] = tau >= _surrogate.TAU_THRESHOLD
         return fit.trusted[k]
 
-    def _lq_generation(self, search, members, sign, dists):
+    def _lq_generation(self, search, members, sign):
         """Decide the current generation of a surrogate-assisted run.
 
         ``members`` are the trials of the generation; ``search.archive`` holds
@@ -435,7 +443,7 @@ class CmaEsSampler(BaseSampler):
         """
         lam = search.cma.popsize
         window = _surrogate.window_size(search.cma.dim, lam)
-        generation = self._open_generation(search, dists)
+        generation = self._open_generation(search)
         archive = search.archive
         members = sorted((t for t in members if t.system_attrs.get(_INDEX, -1) >= 0),
                          key=lambda t: t.number)  # not the draws outside the generation
@@ -444,14 +452,14 @@ class CmaEsSampler(BaseSampler):
             batch = members[:size]
             if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
                 break
-            told = tuple((t.trial_id, search.told_point(t, dists), sign * t.value)
+            told = tuple((t.trial_id, search.told_point(t), sign * t.value)
                          for t in batch if _complete(t))
             data = (archive + told)[-window:]
             fit = self._fit(search, data)
             if size < lam and not self._model_trusted(fit, lam, size):
                 continue
-            return ("tell", *_surrogate_generation(generation.population, batch, fit, sign,
-                                                   dists), size, data)
+            return ("tell", *_surrogate_generation(generation.rounded, batch, fit, sign,
+                                                   search.grid), size, data)
         handed = {t.system_attrs[_INDEX] for t in members}
         free = [i for i in generation.ranked_by(fit) if i not in handed]
         return ("open", free[0] if free else None)
@@ -548,6 +556,7 @@ class _Search:
     key: tuple  # (study identity, parameter names)
     n_dims: int
     steps: np.ndarray  # grid step of each coordinate in the unit box, 0 if continuous
+    grid: tuple  # the integer and stepped coordinates (see _grid)
     entropy: object  # seed of the restarts and of the surrogate's samples
     cma: _CMA  # after the last told generation
     runs: list  # one record per run: regime, popsize, sigma0, evaluations, mean0
@@ -564,10 +573,10 @@ class _Search:
     # point is read at every ask of its generation
     told_points: dict = field(default_factory=dict)
 
-    def told_point(self, trial, dists):
+    def told_point(self, trial):
         point = self.told_points.get(trial.trial_id)
         if point is None:
-            point = self.told_points[trial.trial_id] = _told_point(trial, dists)
+            point = self.told_points[trial.trial_id] = _told_point(trial, self.grid)
         return point
 
 
@@ -644,7 +653,7 @@ def _bipop_regime(runs, default_popsize, default_sigma, rng):
     return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
 
 
-def _generation(trials, popsize, sign, dists):
+def _generation(trials, popsize, sign, grid):
     """Points and losses of a told generation: complete trials by value, pruned
     ones after all of them (by their partial value).
 
@@ -662,23 +671,29 @@ def _generation(trials, popsize, sign, dists):
         if t.state is TrialState.PRUNED:
             loss = abs(worst) + 1e6 + (loss if math.isfinite(loss) else 1e6)
         losses.append(loss)
-    points = _rounded(np.array([t.system_attrs[_X] for t in trials], dtype=float), dists)
+    points = _rounded(np.array([t.system_attrs[_X] for t in trials], dtype=float), grid)
     return points, np.array(losses, dtype=float)
 
 
-def _rounded(points, dists):
-    """Points with integer and stepped coordinates moved onto their grid, in
-    the unit box (what the objective sees; see :func:`_generation`)."""
+def _grid(dists):
+    """The integer and stepped coordinates, as ``(index, distribution)``: the
+    ones :func:`_rounded` moves (found once per search, not at every call)."""
+    return tuple((j, d) for j, d in enumerate(dists) if d._unit_step() > 0)
+
+
+def _rounded(points, grid):
+    """Points with integer and stepped coordinates (``grid``, see :func:`_grid`)
+    moved onto their grid, in the unit box (what the objective sees; see
+    :func:`_generation`)."""
     points = np.array(points, dtype=float)
-    for j, d in enumerate(dists):
-        if d._unit_step() > 0:
-            points[:, j] = d._to_unit(d._from_unit(points[:, j]))
+    for j, d in grid:
+        points[:, j] = d._to_unit(d._from_unit(points[:, j]))
     return points
 
 
-def _told_point(trial, dists):
+def _told_point(trial, grid):
     """A trial's point as told to CMA-ES (integers on their grid), a tuple."""
-    return tuple(_rounded(np.array([trial.system_attrs[_X]], dtype=float), dists)[0])
+    return tuple(_rounded(np.array([trial.system_attrs[_X]], dtype=float), grid)[0])
 
 
 def _complete(trial):
@@ -687,8 +702,9 @@ def _complete(trial):
             and math.isfinite(trial.value))
 
 
-def _surrogate_generation(population, evaluated, model, sign, dists):
-    """Points and losses of a generation told with a surrogate.
+def _surrogate_generation(points, evaluated, model, sign, grid):
+    """Points and losses of a generation told with a surrogate, from its
+    samples as evaluated (``points``, integers on their grid).
 
     The evaluated samples carry their losses (pruned ones after the complete
     ones, as in :func:`_generation`; failed or non-finite ones after those);
@@ -699,9 +715,8 @@ def _surrogate_generation(population, evaluated, model, sign, dists):
     ok = [t for t in evaluated if _complete(t) or t.state is TrialState.PRUNED]
     failed = [t.system_attrs[_INDEX] for t in evaluated
               if not (_complete(t) or t.state is TrialState.PRUNED)]
-    points = _rounded(population, dists)
     if ok:
-        ev_points, ev_losses = _generation(ok, len(ok), sign, dists)
+        ev_points, ev_losses = _generation(ok, len(ok), sign, grid)
     else:
         ev_points, ev_losses = np.empty((0, points.shape[1])), np.empty(0)
     finite = ev_losses[np.isfinite(ev_losses)]
