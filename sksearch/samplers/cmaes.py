@@ -274,7 +274,7 @@ class CmaEsSampler(BaseSampler):
         study.set_trial_system_attr(trial, _RESTART, search.restart)
         study.set_trial_system_attr(trial, _GEN, generation)
         study.set_trial_system_attr(trial, _X, [float(v) for v in point])
-        return {n: float(d._from_unit(v)) for n, d, v in zip(names, dists, point)}
+        return dict(zip(names, search.decoder.internal(point)))
 
     def _state(self, study, trial, names, dists):
         """Bring the search up to the stored trials and return it, with the
@@ -335,7 +335,8 @@ class CmaEsSampler(BaseSampler):
             runs = []
             cma = self._fresh(0, runs, names, dists, steps, entropy)
             self._search = _Search(key=key, n_dims=len(names), steps=steps, grid=_grid(dists),
-                                   entropy=entropy, cma=cma, runs=runs)
+                                   decoder=_Decoder(dists), entropy=entropy, cma=cma,
+                                   runs=runs)
         return self._search
 
     def _absorb(self, search, study, trial):
@@ -557,6 +558,7 @@ class _Search:
     n_dims: int
     steps: np.ndarray  # grid step of each coordinate in the unit box, 0 if continuous
     grid: tuple  # the integer and stepped coordinates (see _grid)
+    decoder: object  # _Decoder: unit-box points to parameter values
     entropy: object  # seed of the restarts and of the surrogate's samples
     cma: _CMA  # after the last told generation
     runs: list  # one record per run: regime, popsize, sigma0, evaluations, mean0
@@ -578,6 +580,44 @@ class _Search:
         if point is None:
             point = self.told_points[trial.trial_id] = _told_point(trial, self.grid)
         return point
+
+
+class _Decoder:
+    """A unit-box point to the internal values of the joint space's parameters.
+
+    The linear (not log-scaled) coordinates are mapped together, with the
+    arithmetic of ``NumericalDistribution._from_unit`` element by element
+    (clip to the box, scale, round onto the step grid, clip to the bounds), so
+    the values are the same to the bit; the log-scaled ones go through their
+    distribution, so that ``exp`` is the same call as there. A distribution
+    at a time cost about as much as the rest of an ask.
+    """
+
+    def __init__(self, dists):
+        self.logs = [(j, d) for j, d in enumerate(dists) if d.log]
+        linear = [(j, d) for j, d in enumerate(dists) if not d.log]
+        self.linear = np.array([j for j, _ in linear], dtype=int)
+        bounds = [d._unit_bounds() for _, d in linear]
+        self.lo = np.array([lo for lo, _ in bounds])
+        self.width = np.array([hi - lo for lo, hi in bounds])
+        self.low = np.array([float(d.low) for _, d in linear])
+        self.top = np.array([float(d._grid_high) for _, d in linear])
+        self.stepped = np.array([k for k, (_, d) in enumerate(linear) if d.step is not None],
+                                dtype=int)
+        self.step = np.array([float(linear[k][1].step) for k in self.stepped])
+
+    def internal(self, point):
+        """Internal values (a list of floats) of ``point``, by coordinate."""
+        out = [0.0] * (len(self.linear) + len(self.logs))
+        x = self.lo + np.clip(np.asarray(point, dtype=float)[self.linear], 0.0, 1.0) * self.width
+        if len(self.stepped):
+            low = self.low[self.stepped]
+            x[self.stepped] = low + np.round((x[self.stepped] - low) / self.step) * self.step
+        for j, v in zip(self.linear.tolist(), np.clip(x, self.low, self.top).tolist()):
+            out[j] = v
+        for j, d in self.logs:
+            out[j] = float(d._from_unit(point[j]))
+        return out
 
 
 @dataclass
