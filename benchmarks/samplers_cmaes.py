@@ -7,7 +7,9 @@ sampler (lq surrogate); ``sksearch-plain`` is plain CMA-ES (``surrogate=None``),
 and ``sksearch-bipop`` / ``sksearch-lra`` are plain CMA-ES with BIPOP restarts
 or learning-rate adaptation (not in the default arms); then a noisy problem,
 scored by the true value of the best observed trial (what ``best_params``
-returns); then per-trial overhead of each sampler's whole loop.
+returns); then per-trial overhead of each sampler's whole loop (``--overhead`` runs
+only that: the 20-D ellipsoid and a 10-D mixed space with a categorical, at
+each budget, repeated and interleaved so that every arm meets the same load).
 Optuna and cmaes are comparators only (``pip install -e ".[bench]"``).
 
 Comparison rule: two medians that are both below ``TIE`` are a tie (both solved
@@ -24,6 +26,10 @@ e.g. an option against the default on the seeds reserved for choosing options
     python benchmarks/samplers_cmaes.py --first-seed 100 --seeds 20 --problems continuous
         --arms sksearch-cmaes,sksearch-bipop --compare sksearch-bipop,sksearch-cmaes
         --no-overhead
+
+Per-trial cost only (ms per trial, median of 3 interleaved repeats):
+
+    python benchmarks/samplers_cmaes.py --overhead --budgets 200,500 --repeats 3
 """
 
 import argparse
@@ -40,7 +46,7 @@ from problems import NOISY, PROBLEMS, Problem  # noqa: E402
 from scipy.stats import mannwhitneyu  # noqa: E402
 
 from sksearch import Study  # noqa: E402
-from sksearch.distributions import Float, Int  # noqa: E402
+from sksearch.distributions import Categorical, Float, Int  # noqa: E402
 from sksearch.samplers import CmaEsSampler, TPESampler  # noqa: E402
 
 
@@ -52,6 +58,22 @@ def ellipsoid20(p):
 def integer_quadratic(p):
     return float(sum((p[f"n{i}"] - 3 * i) ** 2 for i in range(4)) + (p["x"] - 0.3) ** 2)
 
+
+_KIND_OFFSET = {"a": 0.0, "b": 0.7, "c": 1.5}
+
+
+def mixed10(p):
+    x = np.array([p[f"x{i}"] for i in range(6)])
+    return float(np.sum((x - 1.0) ** 2) + (np.log10(p["lr"]) + 2) ** 2 + (p["n"] - 7) ** 2 / 10
+                 + (p["s"] - 35) ** 2 / 400 + _KIND_OFFSET[p["kind"]])
+
+
+# The overhead's mixed space: six floats, a log float, an int, a stepped int and
+# a three-way categorical (which CMA-ES hands to its independent sampler: TPE
+# in sksearch, random sampling in Optuna). Not in the regret suite.
+MIXED10 = Problem("mixed10", mixed10, 0.0, "mixed", {
+    **{f"x{i}": Float(-5, 5) for i in range(6)}, "lr": Float(1e-4, 1.0, log=True),
+    "n": Int(0, 20), "s": Int(0, 100, step=5), "kind": Categorical(["a", "b", "c"])})
 
 EXTRA = {
     "ellipsoid20": Problem("ellipsoid20", ellipsoid20, 0.0, "continuous",
@@ -104,22 +126,23 @@ SKSEARCH_ARMS = {"sksearch-cmaes": {}, "sksearch-plain": {"surrogate": None},
 def run_study(arm, problem, seed, n_trials, batch=1):
     """One study; with ``batch > 1``, trials are asked ``batch`` at a time and
     told together, as ``BayesSearchCV(n_jobs=batch)`` runs candidates."""
-    if arm in ("optuna-cmaes", "optuna-lra"):
-        import optuna
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        # Optuna 5 ignores restart_strategy (deprecated): its CMA-ES never restarts
-        sampler = optuna.samplers.CmaEsSampler(seed=seed, restart_strategy="ipop",
-                                               lr_adapt=arm == "optuna-lra",
-                                               warn_independent_sampling=False)
-        study = optuna.create_study(direction="minimize", sampler=sampler)
-    elif arm in SKSEARCH_ARMS:
-        study = Study(direction="minimize",
-                      sampler=CmaEsSampler(seed=seed, **SKSEARCH_ARMS[arm]))
-    else:
-        study = Study(direction="minimize", sampler=TPESampler(seed=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if arm in ("optuna-cmaes", "optuna-lra"):
+            import optuna
+
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            # Optuna 5 ignores restart_strategy (deprecated): its CMA-ES never
+            # restarts; its categoricals go to its default independent sampler
+            sampler = optuna.samplers.CmaEsSampler(seed=seed, restart_strategy="ipop",
+                                                   lr_adapt=arm == "optuna-lra",
+                                                   warn_independent_sampling=False)
+            study = optuna.create_study(direction="minimize", sampler=sampler)
+        elif arm in SKSEARCH_ARMS:
+            study = Study(direction="minimize",
+                          sampler=CmaEsSampler(seed=seed, **SKSEARCH_ARMS[arm]))
+        else:
+            study = Study(direction="minimize", sampler=TPESampler(seed=seed))
         if batch == 1:
             study.optimize(problem.objective, n_trials=n_trials)
         while len(study.trials) < n_trials:
@@ -158,16 +181,44 @@ def compare(ours, theirs):
     return ("win" if a <= b else "loss"), p
 
 
-def overhead(n_trials):
-    problem = SUITE["ellipsoid20"]
-    print(f"\nWhole-loop ms per trial, {n_trials} trials on the instant 20-D ellipsoid")
-    for arm in ("sksearch-cmaes", "sksearch-plain", "optuna-cmaes", "cmaes-package"):
-        start = time.perf_counter()
-        if arm == "cmaes-package":
-            run_cmaes_package(problem, 0, n_trials)
-        else:
-            run_study(arm, problem, 0, n_trials)
-        print(f"  {arm:<16}{1000 * (time.perf_counter() - start) / n_trials:8.2f}")
+OVERHEAD_ARMS = ("sksearch-cmaes", "sksearch-plain", "optuna-cmaes", "cmaes-package")
+
+
+def overhead(budgets, repeats=3):
+    """Whole-loop ms per trial (instant objectives, seed 0, one process) on the
+    20-D ellipsoid and the 10-D mixed space, at each budget: the median of
+    ``repeats`` runs, the arms interleaved within each repeat so that a busy
+    machine slows them alike. The last column is sksearch's default over
+    Optuna's CMA-ES. The ``cmaes`` package has no categorical, so it runs on
+    the continuous problem only."""
+    problems = (SUITE["ellipsoid20"], MIXED10)
+    for arm in OVERHEAD_ARMS[:3]:  # imports and first-call set-ups are not timed
+        run_study(arm, MIXED10, 0, 30)
+    times = {}
+    for _ in range(repeats):
+        for problem in problems:
+            for n_trials in budgets:
+                for arm in OVERHEAD_ARMS:
+                    if arm == "cmaes-package" and problem.kind != "continuous":
+                        continue
+                    start = time.perf_counter()
+                    if arm == "cmaes-package":
+                        run_cmaes_package(problem, 0, n_trials)
+                    else:
+                        run_study(arm, problem, 0, n_trials)
+                    times.setdefault((problem.name, n_trials, arm), []).append(
+                        1000 * (time.perf_counter() - start) / n_trials)
+    print(f"\nWhole-loop ms per trial, instant objective, seed 0; median of {repeats}")
+    print(f"{'problem':<13}{'trials':>7}" + "".join(f"{arm:>16}" for arm in OVERHEAD_ARMS)
+          + f"{'cmaes/optuna':>14}")
+    for problem in problems:
+        for n_trials in budgets:
+            cells = {arm: np.median(times[(problem.name, n_trials, arm)])
+                     for arm in OVERHEAD_ARMS if (problem.name, n_trials, arm) in times}
+            print(f"{problem.name:<13}{n_trials:>7}"
+                  + "".join(f"{cells[arm]:>16.2f}" if arm in cells else f"{'-':>16}"
+                            for arm in OVERHEAD_ARMS)
+                  + f"{cells['sksearch-cmaes'] / cells['optuna-cmaes']:>14.2f}")
 
 
 def main():
@@ -176,6 +227,10 @@ def main():
     parser.add_argument("--budgets", default="200,500")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--no-overhead", action="store_true")
+    parser.add_argument("--overhead", action="store_true",
+                        help="only the per-trial cost table (ellipsoid20 and mixed10)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs per cell of the per-trial cost table (median)")
     parser.add_argument("--first-seed", type=int, default=0,
                         help="seeds are first-seed, ..., first-seed + seeds - 1")
     parser.add_argument("--problems", default="all",
@@ -188,6 +243,9 @@ def main():
                         help="the two arms of the W/T/L column")
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
+    if args.overhead:
+        overhead(budgets, args.repeats)
+        return
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     wanted = {"all": list(ALL), "continuous": list(SUITE)}.get(
         args.problems, args.problems.split(","))
@@ -234,7 +292,7 @@ def main():
                           f"{np.median(last):>14.3g}")
             print(f"{arm:<19}" + cells)
     if not args.no_overhead:
-        overhead(max(budgets))
+        overhead(budgets, args.repeats)
 
 
 if __name__ == "__main__":

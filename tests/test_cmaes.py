@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sksearch import Study, TrialState
+from sksearch import Study, TrialPruned, TrialState
 from sksearch.samplers import CmaEsSampler
 from sksearch.samplers._cma import _CMA
 
@@ -99,7 +99,7 @@ def test_converged_sphere_keeps_refining_without_restart():
     # converging run go on refining within the budget.
     study = minimize(lambda t: sphere(t, 2), 400)
     assert all(t.system_attrs.get("cma:restart", 0) == 0 for t in study.trials)
-    cma = study.sampler._live[2]
+    cma = study.sampler._search.cma
     assert cma.sigma * np.sqrt(np.max(np.diag(cma.C))) < 1e-6
     assert study.best_value < 1e-10
     assert not cma.should_stop()
@@ -131,7 +131,7 @@ def test_integers_reach_and_keep_the_integer_optimum():
     last = study.trials[-80:]
     settled = np.mean([[t.params[f"n{i}"] for i in range(4)] == [0, 3, 6, 9] for t in last])
     assert settled >= 0.6
-    cma = study.sampler._live[2]
+    cma = study.sampler._search.cma
     spread = cma.sigma * np.sqrt(np.diag(cma.C))
     assert np.all(spread[:4] < 2 * cma.steps[:4])  # about one grid step: the margin
     assert np.all(spread[:4] > 0.1 * cma.steps[:4])
@@ -169,7 +169,7 @@ def test_state_rebuilt_from_trials_equals_live_state():
     study = minimize(sphere, 60)
     sampler = study.sampler
     names = [f"x{i}" for i in range(4)]
-    live = sampler._live[2].state()
+    live = sampler._search.cma.state()
     rebuilt = sampler.rebuild_state(study, names)
     for key in ("mean", "C", "p_sigma", "p_c"):
         np.testing.assert_allclose(rebuilt[key], live[key])
@@ -287,7 +287,7 @@ def test_lr_adapt_state_rebuilt_from_trials():
 
     study = minimize(noisy, 150, lr_adapt=True)
     names = [f"x{i}" for i in range(4)]
-    live = study.sampler._live[2].state()
+    live = study.sampler._search.cma.state()
     assert live["eta_mean"] < 1.0 and live["eta_cov"] < 1.0  # the noise lowered the rates
     for sampler in (study.sampler, CmaEsSampler(surrogate=None, seed=0, lr_adapt=True)):
         rebuilt = sampler.rebuild_state(study, names)
@@ -383,7 +383,7 @@ def test_lq_state_rebuilt_from_trials_equals_live_state():
     study.ask()  # the last trial may complete a generation: the live state catches up
     sampler = study.sampler
     names = [f"x{i}" for i in range(4)]
-    live = sampler._live[2].state()
+    live = sampler._search.cma.state()
     assert live["generation"] > 80 // 8  # some generations were told from the model
     for rebuilder in (sampler, CmaEsSampler(seed=0, surrogate="lq")):
         rebuilt = rebuilder.rebuild_state(study, names)
@@ -405,7 +405,7 @@ def test_lq_reproducible_seeded_and_unseeded_replay():
     study.optimize(sphere, n_trials=50)
     study.ask()
     names = [f"x{i}" for i in range(4)]
-    live = study.sampler._live[2].state()
+    live = study.sampler._search.cma.state()
     rebuilt = CmaEsSampler(surrogate="lq").rebuild_state(study, names)
     np.testing.assert_allclose(rebuilt["mean"], live["mean"])
 
@@ -427,7 +427,7 @@ def test_lq_falls_back_to_plain_cma_on_noise_and_survives_failures():
     # 15 noisy points well (about 90% of samples evaluated on such noise in
     # 3 and 5 dimensions, seeds 0-5).
     runs = study.sampler.rebuild_state(study, ["x0", "x1", "x2"])["runs"]
-    cma = study.sampler._live[2]
+    cma = study.sampler._search.cma
     assert cma.generation >= 5
     assert runs[0]["evaluations"] >= 0.75 * cma.generation * cma.popsize
 
@@ -443,7 +443,7 @@ def test_lq_parallel_trials_replay_the_same_decisions():
     study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, surrogate="lq"))
     study.optimize(slow_sphere, n_trials=90, n_jobs=3)
     study.ask()
-    live = study.sampler._live[2].state()
+    live = study.sampler._search.cma.state()
     rebuilt = CmaEsSampler(seed=0, surrogate="lq").rebuild_state(
         study, [f"x{i}" for i in range(4)])
     assert rebuilt["generation"] == live["generation"] > 90 // 8
@@ -488,3 +488,141 @@ def test_lq_model_tau_and_batches():
     # 20 dimensions: no full model (231 coefficients), the diagonal one
     x20 = rng.uniform(0, 1, (70, 20))
     assert QuadraticModel(x20, np.sum(x20**2, axis=1)).kind == "diagonal"
+
+
+# -- pinned proposals --------------------------------------------------------------
+# Seeded runs of the sampler as it was before the per-trial cost work (issue 19):
+# any change to how the state is kept (incremental, cached) must leave every
+# proposal as it was. The digest is over the params rounded to 12 significant
+# digits; the last trial's params are kept in the clear, to say how far off a
+# change is.
+
+_KIND_OFFSET = {"a": 0.0, "b": 0.7, "c": 1.5}
+
+
+def mixed10(trial):
+    """Six floats, a log float, an int, a stepped int and a three-way categorical."""
+    x = np.array([trial.suggest_float(f"x{i}", -5, 5) for i in range(6)])
+    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+    n = trial.suggest_int("n", 0, 20)
+    s = trial.suggest_int("s", 0, 100, step=5)
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    return float(np.sum((x - 1.0) ** 2) + (np.log10(lr) + 2) ** 2 + (n - 7) ** 2 / 10
+                 + (s - 35) ** 2 / 400 + _KIND_OFFSET[kind])
+
+
+def _rounded_params(study):
+    return [{k: (f"{v:.12g}" if isinstance(v, float) else v) for k, v in sorted(t.params.items())}
+            for t in study.trials]
+
+
+def _digest(study):
+    import hashlib
+
+    return hashlib.sha256(repr(_rounded_params(study)).encode()).hexdigest()[:16]
+
+
+def _flaky_sphere(trial):
+    value = sphere(trial, 3)
+    if trial.number % 7 == 3:
+        raise RuntimeError("flaky")
+    if trial.number % 9 == 4:
+        trial.report(value + 5, 0)
+        raise TrialPruned()
+    return value
+
+
+def _pinned_run(objective, n_trials, surrogate, batch=1, resume_at=None, **kwargs):
+    """A seeded run: ``batch`` trials asked, then told, at a time (several
+    running at once); with ``resume_at``, a fresh sampler over the same storage
+    takes over after that many trials (a resumed study)."""
+    from sksearch.storage import InMemoryStorage
+
+    storage = InMemoryStorage()
+
+    def new_study():
+        return Study(direction="minimize", storage=storage, study_name="pinned",
+                     sampler=CmaEsSampler(seed=0, surrogate=surrogate, **kwargs))
+
+    study = new_study()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if resume_at is not None:
+            study.optimize(objective, n_trials=resume_at)
+            study = new_study()
+        if batch == 1:
+            study.optimize(objective, n_trials=n_trials - len(study.trials),
+                           catch=(RuntimeError,))
+        while len(study.trials) < n_trials:
+            trials = [study.ask() for _ in range(batch)]
+            for trial in trials:
+                study.tell(trial, objective(trial))
+    return study
+
+
+_PINNED_RUNS = {
+    "mixed10-lq": (mixed10, 120, "lq"), "mixed10-plain": (mixed10, 120, None),
+    "mixed10-lq-long": (mixed10, 400, "lq"),  # the model's data window slides
+    "sphere5-lq": (lambda t: sphere(t, 5), 120, "lq"),
+    "sphere5-plain": (lambda t: sphere(t, 5), 120, None),
+    "mixed10-lq-batch4": (mixed10, 120, "lq", 4),
+    "mixed10-plain-batch4": (mixed10, 120, None, 4),
+    "mixed10-lq-resumed": (mixed10, 120, "lq", 1, 50),
+    "mixed10-plain-resumed": (mixed10, 120, None, 1, 50),
+    "flaky-lq": (_flaky_sphere, 150, "lq"), "flaky-plain": (_flaky_sphere, 150, None),
+    # plateaus: IPOP restarts every 10 + ceil(30 n / lambda) generations
+    "flat-plain-restarts": (flat, 300, None), "flat-lq-restarts": (flat, 300, "lq"),
+}
+# computed at 9ef3d4e (before issue 19's changes)
+PINNED = {
+    'flaky-lq': ('0579390b32b3bf60',
+        {'x0': '0.999999993243', 'x1': '1.00000000376', 'x2': '1.00000000363'}),
+    'flaky-plain': ('018f36cd30a8949b',
+        {'x0': '1.16784648824', 'x1': '0.920049049145', 'x2': '0.944384278025'}),
+    'flat-lq-restarts': ('72c5638367b69634',
+        {'a': '0.939878603417', 'b': '0.589764240271'}),
+    'flat-plain-restarts': ('97defeb8fd658add',
+        {'a': '0.654204746149', 'b': '0.598544807185'}),
+    'mixed10-lq': ('08f129344ce8d2b0',
+        {'kind': 'b', 'lr': '0.0100810720172', 'n': 7, 's': 35, 'x0': '0.999232760739', 'x1':
+         '1.00037849462', 'x2': '1.00531060181', 'x3': '0.996599353851', 'x4': '1.00660464815',
+         'x5': '0.99825512235'}),
+    'mixed10-lq-batch4': ('994d724c509d13ab',
+        {'kind': 'c', 'lr': '0.0146756532', 'n': 5, 's': 30, 'x0': '1.37932136444', 'x1':
+         '1.11907997061', 'x2': '1.1847679556', 'x3': '1.64592751827', 'x4': '0.829892257949',
+         'x5': '0.815954405741'}),
+    'mixed10-lq-long': ('451d99ca3fdfb462',
+        {'kind': 'a', 'lr': '0.163789826411', 'n': 14, 's': 40, 'x0': '1.329757067', 'x1':
+         '1.29455627504', 'x2': '0.309729841148', 'x3': '0.498312373453', 'x4': '-1.13127443416',
+         'x5': '0.606004725666'}),
+    'mixed10-lq-resumed': ('08f129344ce8d2b0',
+        {'kind': 'b', 'lr': '0.0100810720172', 'n': 7, 's': 35, 'x0': '0.999232760739', 'x1':
+         '1.00037849462', 'x2': '1.00531060181', 'x3': '0.996599353851', 'x4': '1.00660464815',
+         'x5': '0.99825512235'}),
+    'mixed10-plain': ('43f53690e00445cf',
+        {'kind': 'b', 'lr': '0.0100977872512', 'n': 10, 's': 35, 'x0': '2.53282757844', 'x1':
+         '-0.306609976133', 'x2': '0.685687790791', 'x3': '-0.0293026887817', 'x4':
+         '1.03538309481', 'x5': '-0.231318654747'}),
+    'mixed10-plain-batch4': ('95736d294bc2d9fb',
+        {'kind': 'b', 'lr': '0.00277337407506', 'n': 6, 's': 35, 'x0': '1.63619832593', 'x1':
+         '1.84349610896', 'x2': '0.428001134393', 'x3': '0.813931224072', 'x4':
+         '0.73661939478', 'x5': '0.647447419579'}),
+    'mixed10-plain-resumed': ('418abc883387feaf',
+        {'kind': 'c', 'lr': '0.00295474364964', 'n': 6, 's': 30, 'x0': '1.43454016785', 'x1':
+         '0.960740403163', 'x2': '0.367011693163', 'x3': '1.87071461928', 'x4':
+         '1.50386179736', 'x5': '-0.353059453603'}),
+    'sphere5-lq': ('ded51b7e1cfded3a',
+        {'x0': '0.999993305006', 'x1': '1.00000602273', 'x2': '0.999993147506', 'x3':
+         '0.999995997961', 'x4': '0.999977587887'}),
+    'sphere5-plain': ('2364671dfa843522',
+        {'x0': '0.604493977171', 'x1': '1.11721809083', 'x2': '1.17782805103', 'x3':
+         '0.626191108496', 'x4': '0.820959924482'}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_PINNED_RUNS))
+def test_proposals_pinned(case):
+    study = _pinned_run(*_PINNED_RUNS[case])
+    digest, last = PINNED[case]
+    assert _rounded_params(study)[-1] == last
+    assert _digest(study) == digest

@@ -18,6 +18,7 @@ it); the constants marked as ours were chosen on benchmark seeds 100 and up.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import contextlib
+import functools
 import math
 
 import numpy as np
@@ -141,11 +142,22 @@ def kendall_tau(a, b):
         In [-1, 1]; ``nan`` when either sample is constant.
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    upper = np.triu_indices(len(a), 1)
+    upper = _upper_pairs(len(a))
     sa = np.sign(a[:, None] - a[None, :])[upper]
     sb = np.sign(b[:, None] - b[None, :])[upper]
     denominator = math.sqrt(float(np.count_nonzero(sa)) * float(np.count_nonzero(sb)))
     return float(np.dot(sa, sb) / denominator) if denominator else math.nan
+
+
+@functools.lru_cache(maxsize=64)
+def _upper_pairs(n):
+    """``np.triu_indices(n, 1)``, read-only: built once per size, since it
+    costs more than the products it indexes (the tau test and the model's
+    cross terms ask for the same few sizes at every ask)."""
+    pairs = np.triu_indices(n, 1)
+    for index in pairs:
+        index.flags.writeable = False
+    return pairs
 
 
 class QuadraticModel:
@@ -211,7 +223,7 @@ class QuadraticModel:
         if self.kind in ("diagonal", "full"):
             columns.append(z**2)
         if self.kind == "full":
-            i, j = np.triu_indices(z.shape[1], 1)
+            i, j = _upper_pairs(z.shape[1])
             columns.append(z[:, i] * z[:, j])
         return np.hstack(columns)
 

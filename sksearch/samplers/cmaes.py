@@ -20,6 +20,7 @@ generations.
 import copy
 import math
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -185,17 +186,27 @@ class CmaEsSampler(BaseSampler):
         self.independent_sampler = independent_sampler
         self._fallback = None
         self._warned = False
-        # (study key, restart, _CMA, run records, surrogate data): the last
-        # state, to avoid replays
-        self._live = None
-        # surrogate fits by the trial ids of their data: each is needed again
-        # by later asks of the same generation and by the next generation
-        self._fits = {}
+        # Caches of what the stored trials imply, rebuilt from the storage
+        # whenever they do not match the study asked for (so dropped when
+        # pickled): the joint space so far, and the search in it.
+        self._joint = None  # _JointSpace
+        self._search = None  # _Search
+        self._entropy_cache = None  # (study key, restart seed) of an unseeded sampler
+        # the first of each equal (name, distribution) handed to the fallback
+        self._canonical = {}
 
     def reseed_rng(self, seed):
         super().reseed_rng(seed)
         if self._fallback is not None:
             self._fallback.reseed_rng(seed)
+
+    def __getstate__(self):
+        # The caches are rebuilt from the storage on the next ask (to the same
+        # proposals): a pickled or deep-copied sampler does not carry the
+        # trials, nor the storage object its cache keys refer to.
+        state = self.__dict__.copy()
+        state.update(_joint=None, _search=None, _entropy_cache=None)
+        return state
 
     # -- independent fallback -------------------------------------------------------
     def _independent(self):
@@ -211,8 +222,9 @@ class CmaEsSampler(BaseSampler):
     def sample_independent(self, study, trial, name, distribution):
         # Numerical parameters reach here only before the first trial finishes
         # (empty intersection) or when they are conditional (outside it).
-        seen, space = getattr(self, "_intersection", ((None,), None))
-        conditional = seen[0] == id(study) and bool(space) and name not in space
+        joint = self._joint
+        conditional = (joint is not None and joint.identity == study.identity
+                       and bool(joint.space) and name not in joint.space)
         if not self._warned and (trial.number >= self.n_startup_trials) and (
                 conditional or not isinstance(distribution, NumericalDistribution)
                 or isinstance(distribution, Categorical)):
@@ -221,118 +233,148 @@ class CmaEsSampler(BaseSampler):
                 f"CmaEsSampler searches numerical parameters only; {name!r} "
                 f"({distribution!r}) and any other categorical or conditional parameter "
                 "are sampled by an independent sampler (TPE).", UserWarning, stacklevel=2)
+        # TPE keeps its per-parameter model plan (and the history converted to
+        # the unit box) by the identity of the distribution object, and a
+        # define-by-run suggest builds a new, equal one at every trial: handed
+        # the first equal object each time, TPE reuses them instead of
+        # rebuilding them and converting every finished trial again per ask.
+        distribution = self._canonical.setdefault((name, distribution), distribution)
         return self._independent().sample_independent(study, trial, name, distribution)
 
     # -- joint sampling -----------------------------------------------------------------
-    def _trials(self, study, trial):
-        """The study's trials, read once per asked trial (infer and sample share it)."""
-        key = (id(study), trial.trial_id, study.n_trials())
-        if getattr(self, "_trials_cache", (None,))[0] != key:
-            self._trials_cache = (key, study.get_trials())
-        return self._trials_cache[1]
-
     def infer_relative_search_space(self, study, trial):
-        # The intersection only shrinks as trials finish, so it is updated with
+        # The intersection only shrinks as trials finish, so it is narrowed by
         # the trials finished since the last ask instead of recomputed.
-        finished = [t for t in self._trials(study, trial)
-                    if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
-        seen, space = getattr(self, "_intersection", (None, None))
-        if seen is None or seen[0] != id(study):
-            seen, space = (id(study), set()), None
-        new = [t for t in finished if t.trial_id not in seen[1]]
+        joint = self._joint
+        if joint is None or joint.identity != study.identity:
+            joint = self._joint = _JointSpace(study.identity)
+        finished, joint.cursor = study.get_trials_finished_since(joint.cursor)
+        new = [t for t in finished if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
         if new:
-            merged = new if space is None else [_SpaceRecord(space)] + new
-            space = intersection_search_space(merged)
-            seen[1].update(t.trial_id for t in new)
-        self._intersection = (seen, space)
-        return {n: d for n, d in (space or {}).items()
+            merged = new if joint.space is None else [_SpaceRecord(joint.space)] + new
+            joint.space = intersection_search_space(merged)
+        return {n: d for n, d in (joint.space or {}).items()
                 if isinstance(d, NumericalDistribution) and not isinstance(d, Categorical)}
 
     def sample_relative(self, study, trial, search_space):
         if not search_space:
             return {}
-        finished = study.n_trials((TrialState.COMPLETE, TrialState.PRUNED))
-        if finished < self.n_startup_trials:
+        if self.n_startup_trials and study.n_trials(
+                (TrialState.COMPLETE, TrialState.PRUNED)) < self.n_startup_trials:
             return {}
         names = sorted(search_space)
         dists = [search_space[n] for n in names]
-        cma, restart, generation, index = self._state(study, trial, names, dists)
+        search, generation, index = self._state(study, trial, names, dists)
         if index is None:  # plain CMA-ES, or a trial beyond a handed-out generation
-            point = cma.ask(self._rng, 1)[0]
+            point = search.cma.ask(self._rng, 1)[0]
         else:
-            point = self._population(cma, restart, self._entropy)[index]
+            point = search.open.population[index]
         if self.surrogate is not None:
             study.set_trial_system_attr(trial, _INDEX, -1 if index is None else int(index))
-        study.set_trial_system_attr(trial, _RESTART, restart)
+        study.set_trial_system_attr(trial, _RESTART, search.restart)
         study.set_trial_system_attr(trial, _GEN, generation)
         study.set_trial_system_attr(trial, _X, [float(v) for v in point])
-        return {n: float(d._from_unit(v)) for n, d, v in zip(names, dists, point)}
+        return dict(zip(names, search.decoder.internal(point)))
 
     def _state(self, study, trial, names, dists):
-        """Replay the told generations of the study into a ``_CMA`` and return it
-        with the restart and generation the new trial belongs to, and (with a
-        surrogate) which sample of that generation it gets (``None``: a sample
-        of its own)."""
+        """Bring the search up to the stored trials and return it, with the
+        generation the new trial belongs to and (with a surrogate) which
+        sample of that generation it gets (``None``: a sample of its own).
+
+        Told generations never change, so the optimiser after the last told
+        generation is a valid prefix of any replay of the study: each ask
+        absorbs the trials finished since the previous one and tells the
+        generations they complete, and the state is still a function of the
+        stored trials alone (a fresh sampler replays them to the same state).
+        """
+        search = self._search_for(study, names, dists)
+        running = self._absorb(search, study, trial)
         sign = -1.0 if study.direction == "maximize" else 1.0
-        records = {}
-        assigned = {}
-        members = {}  # surrogate: every trial of a generation, whatever its state
-        for t in self._trials(study, trial):
-            if _GEN not in t.system_attrs or t.trial_id == trial.trial_id:
-                continue
-            if len(t.system_attrs.get(_X, ())) != len(names):
-                continue  # sampled in an earlier, larger joint space (see Notes)
-            key = (t.system_attrs[_RESTART], t.system_attrs[_GEN])
-            if self.surrogate is not None:
-                members.setdefault(key, []).append(t)
-                continue
-            if t.state is TrialState.FAIL or (t.state is TrialState.COMPLETE and not (
-                    t.value is not None and math.isfinite(t.value))):
-                continue  # replaced by another sample of the same generation
-            assigned[key] = assigned.get(key, 0) + 1
-            if t.state in (TrialState.COMPLETE, TrialState.PRUNED):
-                records.setdefault(key, []).append(t)
-        steps = np.array([d._unit_step() for d in dists])
-        study_key = (id(study), tuple(names))
-        entropy = (self._restart_entropy(study)
-                   if self.restart_strategy or self.surrogate else None)
-        self._entropy = entropy  # for sample_relative to redraw the population
-        if self._live is not None and self._live[0] == study_key:
-            # Told generations never change, so the last state is a valid prefix
-            # of the replay; continue from a copy of it.
-            restart, cma, runs = self._live[1], copy.deepcopy(self._live[2]), copy.deepcopy(
-                self._live[3])
-            archive = self._live[4]
-        else:
-            restart, runs, archive = 0, [], ()
-            cma = self._fresh(restart, runs, names, dists, steps, entropy)
         index = None
         while True:
+            cma = search.cma
+            key = (search.restart, cma.generation)
             if self.surrogate is None:
-                told = records.get((restart, cma.generation), [])
+                told = search.pending.get(key, [])
                 if len(told) < cma.popsize:
                     break
-                cma.tell(*_generation(told, cma.popsize, sign, dists))
-                runs[-1]["evaluations"] = cma.generation * cma.popsize
+                cma.tell(*_generation(told, cma.popsize, sign, search.grid))
+                search.runs[-1]["evaluations"] = cma.generation * cma.popsize
             else:
                 outcome = self._lq_generation(
-                    cma, restart, entropy, members.get((restart, cma.generation), []),
-                    archive, sign, dists)
+                    search, search.pending.get(key, []) + running.get(key, []), sign)
                 if outcome[0] == "open":
                     index = outcome[1]
                     break
-                _, points, losses, used, archive = outcome
+                _, points, losses, used, search.archive = outcome
                 cma.tell(points, losses)
-                runs[-1]["evaluations"] += used
-            if self.restart_strategy is not None and self._run_over(cma, runs):
-                restart += 1
-                cma = self._fresh(restart, runs, names, dists, steps, entropy)
-                archive = ()  # each run fits its own model
-        self._live = (study_key, restart, copy.deepcopy(cma), copy.deepcopy(runs), archive)
-        generation = cma.generation
-        if self.surrogate is None and assigned.get((restart, generation), 0) >= cma.popsize:
-            generation += 1  # this generation is fully handed out; ask ahead
-        return cma, restart, generation, index
+                search.runs[-1]["evaluations"] += used
+            search.pending.pop(key, None)  # a told generation is never read again
+            if self.restart_strategy is not None and self._run_over(cma, search.runs):
+                search.restart += 1
+                search.cma = self._fresh(search.restart, search.runs, names, dists,
+                                         search.steps, search.entropy)
+                search.archive = ()  # each run fits its own model
+                search.pending = {k: v for k, v in search.pending.items()
+                                  if k[0] >= search.restart}
+        generation = search.cma.generation
+        if self.surrogate is None:
+            key = (search.restart, generation)
+            if len(search.pending.get(key, ())) + len(running.get(key, ())) >= search.cma.popsize:
+                generation += 1  # this generation is fully handed out; ask ahead
+        return search, generation, index
+
+    def _search_for(self, study, names, dists):
+        """The search of ``study`` in the joint space ``names``: the cached one,
+        or a fresh one that the next absorb fills from all stored trials."""
+        key = (study.identity, tuple(names))
+        if self._search is None or self._search.key != key:
+            entropy = (self._restart_entropy(study)
+                       if self.restart_strategy or self.surrogate else None)
+            steps = np.array([d._unit_step() for d in dists])
+            runs = []
+            cma = self._fresh(0, runs, names, dists, steps, entropy)
+            self._search = _Search(key=key, n_dims=len(names), steps=steps, grid=_grid(dists),
+                                   decoder=_Decoder(dists), entropy=entropy, cma=cma,
+                                   runs=runs)
+        return self._search
+
+    def _absorb(self, search, study, trial):
+        """Add the trials finished since the last ask to ``search.pending`` and
+        return the running trials of the search, by ``(restart, generation)``.
+
+        Only trials of the joint space (``cma:x`` as long as ``names``; see
+        Notes) count, and only those of generations not yet told: the loop in
+        :meth:`_state` never goes back. Plain CMA-ES keeps only the finished
+        trials it tells (a failed one is replaced by another sample); with a
+        surrogate every trial of a generation is a member, whatever its state.
+        Running trials are read first: one that finishes in between is then
+        seen twice, and counted as finished, rather than missed.
+        """
+        def of_search(t):
+            attrs = t.system_attrs
+            return (_GEN in attrs and t.trial_id != trial.trial_id
+                    and len(attrs.get(_X, ())) == search.n_dims)
+
+        running = [t for t in study.get_trials((TrialState.RUNNING,)) if of_search(t)]
+        finished, search.cursor = study.get_trials_finished_since(search.cursor)
+        now = (search.restart, search.cma.generation)
+        done = set()
+        for t in finished:
+            if not of_search(t):
+                continue
+            done.add(t.trial_id)
+            key = (t.system_attrs[_RESTART], t.system_attrs[_GEN])
+            if key < now:
+                continue  # its generation was told, or its run is over
+            if self.surrogate is None and not (t.state is TrialState.PRUNED or _complete(t)):
+                continue  # replaced by another sample of the same generation
+            search.pending.setdefault(key, []).append(t)
+        by_key = {}
+        for t in running:
+            if t.trial_id not in done:
+                by_key.setdefault((t.system_attrs[_RESTART], t.system_attrs[_GEN]), []).append(t)
+        return by_key
 
     # -- surrogate ----------------------------------------------------------------------
     @staticmethod
@@ -342,45 +384,56 @@ class CmaEsSampler(BaseSampler):
         rng = np.random.default_rng([entropy, restart, cma.generation])
         return cma.ask(rng, cma.popsize)
 
-    def _fit(self, data):
-        """The surrogate fitted to ``data`` (``(trial_id, point, loss)``, oldest
-        first), or ``None`` when they are too few; cached by trial ids, since a
-        model is a function of its data alone. The model keeps its data, for
-        the test."""
-        key = tuple(d[0] for d in data)
-        if key not in self._fits:
-            if len(self._fits) > 32:
-                self._fits.clear()
-            points = np.array([d[1] for d in data], dtype=float)
-            losses = np.array([d[2] for d in data], dtype=float)
-            model = _surrogate.QuadraticModel(points, losses) if len(data) else None
-            if model is not None and model.kind is not None:
-                model.data = (points, losses)
-                self._fits[key] = model
-            else:
-                self._fits[key] = None
-        return self._fits[key]
+    def _open_generation(self, search):
+        """The current generation's samples, drawn once per generation."""
+        key = (search.restart, search.cma.generation)
+        if search.open is None or search.open.key != key:
+            population = self._population(search.cma, search.restart, search.entropy)
+            search.open = _OpenGeneration(key, population, _rounded(population, search.grid))
+        return search.open
 
     @staticmethod
-    def _model_trusted(model, popsize, evaluated):
-        """Whether ``model`` ranks the most recent of its data as their losses
-        do (Kendall's tau at least the threshold), on at least as many points
-        as the test asks for."""
-        k = _surrogate.tau_window(popsize, evaluated)
-        if model is None or len(model.data[1]) < k:
-            return False
-        points, losses = model.data[0][-k:], model.data[1][-k:]
-        return _surrogate.kendall_tau(model.predict(points), losses) >= _surrogate.TAU_THRESHOLD
+    def _fit(search, data):
+        """The surrogate fitted to ``data`` (``(trial_id, point, loss)``, oldest
+        first), or ``None`` when they are too few; cached by trial ids, since a
+        model is a function of its data alone: it is needed again by later
+        asks of the same generation and by the next generation."""
+        key = tuple(d[0] for d in data)
+        fits = search.fits
+        if key not in fits:
+            while len(fits) >= 32:  # the oldest fits belong to told generations
+                del fits[next(iter(fits))]
+            fits[key] = None
+            if len(data):
+                points = np.array([d[1] for d in data], dtype=float)
+                losses = np.array([d[2] for d in data], dtype=float)
+                model = _surrogate.QuadraticModel(points, losses)
+                if model.kind is not None:
+                    fits[key] = _Fit(model, points, losses)
+        return fits[key]
 
-    def _lq_generation(self, cma, restart, entropy, members, archive, sign, dists):
+    @staticmethod
+    def _model_trusted(fit, popsize, evaluated):
+        """Whether the model of ``fit`` ranks the most recent of its data as
+        their losses do (Kendall's tau at least the threshold), on at least as
+        many points as the test asks for."""
+        k = _surrogate.tau_window(popsize, evaluated)
+        if fit is None or len(fit.losses) < k:
+            return False
+        if k not in fit.trusted:  # asked again at every ask of an open generation
+            tau = _surrogate.kendall_tau(fit.model.predict(fit.points[-k:]), fit.losses[-k:])
+            fit.trusted[k] = tau >= _surrogate.TAU_THRESHOLD
+        return fit.trusted[k]
+
+    def _lq_generation(self, search, members, sign):
         """Decide the current generation of a surrogate-assisted run.
 
-        ``members`` are the trials of the generation; ``archive`` holds the
-        ``(trial_id, point, loss)`` of the complete trials told in the run's
-        earlier generations, the most recent last. Returns ``("tell", points,
-        losses, evaluated, archive)`` when the stored trials complete the
-        generation, else ``("open", index)`` with the sample the next trial
-        should evaluate (``None``: every sample is handed out).
+        ``members`` are the trials of the generation; ``search.archive`` holds
+        the ``(trial_id, point, loss)`` of the complete trials told in the
+        run's earlier generations, the most recent last. Returns ``("tell",
+        points, losses, evaluated, archive)`` when the stored trials complete
+        the generation, else ``("open", index)`` with the sample the next
+        trial should evaluate (``None``: every sample is handed out).
 
         The decisions are a function of the stored trials alone, whatever the
         order in which parallel trials finish: at each batch size ``k`` the
@@ -389,28 +442,27 @@ class CmaEsSampler(BaseSampler):
         tested. Trials handed out beyond the ``k`` of a told generation (while
         a batch was still running) inform neither the update nor the model.
         """
-        lam = cma.popsize
-        window = _surrogate.window_size(cma.dim, lam)
-        population = self._population(cma, restart, entropy)
+        lam = search.cma.popsize
+        window = _surrogate.window_size(search.cma.dim, lam)
+        generation = self._open_generation(search)
+        archive = search.archive
         members = sorted((t for t in members if t.system_attrs.get(_INDEX, -1) >= 0),
                          key=lambda t: t.number)  # not the draws outside the generation
-        model = self._fit(archive[-window:])
+        fit = self._fit(search, archive[-window:])
         for size in _surrogate.batch_sizes(lam):
             batch = members[:size]
             if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
                 break
-            told = tuple((t.trial_id, _told_point(t, dists), sign * t.value)
+            told = tuple((t.trial_id, search.told_point(t), sign * t.value)
                          for t in batch if _complete(t))
             data = (archive + told)[-window:]
-            model = self._fit(data)
-            if size < lam and not self._model_trusted(model, lam, size):
+            fit = self._fit(search, data)
+            if size < lam and not self._model_trusted(fit, lam, size):
                 continue
-            return ("tell", *_surrogate_generation(population, batch, model, sign, dists),
-                    size, data)
+            return ("tell", *_surrogate_generation(generation.rounded, batch, fit, sign,
+                                                   search.grid), size, data)
         handed = {t.system_attrs[_INDEX] for t in members}
-        ranked = (np.argsort(model.predict(_rounded(population, dists)), kind="stable")
-                  if model is not None else range(lam))
-        free = [int(i) for i in ranked if i not in handed]
+        free = [i for i in generation.ranked_by(fit) if i not in handed]
         return ("open", free[0] if free else None)
 
     @staticmethod
@@ -433,10 +485,9 @@ class CmaEsSampler(BaseSampler):
         points while two unseeded studies restart differently."""
         if self.seed is not None:
             return self.seed
-        cached = getattr(self, "_entropy_cache", (None, None))
         key = (id(study), study.identity)
-        if cached[0] == key:
-            return cached[1]
+        if self._entropy_cache is not None and self._entropy_cache[0] == key:
+            return self._entropy_cache[1]
         value = study.system_attrs.get(_RESTART_SEED)
         if value is None:
             value = int(self._rng.integers(2**63))
@@ -474,17 +525,132 @@ class CmaEsSampler(BaseSampler):
     def rebuild_state(self, study, names):
         """The optimiser state replayed from the study's trials alone (no cache);
         for checking that a resumed study continues the same search."""
-        self._live, self._fits = None, {}
+        self._search = None
         source = next(t for t in reversed(study.trials)  # the last one that has them all
                       if all(n in t.distributions for n in names))
         dists = [source.distributions[n] for n in names]
-        cma, restart, _, _ = self._state(study, _NoTrial(), names, dists)
-        return {**cma.state(), "restart": restart, "runs": copy.deepcopy(self._live[3])}
+        search, _, _ = self._state(study, _NoTrial(), names, dists)
+        return {**search.cma.state(), "restart": search.restart,
+                "runs": copy.deepcopy(search.runs)}
 
     def __repr__(self):
         return (f"CmaEsSampler(popsize={self.popsize}, restart_strategy="
                 f"{self.restart_strategy!r}, separable={self.separable}, "
                 f"lr_adapt={self.lr_adapt}, surrogate={self.surrogate!r}, seed={self.seed!r})")
+
+
+@dataclass
+class _JointSpace:
+    """The intersection of the finished trials' spaces in one study, narrowed
+    by the trials finished since the last ask (``cursor``)."""
+
+    identity: object  # the study's (see Study.identity)
+    cursor: object = None  # of study.get_trials_finished_since
+    space: dict = None  # None until a trial has finished
+
+
+@dataclass
+class _Search:
+    """The CMA-ES search of one study in one joint space, as far as the
+    trials absorbed so far go (see :meth:`CmaEsSampler._state`)."""
+
+    key: tuple  # (study identity, parameter names)
+    n_dims: int
+    steps: np.ndarray  # grid step of each coordinate in the unit box, 0 if continuous
+    grid: tuple  # the integer and stepped coordinates (see _grid)
+    decoder: object  # _Decoder: unit-box points to parameter values
+    entropy: object  # seed of the restarts and of the surrogate's samples
+    cma: _CMA  # after the last told generation
+    runs: list  # one record per run: regime, popsize, sigma0, evaluations, mean0
+    restart: int = 0
+    # surrogate: (trial_id, told point, loss) of the complete trials told in
+    # this run, the most recent last (the model's data)
+    archive: tuple = ()
+    cursor: object = None  # of study.get_trials_finished_since
+    # finished trials of the generations not yet told, by (restart, generation)
+    pending: dict = field(default_factory=dict)
+    fits: dict = field(default_factory=dict)  # trial ids of the data -> _Fit or None
+    open: object = None  # _OpenGeneration: the current generation's samples
+    # trial_id -> the point CMA-ES is told (integers on their grid); a trial's
+    # point is read at every ask of its generation
+    told_points: dict = field(default_factory=dict)
+
+    def told_point(self, trial):
+        point = self.told_points.get(trial.trial_id)
+        if point is None:
+            point = self.told_points[trial.trial_id] = _told_point(trial, self.grid)
+        return point
+
+
+class _Decoder:
+    """A unit-box point to the internal values of the joint space's parameters.
+
+    The linear (not log-scaled) coordinates are mapped together, with the
+    arithmetic of ``NumericalDistribution._from_unit`` element by element
+    (clip to the box, scale, round onto the step grid, clip to the bounds), so
+    the values are the same to the bit; the log-scaled ones go through their
+    distribution, so that ``exp`` is the same call as there. A distribution
+    at a time cost about as much as the rest of an ask.
+    """
+
+    def __init__(self, dists):
+        self.logs = [(j, d) for j, d in enumerate(dists) if d.log]
+        linear = [(j, d) for j, d in enumerate(dists) if not d.log]
+        self.linear = np.array([j for j, _ in linear], dtype=int)
+        bounds = [d._unit_bounds() for _, d in linear]
+        self.lo = np.array([lo for lo, _ in bounds])
+        self.width = np.array([hi - lo for lo, hi in bounds])
+        self.low = np.array([float(d.low) for _, d in linear])
+        self.top = np.array([float(d._grid_high) for _, d in linear])
+        self.stepped = np.array([k for k, (_, d) in enumerate(linear) if d.step is not None],
+                                dtype=int)
+        self.step = np.array([float(linear[k][1].step) for k in self.stepped])
+
+    def internal(self, point):
+        """Internal values (a list of floats) of ``point``, by coordinate."""
+        out = [0.0] * (len(self.linear) + len(self.logs))
+        x = self.lo + np.clip(np.asarray(point, dtype=float)[self.linear], 0.0, 1.0) * self.width
+        if len(self.stepped):
+            low = self.low[self.stepped]
+            x[self.stepped] = low + np.round((x[self.stepped] - low) / self.step) * self.step
+        for j, v in zip(self.linear.tolist(), np.clip(x, self.low, self.top).tolist()):
+            out[j] = v
+        for j, d in self.logs:
+            out[j] = float(d._from_unit(point[j]))
+        return out
+
+
+@dataclass
+class _OpenGeneration:
+    """The samples of a generation being decided (surrogate), and their order
+    by the last model asked for: both needed at every ask of the generation."""
+
+    key: tuple  # (restart, generation)
+    population: np.ndarray  # the samples, as drawn
+    rounded: np.ndarray  # as evaluated (integers on their grid)
+    ranking: tuple = (None, None)  # (_Fit, sample indices best first)
+
+    def ranked_by(self, fit):
+        if fit is None:
+            return range(len(self.population))
+        if self.ranking[0] is not fit:
+            order = np.argsort(fit.model.predict(self.rounded), kind="stable")
+            self.ranking = (fit, [int(i) for i in order])
+        return self.ranking[1]
+
+
+@dataclass
+class _Fit:
+    """A surrogate model and the data it was fitted to (the tau test reads
+    them), with the test's outcomes by window size."""
+
+    model: _surrogate.QuadraticModel
+    points: np.ndarray
+    losses: np.ndarray
+    trusted: dict = field(default_factory=dict)
+
+    def predict(self, points):
+        return self.model.predict(points)
 
 
 class _SpaceRecord:
@@ -527,7 +693,7 @@ def _bipop_regime(runs, default_popsize, default_sigma, rng):
     return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
 
 
-def _generation(trials, popsize, sign, dists):
+def _generation(trials, popsize, sign, grid):
     """Points and losses of a told generation: complete trials by value, pruned
     ones after all of them (by their partial value).
 
@@ -545,23 +711,29 @@ def _generation(trials, popsize, sign, dists):
         if t.state is TrialState.PRUNED:
             loss = abs(worst) + 1e6 + (loss if math.isfinite(loss) else 1e6)
         losses.append(loss)
-    points = _rounded(np.array([t.system_attrs[_X] for t in trials], dtype=float), dists)
+    points = _rounded(np.array([t.system_attrs[_X] for t in trials], dtype=float), grid)
     return points, np.array(losses, dtype=float)
 
 
-def _rounded(points, dists):
-    """Points with integer and stepped coordinates moved onto their grid, in
-    the unit box (what the objective sees; see :func:`_generation`)."""
+def _grid(dists):
+    """The integer and stepped coordinates, as ``(index, distribution)``: the
+    ones :func:`_rounded` moves (found once per search, not at every call)."""
+    return tuple((j, d) for j, d in enumerate(dists) if d._unit_step() > 0)
+
+
+def _rounded(points, grid):
+    """Points with integer and stepped coordinates (``grid``, see :func:`_grid`)
+    moved onto their grid, in the unit box (what the objective sees; see
+    :func:`_generation`)."""
     points = np.array(points, dtype=float)
-    for j, d in enumerate(dists):
-        if d._unit_step() > 0:
-            points[:, j] = d._to_unit(d._from_unit(points[:, j]))
+    for j, d in grid:
+        points[:, j] = d._to_unit(d._from_unit(points[:, j]))
     return points
 
 
-def _told_point(trial, dists):
+def _told_point(trial, grid):
     """A trial's point as told to CMA-ES (integers on their grid), a tuple."""
-    return tuple(_rounded(np.array([trial.system_attrs[_X]], dtype=float), dists)[0])
+    return tuple(_rounded(np.array([trial.system_attrs[_X]], dtype=float), grid)[0])
 
 
 def _complete(trial):
@@ -570,8 +742,9 @@ def _complete(trial):
             and math.isfinite(trial.value))
 
 
-def _surrogate_generation(population, evaluated, model, sign, dists):
-    """Points and losses of a generation told with a surrogate.
+def _surrogate_generation(points, evaluated, model, sign, grid):
+    """Points and losses of a generation told with a surrogate, from its
+    samples as evaluated (``points``, integers on their grid).
 
     The evaluated samples carry their losses (pruned ones after the complete
     ones, as in :func:`_generation`; failed or non-finite ones after those);
@@ -582,9 +755,8 @@ def _surrogate_generation(population, evaluated, model, sign, dists):
     ok = [t for t in evaluated if _complete(t) or t.state is TrialState.PRUNED]
     failed = [t.system_attrs[_INDEX] for t in evaluated
               if not (_complete(t) or t.state is TrialState.PRUNED)]
-    points = _rounded(population, dists)
     if ok:
-        ev_points, ev_losses = _generation(ok, len(ok), sign, dists)
+        ev_points, ev_losses = _generation(ok, len(ok), sign, grid)
     else:
         ev_points, ev_losses = np.empty((0, points.shape[1])), np.empty(0)
     finite = ev_losses[np.isfinite(ev_losses)]
