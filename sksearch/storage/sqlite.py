@@ -169,13 +169,18 @@ class SQLiteStorage(BaseStorage):
     def _open(self):
         """Check that the file is ours (or empty) before writing anything into
         it, then create the tables a new or older file lacks."""
+        db = None
         try:
             db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
                                  check_same_thread=False)
             db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             # read-only first: WAL mode is itself a write into the file
-            self._retry(lambda: self._inspect(db))
-            db.execute("PRAGMA journal_mode=WAL")
+            try:
+                self._retry(lambda: self._inspect(db))
+            except StorageError:
+                db.close()
+                raise
+            self._retry(lambda: db.execute("PRAGMA journal_mode=WAL"))
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.conn, self._local.pid = db, os.getpid()
             with self._transaction() as db:
@@ -187,6 +192,8 @@ class SQLiteStorage(BaseStorage):
                     db.execute("INSERT OR REPLACE INTO sksearch_meta VALUES "
                                "('schema_version', ?)", (str(_SCHEMA_VERSION),))
         except sqlite3.Error as exc:
+            if db is not None:
+                db.close()
             raise StorageError(
                 f"Cannot open the SQLite storage {self.path!r}: {exc}. Give the path of "
                 "a new file, or of a study file sksearch wrote."
