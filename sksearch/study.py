@@ -295,9 +295,26 @@ class Study:
             self.sampler.after_trial(self, frozen, state, value)
         return frozen
 
-    def _tell_failed(self, trial, exc):
-        frozen = self._storage.get_trial(trial.trial_id)
-        if frozen.state.is_finished():  # a failure inside suggest finished it already
+    def fail_trial(self, trial, exc):
+        """Finish ``trial`` as FAIL because of ``exc``, recorded in its
+        ``fail_reason`` system attribute; a trial that has already finished
+        is left as it is (a failure inside :meth:`Trial.suggest` fails its
+        trial at once).
+
+        Parameters
+        ----------
+        trial : Trial, FrozenTrial or int
+            The trial, or its number.
+        exc : BaseException
+            What stopped it (``KeyboardInterrupt`` included).
+
+        Returns
+        -------
+        frozen_trial : FrozenTrial
+        """
+        trial_id = self._resolve_trial_id(trial)
+        frozen = self._storage.get_trial(trial_id)
+        if frozen.state.is_finished():
             return frozen
         return self.tell(trial, state=TrialState.FAIL, system_attrs={"fail_reason": repr(exc)})
 
@@ -412,11 +429,11 @@ class Study:
                 f"Trial {trial.number} failed with {type(exc).__name__}: {exc}",
                 UserWarning, stacklevel=3,
             )
-            return self._tell_failed(trial, exc)
+            return self.fail_trial(trial, exc)
         except BaseException as exc:
             # Record the failure (KeyboardInterrupt included) before leaving, so
             # no trial is left RUNNING in the storage.
-            self._tell_failed(trial, exc)
+            self.fail_trial(trial, exc)
             raise
         if value is not None and not isinstance(value, numbers.Real):
             try:

@@ -595,3 +595,17 @@ def test_study_and_search_agree_on_the_best_when_scores_are_huge():
     with pytest.warns(UserWarning):
         search.fit(X, y)
     assert search.best_params_ == search.study_.best_params == {"max_depth": 2}
+
+
+def test_fail_trial_records_the_reason_once():
+    study = Study(sampler=_sampler_failing_in("sample_independent"))
+    trial = study.ask()
+    with pytest.raises(_Broken):
+        trial.suggest_float("x", 0, 1)
+    # what a search does after its proposal raised: no second finish, no error
+    assert study.fail_trial(trial, _Broken("again")).state is TrialState.FAIL
+    assert "sampler broke" in study.trials[0].system_attrs["fail_reason"]
+    other = Study().ask()
+    frozen = other.study.fail_trial(other, KeyboardInterrupt())
+    assert frozen.state is TrialState.FAIL and frozen.system_attrs["fail_reason"] == (
+        "KeyboardInterrupt()")
