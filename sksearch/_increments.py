@@ -3,12 +3,14 @@
 ``BayesSearchCV(increments={name: k})`` cuts each fold's fit of an iterative
 estimator into ``k`` increments and scores the model after each one:
 
-- ``{"n_estimators": k}`` (or any integer parameter that grows the model
-  under ``warm_start``: ``max_iter`` of HistGradientBoosting, ``n_estimators``
-  of forests, bagging and gradient boosting, ``step__n_estimators`` inside a
-  Pipeline): the parameter goes to ``ceil(v * (i + 1) / k)`` at increment
-  ``i``, where ``v`` is the candidate's value, and the estimator is refitted
-  with ``warm_start=True``, which only adds to the model. After the last
+- ``{"n_estimators": k}`` (or another integer parameter known to grow the
+  model under ``warm_start``: ``max_iter`` of HistGradientBoosting,
+  ``n_estimators`` of forests, bagging and gradient boosting,
+  ``step__n_estimators`` inside a Pipeline; see :func:`cumulative_parameters`
+  for how an estimator of another library declares its own): the parameter
+  goes to ``ceil(v * (i + 1) / k)`` at increment ``i``, where ``v`` is the
+  candidate's value, and the estimator is refitted with ``warm_start=True``,
+  which only adds to the model. After the last
   increment the model is the one a plain fit with ``v`` gives, so without
   pruning the scores equal GridSearchCV's.
 - ``{"partial_fit": k}``: ``k`` calls of ``partial_fit`` (one pass over the
@@ -32,8 +34,8 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.multiclass import unique_labels
 
-__all__ = ["Increments", "IncrementsError", "class_labels", "fit_all_increments",
-           "fit_increment"]
+__all__ = ["Increments", "IncrementsError", "class_labels", "cumulative_parameters",
+           "fit_all_increments", "fit_increment"]
 
 PARTIAL_FIT = "partial_fit"
 
@@ -87,7 +89,8 @@ class Increments:
         if not isinstance(parameter, str) or parameter not in params:
             raise ValueError(
                 f"increments={spec!r}: {parameter!r} is not a parameter of "
-                f"{type(estimator).__name__} (nor 'partial_fit')."
+                f"{type(estimator).__name__} (nor 'partial_fit')"
+                f"{_what_grows(estimator, parameter, n)}."
             )
         if warm_start_name(parameter) not in params:
             raise ValueError(
@@ -95,6 +98,25 @@ class Increments:
                 f"'{warm_start_name(parameter)}' parameter, which "
                 f"{type(estimator).__name__} does not have; use an estimator with "
                 "warm_start, or 'partial_fit'."
+            )
+        prefix, _, name = parameter.rpartition("__")
+        owner = params[prefix] if prefix else estimator
+        grows = cumulative_parameters(owner)
+        if name not in grows:
+            # warm_start alone proves nothing: under it max_depth changes every
+            # tree added later, and max_iter of an MLP or a linear model runs
+            # that many more iterations; the folds would not score the model a
+            # plain fit gives.
+            known = (f"{type(owner).__name__} grows by "
+                     + " or ".join(repr(g) for g in grows) if grows else
+                     f"{type(owner).__name__} has no parameter known to grow it")
+            raise IncrementsError(
+                f"increments={spec!r}: {name!r} of {type(owner).__name__} is not cumulative "
+                "under warm_start, as far as sksearch knows (refitting with a larger value "
+                f"must only add to the model); {known}. Use "
+                f"increments={{'partial_fit': {n}}} for an estimator with partial_fit, "
+                "or declare the parameter in a 'sksearch_cumulative_params' class "
+                "attribute of your estimator."
             )
         return cls(parameter, int(n))
 
@@ -119,6 +141,49 @@ class Increments:
 
     def __repr__(self):
         return f"Increments({self.parameter!r}, {self.n})"
+
+
+def cumulative_parameters(estimator):
+    """Names of the parameters of ``estimator`` that grow the model under
+    ``warm_start``: refitting with a larger value only adds to what was fitted.
+
+    Known: ``n_estimators`` of forests, extra trees, bagging, isolation forests
+    and gradient boosting; ``max_iter`` of HistGradientBoosting. An estimator
+    of another library opts in with a class attribute::
+
+        class MyBoosting(BaseEstimator):
+            sksearch_cumulative_params = ("n_rounds",)
+    """
+    declared = getattr(type(estimator), "sksearch_cumulative_params", None)
+    if declared is not None:
+        return tuple(declared)
+    from sklearn import ensemble
+
+    growing_trees = (ensemble.RandomForestClassifier, ensemble.RandomForestRegressor,
+                     ensemble.ExtraTreesClassifier, ensemble.ExtraTreesRegressor,
+                     ensemble.RandomTreesEmbedding, ensemble.IsolationForest,
+                     ensemble.BaggingClassifier, ensemble.BaggingRegressor,
+                     ensemble.GradientBoostingClassifier, ensemble.GradientBoostingRegressor)
+    if isinstance(estimator, growing_trees):
+        return ("n_estimators",)
+    if isinstance(estimator, (ensemble.HistGradientBoostingClassifier,
+                              ensemble.HistGradientBoostingRegressor)):
+        return ("max_iter",)
+    return ()
+
+
+def _what_grows(estimator, parameter, n):
+    """``"; HistGradientBoostingClassifier grows by 'max_iter': ..."`` for an
+    ``increments`` parameter the estimator (or its Pipeline step) lacks."""
+    if not isinstance(parameter, str):
+        return ""
+    prefix = parameter.rpartition("__")[0]
+    owner = estimator.get_params().get(prefix) if prefix else estimator
+    grows = cumulative_parameters(owner) if hasattr(owner, "get_params") else ()
+    if not grows:
+        return ""
+    name = f"{prefix}__{grows[0]}" if prefix else grows[0]
+    return f"; {type(owner).__name__} grows by {grows[0]!r}: use increments={{{name!r}: {n}}}"
 
 
 def warm_start_name(parameter):

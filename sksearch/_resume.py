@@ -15,12 +15,14 @@ import numbers
 import joblib
 import numpy as np
 
+from .distributions import Categorical, Float, Int
 from .space import CallableSpace
 from .storage import get_storage
 from .study import Study
+from .trial import make_distribution
 
 __all__ = ["ReplayTrial", "attach_or_create_study", "fold_records_to_json",
-           "json_to_fold_records"]
+           "json_to_fold_records", "replay_params"]
 
 _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
@@ -62,8 +64,8 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
     space_print = _space_fingerprint(space, search.estimator, search.increments)
     name = search.study_name or (
         f"{type(search.estimator).__name__}-{joblib.hash((data_print, space_print))[:16]}")
-    if hasattr(storage, "register_distributions"):
-        storage.register_distributions(space.distributions)
+    # every branch's: two branches of a list of dicts may both have "clf"
+    storage.register_distributions(space.all_distributions())
     study = Study(direction="maximize", sampler=sampler, pruner=pruner,
                   storage=storage, study_name=name)
     attrs = study.system_attrs
@@ -90,29 +92,80 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
 
 class ReplayTrial:
     """Stands in for a Trial to rebuild a stored trial's estimator params:
-    ``space.sample(ReplayTrial(frozen))`` returns what the search used."""
+    ``space.sample(ReplayTrial(frozen))`` returns what the search used.
+
+    Each stored internal value is mapped through the distribution the live
+    space suggests it from (not the one read back from the storage, which for
+    estimators and other objects holds only their descriptions), after checking
+    that both are the same distribution and that the value lies in it. Use
+    :func:`replay_params`, which also refuses stored parameters the space no
+    longer suggests.
+    """
 
     def __init__(self, frozen):
         self._frozen = frozen
-        self._params = frozen.params
         self.number = frozen.number
+        self._used = set()
 
     def suggest(self, name, distribution):
-        if name not in self._params:
+        frozen = self._frozen
+        if name not in frozen.internal_params:
             raise ValueError(
                 f"Stored trial {self.number} has no parameter {name!r}; the search "
                 "space changed since it ran."
             )
-        return self._params[name]
+        stored = frozen.distributions[name]
+        if stored != distribution and stored.to_json() != distribution.to_json():
+            raise ValueError(
+                f"Stored trial {self.number} drew its parameter {name!r} from {stored!r}, "
+                f"but the search space now suggests it from {distribution!r}: the space "
+                "changed since it ran. Use another study_name."
+            )
+        internal = frozen.internal_params[name]
+        if not distribution.contains_internal(internal):
+            raise ValueError(
+                f"Stored trial {self.number} has {name!r} = {internal!r} (internal), which "
+                f"is not a value of {distribution!r}."
+            )
+        self._used.add(name)
+        return distribution.to_external(internal)
 
     def suggest_float(self, name, low, high, *, log=False, step=None):
-        return self.suggest(name, None)
+        return self.suggest(name, make_distribution(
+            "suggest_float", name, Float, low, high, log=log, step=step))
 
     def suggest_int(self, name, low, high, *, step=1, log=False):
-        return self.suggest(name, None)
+        return self.suggest(name, make_distribution(
+            "suggest_int", name, Int, low, high, step=step, log=log))
 
     def suggest_categorical(self, name, choices):
-        return self.suggest(name, None)
+        return self.suggest(name, make_distribution(
+            "suggest_categorical", name, Categorical, choices))
+
+    @property
+    def unused_params(self):
+        """Names of stored parameters no suggest asked for, sorted."""
+        return sorted(set(self._frozen.internal_params) - self._used)
+
+
+def replay_params(space, frozen):
+    """The estimator params a finished trial of a resumed study was run with,
+    rebuilt through ``space`` (with the live objects the space holds).
+
+    Raises ``ValueError`` naming the trial and the parameter when the stored
+    trial does not fit the space: a parameter missing, drawn from another
+    distribution, outside its distribution, or one the space never suggests.
+    """
+    trial = ReplayTrial(frozen)
+    params = space.sample(trial)
+    extra = trial.unused_params
+    if extra:
+        raise ValueError(
+            f"Stored trial {frozen.number} has the parameters {extra!r}, which the search "
+            "space does not suggest: the space changed since it ran, or the storage was "
+            "edited."
+        )
+    return params
 
 
 def _plain(value):

@@ -22,7 +22,9 @@ dimension is scaled.
 
 import math
 import numbers
+import re
 from abc import ABC, abstractmethod
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, Set
 
 import numpy as np
 
@@ -416,10 +418,22 @@ class Categorical(BaseDistribution):
     def to_json(self):
         if all(isinstance(c, _JSON_SCALARS) for c in self.choices):
             return {"type": "categorical", "choices": list(self.choices)}
-        return {"type": "categorical", "choice_reprs": [repr(c) for c in self.choices]}
+        return {"type": "categorical",
+                "choice_reprs": [describe_choice(c) for c in self.choices]}
 
     def __repr__(self):
         return f"Categorical({list(self.choices)!r})"
+
+
+# ``<function f at 0x7f...>``: the address changes from one process to the next,
+# so a description that kept it would make a resumed search look like another.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def describe_choice(choice):
+    """A description of a choice that is the same in every process: its repr,
+    without the memory addresses of default reprs (functions, plain objects)."""
+    return _ADDRESS.sub("", repr(choice))
 
 
 def _both_nan(a, b):
@@ -431,7 +445,7 @@ def _choice_key(choice):
     # estimators are compared by their repr, which includes their parameters.
     if isinstance(choice, _JSON_SCALARS):
         return (type(choice).__name__, choice)
-    return (type(choice).__name__, repr(choice))
+    return (type(choice).__name__, describe_choice(choice))
 
 
 def distribution_from_json(description):
@@ -439,18 +453,104 @@ def distribution_from_json(description):
 
     Categorical distributions over objects that are not JSON scalars, and scipy
     distributions, cannot be rebuilt from their description; ``None`` is returned
-    and the caller must take the live distribution from the search space.
+    and the caller must take the live distribution from the search space (or use
+    :func:`stand_in_from_json`).
+
+    Raises
+    ------
+    ValueError
+        If ``description`` is not one that :meth:`~BaseDistribution.to_json`
+        writes (a damaged or hand-edited file).
     """
+    if not isinstance(description, Mapping) or not isinstance(description.get("type"), str):
+        raise ValueError(f"not a distribution description: {description!r}")
     kind = description["type"]
-    if kind == "float":
-        return Float(description["low"], description["high"],
-                     log=description["log"], step=description["step"])
-    if kind == "int":
-        return Int(description["low"], description["high"],
-                   log=description["log"], step=description["step"])
-    if kind == "categorical" and "choices" in description:
-        return Categorical(description["choices"])
-    return None
+    try:
+        if kind in ("float", "int"):
+            expected = {"type", "low", "high", "log", "step"}
+            if set(description) != expected or not isinstance(description["log"], bool):
+                raise ValueError("expected the keys 'type', 'low', 'high', 'log' (a bool) "
+                                 "and 'step'")
+            cls = Float if kind == "float" else Int
+            return cls(description["low"], description["high"], log=description["log"],
+                       step=description["step"])
+        if kind == "categorical":
+            if set(description) == {"type", "choices"}:
+                choices = description["choices"]
+                if not isinstance(choices, list) or not all(
+                        isinstance(c, _JSON_SCALARS) for c in choices):
+                    raise ValueError("'choices' must be a list of JSON scalars")
+                return Categorical(choices)
+            if set(description) == {"type", "choice_reprs"}:
+                reprs = description["choice_reprs"]
+                if not isinstance(reprs, list) or not reprs or not all(
+                        isinstance(r, str) for r in reprs):
+                    raise ValueError("'choice_reprs' must be a non-empty list of str")
+                return None
+            raise ValueError("expected the keys 'type' and 'choices' or 'choice_reprs'")
+        if kind == "scipy":
+            if set(description) != {"type", "dist"} or not isinstance(description["dist"], str):
+                raise ValueError("expected the keys 'type' and 'dist' (a str)")
+            return None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"bad {kind!r} distribution description {description!r}: "
+                         f"{exc}") from None
+    raise ValueError(f"unknown distribution type {kind!r} in {description!r}")
+
+
+def stand_in_from_json(description):
+    """A distribution for a description :func:`distribution_from_json` cannot
+    rebuild, for a reader without the live search space.
+
+    It has the same internal values and the same :meth:`~BaseDistribution.to_json`
+    as the original, so samplers can use the stored trials and a search can
+    recognise its own distribution; its external values are the choices'
+    descriptions (for a categorical over objects) or the quantile (for a scipy
+    distribution), never the user's objects.
+    """
+    distribution = distribution_from_json(description)
+    if distribution is not None:
+        return distribution
+    if description["type"] == "categorical":
+        return _DescribedCategorical(description)
+    return _DescribedQuantiles(description)
+
+
+class _DescribedCategorical(Categorical):
+    """A categorical over objects read back from its description only."""
+
+    def __init__(self, description):
+        self._description = description
+        super().__init__(description["choice_reprs"])
+
+    def to_json(self):
+        return dict(self._description)
+
+
+class _DescribedQuantiles(NumericalDistribution):
+    """A scipy distribution read back from its description only: its quantiles."""
+
+    def __init__(self, description):
+        self._description = description
+        self.low, self.high = _QUANTILE_EPS, 1.0 - _QUANTILE_EPS
+        self.log, self.step = False, None
+        # equal to the live ScipyDistribution it stands for
+        self._key_cache = ("ScipyDistribution", self._key())
+
+    def to_internal(self, value):
+        return float(value)
+
+    def to_external(self, internal):
+        return float(internal)
+
+    def _key(self):
+        return ("scipy", self._description["dist"])
+
+    def to_json(self):
+        return dict(self._description)
+
+    def __repr__(self):
+        return f"<quantiles of {self._description['dist']}>"
 
 
 def check_distribution(value, name):
@@ -474,6 +574,23 @@ def check_distribution(value, name):
     """
     if isinstance(value, BaseDistribution):
         return value
+    if isinstance(value, Mapping):
+        raise TypeError(
+            f"Parameter {name!r} is a dict ({value!r}); give its values as a list. A "
+            "dict of values is ambiguous (its keys or its values?)."
+        )
+    # a dict's keys view is a Set too, but ordered like its dict
+    if isinstance(value, Set) and not isinstance(value, (KeysView, ItemsView)):
+        raise TypeError(
+            f"Parameter {name!r} is a set ({value!r}); give its values as a list. The "
+            "order of a set changes from one process to the next (PYTHONHASHSEED), so "
+            "the search could not be reproduced nor resumed."
+        )
+    if isinstance(value, Iterator):
+        raise TypeError(
+            f"Parameter {name!r} is an iterator or generator ({value!r}); give its "
+            "values as a list. An iterator is used up by the first pass over it."
+        )
     if isinstance(value, np.ndarray):
         if value.ndim != 1:
             raise ValueError(
@@ -518,6 +635,13 @@ def _from_scipy(frozen, name):
         a, b = frozen.support()
     except Exception:  # noqa: BLE001 - fall back to the quantile representation
         return ScipyDistribution(frozen)
+    if math.isnan(a) or math.isnan(b):
+        # scipy's answer to invalid shape arguments, e.g. randint(5, 1)
+        raise ValueError(
+            f"Parameter {name!r}: {dist_name or 'the'} distribution "
+            f"{_describe_scipy(frozen)} has invalid arguments (scipy gives it no "
+            "support: NaN bounds)."
+        )
     if dist_name == "uniform":
         return Float(float(a), float(b))
     if dist_name in ("loguniform", "reciprocal") and _is_unshifted(frozen):

@@ -51,6 +51,12 @@ class SearchSpace:
         """``{name: distribution}`` of all named parameters (last one wins)."""
         return {}
 
+    def all_distributions(self):
+        """Every distribution of the space, including those of every branch
+        under a name another branch also uses (what a storage must know to give
+        back live objects)."""
+        return list(self.distributions.values())
+
 
 class DictSpace(SearchSpace):
     """A space of independent parameters."""
@@ -100,6 +106,10 @@ class BranchSpace(SearchSpace):
         for branch in self.branches:
             merged.update(branch.params)
         return merged
+
+    def all_distributions(self):
+        return [self._branch_distribution] + [
+            d for branch in self.branches for d in branch.params.values()]
 
     def sample(self, trial):
         index = trial.suggest(BRANCH_PARAM, self._branch_distribution)

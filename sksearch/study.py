@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from .pruners import get_pruner
 from .samplers import get_sampler
 from .storage import DuplicatedStudyError, get_storage
-from .trial import FrozenTrial, Trial, TrialPruned, TrialState, is_finite_value
+from .trial import FrozenTrial, Trial, TrialPruned, TrialState, best_of, is_finite_value
 
 __all__ = ["Study"]
 
@@ -153,13 +153,12 @@ class Study:
 
     @property
     def best_trial(self):
-        """The complete trial with the best finite value."""
-        complete = [t for t in self.get_trials((TrialState.COMPLETE,))
-                    if is_finite_value(t.value)]
-        if not complete:
+        """The complete trial with the best finite value; the earliest of equals
+        (see :func:`sksearch.trial.best_of`)."""
+        best = best_of(self.get_trials((TrialState.COMPLETE,)), self.direction)
+        if best is None:
             raise ValueError(f"Study {self.study_name!r} has no complete trial yet.")
-        pick = max if self.direction == "maximize" else min
-        return pick(complete, key=lambda t: t.value)
+        return best
 
     @property
     def best_params(self):
@@ -203,19 +202,40 @@ class Study:
         """
         with self._sampler_lock:
             trial_id, number = self._storage.create_new_trial(self._study_id)
-            frozen = self._storage.get_trial(trial_id)
-            self.sampler.before_trial(self, frozen)
-            frozen = self._storage.get_trial(trial_id)
-            relative_space = self.sampler.infer_relative_search_space(self, frozen)
-            relative = {}
-            if relative_space:
-                relative = self.sampler.sample_relative(self, frozen, relative_space) or {}
+            try:
+                frozen = self._storage.get_trial(trial_id)
+                self.sampler.before_trial(self, frozen)
+                frozen = self._storage.get_trial(trial_id)
+                relative_space = self.sampler.infer_relative_search_space(self, frozen)
+                relative = {}
+                if relative_space:
+                    relative = self.sampler.sample_relative(self, frozen, relative_space) or {}
+            except BaseException as exc:
+                self._fail_asked_trial(trial_id, exc)
+                raise
         trial = Trial(self, trial_id, number, relative_params=relative)
-        for name, distribution in (fixed_distributions or {}).items():
-            trial.suggest(name, distribution)
+        try:
+            for name, distribution in (fixed_distributions or {}).items():
+                trial.suggest(name, distribution)
+        except BaseException as exc:
+            self._fail_asked_trial(trial_id, exc)
+            raise
         return trial
 
-    def tell(self, trial, value=None, state=None):
+    def _fail_asked_trial(self, trial_id, exc):
+        """Mark FAIL a trial whose asking or sampling raised ``exc`` (Ctrl-C
+        included), so that it is not left RUNNING; the caller re-raises."""
+        try:
+            finished = self._storage.set_trial_state_values(
+                trial_id, TrialState.FAIL, system_attrs={"fail_reason": repr(exc)})
+            if finished:
+                with self._sampler_lock:
+                    frozen = self._storage.get_trial(trial_id)
+                    self.sampler.after_trial(self, frozen, TrialState.FAIL, None)
+        except Exception:  # noqa: BLE001 - the original error is the one to see
+            pass
+
+    def tell(self, trial, value=None, state=None, system_attrs=None):
         """Finish a trial.
 
         Parameters
@@ -228,6 +248,10 @@ class Study:
         state : TrialState or None
             ``None`` means COMPLETE. A PRUNED trial without ``value`` takes its
             last intermediate value.
+        system_attrs : dict or None, default=None
+            JSON-serialisable system attributes stored in the same write as the
+            state and value: no reader, and no process killed in between, ever
+            sees the trial finished without them or them on a running trial.
 
         Returns
         -------
@@ -260,13 +284,39 @@ class Study:
             state, value = TrialState.FAIL, None
         if state is TrialState.PRUNED and value is None and frozen.intermediate_values:
             value = frozen.intermediate_values[frozen.last_step]
-        if state is TrialState.FAIL:
-            value = None
+        if state is TrialState.FAIL or not is_finite_value(value):
+            value = None  # a pruned trial's NaN (failed) last step is no evidence
+        if system_attrs is not None and not isinstance(system_attrs, dict):
+            raise TypeError(f"system_attrs must be a dict or None, got {system_attrs!r}.")
         with self._sampler_lock:
-            self._storage.set_trial_state_values(trial_id, state, value)
+            self._storage.set_trial_state_values(trial_id, state, value,
+                                                 system_attrs=system_attrs)
             frozen = self._storage.get_trial(trial_id)
             self.sampler.after_trial(self, frozen, state, value)
         return frozen
+
+    def fail_trial(self, trial, exc):
+        """Finish ``trial`` as FAIL because of ``exc``, recorded in its
+        ``fail_reason`` system attribute; a trial that has already finished
+        is left as it is (a failure inside :meth:`Trial.suggest` fails its
+        trial at once).
+
+        Parameters
+        ----------
+        trial : Trial, FrozenTrial or int
+            The trial, or its number.
+        exc : BaseException
+            What stopped it (``KeyboardInterrupt`` included).
+
+        Returns
+        -------
+        frozen_trial : FrozenTrial
+        """
+        trial_id = self._resolve_trial_id(trial)
+        frozen = self._storage.get_trial(trial_id)
+        if frozen.state.is_finished():
+            return frozen
+        return self.tell(trial, state=TrialState.FAIL, system_attrs={"fail_reason": repr(exc)})
 
     def _resolve_trial_id(self, trial):
         if isinstance(trial, (Trial, FrozenTrial)):
@@ -315,6 +365,10 @@ class Study:
             Exceptions recorded as FAIL and carried on from; any other stops
             the optimisation after recording the trial as FAIL.
         """
+        if not callable(objective):
+            raise TypeError(
+                f"objective must be a callable objective(trial) -> float, got {objective!r}."
+            )
         if n_trials is not None and (not isinstance(n_trials, numbers.Integral) or n_trials < 0):
             raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}.")
         if timeout is not None and not (isinstance(timeout, numbers.Real) and timeout > 0):
@@ -375,13 +429,11 @@ class Study:
                 f"Trial {trial.number} failed with {type(exc).__name__}: {exc}",
                 UserWarning, stacklevel=3,
             )
-            self._storage.set_trial_system_attr(trial.trial_id, "fail_reason", repr(exc))
-            return self.tell(trial, state=TrialState.FAIL)
+            return self.fail_trial(trial, exc)
         except BaseException as exc:
             # Record the failure (KeyboardInterrupt included) before leaving, so
             # no trial is left RUNNING in the storage.
-            self._storage.set_trial_system_attr(trial.trial_id, "fail_reason", repr(exc))
-            self.tell(trial, state=TrialState.FAIL)
+            self.fail_trial(trial, exc)
             raise
         if value is not None and not isinstance(value, numbers.Real):
             try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .distributions import BaseDistribution, Categorical, Float, Int
 
-__all__ = ["FrozenTrial", "Trial", "TrialPruned", "TrialState"]
+__all__ = ["FrozenTrial", "Trial", "TrialPruned", "TrialState", "best_of", "make_distribution"]
 
 
 class TrialState(enum.Enum):
@@ -152,15 +152,18 @@ class Trial:
 
     def suggest_float(self, name, low, high, *, log=False, step=None):
         """Suggest a float in ``[low, high]``; see :class:`~sksearch.distributions.Float`."""
-        return self.suggest(name, Float(low, high, log=log, step=step))
+        return self.suggest(name, make_distribution(
+            "suggest_float", name, Float, low, high, log=log, step=step))
 
     def suggest_int(self, name, low, high, *, step=1, log=False):
         """Suggest an int in ``[low, high]``; see :class:`~sksearch.distributions.Int`."""
-        return self.suggest(name, Int(low, high, log=log, step=step))
+        return self.suggest(name, make_distribution(
+            "suggest_int", name, Int, low, high, step=step, log=log))
 
     def suggest_categorical(self, name, choices):
         """Suggest one of ``choices``; see :class:`~sksearch.distributions.Categorical`."""
-        return self.suggest(name, Categorical(choices))
+        return self.suggest(name, make_distribution(
+            "suggest_categorical", name, Categorical, choices))
 
     def suggest(self, name, distribution):
         """Suggest a value for ``name`` from any distribution.
@@ -184,6 +187,19 @@ class Trial:
                 )
             return distribution.to_external(self._params[name])
 
+        try:
+            internal = self._sample(name, distribution)
+            self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
+        except BaseException as exc:
+            # A sampler or storage that fails (or Ctrl-C) must not leave the
+            # trial RUNNING, where it would count against a budget forever.
+            self.study._fail_asked_trial(self._trial_id, exc)
+            raise
+        self._params[name] = internal
+        self._distributions[name] = distribution
+        return distribution.to_external(internal)
+
+    def _sample(self, name, distribution):
         internal = self._relative_params.get(name)
         if internal is not None and not distribution.contains_internal(internal):
             internal = None
@@ -196,11 +212,7 @@ class Trial:
                     internal = self.study.sampler.sample_independent(
                         self.study, frozen, name, distribution
                     )
-        internal = float(internal)
-        self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
-        self._params[name] = internal
-        self._distributions[name] = distribution
-        return distribution.to_external(internal)
+        return float(internal)
 
     def report(self, value, step):
         """Report an intermediate objective value at ``step`` (an int >= 0).
@@ -249,3 +261,48 @@ def _single_value(distribution):
 def is_finite_value(value):
     """Whether a trial value can be used as evidence (a finite real)."""
     return value is not None and isinstance(value, numbers.Real) and math.isfinite(value)
+
+
+def best_of(trials, direction):
+    """The best COMPLETE trial with a finite value, or ``None``.
+
+    The one rule of the package for "best": samplers, pruners, the study and
+    the search all pick with it, so they never disagree. Among equal values the
+    earliest trial (smallest number) wins, as ``GridSearchCV`` takes the first
+    of tied candidates.
+
+    Parameters
+    ----------
+    trials : iterable of FrozenTrial
+        In any order; trials of other states are ignored.
+    direction : {"maximize", "minimize"}
+
+    Returns
+    -------
+    trial : FrozenTrial or None
+    """
+    if direction not in ("maximize", "minimize"):
+        raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}.")
+    sign = 1.0 if direction == "maximize" else -1.0
+    best = None
+    for trial in trials:
+        if trial.state is not TrialState.COMPLETE or not is_finite_value(trial.value):
+            continue
+        if best is None or sign * trial.value > sign * best.value or (
+                trial.value == best.value and trial.number < best.number):
+            best = trial
+    return best
+
+
+def make_distribution(method, name, cls, *args, **kwargs):
+    """``cls(*args, **kwargs)`` for ``trial.<method>(name, ...)``, with errors
+    that name the parameter (from inside a define-by-run space the user could
+    not tell which call was wrong otherwise)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{method}: the parameter name must be a str, got {name!r}.")
+    try:
+        return cls(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        shown = ", ".join([repr(name), *map(repr, args),
+                           *(f"{k}={v!r}" for k, v in kwargs.items())])
+        raise type(exc)(f"trial.{method}({shown}): {exc}") from None

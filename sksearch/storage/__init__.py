@@ -2,12 +2,12 @@
 
 import os
 
-from ._base import BaseStorage, DuplicatedStudyError
+from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError, StorageError
 from .memory import InMemoryStorage
 from .sqlite import SQLiteStorage
 
-__all__ = ["BaseStorage", "DuplicatedStudyError", "InMemoryStorage", "SQLiteStorage",
-           "get_storage"]
+__all__ = ["BaseStorage", "CorruptStorageError", "DuplicatedStudyError", "InMemoryStorage",
+           "SQLiteStorage", "StorageError", "get_storage"]
 
 _SQLITE_PREFIX = "sqlite:///"
 
@@ -33,7 +33,14 @@ def get_storage(storage):
         return SQLiteStorage(storage)
     if isinstance(storage, str):
         if storage.startswith(_SQLITE_PREFIX):
-            return SQLiteStorage(storage[len(_SQLITE_PREFIX):])
+            path = storage[len(_SQLITE_PREFIX):]
+            if path in ("", ":memory:"):
+                raise ValueError(
+                    f"storage={storage!r} names no file: an in-memory SQLite database "
+                    "cannot be shared by threads and worker processes. Use storage=None "
+                    "(the default) for an in-memory study, or 'sqlite:///path.db'."
+                )
+            return SQLiteStorage(path)
         if "://" in storage:
             raise ValueError(
                 f"storage={storage!r}: only 'sqlite:///path' URLs are supported; pass a "

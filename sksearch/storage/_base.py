@@ -17,11 +17,21 @@ from abc import ABC, abstractmethod
 
 from ..trial import TrialState
 
-__all__ = ["BaseStorage", "DuplicatedStudyError"]
+__all__ = ["BaseStorage", "CorruptStorageError", "DuplicatedStudyError", "StorageError"]
 
 
 class DuplicatedStudyError(ValueError):
     """A study with this name exists and may not be created again."""
+
+
+class StorageError(ValueError):
+    """A storage cannot be used: a file that cannot be opened, that belongs to
+    another program, or that a newer sksearch wrote. The message names the file."""
+
+
+class CorruptStorageError(StorageError):
+    """A value read from a storage is not one sksearch writes (a damaged or
+    hand-edited file). The message names the study, the trial and the column."""
 
 
 class BaseStorage(ABC):
@@ -78,10 +88,25 @@ class BaseStorage(ABC):
         """Store a JSON-serialisable system attribute on a trial."""
 
     @abstractmethod
-    def set_trial_state_values(self, trial_id, state, value=None):
-        """Finish a trial: set its state (not RUNNING) and value.
+    def set_trial_state_values(self, trial_id, state, value=None, system_attrs=None):
+        """Finish a trial: set its state (not RUNNING), value and, optionally,
+        system attributes, all at once.
 
-        Returns ``False``, changing nothing, if the trial was already finished.
+        Parameters
+        ----------
+        trial_id : int
+        state : TrialState
+            COMPLETE, PRUNED or FAIL.
+        value : float or None, default=None
+        system_attrs : dict or None, default=None
+            JSON-serialisable system attributes written with the state: a reader
+            sees either none of them and a RUNNING trial, or all of them and the
+            finished trial (a process killed in between leaves the former).
+
+        Returns
+        -------
+        changed : bool
+            ``False``, changing nothing, if the trial was already finished.
         """
 
     @abstractmethod
@@ -130,7 +155,12 @@ class BaseStorage(ABC):
 
     def register_distributions(self, distributions):
         """Remember live distribution objects (a storage that serialises them
-        uses these when reading trials back); a no-op by default."""
+        uses these when reading trials back); a no-op by default.
+
+        Parameters
+        ----------
+        distributions : dict of str -> BaseDistribution, or iterable of BaseDistribution
+        """
 
     def fail_running_trials(self, study_id, grace_seconds=600.0):
         """Mark FAIL the RUNNING trials left by a process that died; return their

@@ -5,6 +5,8 @@
 
 import copy
 import datetime
+import json
+import math
 import threading
 
 from ..trial import FrozenTrial, TrialState
@@ -117,8 +119,11 @@ class InMemoryStorage(BaseStorage):
                 distribution, distribution)
 
     def set_trial_intermediate_value(self, trial_id, step, value):
+        value = float(value)
         with self._lock:
-            self._running(trial_id).intermediate_values[int(step)] = float(value)
+            # as in SQLite: an infinite step is no evidence, kept as NaN
+            self._running(trial_id).intermediate_values[int(step)] = (
+                value if math.isfinite(value) else math.nan)
 
     def set_trial_user_attr(self, trial_id, key, value):
         with self._lock:
@@ -130,13 +135,17 @@ class InMemoryStorage(BaseStorage):
             self._snapshots.pop(trial_id, None)
             self._trials[trial_id].system_attrs[key] = copy.deepcopy(value)
 
-    def set_trial_state_values(self, trial_id, state, value=None):
+    def set_trial_state_values(self, trial_id, state, value=None, system_attrs=None):
         if state is TrialState.RUNNING:
             raise ValueError("A trial cannot be set back to RUNNING.")
+        # copied (and checked) before anything changes: all or nothing
+        attrs = {key: _json_copy(v) for key, v in (system_attrs or {}).items()}
         with self._lock:
             trial = self._trials[trial_id]
             if trial.state.is_finished():
                 return False
+            self._snapshots.pop(trial_id, None)
+            trial.system_attrs.update(attrs)
             trial.state = state
             trial.value = None if value is None else float(value)
             trial.datetime_complete = datetime.datetime.now()
@@ -198,3 +207,10 @@ class InMemoryStorage(BaseStorage):
             if states is None:
                 return len(ids)
             return sum(self._trials[i].state in states for i in ids)
+
+
+def _json_copy(value):
+    """A copy of a JSON-serialisable value; raises TypeError for any other, as
+    a storage that writes JSON would."""
+    json.dumps(value)
+    return copy.deepcopy(value)

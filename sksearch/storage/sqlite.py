@@ -20,11 +20,26 @@ import sqlite3
 import threading
 import time
 
-from ..distributions import Categorical, distribution_from_json
+from ..distributions import stand_in_from_json
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseStorage, DuplicatedStudyError
+from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError, StorageError
 
 __all__ = ["SQLiteStorage"]
+
+_SCHEMA_VERSION = 1
+
+# Our tables and their columns, in order: what a file must have to be ours.
+_TABLES = {
+    "studies": ("study_id", "name", "direction"),
+    "study_attrs": ("study_id", "key", "value"),
+    "trials": ("trial_id", "study_id", "number", "state", "value", "datetime_start",
+               "datetime_complete"),
+    "trial_params": ("trial_id", "name", "internal", "distribution"),
+    "trial_values": ("trial_id", "step", "value"),
+    "trial_attrs": ("trial_id", "kind", "key", "value"),
+    "trial_finish_log": ("seq", "study_id", "trial_id"),
+    "sksearch_meta": ("key", "value"),
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
@@ -50,6 +65,7 @@ CREATE TABLE IF NOT EXISTS trial_finish_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL,
     trial_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS finish_log_by_study ON trial_finish_log (study_id, seq);
+CREATE TABLE IF NOT EXISTS sksearch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _FINISHED = tuple(s.name for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
@@ -69,13 +85,32 @@ def _canonical(distribution):
     return json.dumps(distribution.to_json(), sort_keys=True, default=repr)
 
 
+def _loads(text):
+    """``json.loads`` that fails with ValueError only (a deeply nested text
+    exhausts the recursion limit; a non-str is not JSON)."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected JSON text, got {text!r}")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON ({exc}): {text[:80]!r}") from None
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class SQLiteStorage(BaseStorage):
     """A study file on disk, shared safely by threads and processes.
 
     Parameters
     ----------
     path : str or path-like
-        The database file; created if missing.
+        The database file; created if missing. An existing file must be an
+        sksearch study file: the database of another program is refused
+        before anything is written into it.
     timeout : float, default=60.0
         Seconds a writer waits for a lock before retrying.
 
@@ -85,7 +120,17 @@ class SQLiteStorage(BaseStorage):
     are stored as their description. A process that knows the live objects
     (BayesSearchCV registers its search space with
     :meth:`register_distributions`) gets them back; any other reader gets a
-    ``Categorical`` of the choices' reprs, with the same indices.
+    ``Categorical`` of the choices' reprs, with the same indices (and, for a
+    frozen ``scipy.stats`` distribution, the quantile instead of the value).
+
+    Every value read back is checked against what sksearch writes (a state, a
+    finite value, a parameter inside its distribution, JSON attributes): a
+    damaged or hand-edited file raises :class:`CorruptStorageError` naming the
+    study, the trial and the column.
+
+    While a trial of this process runs, a background thread refreshes its
+    heartbeat every ``heartbeat_interval`` seconds, so another process can tell
+    it from the trial of a process that died (see :meth:`fail_running_trials`).
 
     Examples
     --------
@@ -99,14 +144,103 @@ class SQLiteStorage(BaseStorage):
     3
     """
 
+    #: Seconds between two heartbeats of a running trial; well below the grace
+    #: period of :meth:`fail_running_trials`.
+    heartbeat_interval = 60.0
+
     def __init__(self, path, timeout=60.0):
-        self.path = os.fspath(path)
+        self.path = _check_path(path)
         self.timeout = timeout
+        self._init_local()
+        self._distributions = {}
+        self._open()
+
+    def _init_local(self):
         self._local = threading.local()
         self._cache_lock = threading.Lock()
-        self._distributions = {}
-        # executescript manages its own transaction; the statements are idempotent
-        self._retry(lambda: self._connection().executescript(_SCHEMA))
+        # Trials this object created and has not finished: their heartbeats are
+        # kept fresh by one daemon thread, which ends when there are none.
+        self._beating = set()
+        self._beat_lock = threading.Lock()
+        self._beat_thread = None
+        self._beat_pid = os.getpid()
+
+    # -- opening -------------------------------------------------------------------
+    def _open(self):
+        """Check that the file is ours (or empty) before writing anything into
+        it, then create the tables a new or older file lacks."""
+        db = None
+        try:
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
+                                 check_same_thread=False)
+            db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            # read-only first: WAL mode is itself a write into the file
+            try:
+                self._retry(lambda: self._inspect(db))
+            except StorageError:
+                db.close()
+                raise
+            self._retry(lambda: db.execute("PRAGMA journal_mode=WAL"))
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn, self._local.pid = db, os.getpid()
+            with self._transaction() as db:
+                version = self._inspect(db)  # again: another process may have written
+                if version is None or version < _SCHEMA_VERSION:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute("INSERT OR REPLACE INTO sksearch_meta VALUES "
+                               "('schema_version', ?)", (str(_SCHEMA_VERSION),))
+        except sqlite3.Error as exc:
+            if db is not None:
+                db.close()
+            raise StorageError(
+                f"Cannot open the SQLite storage {self.path!r}: {exc}. Give the path of "
+                "a new file, or of a study file sksearch wrote."
+            ) from exc
+
+    def _inspect(self, db):
+        """The file's schema version: ``None`` for an empty database, 0 for an
+        sksearch file written before versions were recorded (read as version 1).
+        Raises for anything that is not ours."""
+        tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        names = {name for (name,) in tables if not name.startswith("sqlite_")}
+        if not names:
+            return None
+        foreign = sorted(names - set(_TABLES))
+        if foreign or not {"studies", "trials"} <= names:
+            raise StorageError(
+                f"{self.path!r} is an SQLite database of another program (it has the "
+                f"tables {sorted(names)!r}), not an sksearch study file; nothing was "
+                "written into it. Give the path of a new file or of an sksearch study file."
+            )
+        for table in sorted(names):
+            columns = tuple(row[1] for row in db.execute(f'PRAGMA table_info("{table}")'))
+            if columns != _TABLES[table]:
+                raise StorageError(
+                    f"{self.path!r}: table {table!r} has the columns {columns!r}, not "
+                    f"sksearch's {_TABLES[table]!r}; it is not an sksearch study file, or "
+                    "it was damaged. Nothing was written into it."
+                )
+        if "sksearch_meta" not in names:
+            return 0
+        row = db.execute(
+            "SELECT value FROM sksearch_meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            return 0
+        try:
+            version = int(row[0])
+        except (TypeError, ValueError):
+            version = None
+        if version is None or version < 1:
+            raise StorageError(f"{self.path!r}: schema_version {row[0]!r} in table "
+                               "sksearch_meta is not a version sksearch writes.")
+        if version > _SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path!r} was written by a newer sksearch (schema version "
+                f"{version}; this one reads up to {_SCHEMA_VERSION}); upgrade sksearch."
+            )
+        return version
 
     # -- connections ---------------------------------------------------------------
     def __getstate__(self):
@@ -115,8 +249,7 @@ class SQLiteStorage(BaseStorage):
 
     def __setstate__(self, state):
         self.path, self.timeout = state["path"], state["timeout"]
-        self._local = threading.local()
-        self._cache_lock = threading.Lock()
+        self._init_local()
         self._distributions = state["_distributions"]
 
     def _connection(self):
@@ -155,21 +288,31 @@ class SQLiteStorage(BaseStorage):
     # -- distributions -------------------------------------------------------------
     def register_distributions(self, distributions):
         """Remember live distribution objects, so trials read back from the file
-        hold the user's choices (estimators included), not their reprs."""
+        hold the user's choices (estimators included), not their reprs.
+
+        Parameters
+        ----------
+        distributions : dict of str -> BaseDistribution, or iterable of BaseDistribution
+        """
+        if isinstance(distributions, dict):
+            distributions = distributions.values()
+        for distribution in distributions:
+            self._remember(_canonical(distribution), distribution)
+
+    def _remember(self, text, distribution):
+        # A live distribution replaces a stand-in read from the file before it
+        # was known; a stand-in never replaces anything.
         with self._cache_lock:
-            for distribution in dict(distributions).values():
-                self._distributions.setdefault(_canonical(distribution), distribution)
+            if self._distributions.get(text, (None, True))[1]:
+                self._distributions[text] = (distribution, False)
 
     def _distribution(self, text):
         cached = self._distributions.get(text)
         if cached is not None:
-            return cached
-        description = json.loads(text)
-        distribution = distribution_from_json(description)
-        if distribution is None:  # objects JSON cannot hold: keep indices, show reprs
-            distribution = Categorical(description.get("choice_reprs", [text]))
+            return cached[0]
+        distribution = stand_in_from_json(_loads(text))
         with self._cache_lock:
-            return self._distributions.setdefault(text, distribution)
+            return self._distributions.setdefault(text, (distribution, True))[0]
 
     # -- studies -------------------------------------------------------------------
     def create_new_study(self, study_name, direction):
@@ -185,7 +328,14 @@ class SQLiteStorage(BaseStorage):
         return rows[0][0] if rows else None
 
     def get_study_direction(self, study_id):
-        return self._read("SELECT direction FROM studies WHERE study_id = ?", (study_id,))[0][0]
+        rows = self._read("SELECT direction FROM studies WHERE study_id = ?", (study_id,))
+        if not rows:
+            raise KeyError(f"No study with id {study_id!r} in {self.path!r}.")
+        direction = rows[0][0]
+        if direction not in ("maximize", "minimize"):
+            self._corrupt(study_id, None, "studies.direction",
+                          f"{direction!r} is neither 'maximize' nor 'minimize'")
+        return direction
 
     def set_study_system_attr(self, study_id, key, value):
         with self._transaction() as db:
@@ -194,13 +344,32 @@ class SQLiteStorage(BaseStorage):
 
     def get_study_system_attrs(self, study_id):
         rows = self._read("SELECT key, value FROM study_attrs WHERE study_id = ?", (study_id,))
-        return {key: json.loads(value) for key, value in rows}
+        attrs = {}
+        for key, value in rows:
+            try:
+                attrs[key] = _loads(value)
+            except ValueError as exc:
+                self._corrupt(study_id, None, f"study_attrs.value of {key!r}", str(exc))
+        return attrs
+
+    def _corrupt(self, study_id, number, column, problem):
+        try:
+            rows = self._read("SELECT name FROM studies WHERE study_id = ?", (study_id,))
+            study = repr(rows[0][0]) if rows else f"id {study_id!r}"
+        except sqlite3.Error:
+            study = f"id {study_id!r}"
+        where = f"study {study}" + ("" if number is None else f", trial {number!r}")
+        raise CorruptStorageError(
+            f"SQLite storage {self.path!r}, {where}, column {column}: {problem}. The file "
+            "was damaged or edited by hand; sksearch did not write this."
+        )
 
     # -- trials --------------------------------------------------------------------
     def create_new_trial(self, study_id):
         with self._transaction() as db:
-            number = db.execute("SELECT COUNT(*) FROM trials WHERE study_id = ?",
-                                (study_id,)).fetchone()[0]
+            # MAX + 1, not COUNT: numbers stay unique when a row was removed
+            number = db.execute("SELECT COALESCE(MAX(number) + 1, 0) FROM trials "
+                                "WHERE study_id = ?", (study_id,)).fetchone()[0]
             cursor = db.execute(
                 "INSERT INTO trials (study_id, number, state, datetime_start) "
                 "VALUES (?, ?, ?, ?)",
@@ -210,7 +379,42 @@ class SQLiteStorage(BaseStorage):
             db.executemany("INSERT INTO trial_attrs VALUES (?, 'system', ?, ?)", [
                 (trial_id, "owner", _dumps(owner)),
                 (trial_id, _HEARTBEAT, _dumps(time.time()))])
+        self._start_beating(trial_id)
         return trial_id, number
+
+    # -- heartbeats ----------------------------------------------------------------
+    def _start_beating(self, trial_id):
+        with self._beat_lock:
+            if self._beat_pid != os.getpid():  # a forked child: the thread stayed behind
+                self._beating, self._beat_thread = set(), None
+                self._beat_pid = os.getpid()
+            self._beating.add(trial_id)
+            if self._beat_thread is None:
+                self._beat_thread = threading.Thread(
+                    target=self._beat, name="sksearch-heartbeat", daemon=True)
+                self._beat_thread.start()
+
+    def _stop_beating(self, trial_id):
+        with self._beat_lock:
+            self._beating.discard(trial_id)
+
+    def _beat(self):
+        while True:
+            time.sleep(self.heartbeat_interval)
+            with self._beat_lock:
+                ids = sorted(self._beating)
+                if not ids:
+                    self._beat_thread = None
+                    return
+            try:
+                with self._transaction() as db:
+                    db.executemany(
+                        "UPDATE trial_attrs SET value = ? WHERE trial_id = ? AND "
+                        "kind = 'system' AND key = ? AND trial_id IN "
+                        "(SELECT trial_id FROM trials WHERE state = 'RUNNING')",
+                        [(_dumps(time.time()), i, _HEARTBEAT) for i in ids])
+            except sqlite3.Error:  # a busy file: the next beat will do
+                pass
 
     def _check_running(self, db, trial_id):
         row = db.execute("SELECT state, number FROM trials WHERE trial_id = ?",
@@ -223,8 +427,7 @@ class SQLiteStorage(BaseStorage):
 
     def set_trial_param(self, trial_id, name, internal_value, distribution):
         text = _canonical(distribution)
-        with self._cache_lock:
-            self._distributions.setdefault(text, distribution)
+        self._remember(text, distribution)
         with self._transaction() as db:
             self._check_running(db, trial_id)
             db.execute("INSERT OR REPLACE INTO trial_params VALUES (?, ?, ?, ?)",
@@ -234,9 +437,10 @@ class SQLiteStorage(BaseStorage):
         value = float(value)
         with self._transaction() as db:
             self._check_running(db, trial_id)
-            # SQLite has no NaN: a failed fold is stored as NULL and read back as NaN.
+            # SQLite has no NaN: a failed step (or an infinite one, which is no
+            # evidence either) is stored as NULL and read back as NaN.
             db.execute("INSERT OR REPLACE INTO trial_values VALUES (?, ?, ?)",
-                       (trial_id, int(step), None if math.isnan(value) else value))
+                       (trial_id, int(step), value if math.isfinite(value) else None))
 
     def _set_attr(self, trial_id, kind, key, value):
         with self._transaction() as db:
@@ -249,10 +453,10 @@ class SQLiteStorage(BaseStorage):
     def set_trial_system_attr(self, trial_id, key, value):
         self._set_attr(trial_id, "system", key, value)
 
-    def set_trial_state_values(self, trial_id, state, value=None):
+    def set_trial_state_values(self, trial_id, state, value=None, system_attrs=None):
         if state is TrialState.RUNNING:
             raise ValueError("A trial cannot be set back to RUNNING.")
-        with self._transaction() as db:
+        with self._transaction() as db:  # state, value and attributes: all or nothing
             cursor = db.execute(
                 "UPDATE trials SET state = ?, value = ?, datetime_complete = ? "
                 "WHERE trial_id = ? AND state = ?",
@@ -260,19 +464,26 @@ class SQLiteStorage(BaseStorage):
                  trial_id, TrialState.RUNNING.name))
             if cursor.rowcount != 1:
                 return False
+            db.executemany("INSERT OR REPLACE INTO trial_attrs VALUES (?, 'system', ?, ?)",
+                           [(trial_id, key, _dumps(v)) for key, v in (system_attrs or {}).items()])
             # The finish log orders finishes by commit: writers hold the lock
             # from BEGIN IMMEDIATE, so a reader that saw sequence s has seen
             # every finish numbered below s (get_trials_finished_since).
             db.execute("INSERT INTO trial_finish_log (study_id, trial_id) "
                        "SELECT study_id, trial_id FROM trials WHERE trial_id = ?", (trial_id,))
-            return True
+        self._stop_beating(trial_id)
+        return True
 
     def fail_running_trials(self, study_id, grace_seconds=600.0):
         """Mark FAIL the RUNNING trials whose process is gone.
 
-        A trial is stale when its owner process no longer exists on this host,
-        or, for another host, when it has not written for ``grace_seconds``.
-        Trials of live processes, this one included, are left alone.
+        A running trial's heartbeat is refreshed every
+        :attr:`heartbeat_interval` seconds by the process that runs it. A trial
+        is stale when its heartbeat is older than ``grace_seconds``, whoever its
+        owner seems to be (after a container restart a new process may have the
+        dead one's pid and host name); and, at once, when its owner's pid no
+        longer exists on this host. Trials this storage object is running are
+        never stale.
 
         Returns
         -------
@@ -280,24 +491,35 @@ class SQLiteStorage(BaseStorage):
             Numbers of the trials marked FAIL.
         """
         host = socket.gethostname()
+        now = time.time()
+        with self._beat_lock:
+            mine = set(self._beating) if self._beat_pid == os.getpid() else set()
         failed = []
         for trial in self.get_all_trials(study_id, states=(TrialState.RUNNING,)):
-            owner = trial.system_attrs.get("owner", {})
-            heartbeat = trial.system_attrs.get(_HEARTBEAT, 0.0)
-            if owner.get("host") == host:
-                stale = owner.get("pid") != os.getpid() and not _pid_alive(owner.get("pid"))
+            if trial.trial_id in mine:
+                continue
+            owner = trial.system_attrs.get("owner")
+            owner = owner if isinstance(owner, dict) else {}
+            heartbeat = trial.system_attrs.get(_HEARTBEAT)
+            heartbeat = heartbeat if _is_number(heartbeat) else 0.0
+            if now - heartbeat > grace_seconds:
+                reason = f"stale: no heartbeat for {now - heartbeat:.0f} s"
+            elif (owner.get("host") == host and owner.get("pid") != os.getpid()
+                  and not _pid_alive(owner.get("pid"))):
+                reason = "stale: its process died"
             else:
-                stale = time.time() - heartbeat > grace_seconds
-            if stale:
-                self.set_trial_system_attr(trial.trial_id, "fail_reason",
-                                           "stale: its process died")
-                if self.set_trial_state_values(trial.trial_id, TrialState.FAIL):
-                    failed.append(trial.number)
+                continue
+            if self.set_trial_state_values(trial.trial_id, TrialState.FAIL,
+                                           system_attrs={"fail_reason": reason}):
+                failed.append(trial.number)
         return failed
 
     # -- reading -------------------------------------------------------------------
     def get_trial(self, trial_id):
-        return self._load("t.trial_id = ?", (trial_id,))[0]
+        trials = self._load("t.trial_id = ?", (trial_id,))
+        if not trials:
+            raise KeyError(f"No trial with id {trial_id!r} in {self.path!r}.")
+        return trials[0]
 
     def get_all_trials(self, study_id, states=None):
         where, args = "t.study_id = ?", [study_id]
@@ -347,8 +569,9 @@ class SQLiteStorage(BaseStorage):
             try:
                 extra_row = None if extra is None else db.execute(*extra).fetchone()
                 trials = db.execute(
-                    "SELECT trial_id, number, state, value, datetime_start, datetime_complete "
-                    f"FROM trials t WHERE {where} ORDER BY t.number", args).fetchall()
+                    "SELECT trial_id, study_id, number, state, value, datetime_start, "
+                    f"datetime_complete FROM trials t WHERE {where} ORDER BY t.number",
+                    args).fetchall()
                 params = db.execute(
                     "SELECT p.trial_id, p.name, p.internal, p.distribution FROM trial_params p "
                     f"JOIN trials t ON t.trial_id = p.trial_id WHERE {where}", args).fetchall()
@@ -364,23 +587,76 @@ class SQLiteStorage(BaseStorage):
             return trials, params, values, attrs, extra_row
 
         trials, params, values, attrs, extra_row = self._retry(read)
-        built = {}
-        for trial_id, number, state, value, start, complete in trials:
-            built[trial_id] = FrozenTrial(
-                number=number, trial_id=trial_id, state=TrialState[state], value=value,
-                internal_params={}, distributions={},
-                datetime_start=_parse_time(start), datetime_complete=_parse_time(complete))
+        built, studies = {}, {}
+        for row in trials:
+            trial_id, study_id = row[0], row[1]
+            studies[trial_id] = study_id
+            built[trial_id] = self._trial_from_row(row)
         for trial_id, name, internal, text in params:
-            built[trial_id].internal_params[name] = internal
-            built[trial_id].distributions[name] = self._distribution(text)
+            trial = built[trial_id]
+            column = f"trial_params.internal of parameter {name!r}"
+            try:
+                distribution = self._distribution(text)
+            except ValueError as exc:
+                self._corrupt(studies[trial_id], trial.number,
+                              f"trial_params.distribution of parameter {name!r}", str(exc))
+            if not (_is_number(internal) and math.isfinite(internal)):
+                self._corrupt(studies[trial_id], trial.number, column,
+                              f"{internal!r} is not a finite number")
+            if not distribution.contains_internal(internal):
+                self._corrupt(studies[trial_id], trial.number, column,
+                              f"internal value {internal!r} is not in {distribution!r}")
+            trial.internal_params[name] = float(internal)
+            trial.distributions[name] = distribution
         for trial_id, step, value in values:
-            built[trial_id].intermediate_values[step] = math.nan if value is None else value
+            trial = built[trial_id]
+            if not (isinstance(step, int) and step >= 0):
+                self._corrupt(studies[trial_id], trial.number, "trial_values.step",
+                              f"{step!r} is not an int >= 0")
+            if value is not None and not (_is_number(value) and math.isfinite(value)):
+                self._corrupt(studies[trial_id], trial.number,
+                              f"trial_values.value of step {step}",
+                              f"{value!r} is neither a finite number nor NULL")
+            trial.intermediate_values[step] = math.nan if value is None else float(value)
         for trial_id, kind, key, value in attrs:
-            target = built[trial_id].user_attrs if kind == "user" else built[trial_id].system_attrs
-            target[key] = json.loads(value)
+            trial = built[trial_id]
+            if kind not in ("user", "system"):
+                self._corrupt(studies[trial_id], trial.number, "trial_attrs.kind",
+                              f"{kind!r} is neither 'user' nor 'system'")
+            try:
+                decoded = _loads(value)
+            except ValueError as exc:
+                self._corrupt(studies[trial_id], trial.number,
+                              f"trial_attrs.value of {kind} attribute {key!r}", str(exc))
+            (trial.user_attrs if kind == "user" else trial.system_attrs)[key] = decoded
         if extra is not None:
             return list(built.values()), extra_row
         return list(built.values())
+
+    def _trial_from_row(self, row):
+        trial_id, study_id, number, state, value, start, complete = row
+        if not (isinstance(number, int) and number >= 0):
+            self._corrupt(study_id, number, "trials.number", f"{number!r} is not an int >= 0")
+        if not (isinstance(state, str) and state in TrialState.__members__):
+            self._corrupt(study_id, number, "trials.state",
+                          f"{state!r} is not one of {list(TrialState.__members__)!r}")
+        state = TrialState[state]
+        if value is not None and not (_is_number(value) and math.isfinite(value)):
+            self._corrupt(study_id, number, "trials.value",
+                          f"{value!r} is neither a finite number nor NULL")
+        if state is TrialState.COMPLETE and value is None:
+            self._corrupt(study_id, number, "trials.value", "a COMPLETE trial has no value")
+        times = []
+        for column, text in (("datetime_start", start), ("datetime_complete", complete)):
+            try:
+                times.append(_parse_time(text))
+            except (TypeError, ValueError):
+                self._corrupt(study_id, number, f"trials.{column}",
+                              f"{text!r} is not an ISO date and time")
+        return FrozenTrial(
+            number=number, trial_id=trial_id, state=state,
+            value=None if value is None else float(value), internal_params={},
+            distributions={}, datetime_start=times[0], datetime_complete=times[1])
 
 
 class _Transaction:
@@ -404,7 +680,24 @@ class _Transaction:
 
 
 def _parse_time(text):
-    return None if text is None else datetime.datetime.fromisoformat(text)
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise TypeError(text)
+    return datetime.datetime.fromisoformat(text)
+
+
+def _check_path(path):
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str or path-like, got {path!r}.")
+    if path == "" or path == ":memory:":
+        raise ValueError(
+            f"SQLiteStorage path {path!r} names no file (an in-memory SQLite database "
+            "is private to one connection, so threads and worker processes could not "
+            "share it); use storage=None for an in-memory study, or give a file path."
+        )
+    return path
 
 
 def _pid_alive(pid):
