@@ -10,10 +10,14 @@ exactly like its own. This module is the one place that knows that format.
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
 import numbers
 from dataclasses import dataclass, fields
 
-__all__ = ["FOLDS_ATTR", "FoldRecord", "records_from_json", "records_to_json"]
+import numpy as np
+
+__all__ = ["FOLDS_ATTR", "FoldRecord", "mean_score", "records_from_json",
+           "records_to_json"]
 
 #: The trial system attribute holding the fold records.
 FOLDS_ATTR = "sksearch:folds"
@@ -47,12 +51,28 @@ class FoldRecord:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
-    def from_json(cls, record):
+    def from_json(cls, record, where="a stored fold record"):
+        """Read a record back, checking what a damaged or edited storage could
+        hold: scores are numbers (inf included: a scorer may return it, as
+        GridSearchCV keeps it), times finite and >= 0."""
         if not isinstance(record, dict) or "test_scores" not in record:
-            raise ValueError(f"A stored fold record must be a dict with test_scores, "
-                             f"got {record!r}.")
+            raise ValueError(f"{where} must be a dict with test_scores, got {record!r}.")
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in record.items() if k in names})
+        unknown = set(record) - names
+        if unknown:
+            raise ValueError(f"{where} has unknown fields {sorted(unknown)!r}.")
+        _check_scores(record["test_scores"], f"{where}: test_scores")
+        if record.get("train_scores") is not None:
+            _check_scores(record["train_scores"], f"{where}: train_scores")
+        for name in ("fit_time", "score_time"):
+            value = record.get(name, 0.0)
+            if not _is_real(value) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{where}: {name} must be a finite number >= 0, got "
+                                 f"{value!r}.")
+        error = record.get("fit_error")
+        if error is not None and not isinstance(error, str):
+            raise ValueError(f"{where}: fit_error must be a str or None, got {error!r}.")
+        return cls(**record)
 
 
 def records_to_json(folds):
@@ -60,11 +80,36 @@ def records_to_json(folds):
     return [None if f is None else f.to_json() for f in folds]
 
 
-def records_from_json(records):
-    """The inverse of :func:`records_to_json`."""
+def records_from_json(records, trial_number=None):
+    """The inverse of :func:`records_to_json`; ``trial_number`` names the trial
+    in the error a damaged record raises."""
+    owner = "a trial" if trial_number is None else f"trial {trial_number}"
     if not isinstance(records, list):
-        raise ValueError(f"Stored fold records must be a list, got {records!r}.")
-    return [None if r is None else FoldRecord.from_json(r) for r in records]
+        raise ValueError(f"The fold records of {owner} must be a list, got {records!r}.")
+    return [None if r is None else FoldRecord.from_json(r, f"Fold {k} of {owner}")
+            for k, r in enumerate(records)]
+
+
+def mean_score(scores):
+    """The mean of fold scores, as ``np.mean`` gives it (so trial values equal
+    ``cv_results_``'s means bit for bit), except that finite scores whose sum
+    overflows get their finite mean instead of inf."""
+    mean = float(np.mean(scores))
+    if math.isinf(mean) and np.all(np.isfinite(scores)):
+        scale = float(np.max(np.abs(scores)))
+        mean = scale * float(np.mean(np.asarray(scores, dtype=float) / scale))
+    return mean
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_scores(scores, where):
+    values = scores.values() if isinstance(scores, dict) else [scores]
+    for value in values:
+        if not _is_real(value):
+            raise ValueError(f"{where} must be numbers, got {scores!r}.")
 
 
 def _plain(value):

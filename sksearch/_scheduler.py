@@ -42,8 +42,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._fold import FoldTask, fit_fold
-from ._records import FOLDS_ATTR, records_to_json
-from .trial import TrialState
+from ._records import FOLDS_ATTR, mean_score, records_to_json
+from .trial import TrialState, best_of
 
 __all__ = ["SearchPlan", "run_search"]
 
@@ -300,8 +300,7 @@ class _Scheduler:
         try:
             params = plan.propose(trial)
         except BaseException as exc:
-            study.set_trial_system_attr(trial, "fail_reason", repr(exc))
-            study.tell(trial, state=TrialState.FAIL)
+            study.fail_trial(trial, exc)
             raise
         self.out.params[trial.number] = params
         told_view = _TrialsView(study, tuple(self._finished))
@@ -498,7 +497,7 @@ class _Scheduler:
     def _tell(self, c, fail=False, quiet=False):
         plan, study = self.plan, self.plan.study
         scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
-        value = float(np.mean(scores)) if scores else None
+        value = mean_score(scores) if scores else None
         if fail:
             state, value = TrialState.FAIL, None
         elif c.pruned:
@@ -507,14 +506,16 @@ class _Scheduler:
             state = TrialState.COMPLETE
         else:
             state, value = TrialState.FAIL, None
-        study.set_trial_system_attr(c.trial, FOLDS_ATTR, records_to_json(c.folds))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            frozen = study.tell(c.trial, value, state=state)
+            # the folds and the state in one transaction: a kill between them
+            # cannot leave a trial with scores but no state, or the reverse
+            frozen = study.tell(c.trial, value, state=state,
+                                system_attrs={FOLDS_ATTR: records_to_json(c.folds)})
         self.n_told += 1
         if quiet:
             return
-        if frozen.state is TrialState.COMPLETE and (
+        if best_of([frozen], "maximize") is not None and (
                 self._best is None or frozen.value > self._best):
             self._best = frozen.value
         if plan.verbose > 0:
@@ -537,8 +538,8 @@ def _subcontext(context, task_id):
 
 
 def _best_value(trials):
-    values = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
-    return max(values) if values else None
+    best = best_of(trials, "maximize")
+    return None if best is None else best.value
 
 
 def _fmt(value):

@@ -13,6 +13,7 @@ pruner. See ``docs/design.md`` for why the loop is ours rather than
 
 import copy
 import numbers
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from ._fold import FoldContext, warn_about_fit_failures
 from ._increments import Increments, class_labels, fit_all_increments
 from ._params import validate_params
 from ._records import FOLDS_ATTR, records_from_json
-from ._resume import ReplayTrial, attach_or_create_study
+from ._resume import attach_or_create_study, replay_params
 from ._scheduler import SearchPlan, run_search
 from ._workers import open_workers
 from .pruners import NopPruner, get_pruner
@@ -398,6 +399,15 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         try:
             with open_workers(self.n_jobs, self.pre_dispatch) as workers:
                 outcome = run_search(plan, workers)
+        except KeyboardInterrupt:
+            n_saved = len(_finished_with_folds(study))
+            where = (f"study {study.study_name!r} of the storage: call fit again to resume"
+                     if self.storage is not None else
+                     "search.study_, in memory: pass storage='sqlite:///search.db' to "
+                     "resume after an interruption")
+            print(f"sksearch: interrupted; {n_saved} of {n_iter} candidates are finished "
+                  f"and kept in {where}.", file=sys.stderr, flush=True)
+            raise
         finally:
             if outcome is not None:
                 self.n_fold_fits_ = outcome.n_fold_fits
@@ -438,6 +448,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
 
     # -- results ------------------------------------------------------------------
     def _collect_results(self, study, space, refit_metric):
+        _wait_for_others(study)
         trials = _finished_with_folds(study)
         if not trials:
             raise ValueError(
@@ -449,9 +460,10 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         for trial in trials:
             params = self._candidate_params.get(trial.number)
             if params is None:  # a trial of an earlier run of a resumed study
-                params = space.sample(ReplayTrial(trial))
+                params = replay_params(space, trial)
             candidate_params.append(params)
-            fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR]))
+            fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR],
+                                                  trial.number))
             statuses.append(trial.state.name.lower())
         results = format_cv_results(candidate_params, fold_results, statuses,
                                     self.n_splits_, self.return_train_score)
@@ -579,6 +591,19 @@ def _finished_with_folds(study):
     return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED,
                                          TrialState.FAIL))
             if FOLDS_ATTR in t.system_attrs]
+
+
+def _wait_for_others(study, poll_seconds=0.2):
+    """Wait until the candidates that other processes sharing the storage are
+    running now have finished: they count towards ``n_iter``, so the study's
+    results include them (a dead process's are failed by the storage's
+    staleness rule, see docs/persistence.md). Candidates started later are
+    not waited for."""
+    running = {t.trial_id for t in study.get_trials((TrialState.RUNNING,))}
+    while running:
+        time.sleep(poll_seconds)
+        study.fail_stale_trials()
+        running &= {t.trial_id for t in study.get_trials((TrialState.RUNNING,))}
 
 
 def _check_callable_params(estimator, params):

@@ -97,6 +97,8 @@ class Study:
         self.study_name = study_name
         self.direction = direction
         self._study_id = study_id
+        # the number this process expects its next trial to get
+        self._next_number = self._storage.get_n_trials(study_id)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -202,6 +204,13 @@ class Study:
         """
         with self._sampler_lock:
             trial_id, number = self._storage.create_new_trial(self._study_id)
+            if number != self._next_number and self.sampler.seed is not None:
+                # Another process sharing the study took the numbers between:
+                # draw from a stream of this trial's own, or processes started
+                # with one random_state would all propose the same candidates.
+                # A process alone keeps its one stream, so it stays reproducible.
+                self.sampler.reseed_rng([int(self.sampler.seed), number])
+            self._next_number = number + 1
             try:
                 frozen = self._storage.get_trial(trial_id)
                 self.sampler.before_trial(self, frozen)

@@ -578,9 +578,6 @@ def test_best_of_takes_the_best_finite_complete_value_and_the_earliest_of_equals
         best_of(trials, "up")
 
 
-@pytest.mark.xfail(strict=True, reason="the search must pick its best with "
-                   "sksearch.trial.best_of and a mean that does not overflow (issue 14, "
-                   "item 11, search side)")
 def test_study_and_search_agree_on_the_best_when_scores_are_huge():
     from sklearn.tree import DecisionTreeClassifier
 

@@ -10,11 +10,13 @@ import joblib
 import numpy as np
 import pytest
 from _pin_runs import CONFIGS, run
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 
 from sksearch import BayesSearchCV
-from sksearch.distributions import Float
+from sksearch.distributions import Float, Int
+from sksearch.trial import TrialState
 
 PINS = json.loads((pathlib.Path(__file__).parent / "data" / "sequential_pins.json").read_text())
 
@@ -61,3 +63,146 @@ def test_same_seed_and_n_jobs_give_the_same_results_whatever_the_timing(
     for k in range(3):
         np.testing.assert_array_equal(first[f"split{k}_test_score"],
                                       second[f"split{k}_test_score"])
+
+
+class _SlowTree(DecisionTreeClassifier):
+    """A decision tree whose fit takes ``delay`` seconds (for concurrency tests)."""
+
+    def __init__(self, max_depth=None, ccp_alpha=0.0, delay=0.05):
+        super().__init__(max_depth=max_depth, ccp_alpha=ccp_alpha, random_state=0)
+        self.delay = delay
+
+    def fit(self, X, y, **kwargs):
+        time.sleep(self.delay)
+        return super().fit(X, y, **kwargs)
+
+
+def _interrupt_after(n):
+    told = []
+
+    def callback(study, trial):
+        told.append(trial.number)
+        if len(told) == n:
+            raise KeyboardInterrupt
+
+    return callback
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_ctrl_c_keeps_what_finished_says_so_and_resumes(tmp_path, capsys, n_jobs):
+    X, y = load_iris(return_X_y=True)
+    storage = f"sqlite:///{tmp_path / 'search.db'}"
+    space = {"max_depth": Int(1, 8)}
+
+    def search(callbacks):
+        return BayesSearchCV(_SlowTree(delay=0.01), space, n_iter=8, cv=3, n_jobs=n_jobs,
+                             pruner="median", storage=storage, random_state=0,
+                             callbacks=callbacks)
+
+    interrupted = search([_interrupt_after(3)])
+    with joblib.parallel_config(backend="threading"), pytest.raises(KeyboardInterrupt):
+        interrupted.fit(X, y)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sksearch: interrupted; ")
+    assert "call fit again to resume" in err[0]
+    trials = interrupted.study_.trials
+    assert not [t for t in trials if t.state is TrialState.RUNNING]
+    assert sum(t.state is not TrialState.FAIL for t in trials) >= 3
+    resumed = search(None).fit(X, y)
+    assert len(resumed.cv_results_["params"]) == 8
+
+
+def test_ctrl_c_in_memory_points_to_a_storage(capsys):
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(_SlowTree(delay=0), {"max_depth": Int(1, 8)}, n_iter=6, cv=2,
+                           callbacks=[_interrupt_after(2)], random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert "pass storage='sqlite:///search.db'" in capsys.readouterr().err
+    assert [t.state for t in search.study_.trials][:2] == [TrialState.COMPLETE] * 2
+
+
+_PROCESSES = """
+import sys, time
+from sklearn.datasets import load_iris
+sys.path.insert(0, {tests!r})
+from test_scheduler import _SlowTree
+from sksearch import BayesSearchCV
+from sksearch.distributions import Float
+import pathlib
+X, y = load_iris(return_X_y=True)
+search = BayesSearchCV(_SlowTree(delay=0.05), {{"ccp_alpha": Float(0.0, 0.1)}},
+                       sampler="random", n_iter=16, cv=2, storage={storage!r},
+                       study_name="shared", random_state=0, refit=False)
+barrier = pathlib.Path({barrier!r})
+(barrier / sys.argv[1]).touch()  # start together, as processes launched at once do
+while len(list(barrier.iterdir())) < {n}:
+    time.sleep(0.005)
+search.fit(X, y)
+"""
+
+
+def test_studies_sharing_a_storage_and_a_seed_draw_different_streams(tmp_path):
+    from sksearch import Study
+
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    # two processes that attached before either asked: both see 0 trials
+    studies = [Study(storage=storage, study_name="s", sampler="random", random_state=0)
+               for _ in range(2)]
+    values = [studies[k % 2].ask().suggest_float("x", 0, 1) for k in range(8)]
+    assert len(set(values)) == 8
+    # a study alone keeps its one stream: the same draws as a fresh one
+    alone = Study(sampler="random", random_state=0)
+    again = Study(sampler="random", random_state=0)
+    assert ([alone.ask().suggest_float("x", 0, 1) for _ in range(4)]
+            == [again.ask().suggest_float("x", 0, 1) for _ in range(4)])
+
+
+@pytest.mark.slow
+def test_processes_sharing_a_study_and_a_seed_propose_different_candidates(tmp_path):
+    import subprocess
+    import sys
+
+    from sksearch import Study
+
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    (tmp_path / "barrier").mkdir()
+    script = _PROCESSES.format(tests=str(pathlib.Path(__file__).parent),
+                                   storage=storage, barrier=str(tmp_path / "barrier"), n=4)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(i)], env=env,
+                              stderr=subprocess.PIPE) for i in range(4)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    trials = Study(storage=storage, study_name="shared").trials
+    values = [t.params["ccp_alpha"] for t in trials if "ccp_alpha" in t.params]
+    assert len(values) >= 16
+    assert len(set(values)) == len(values)  # the same seed did not give the same draws
+
+
+def test_a_search_whose_budget_others_hold_waits_for_their_results(tmp_path):
+    import threading
+
+    X, y = load_iris(return_X_y=True)
+    storage = f"sqlite:///{tmp_path / 'budget.db'}"
+
+    def search(n_jobs):
+        return BayesSearchCV(_SlowTree(delay=0.2), {"max_depth": Int(1, 8)}, n_iter=4,
+                             cv=2, n_jobs=n_jobs, storage=storage, study_name="budget",
+                             random_state=0, refit=False)
+
+    first = search(4)
+    with joblib.parallel_config(backend="threading"):
+        runner = threading.Thread(target=first.fit, args=(X, y))
+        runner.start()
+        from sksearch import Study
+
+        deadline = time.monotonic() + 30
+        while (Study(storage=storage, study_name="budget").n_trials() < 4
+               and time.monotonic() < deadline):
+            time.sleep(0.02)
+        late = search(1).fit(X, y)  # every candidate is running in the other search
+        runner.join()
+    assert len(late.cv_results_["params"]) == 4
+    assert late.n_fold_fits_ == 0

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..trial import TrialState
+from ..trial import TrialState, best_of
 
 __all__ = ["BasePruner", "NopPruner", "StepLayout"]
 
@@ -175,11 +175,8 @@ def check_int(name, value, minimum, allow_none=False):
 def incumbent(study, exclude):
     """The best COMPLETE trial other than ``exclude`` (the earliest of equals,
     as GridSearchCV breaks ties), or None."""
-    complete = [t for t in study.get_trials((TrialState.COMPLETE,))
-                if not is_nan(t.value) and t.trial_id != exclude.trial_id]
-    if not complete:
-        return None
-    return (max if study.direction == "maximize" else min)(complete, key=lambda t: t.value)
+    return best_of([t for t in study.get_trials((TrialState.COMPLETE,))
+                    if t.trial_id != exclude.trial_id], study.direction)
 
 
 def repeats_incumbent(study, trial, repeat_steps, layout):

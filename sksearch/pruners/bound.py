@@ -9,8 +9,7 @@ import numbers
 
 import numpy as np
 
-from ..trial import TrialState
-from ._base import BasePruner
+from ._base import BasePruner, incumbent
 from ._bounds import score_upper_bound
 
 __all__ = ["BoundPruner"]
@@ -85,9 +84,8 @@ class BoundPruner(BasePruner):
     def prune(self, study, trial):
         layout = self.layout(study)
         n_steps = layout.n_steps
-        complete = [t for t in study.get_trials((TrialState.COMPLETE,))
-                    if t.value is not None and t.trial_id != trial.trial_id]
-        if not n_steps or not complete or not trial.intermediate_values:
+        best = incumbent(study, trial)
+        if not n_steps or best is None or not trial.intermediate_values:
             return False
         bound = self._bound(study)
         if bound is None:
@@ -101,10 +99,9 @@ class BoundPruner(BasePruner):
         remaining = n_folds - len(done)
         best_case = (done.sum() + remaining * bound) / n_folds
         maximize = study.direction == "maximize"
-        incumbent = (max if maximize else min)(t.value for t in complete)
         # A margin far below any score difference guards the proof against
         # rounding: the candidate is pruned only if it loses by more than that.
-        margin = 1e-9 * max(1.0, abs(incumbent))
+        margin = 1e-9 * max(1.0, abs(best.value))
         if maximize:
-            return bool(best_case < incumbent - margin)
-        return bool(best_case > incumbent + margin)
+            return bool(best_case < best.value - margin)
+        return bool(best_case > best.value + margin)
