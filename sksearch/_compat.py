@@ -44,6 +44,12 @@ def init_callback_context(estimator, max_subtasks, X, y, metadata):
         estimator=estimator, X=X, y=y, metadata=metadata)
 
 
+def has_callbacks(estimator):
+    """Whether scikit-learn callbacks listen to ``estimator``'s fit (set on it,
+    or propagated from a meta-estimator)."""
+    return bool(getattr(estimator, "_skl_callbacks", None))
+
+
 def subcontext(context, **kwargs):
     return None if context is None else context.subcontext(**kwargs)
 

@@ -102,6 +102,7 @@ class SearchPlan:
     verbose: int = 0
     search_ctx: object = None
     caller: object = None
+    task_contexts: bool = False  # give each fold task a callback context
 
 
 @dataclass
@@ -371,8 +372,9 @@ class _Scheduler:
             parameters=c.params, train=train, test=test, steps=steps,
             previous=c.partial.pop(fold, None),
             callback_ctx=_subcontext(plan.search_ctx, task_id=(
-                (c.trial.number * self.n_splits + fold) * plan.per_fold + first)),
-            caller=plan.caller if plan.search_ctx is not None else None,
+                (c.trial.number * self.n_splits + fold) * plan.per_fold + first))
+            if plan.task_contexts else None,
+            caller=plan.caller if plan.task_contexts else None,
             progress=((fold, self.n_splits), (c.trial.number, plan.n_iter)))
         c.handed += 1
         self.n_in_flight += 1

@@ -11,11 +11,12 @@ the active joblib backend (``joblib.parallel_config`` applies, as it does for
   the order they were handed out (the search is then exactly sequential);
 - the threading backend: a thread pool of ``n_jobs`` threads;
 - any other backend (loky, the default; multiprocessing; dask; a registered
-  custom backend): ``capacity`` runner threads, each passing one task at a
-  time to ``joblib.Parallel`` on that backend. Process pools are shared
-  between calls (loky's pool is reused), so a call costs little; joblib only
-  notices a finished task within ~10 ms, which the runners hide by keeping
-  up to ``pre_dispatch`` tasks queued on the pool.
+  custom backend): ``n_jobs`` runner threads, each passing the tasks queued
+  at the time to one ``joblib.Parallel`` call on that backend, so that short
+  tasks share a call. Process pools are shared between calls (loky's pool is
+  reused), so a call costs little; joblib only notices a finished task within
+  ~10 ms, which the runners hide by keeping up to ``pre_dispatch`` tasks (more
+  when tasks are short) on the pool.
 
 Only joblib's public interface is used: ``Parallel``, ``delayed``,
 ``parallel_config``, ``effective_n_jobs`` and ``joblib.parallel.get_active_backend``
@@ -27,6 +28,7 @@ Only joblib's public interface is used: ``Parallel``, ``delayed``,
 
 import queue
 import threading
+import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
@@ -134,17 +136,42 @@ class _Threads(_Queued):
 
 
 class _JoblibRunners(_Queued):
+    """``n_workers`` runner threads, each passing the tasks queued at the time
+    to one ``joblib.Parallel`` call on the active backend and delivering each
+    result as it arrives (``return_as="generator_unordered"``).
+
+    A call costs a few milliseconds (joblib polls for finished tasks every
+    10 ms), nothing next to a fit of tenths of a second but everything next to
+    a fit of one millisecond; so when tasks turn out short the capacity grows
+    (up to 64 tasks a worker) and a call carries many of them, which joblib
+    batches further as it does for ``GridSearchCV``.
+    """
+
+    #: seconds of work a call should carry to make its cost negligible
+    _CALL_SECONDS = 0.1
+
     def __init__(self, n_jobs, n_workers, capacity, backend_name):
         super().__init__()
-        self.n_workers, self.capacity = n_workers, capacity
+        self.n_workers = n_workers
+        self._min_capacity = capacity
+        self._task_seconds = None  # running estimate of one task's wall time
         self._n_jobs = n_jobs
         self._backend = backend_name
         self._tasks = queue.Queue()
+        self._lock = threading.Lock()
         self._runners = [threading.Thread(target=self._runner, daemon=True,
                                           name=f"sksearch-runner-{i}")
-                         for i in range(capacity)]
+                         for i in range(n_workers)]
         for runner in self._runners:
             runner.start()
+
+    @property
+    def capacity(self):
+        seconds = self._task_seconds
+        # before the first call has been timed, enough for one call of short
+        # tasks; a long task's few extra queued tasks cost nothing
+        per_worker = 8 if not seconds else min(64, max(1, int(self._CALL_SECONDS / seconds)))
+        return max(self._min_capacity, per_worker * self.n_workers)
 
     def submit(self, token, fn, *args):
         self._tasks.put((token, fn, args))
@@ -153,24 +180,53 @@ class _JoblibRunners(_Queued):
         # joblib's backend configuration is thread-local: name it again here
         with parallel_config(backend=self._backend, n_jobs=self._n_jobs):
             while True:
-                item = self._tasks.get()
-                if item is None:
+                batch = [self._tasks.get()]
+                while True:  # everything queued now goes in the same call
+                    try:
+                        batch.append(self._tasks.get_nowait())
+                    except queue.Empty:
+                        break
+                stop = any(item is None for item in batch)
+                batch = [item for item in batch if item is not None]
+                if batch:
+                    self._run_batch(batch)
+                if stop:
                     return
-                token, fn, args = item
-                self._call(token, _one_call, (fn, args, self._config))
+
+    def _run_batch(self, batch):
+        start = time.perf_counter()
+        delivered = set()
+        try:
+            outputs = Parallel(return_as="generator_unordered")(
+                delayed(_configured)(token, fn, args, self._config)
+                for token, fn, args in batch)
+            for token, outcome, error in outputs:
+                delivered.add(token)
+                self._results.put((token, outcome, error))
+        except BaseException as exc:  # noqa: BLE001 - the backend broke: say so
+            for token, _, _ in batch:
+                if token not in delivered:
+                    self._results.put((token, None, exc))
+            return
+        seconds = (time.perf_counter() - start) * min(len(batch), self.n_workers) / len(batch)
+        with self._lock:
+            previous = self._task_seconds
+            self._task_seconds = seconds if previous is None else 0.7 * previous + 0.3 * seconds
 
     def close(self):
         for _ in self._runners:
             self._tasks.put(None)
 
 
-def _one_call(fn, args, config):
-    return Parallel()([delayed(_configured)(fn, args, config)])[0]
-
-
-def _configured(fn, args, config):
-    with config_context(**config):
-        return fn(*args)
+def _configured(token, fn, args, config):
+    """A task in a worker: the caller's scikit-learn configuration, and its
+    error returned rather than raised, so that one failing task does not take
+    down the other tasks of its call."""
+    try:
+        with config_context(**config):
+            return token, fn(*args), None
+    except Exception as exc:  # noqa: BLE001 - delivered to the scheduler
+        return token, None, exc
 
 
 def _active_backend_name():

@@ -282,7 +282,6 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         """
         setup = self._set_up(X, y, params)
         study = setup.plan.study
-        self._candidate_params = {}
         self.n_fold_fits_ = 0
         self.n_increments_ = 0
         try:
@@ -290,7 +289,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         finally:
             # Whatever happens (Ctrl-C included), the trials are in the study.
             self.study_ = study
-        self._collect_results(study, setup.space, setup.refit_metric)
+        self._collect_results(study, setup.space, setup.refit_metric, outcome.params)
         if self.refit:
             self._refit(setup)
         scorers = setup.plan.fold_context.scorer
@@ -370,14 +369,18 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
 
     def _proposer(self, space, increments):
         """``propose(trial) -> params`` for the scheduler: samples the space and
-        checks what can only be checked on a candidate, before its first fit."""
+        checks what can only be checked on a candidate, before its first fit.
+        It changes nothing on the search object, which tasks may carry to
+        workers (as the callbacks' estimator) while it runs."""
+        first = [True]
+
         def propose(trial):
             params = space.sample(trial)
-            if isinstance(space, CallableSpace) and not self._candidate_params:
+            if isinstance(space, CallableSpace) and first[0]:
                 _check_callable_params(self.estimator, params)
+                first[0] = False
             if increments is not None:
                 increments.schedule(self.estimator, params)  # raises before a fit
-            self._candidate_params[trial.number] = params
             return params
         return propose
 
@@ -390,6 +393,9 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             setup.root_ctx, task_name="search", max_subtasks=None if pruning else
             (n_iter - n_done) * self.n_splits_, sequential_subtasks=False)
         _compat.task_begin(plan.search_ctx, self)
+        # a context per fold task (carrying the search to the workers) only
+        # when some scikit-learn callback listens
+        plan.task_contexts = _compat.has_callbacks(self)
         if self.verbose > 0:
             remaining = n_iter - n_done
             print(f"Fitting {self.n_splits_} folds for each of {remaining} candidates, "
@@ -447,7 +453,10 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         return test_scores
 
     # -- results ------------------------------------------------------------------
-    def _collect_results(self, study, space, refit_metric):
+    def _collect_results(self, study, space, refit_metric, run_params):
+        """``cv_results_`` and ``best_*`` from the study's trials;
+        ``run_params`` are the estimator params of this run's trials, by number
+        (those of earlier runs are rebuilt through the space)."""
         _wait_for_others(study)
         trials = _finished_with_folds(study)
         if not trials:
@@ -458,7 +467,7 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
             )
         candidate_params, fold_results, statuses = [], [], []
         for trial in trials:
-            params = self._candidate_params.get(trial.number)
+            params = run_params.get(trial.number)
             if params is None:  # a trial of an earlier run of a resumed study
                 params = replay_params(space, trial)
             candidate_params.append(params)

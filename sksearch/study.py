@@ -222,7 +222,9 @@ class Study:
             except BaseException as exc:
                 self._fail_asked_trial(trial_id, exc)
                 raise
-        trial = Trial(self, trial_id, number, relative_params=relative)
+        trial = Trial(self, trial_id, number, relative_params=relative,
+                      storage=self._storage, lock=self._sampler_lock,
+                      on_failure=self._fail_asked_trial)
         try:
             for name, distribution in (fixed_distributions or {}).items():
                 trial.suggest(name, distribution)

@@ -112,8 +112,14 @@ class Trial:
     True
     """
 
-    def __init__(self, study, trial_id, number, relative_params=None):
+    def __init__(self, study, trial_id, number, relative_params=None, *, storage, lock,
+                 on_failure):
         self.study = study
+        # what the study hands its trials: where to write, the lock of the
+        # sampler's caches, and how to fail the trial if sampling breaks
+        self._storage = storage
+        self._lock = lock
+        self._on_failure = on_failure
         self._trial_id = trial_id
         self._number = number
         # Values the sampler chose jointly at ask time, internal, by name.
@@ -148,7 +154,7 @@ class Trial:
     @property
     def user_attrs(self):
         """User attributes set so far."""
-        return self.study._storage.get_trial(self._trial_id).user_attrs
+        return self._storage.get_trial(self._trial_id).user_attrs
 
     def suggest_float(self, name, low, high, *, log=False, step=None):
         """Suggest a float in ``[low, high]``; see :class:`~sksearch.distributions.Float`."""
@@ -189,11 +195,11 @@ class Trial:
 
         try:
             internal = self._sample(name, distribution)
-            self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
+            self._storage.set_trial_param(self._trial_id, name, internal, distribution)
         except BaseException as exc:
             # A sampler or storage that fails (or Ctrl-C) must not leave the
             # trial RUNNING, where it would count against a budget forever.
-            self.study._fail_asked_trial(self._trial_id, exc)
+            self._on_failure(self._trial_id, exc)
             raise
         self._params[name] = internal
         self._distributions[name] = distribution
@@ -207,8 +213,8 @@ class Trial:
             if distribution.is_single():
                 internal = distribution.to_internal(_single_value(distribution))
             else:
-                with self.study._sampler_lock:
-                    frozen = self.study._storage.get_trial(self._trial_id)
+                with self._lock:
+                    frozen = self._storage.get_trial(self._trial_id)
                     internal = self.study.sampler.sample_independent(
                         self.study, frozen, name, distribution
                     )
@@ -226,7 +232,7 @@ class Trial:
             value = float(value)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"value must be a number, got {value!r}.") from exc
-        frozen = self.study._storage.get_trial(self._trial_id)
+        frozen = self._storage.get_trial(self._trial_id)
         if step in frozen.intermediate_values:
             warnings.warn(
                 f"Step {step} was already reported for trial {self._number}; "
@@ -235,18 +241,18 @@ class Trial:
                 stacklevel=2,
             )
             return
-        self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), value)
+        self._storage.set_trial_intermediate_value(self._trial_id, int(step), value)
 
     def should_prune(self):
         """Ask the study's pruner whether to stop this trial now."""
-        frozen = self.study._storage.get_trial(self._trial_id)
+        frozen = self._storage.get_trial(self._trial_id)
         if not frozen.intermediate_values:
             return False
         return bool(self.study.pruner.prune(self.study, frozen))
 
     def set_user_attr(self, key, value):
         """Attach a JSON-serialisable value to the trial."""
-        self.study._storage.set_trial_user_attr(self._trial_id, key, value)
+        self._storage.set_trial_user_attr(self._trial_id, key, value)
 
     def __repr__(self):
         return f"Trial(number={self._number}, params={self.params!r})"

@@ -37,3 +37,25 @@ def test_search_runs_on_dask_workers(client):
     np.testing.assert_array_equal(search.cv_results_["mean_test_score"],
                                   local.cv_results_["mean_test_score"])
     assert search.best_score_ > 0.9
+
+
+@pytest.mark.parametrize("sampler,pruner", [("tpe", "halving"), ("tpe", None)])
+def test_dask_gives_what_threads_and_loky_give(client, sampler, pruner):
+    # every decision is a function of trial order, so the backend cannot
+    # change the results for a given n_jobs
+    X, y = load_iris(return_X_y=True)
+    space = {"C": Float(1e-3, 10, log=True)}
+
+    def fit(backend):
+        search = BayesSearchCV(LogisticRegression(max_iter=200), space, n_iter=10, cv=3,
+                               n_jobs=2, sampler=sampler, pruner=pruner, random_state=0,
+                               refit=False)
+        with joblib.parallel_config(backend=backend):
+            return search.fit(X, y).cv_results_
+
+    results = {backend: fit(backend) for backend in ("dask", "threading", "loky")}
+    for backend in ("threading", "loky"):
+        assert results[backend]["params"] == results["dask"]["params"]
+        assert list(results[backend]["status"]) == list(results["dask"]["status"])
+        np.testing.assert_array_equal(results[backend]["mean_test_score"],
+                                      results["dask"]["mean_test_score"])

@@ -206,3 +206,50 @@ def test_a_search_whose_budget_others_hold_waits_for_their_results(tmp_path):
         runner.join()
     assert len(late.cv_results_["params"]) == 4
     assert late.n_fold_fits_ == 0
+
+
+@pytest.mark.parametrize("pre_dispatch", [1, "all", "3*n_jobs"])
+def test_pre_dispatch_changes_nothing_but_how_many_tasks_wait(pre_dispatch):
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = X[:150, :5], y[:150]
+
+    def fit(**kwargs):
+        search = BayesSearchCV(Jittery(max_iter=50), {"C": Float(1e-3, 1e2, log=True)},
+                               n_iter=10, cv=3, pruner="median", n_jobs=2, random_state=0,
+                               refit=False, **kwargs)
+        with joblib.parallel_config(backend="loky"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return search.fit(X, y).cv_results_
+
+    default, other = fit(), fit(pre_dispatch=pre_dispatch)
+    assert default["params"] == other["params"]
+    np.testing.assert_array_equal(default["mean_test_score"], other["mean_test_score"])
+
+
+def test_a_bad_pre_dispatch_is_refused_before_any_fit():
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(_SlowTree(delay=0), {"max_depth": Int(1, 3)}, n_iter=2, cv=2,
+                           n_jobs=2, pre_dispatch="2*workers")
+    with pytest.raises(ValueError, match="pre_dispatch"):
+        search.fit(X, y)
+
+
+def test_a_callback_stops_a_parallel_search_at_the_same_candidate_every_run():
+    X, y = load_iris(return_X_y=True)
+
+    def stop_at_4(study, trial):
+        if trial.number == 4:
+            study.stop()
+
+    def fit():
+        search = BayesSearchCV(Jittery(max_iter=100), {"C": Float(1e-3, 1e2, log=True)},
+                               n_iter=20, cv=3, pruner="halving", n_jobs=3,
+                               random_state=0, refit=False, callbacks=[stop_at_4])
+        with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return search.fit(X, y)
+
+    first, second = fit(), fit()
+    assert first.cv_results_["params"] == second.cv_results_["params"]
+    # the candidates asked before the stop still run: at most 2 * n_jobs - 1 more
+    assert 5 <= len(first.cv_results_["params"]) <= 5 + 2 * 3 - 1
