@@ -10,7 +10,6 @@ and refuses to mix trials of other data or another space.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import json
-import numbers
 
 import joblib
 import numpy as np
@@ -21,8 +20,7 @@ from .storage import get_storage
 from .study import Study
 from .trial import make_distribution
 
-__all__ = ["ReplayTrial", "attach_or_create_study", "fold_records_to_json",
-           "json_to_fold_records", "replay_params"]
+__all__ = ["ReplayTrial", "attach_or_create_study", "replay_params"]
 
 _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
@@ -166,20 +164,3 @@ def replay_params(space, frozen):
             "edited."
         )
     return params
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
-def fold_records_to_json(folds):
-    """Per-fold results as JSON-serialisable values (``None`` for unrun folds)."""
-    return [None if f is None else {k: _plain(v) for k, v in f.items()} for f in folds]
-
-
-def json_to_fold_records(records):
-    return [None if r is None else dict(r) for r in records]
