@@ -1,8 +1,9 @@
 """sksearch: adaptive hyperparameter search for scikit-learn.
 
-``BayesSearchCV`` is a drop-in replacement for ``GridSearchCV`` and
-``RandomizedSearchCV`` that chooses candidates adaptively (TPE, CMA-ES) and stops
-losing candidates fold by fold. ``Study`` and ``Trial`` are the ask/tell engine
+``GridSearchCV`` and ``RandomizedSearchCV`` take scikit-learn's exact
+arguments, so swapping the import is the whole migration; ``BayesSearchCV``
+chooses candidates adaptively (TPE, CMA-ES). All three can stop losing
+candidates fold by fold. ``Study`` and ``Trial`` are the ask/tell engine
 underneath, usable on their own.
 """
 
@@ -12,6 +13,8 @@ from .trial import FrozenTrial, Trial, TrialPruned, TrialState
 __all__ = [
     "BayesSearchCV",
     "FrozenTrial",
+    "GridSearchCV",
+    "RandomizedSearchCV",
     "Study",
     "Trial",
     "TrialPruned",
@@ -22,10 +25,10 @@ __version__ = "0.1.0.dev0"
 
 
 def __getattr__(name):
-    # BayesSearchCV pulls in most of scikit-learn; import it on first use so that
-    # `import sksearch` for the Study API stays light.
-    if name == "BayesSearchCV":
-        from .search import BayesSearchCV
+    # the searches pull in most of scikit-learn; import them on first use so
+    # that `import sksearch` for the Study API stays light.
+    if name in ("BayesSearchCV", "GridSearchCV", "RandomizedSearchCV"):
+        from . import search
 
-        return BayesSearchCV
+        return getattr(search, name)
     raise AttributeError(f"module 'sksearch' has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 Everything version-dependent is here, so that a scikit-learn upgrade is checked
 in one file: the 1.9 callback API (absent before: every hook is a no-op), the
+HTML repr's block (a private class whose module moved in 1.7), the
 multi-metric scorer, and the non-routing forwarding of ``sample_weight`` to the
 scorer (done by the installed scikit-learn's own searches only from 1.9 on, so
 we do it exactly when they do, and results stay identical to GridSearchCV's).
@@ -26,6 +27,11 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
     def with_callbacks(method):
         return method
+
+try:  # scikit-learn >= 1.7
+    from sklearn.utils._repr_html.estimator import _VisualBlock
+except ImportError:  # pragma: no cover - older scikit-learn
+    from sklearn.utils._estimator_html_repr import _VisualBlock
 
 try:
     from sklearn.model_selection._search import BaseSearchCV as _BaseSearchCV
@@ -69,6 +75,12 @@ def propagate(context, sub_estimator):
     if context is None:
         return contextlib.nullcontext()
     return context.propagate_callback_context(sub_estimator)
+
+
+def visual_block(estimator, name):
+    """The HTML repr block of a search: its one (best or given) estimator, as
+    scikit-learn's searches draw it."""
+    return _VisualBlock("parallel", [estimator], names=[name], name_details=[str(estimator)])
 
 
 def multimetric_scorer(estimator, scoring, raise_exc):

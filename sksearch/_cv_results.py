@@ -151,12 +151,19 @@ def _fill(rows):
 
 def _by_metric(rows):
     """Split per-fold scores into ``{metric: rows}``; a single metric is
-    called ``"score"`` as in scikit-learn."""
-    first = next((v for row in rows for v in row if v is not None), None)
-    if isinstance(first, dict):
-        metrics = list(first)
-        return {
-            m: [[np.nan if v is None else v[m] for v in row] for row in rows]
-            for m in metrics
-        }
-    return {"score": _fill(rows)}
+    called ``"score"`` as in scikit-learn.
+
+    A failed fold of a callable multi-metric scorer holds the bare
+    ``error_score`` (its metric names were unknown when it failed): it counts
+    for every metric, as scikit-learn's ``_insert_error_scores`` does.
+    """
+    first = next((v for row in rows for v in row if isinstance(v, dict)), None)
+    if first is None:
+        return {"score": _fill(rows)}
+
+    def value(v, metric):
+        if v is None:
+            return np.nan
+        return v[metric] if isinstance(v, dict) else v
+
+    return {m: [[value(v, m) for v in row] for row in rows] for m in first}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from traceback import format_exc
 
 import numpy as np
+from joblib.logger import short_format_time
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import _safe_indexing, get_tags
@@ -79,7 +80,10 @@ def _error_scores(scorer_names, error_score):
 def _score(estimator, X, y, scorer, score_params, error_score):
     """Call the scorer, applying ``error_score`` to a failure."""
     try:
-        scores = scorer(estimator, X, y, **score_params)
+        if y is None:  # as scikit-learn: a scorer(estimator, X) of unsupervised models
+            scores = scorer(estimator, X, **score_params)
+        else:
+            scores = scorer(estimator, X, y, **score_params)
     except Exception:
         if error_score == "raise":
             raise
@@ -238,14 +242,23 @@ def fit_fold(context, task):
 
     outcome = FoldOutcome(record=record)
     ctx = task.callback_ctx
-    if ctx is not None:
-        ctx.call_on_fit_task_begin(estimator=task.caller, X=X_train, y=y_train,
-                                   metadata=metadata)
+    if context.verbose > 9:
+        start_msg = f"[CV{_progress_message(context.verbose, task.progress)}] START " + (
+            _params_message(task.parameters))
+        print(f"{start_msg}{(80 - len(start_msg)) * '.'}")
+    begun = False
     try:
         for index in steps:
             start = time.time()
             try:
                 with _compat.propagate(ctx, estimator):
+                    if ctx is not None and not begun:
+                        # inside the propagation, as scikit-learn does: a callback
+                        # propagated to the estimator hears this task's begin from
+                        # the estimator's own root task (the same task), once
+                        ctx.call_on_fit_task_begin(estimator=task.caller, X=X_train,
+                                                   y=y_train, metadata=metadata)
+                        begun = True
                     refitted = fit_step(index)
             except IncrementsError:
                 raise
@@ -281,7 +294,7 @@ def fit_fold(context, task):
                 record.train_scores = _score(estimator, X_train, y_train, context.scorer,
                                              score_params_train, context.error_score)
     finally:
-        if ctx is not None:
+        if ctx is not None and begun:
             ctx.call_on_fit_task_end(estimator=task.caller, X=X_train, y=y_train,
                                      metadata=metadata)
     if not outcome.finished:
@@ -298,26 +311,43 @@ def _fit(estimator, X_train, y_train, fit_params):
         estimator.fit(X_train, y_train, **fit_params)
 
 
-def _end_message(parameters, record, verbose, progress):
-    """A line in the format GridSearchCV prints at ``verbose > 1``."""
-    progress_msg = ""
-    if progress is not None:
-        (fold, n_splits), (candidate, n_candidates) = progress
-        progress_msg = f" {fold + 1}/{n_splits}; {candidate + 1}/{n_candidates}"
-    params_msg = ""
-    if verbose > 2 and parameters:
-        params_msg = ", ".join(f"{k}={v}" for k, v in sorted(parameters.items()))
-    message = f"[CV{progress_msg}] END " + params_msg + (";" if params_msg else "")
-    if verbose > 2:
-        scores = record.test_scores
-        if isinstance(scores, dict):
-            for name in sorted(scores):
-                message += f" {name}: (test={scores[name]:.3f})"
-        else:
-            message += f" score=(test={scores:.3f})"
-    total = record.fit_time + record.score_time
-    message += f" total time={total:>6.1f}s"
+def _progress_message(verbose, progress):
+    """`` 2/5`` (fold) at ``verbose > 2`` and ``; 3/10`` (candidate) at
+    ``verbose > 9``, as scikit-learn prints them."""
+    if progress is None or verbose <= 2:
+        return ""
+    (fold, n_splits), (candidate, n_candidates) = progress
+    message = f" {fold + 1}/{n_splits}"
+    if verbose > 9:
+        message += f"; {candidate + 1}/{n_candidates}"
     return message
+
+
+def _params_message(parameters):
+    return ", ".join(f"{k}={parameters[k]}" for k in sorted(parameters))
+
+
+def _end_message(parameters, record, verbose, progress):
+    """The line GridSearchCV prints at the end of a fold at ``verbose > 1``:
+    ``[CV 1/5] END ....C=1, gamma=0.1;, score=0.950 total time=   0.0s``."""
+    end_msg = f"[CV{_progress_message(verbose, progress)}] END "
+    params_msg = _params_message(parameters)
+    result_msg = params_msg + (";" if params_msg else "")
+    if verbose > 2:
+        test, train = record.test_scores, record.train_scores
+        if isinstance(test, dict):
+            for name in sorted(test):
+                result_msg += f" {name}: ("
+                if train is not None:
+                    result_msg += f"train={train[name]:.3f}, "
+                result_msg += f"test={test[name]:.3f})"
+        elif train is not None:
+            result_msg += f", score=(train={train:.3f}, test={test:.3f})"
+        else:
+            result_msg += f", score={test:.3f}"
+    total = record.fit_time + record.score_time
+    result_msg += f" total time={short_format_time(total)}"
+    return end_msg + "." * (80 - len(end_msg) - len(result_msg)) + result_msg
 
 
 def warn_about_fit_failures(results, error_score):

@@ -1,6 +1,8 @@
-"""Declarative validation of BayesSearchCV's constructor arguments.
+"""Declarative validation of the searches' constructor arguments.
 
-Each entry says what a parameter accepts, in words (for the error message) and
+One table for BayesSearchCV, GridSearchCV and RandomizedSearchCV: each class
+is checked on the parameters its ``__init__`` has. Each entry says what a
+parameter accepts, in words (for the error message) and
 as a predicate; ``validate_params`` checks them all in ``fit``, before any model
 is fitted, with scikit-learn's message format.
 """
@@ -36,6 +38,10 @@ PARAMETER_CONSTRAINTS = {
     "param_distributions": (
         "a dict, a list of dicts or a callable",
         lambda v: isinstance(v, (dict, list, tuple)) or callable(v),
+    ),
+    "param_grid": (
+        "a dict or a list of dicts",
+        lambda v: isinstance(v, (dict, list, tuple)),
     ),
     "n_iter": ("an int in the range [1, inf) or None",
                lambda v: v is None or (_int(v) and v >= 1)),
@@ -88,9 +94,8 @@ PARAMETER_CONSTRAINTS = {
 def validate_params(estimator):
     """Check every constrained parameter of ``estimator``; raise on the first
     bad one with a message naming it, what it must be and what it got."""
-    params = estimator.get_params(deep=False)
-    for name, (expected, accepts) in PARAMETER_CONSTRAINTS.items():
-        value = params[name]
+    for name, value in estimator.get_params(deep=False).items():
+        expected, accepts = PARAMETER_CONSTRAINTS[name]
         if not accepts(value):
             raise InvalidParameterError(
                 f"The {name!r} parameter of {type(estimator).__name__} must be "

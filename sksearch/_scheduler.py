@@ -30,6 +30,13 @@ window: every (candidate, fold) pair goes out as one stream.
 
 Among ready tasks the oldest candidate's go first: it gates the window, and
 finishing it first lets the next candidate be asked soonest.
+
+**Progress** (scikit-learn 1.9 callbacks). Without a pruner the task tree is
+GridSearchCV's: the search task has one subtask per (candidate, fold). With a
+pruner the number of folds that will run is unknown, so each candidate is a
+subtask of the search (begun when asked, ended when told) with its fold tasks
+under it: a ``ProgressBar`` then counts candidates done out of those to run,
+pruned or not (see :func:`search_task_size`).
 """
 
 # Authors: the sksearch developers
@@ -45,7 +52,7 @@ from ._fold import FoldTask, fit_fold
 from ._records import FOLDS_ATTR, mean_score, records_to_json
 from .trial import TrialState, best_of
 
-__all__ = ["SearchPlan", "run_search"]
+__all__ = ["SearchPlan", "run_search", "search_task_size"]
 
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
@@ -138,6 +145,7 @@ class _Candidate:
     finished: bool = False
     handed: int = 0  # rounds handed out so far (they go out in order)
     arrived: dict = field(default_factory=dict)  # round -> result not taken in yet
+    callback_ctx: object = None  # its task, under the search's (with a pruner)
 
     def reached(self, step):
         """Whether a decision at ``step`` of another candidate may read this
@@ -208,6 +216,7 @@ class _Scheduler:
         self._finished = []  # the study's finished trials, by number
         self._cursor = None
         self._best = None
+        self._started = time.monotonic()
 
     # -- the loop -------------------------------------------------------------------
     def run(self):
@@ -315,6 +324,10 @@ class _Scheduler:
             rng = np.random.default_rng([plan.seed or 0, trial.number])
             c.order = [int(i) for i in rng.permutation(self.n_splits)]
         self.candidates.append(c)
+        if self.pruning and plan.task_contexts:
+            c.callback_ctx = plan.search_ctx.subcontext(
+                task_name="candidate", task_id=trial.number, max_subtasks=self.n_rounds,
+                sequential_subtasks=False).call_on_fit_task_begin(estimator=plan.caller)
         if self.pruning:
             c.queued.append(self._task_of_round(c, 0))
         else:
@@ -368,12 +381,15 @@ class _Scheduler:
         train, test = plan.splits[fold]
         first = 0 if steps is None else steps.start
         round_ = c.handed
+        callback_ctx = None
+        if c.callback_ctx is not None:  # with a pruner: the candidate's round
+            callback_ctx = _subcontext(c.callback_ctx, task_id=round_)
+        elif plan.task_contexts:  # without: one task per fold, as GridSearchCV numbers them
+            callback_ctx = _subcontext(plan.search_ctx,
+                                       task_id=c.index * self.n_splits + fold)
         task = FoldTask(
             parameters=c.params, train=train, test=test, steps=steps,
-            previous=c.partial.pop(fold, None),
-            callback_ctx=_subcontext(plan.search_ctx, task_id=(
-                (c.trial.number * self.n_splits + fold) * plan.per_fold + first))
-            if plan.task_contexts else None,
+            previous=c.partial.pop(fold, None), callback_ctx=callback_ctx,
             caller=plan.caller if plan.task_contexts else None,
             progress=((fold, self.n_splits), (c.trial.number, plan.n_iter)))
         c.handed += 1
@@ -515,15 +531,18 @@ class _Scheduler:
             frozen = study.tell(c.trial, value, state=state,
                                 system_attrs={FOLDS_ATTR: records_to_json(c.folds)})
         self.n_told += 1
+        if c.callback_ctx is not None:
+            c.callback_ctx.call_on_fit_task_end(estimator=plan.caller)
         if quiet:
             return
         if best_of([frozen], "maximize") is not None and (
                 self._best is None or frozen.value > self._best):
             self._best = frozen.value
         if plan.verbose > 0:
+            elapsed = time.monotonic() - self._started
             print(f"[trial {frozen.number + 1}/{plan.n_iter}] "
                   f"{frozen.state.name.lower()} score={_fmt(frozen.value)} "
-                  f"best={_fmt(self._best)} params={c.params}")
+                  f"best={_fmt(self._best)} elapsed={elapsed:.1f}s params={c.params}")
         for callback in plan.callbacks:
             callback(study, frozen)
 
@@ -531,6 +550,13 @@ class _Scheduler:
 def run_search(plan, workers):
     """Run the candidates of ``plan`` on ``workers``; return a :class:`SearchOutcome`."""
     return _Scheduler(plan, workers).run()
+
+
+def search_task_size(n_candidates, n_splits, pruning):
+    """``max_subtasks`` of the search's callback task for ``n_candidates`` to
+    run: a task per (candidate, fold) as GridSearchCV, or, with a pruner
+    (how many folds run is not known in advance), a task per candidate."""
+    return n_candidates if pruning else n_candidates * n_splits
 
 
 def _subcontext(context, task_id):

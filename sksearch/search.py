@@ -1,205 +1,201 @@
-"""BayesSearchCV: the scikit-learn face of sksearch.
+"""The scikit-learn face of sksearch: three searches, one machinery.
 
-The estimator owns the machinery shared with scikit-learn's searches (scoring,
-cross-validation, parallel dispatch, ``cv_results_``, refit, delegation,
-metadata routing, callbacks); *which* candidates to try comes from a
-:class:`~sksearch.Study` and its sampler, and *when to stop one* from its
-pruner. See ``docs/design.md`` for why the loop is ours rather than
-``BaseSearchCV._run_search``: fold-level pruning needs control over single folds.
+``GridSearchCV`` and ``RandomizedSearchCV`` take exactly the arguments of
+scikit-learn's classes of the same names (plus sksearch's keyword-only extras),
+so that swapping the import is the whole migration; ``BayesSearchCV`` adds the
+choice of sampler. All three are thin: a constructor that stores its arguments
+and the hooks of :class:`~sksearch._search_base.BaseSearch` that say where the
+space is, which sampler runs and how many candidates. See ``docs/design.md`` for
+why the loop is ours rather than ``BaseSearchCV._run_search``: fold-level
+pruning needs control over single folds.
 """
 
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import copy
-import numbers
-import sys
-import time
-import warnings
-from dataclasses import dataclass
+import inspect
 
 import numpy as np
-from joblib import effective_n_jobs
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier, is_regressor
-from sklearn.metrics import check_scoring
-from sklearn.model_selection import check_cv
-from sklearn.utils import get_tags
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    process_routing,
-)
-from sklearn.utils.validation import check_is_fitted, indexable
 
-from . import _compat
-from ._cv_results import format_cv_results
-from ._delegation import DelegationMixin
-from ._fold import FoldContext, warn_about_fit_failures
-from ._increments import Increments, class_labels, fit_all_increments
-from ._params import validate_params
-from ._records import FOLDS_ATTR, records_from_json
-from ._resume import attach_or_create_study, replay_params
-from ._scheduler import SearchPlan, run_search
-from ._workers import open_workers
-from .pruners import NopPruner, get_pruner
-from .pruners._base import StepLayout
-from .samplers import get_sampler
-from .space import CallableSpace, make_search_space
-from .study import _seed_from
-from .trial import TrialState
+from ._search_base import BaseSearch
 
-__all__ = ["BayesSearchCV"]
+__all__ = ["BayesSearchCV", "GridSearchCV", "RandomizedSearchCV"]
 
+# -- documentation shared by the three classes ---------------------------------------
+# Each class's Parameters section is built from its own signature, so that the
+# order of the documented parameters is the order of the arguments.
 
-@dataclass
-class _Setup:
-    """What ``fit`` validated and built before the first fit: the scheduler's
-    plan and what collecting the results and refitting need."""
-
-    plan: SearchPlan
-    space: object
-    refit_metric: object
-    routed: object
-    increments: object
-    root_ctx: object
-    metadata: object
-    X: object
-    y: object
-
-
-
-class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMixin,
-                    BaseEstimator):
-    """Adaptive hyperparameter search with cross-validation.
-
-    A drop-in replacement for :class:`~sklearn.model_selection.GridSearchCV` and
-    :class:`~sklearn.model_selection.RandomizedSearchCV`: the same constructor
-    arguments, ``fit``, fitted attributes and ``cv_results_`` format. Candidates
-    are proposed by a sampler that learns from the scores so far (TPE by
-    default), and, with a ``pruner``, a candidate's folds are scored one at a
-    time so that one that cannot win is stopped early.
-
-    Parameters
-    ----------
-    estimator : estimator object
-        Cloned for every fit; must implement ``fit`` and be scoreable.
-    param_distributions : dict, list of dicts or callable
-        The search space. A dict maps parameter names to lists of values,
-        frozen ``scipy.stats`` distributions, or :mod:`sksearch.distributions`
-        (``Float``, ``Int``, ``Categorical``). A list of dicts is a conditional
-        space: each candidate uses the parameters of one dict, as in
-        ``GridSearchCV``. A callable ``space(trial) -> dict`` defines the space
-        by run, suggesting values through the :class:`~sksearch.Trial`.
-    n_iter : int or None, default=50
-        Number of candidates in total, counting those of a resumed study.
-        ``None`` means the whole space, which must be finite (a grid).
-    sampler : {"tpe", "cmaes", "random", "grid"} or BaseSampler, default="tpe"
-        How candidates are chosen. ``"grid"`` enumerates ``param_distributions``
-        in ``ParameterGrid`` order. ``"cmaes"`` is ``CmaEsSampler()`` (with its
-        surrogate) for up to 4 parallel candidates, and plain CMA-ES
-        (``CmaEsSampler(surrogate=None)``) for more (``n_jobs > 4``). An
-        instance is deep-copied at fit, so repeated fits start from the same
-        state.
-    pruner : {"median", "percentile", "halving", "hyperband", "wilcoxon", \
+_PARAMETER_DOCS = {
+    "estimator": """estimator : estimator object
+    Cloned for every fit; must implement ``fit`` and be scoreable.""",
+    "param_distributions": """param_distributions : dict, list of dicts or callable
+    The search space. A dict maps parameter names to lists of values,
+    frozen ``scipy.stats`` distributions, or :mod:`sksearch.distributions`
+    (``Float``, ``Int``, ``Categorical``). A list of dicts is a conditional
+    space: each candidate uses the parameters of one dict, as in
+    ``GridSearchCV``. A callable ``space(trial) -> dict`` defines the space
+    by run, suggesting values through the :class:`~sksearch.Trial`.""",
+    "param_grid": """param_grid : dict or list of dicts
+    As in :class:`sklearn.model_selection.GridSearchCV`: parameter names
+    mapped to lists of values; a list of dicts searches each dict's grid in
+    turn. Candidates run in ``ParameterGrid`` order. ``Int``, ``Categorical``
+    and ``Float(step=...)`` of :mod:`sksearch.distributions` are accepted as
+    the lists they enumerate.""",
+    "n_iter": """n_iter : int or None, default={default}
+    Number of candidates in total, counting those of a resumed study.
+    ``None`` means the whole space, which must be finite (a grid).""",
+    "sampler": """sampler : {"tpe", "cmaes", "random", "grid"} or BaseSampler, \
+default={default}
+    How candidates are chosen. ``"grid"`` enumerates the space in
+    ``ParameterGrid`` order. ``"cmaes"`` is ``CmaEsSampler()`` (with its
+    surrogate) for up to 4 parallel candidates, and plain CMA-ES
+    (``CmaEsSampler(surrogate=None)``) for more (``n_jobs > 4``). An instance
+    is deep-copied at fit, so repeated fits start from the same state.""",
+    "pruner": """pruner : {"median", "percentile", "halving", "hyperband", "wilcoxon", \
 "bound"}, BasePruner or None, default=None
-        Stops candidates fold by fold. ``None`` scores every fold, exactly like
-        ``GridSearchCV``.
-    scoring : str, callable, list, tuple, set, dict or None, default=None
-        As in ``GridSearchCV``; with several metrics, ``refit`` names the one
-        that is optimised (and pruned on).
-    n_jobs : int or None, default=None
-        Fits run in parallel through joblib; ``joblib.parallel_config`` applies.
-    refit : bool, str or callable, default=True
-        As in ``GridSearchCV``.
-    cv : int, cross-validation generator, iterable or None, default=None
-        As in ``GridSearchCV`` (5-fold; stratified for classifiers). The splits
-        are computed once and shared by every candidate.
-    verbose : int, default=0
-        ``>0`` prints a line per candidate with the best score so far; ``>1``
-        and ``>2`` add GridSearchCV's per-fold lines.
-    pre_dispatch : int or str, default="2*n_jobs"
-        As in ``GridSearchCV``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the sampler; the same value gives the same ``cv_results_``.
-    error_score : "raise" or numeric, default=np.nan
-        Score of a failed fit, as in ``GridSearchCV``.
-    return_train_score : bool, default=False
-        As in ``GridSearchCV``.
-    timeout : float or None, default=None
-        Start no new candidate after this many seconds.
-    storage : None, str, path or BaseStorage, default=None
-        Where trials are kept; a persistent storage lets a killed search resume
-        by calling ``fit`` again.
-    study_name : str or None, default=None
-        Name of the study in ``storage``. With a storage and no name, a name is
-        derived from the data, the CV splits and the space, so refitting the
-        same search resumes it and the outer folds of a nested CV never mix.
-    callbacks : list of callable or None, default=None
-        Each is called as ``callback(study, frozen_trial)`` after every
-        candidate; ``study.stop()`` ends the search early.
-    increments : dict or None, default=None
-        Fit each fold of an iterative estimator in increments and score the
-        model after each, so that the ``pruner`` can stop a candidate in the
-        middle of a fold. ``{"n_estimators": 4}`` grows that parameter (any
-        integer parameter that adds to the model under ``warm_start``, e.g.
-        ``max_iter`` of HistGradientBoosting, or ``clf__n_estimators`` in a
-        Pipeline) to the candidate's value in 4 equal steps, refitting with
-        ``warm_start=True``; the fold's final model is the one a plain fit
-        gives. ``{"partial_fit": 10}`` trains with 10 calls of
-        ``partial_fit`` instead of ``fit`` (and refits the best candidate the
-        same way). Steps of the study are then increments: the score after
-        increment ``i`` of fold ``f`` is reported at step ``f * k + i``.
+    Stops candidates fold by fold. ``None`` scores every fold, exactly like
+    ``GridSearchCV``; ``"bound"`` stops only candidates that provably cannot
+    win, so the best candidate is the one of the full search.""",
+    "scoring": """scoring : str, callable, list, tuple, set, dict or None, default=None
+    As in ``GridSearchCV``; with several metrics, ``refit`` names the one
+    that is optimised (and pruned on).""",
+    "n_jobs": """n_jobs : int or None, default=None
+    Fits run in parallel through joblib; ``joblib.parallel_config`` applies.""",
+    "refit": """refit : bool, str or callable, default=True
+    As in ``GridSearchCV``.""",
+    "cv": """cv : int, cross-validation generator, iterable or None, default=None
+    As in ``GridSearchCV`` (5-fold; stratified for classifiers). The splits
+    are computed once and shared by every candidate.""",
+    "verbose": """verbose : int, default=0
+    ``>0`` prints a line per candidate with its score, the best score so far
+    and the elapsed time; ``>1``, ``>2`` and ``>9`` add GridSearchCV's
+    per-fold lines.""",
+    "pre_dispatch": """pre_dispatch : int or str, default="2*n_jobs"
+    As in ``GridSearchCV``.""",
+    "random_state": """random_state : int, RandomState instance or None, default=None
+    Seeds the sampler; the same value gives the same ``cv_results_``.""",
+    "error_score": """error_score : "raise" or numeric, default=np.nan
+    Score of a failed fit, as in ``GridSearchCV``.""",
+    "return_train_score": """return_train_score : bool, default=False
+    As in ``GridSearchCV``.""",
+    "timeout": """timeout : float or None, default=None
+    Start no new candidate after this many seconds.""",
+    "storage": """storage : None, str, path or BaseStorage, default=None
+    Where trials are kept; a persistent storage lets a killed search resume
+    by calling ``fit`` again.""",
+    "study_name": """study_name : str or None, default=None
+    Name of the study in ``storage``. With a storage and no name, a name is
+    derived from the data, the CV splits and the space, so refitting the
+    same search resumes it and the outer folds of a nested CV never mix.""",
+    "callbacks": """callbacks : list of callable or None, default=None
+    Each is called as ``callback(study, frozen_trial)`` after every
+    candidate; ``study.stop()`` ends the search early. (scikit-learn's own
+    callbacks, such as ``sklearn.callback.ProgressBar``, are registered with
+    ``set_callbacks`` as on any scikit-learn estimator.)""",
+    "increments": """increments : dict or None, default=None
+    Fit each fold of an iterative estimator in increments and score the
+    model after each, so that the ``pruner`` can stop a candidate in the
+    middle of a fold. ``{"n_estimators": 4}`` grows that parameter (any
+    integer parameter that adds to the model under ``warm_start``, e.g.
+    ``max_iter`` of HistGradientBoosting, or ``clf__n_estimators`` in a
+    Pipeline) to the candidate's value in 4 equal steps, refitting with
+    ``warm_start=True``; the fold's final model is the one a plain fit
+    gives. ``{"partial_fit": 10}`` trains with 10 calls of ``partial_fit``
+    instead of ``fit`` (and refits the best candidate the same way). Steps
+    of the study are then increments: the score after increment ``i`` of
+    fold ``f`` is reported at step ``f * k + i``.""",
+}
 
-    Attributes
-    ----------
-    cv_results_ : dict of numpy (masked) ndarrays
-        In ``GridSearchCV``'s format, one row per candidate in trial order, plus
-        a ``status`` column ("complete", "pruned", "fail").
-    best_estimator_ : estimator
-        Refitted on the whole data with ``best_params_`` (if ``refit``).
-    best_score_ : float
-        Mean cross-validated score of the best candidate.
-    best_params_ : dict
-    best_index_ : int
-    scorer_ : function or dict
-    n_splits_ : int
-    refit_time_ : float
-    multimetric_ : bool
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-    study_ : Study
-        The study holding every trial of the search.
-    n_pruned_ : int
-        Number of candidates stopped early.
-    n_fold_fits_ : int
-        Number of fold fits this ``fit`` call started.
-    n_increments_ : int
-        Number of increments this ``fit`` call ran, with ``increments``;
-        equal to ``n_fold_fits_`` without.
+_ATTRIBUTES_DOC = """cv_results_ : dict of numpy (masked) ndarrays
+    In ``GridSearchCV``'s format, one row per candidate in trial order, plus
+    a ``status`` column ("complete", "pruned", "fail").
+best_estimator_ : estimator
+    Refitted on the whole data with ``best_params_`` (if ``refit``).
+best_score_ : float
+    Mean cross-validated score of the best candidate.
+best_params_ : dict
+    Parameters of the best candidate.
+best_index_ : int
+    Row of the best candidate in ``cv_results_``.
+scorer_ : function or dict
+    The scorer(s) used.
+n_splits_ : int
+    Number of cross-validation splits.
+refit_time_ : float
+    Seconds the refit on the whole data took.
+multimetric_ : bool
+    Whether several metrics were scored.
+classes_ : ndarray of shape (n_classes,)
+    Class labels of the best estimator (classifiers).
+n_features_in_ : int
+    Number of features seen during fit.
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Names of features seen during fit, when they are all strings.
+study_ : Study
+    The study holding every trial of the search.
+n_pruned_ : int
+    Number of candidates stopped early.
+n_fold_fits_ : int
+    Number of fold fits this ``fit`` call started.
+n_increments_ : int
+    Number of increments this ``fit`` call ran, with ``increments``;
+    equal to ``n_fold_fits_`` without."""
 
-    See Also
-    --------
-    sklearn.model_selection.GridSearchCV : Exhaustive search over a grid.
-    sklearn.model_selection.RandomizedSearchCV : Random search.
-    sksearch.Study : The ask/tell engine underneath.
 
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn.svm import SVC
-    >>> from sksearch import BayesSearchCV
-    >>> from sksearch.distributions import Float
-    >>> X, y = load_iris(return_X_y=True)
-    >>> search = BayesSearchCV(SVC(), {"C": Float(1e-2, 1e2, log=True),
-    ...                                "kernel": ["linear", "rbf"]},
-    ...                        n_iter=8, random_state=0).fit(X, y)
-    >>> sorted(search.best_params_)
-    ['C', 'kernel']
-    >>> len(search.cv_results_["params"])
-    8
-    """
+def _document(summary, extended, see_also, examples):
+    """Class decorator: the numpydoc docstring of a search, its Parameters in
+    the order of its ``__init__``, each default read from the signature."""
 
+    def decorate(cls):
+        signature = inspect.signature(cls.__init__)
+        params = []
+        for name, parameter in list(signature.parameters.items())[1:]:
+            default = parameter.default
+            default = f'"{default}"' if isinstance(default, str) else str(default)
+            params.append(_PARAMETER_DOCS[name].replace("{default}", default))
+        cls.__doc__ = "\n\n".join([
+            summary, extended,
+            "Parameters\n----------\n" + "\n".join(params),
+            "Attributes\n----------\n" + _ATTRIBUTES_DOC,
+            "See Also\n--------\n" + see_also,
+            "Examples\n--------\n" + examples,
+        ]) + "\n"
+        return cls
+
+    return decorate
+
+
+# -- the three searches ---------------------------------------------------------------
+
+
+@_document(
+    summary="Adaptive hyperparameter search with cross-validation.",
+    extended="""\
+The same constructor arguments, ``fit``, fitted attributes and
+``cv_results_`` format as scikit-learn's searches. Candidates are proposed by
+a sampler that learns from the scores so far (TPE by default), and, with a
+``pruner``, a candidate's folds are scored one at a time so that one that
+cannot win is stopped early. :class:`GridSearchCV` and
+:class:`RandomizedSearchCV` are the same search with scikit-learn's
+signatures.""",
+    see_also="""\
+GridSearchCV : The same search over a grid, with scikit-learn's signature.
+RandomizedSearchCV : Random search, with scikit-learn's signature.
+sksearch.Study : The ask/tell engine underneath.""",
+    examples="""\
+>>> from sklearn.datasets import load_iris
+>>> from sklearn.svm import SVC
+>>> from sksearch import BayesSearchCV
+>>> from sksearch.distributions import Float
+>>> X, y = load_iris(return_X_y=True)
+>>> search = BayesSearchCV(SVC(), {"C": Float(1e-2, 1e2, log=True),
+...                                "kernel": ["linear", "rbf"]},
+...                        n_iter=8, random_state=0).fit(X, y)
+>>> sorted(search.best_params_)
+['C', 'kernel']
+>>> len(search.cv_results_["params"])
+8""")
+class BayesSearchCV(BaseSearch):
     def __init__(self, estimator, param_distributions, *, n_iter=50, sampler="tpe",
                  pruner=None, scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
@@ -225,403 +221,120 @@ class BayesSearchCV(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupport
         self.callbacks = callbacks
         self.increments = increments
 
-    # -- scikit-learn protocol ------------------------------------------------------
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        sub = get_tags(self.estimator)
-        tags.estimator_type = sub.estimator_type
-        tags.classifier_tags = copy.deepcopy(sub.classifier_tags)
-        tags.regressor_tags = copy.deepcopy(sub.regressor_tags)
-        tags.input_tags.pairwise = sub.input_tags.pairwise
-        tags.input_tags.sparse = sub.input_tags.sparse
-        # GridSearchCV leaves allow_nan False even over an estimator that takes
-        # NaN (a forest): the search accepts exactly what its estimator accepts.
-        tags.input_tags.allow_nan = sub.input_tags.allow_nan
-        tags.array_api_support = sub.array_api_support
-        return tags
 
-    def get_metadata_routing(self):
-        """Get metadata routing of this object.
+@_document(
+    summary="Exhaustive search over a grid, with scikit-learn's signature.",
+    extended="""\
+``from sksearch import GridSearchCV`` in place of scikit-learn's is the whole
+migration: the same arguments (``param_grid``, ...), the same candidates in
+the same order, and the same ``cv_results_`` and ``best_*`` (plus a
+``status`` column). The keyword-only extras add what sksearch does beyond:
+``pruner="bound"`` skips the folds of candidates that provably cannot win
+and returns the same winner with fewer fits; ``storage`` makes a killed
+search resumable.""",
+    see_also="""\
+sklearn.model_selection.GridSearchCV : The class this one replaces.
+BayesSearchCV : Adaptive search (TPE, CMA-ES) with the same machinery.
+RandomizedSearchCV : Random search, with scikit-learn's signature.""",
+    examples="""\
+>>> from sklearn.datasets import load_iris
+>>> from sklearn.svm import SVC
+>>> from sksearch import GridSearchCV
+>>> X, y = load_iris(return_X_y=True)
+>>> grid = {"C": [0.1, 1, 10], "kernel": ["linear", "rbf"]}
+>>> search = GridSearchCV(SVC(), param_grid=grid, cv=3).fit(X, y)
+>>> search.best_params_
+{'C': 1, 'kernel': 'linear'}
+>>> pruned = GridSearchCV(SVC(), param_grid=grid, cv=3, pruner="bound").fit(X, y)
+>>> pruned.best_params_ == search.best_params_
+True""")
+class GridSearchCV(BaseSearch):
+    _space_param = "param_grid"
+    _exhaustive_hint = "use GridSearchCV"
 
-        Returns
-        -------
-        routing : MetadataRouter
-            Routes ``fit`` metadata to the estimator's ``fit``, the scorer and the
-            splitter's ``split``, as scikit-learn's searches do.
-        """
-        router = MetadataRouter(owner=self)
-        router.add(estimator=self.estimator,
-                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
-        scorer, _ = self._get_scorers()
-        router.add(scorer=scorer,
-                   method_mapping=MethodMapping().add(caller="score", callee="score")
-                   .add(caller="fit", callee="score"))
-        router.add(splitter=self.cv,
-                   method_mapping=MethodMapping().add(caller="fit", callee="split"))
-        return router
+    def __init__(self, estimator, param_grid, *, scoring=None, n_jobs=None, refit=True,
+                 cv=None, verbose=0, pre_dispatch="2*n_jobs", error_score=np.nan,
+                 return_train_score=False, pruner=None, storage=None, study_name=None,
+                 timeout=None, callbacks=None, increments=None):
+        self.estimator = estimator
+        self.param_grid = param_grid
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.pre_dispatch = pre_dispatch
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.pruner = pruner
+        self.storage = storage
+        self.study_name = study_name
+        self.timeout = timeout
+        self.callbacks = callbacks
+        self.increments = increments
 
-    # -- fit ----------------------------------------------------------------------
-    @_compat.with_callbacks
-    def fit(self, X, y=None, **params):
-        """Search the space with cross-validation, then refit the best candidate.
+    def _sampler_spec(self):
+        return "grid"
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; a square kernel matrix for precomputed kernels.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
-            Target; ``None`` for unsupervised estimators.
-        **params : dict
-            Metadata for the estimator's ``fit``, the scorer and the CV splitter
-            (``groups``), routed as in ``GridSearchCV``.
-
-        Returns
-        -------
-        self : object
-            The fitted search.
-        """
-        setup = self._set_up(X, y, params)
-        study = setup.plan.study
-        self.n_fold_fits_ = 0
-        self.n_increments_ = 0
-        try:
-            outcome = self._search(setup)
-        finally:
-            # Whatever happens (Ctrl-C included), the trials are in the study.
-            self.study_ = study
-        self._collect_results(study, setup.space, setup.refit_metric, outcome.params)
-        if self.refit:
-            self._refit(setup)
-        scorers = setup.plan.fold_context.scorer
-        self.scorer_ = scorers._scorers if hasattr(scorers, "_scorers") else scorers
-        _compat.task_end(setup.root_ctx, self, setup.X, setup.y, setup.metadata)
-        del outcome
-        return self
-
-    def _set_up(self, X, y, params):
-        """Validate everything (before any fit) and build the search's plan."""
-        validate_params(self)
-        space = make_search_space(self.param_distributions)
-        if not isinstance(space, CallableSpace):
-            space.check_estimator_params(self.estimator)
-        scorers, refit_metric = self._get_scorers()
-        pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
-        if isinstance(pruner, NopPruner):
-            pruner = None
-        increments = Increments.from_spec(self.increments, self.estimator)
-        if (pruner is not None and self._is_multimetric_scoring()
-                and not isinstance(self.refit, str)):
-            raise ValueError(
-                "With several metrics and a pruner, refit must name the metric to "
-                f"prune on; got refit={self.refit!r}."
-            )
-        n_workers = max(1, effective_n_jobs(self.n_jobs))
-        X, y = indexable(X, y)
-        routed = self._route_fit_params(X, params)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        splits = list(cv.split(X, y, **routed.splitter.split))
-        self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
-        if len(splits) != self.n_splits_:
-            raise ValueError(
-                "cv.split and cv.get_n_splits return inconsistent results. "
-                f"Expected {self.n_splits_} splits, got {len(splits)}"
-            )
-        if self.n_splits_ < 1:
-            raise ValueError("No fits were performed. Was the CV iterator empty?")
-
-        seed = _seed_from(self.random_state)
-        sampler = self._make_sampler(space, seed, n_workers)
-        n_iter = self._resolve_n_iter(space, sampler)
-        study, _ = attach_or_create_study(
-            self, space, sampler, pruner or NopPruner(), X, y, splits)
-        per_fold = 1 if increments is None else increments.n
-        layout = StepLayout(folds=True, per_fold=per_fold, n_steps=self.n_splits_ * per_fold)
-        study.set_system_attr("sksearch:steps_are_folds", True)
-        study.set_system_attr("sksearch:steps_per_fold", per_fold)
-        study.set_system_attr("sksearch:n_steps", layout.n_steps)
-        study.set_system_attr("sksearch:scoring", self._scoring_name(refit_metric))
-        if pruner is not None:
-            pruner.setup(study, layout)
-
-        metadata = None
-        if params.get("sample_weight") is not None:
-            metadata = {"sample_weight": params["sample_weight"]}
-        root_ctx = _compat.init_callback_context(
-            self, max_subtasks=1 + (self.refit is not False), X=X, y=y, metadata=metadata)
-        fold_context = FoldContext(
-            estimator=self.estimator, X=X, y=y, scorer=scorers,
-            fit_params=routed.estimator.fit, score_params=routed.scorer.score,
-            return_train_score=self.return_train_score, error_score=self.error_score,
-            scorer_names=list(scorers._scorers) if hasattr(scorers, "_scorers") else None,
-            verbose=self.verbose, increments=increments,
-            classes=None if increments is None else class_labels(self.estimator, y))
-        plan = SearchPlan(
-            study=study, fold_context=fold_context, splits=splits, n_iter=n_iter,
-            propose=self._proposer(space, increments), refit_score=self._refit_score,
-            pruner=pruner, per_fold=per_fold, n_workers=n_workers,
-            learns=sampler.learns_from_results,
-            deadline=None if self.timeout is None else time.monotonic() + self.timeout,
-            callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
-            caller=self)
-        return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
-                      increments=increments, root_ctx=root_ctx, metadata=metadata,
-                      X=X, y=y)
-
-    def _proposer(self, space, increments):
-        """``propose(trial) -> params`` for the scheduler: samples the space and
-        checks what can only be checked on a candidate, before its first fit.
-        It changes nothing on the search object, which tasks may carry to
-        workers (as the callbacks' estimator) while it runs."""
-        first = [True]
-
-        def propose(trial):
-            params = space.sample(trial)
-            if isinstance(space, CallableSpace) and first[0]:
-                _check_callable_params(self.estimator, params)
-                first[0] = False
-            if increments is not None:
-                increments.schedule(self.estimator, params)  # raises before a fit
-            return params
-        return propose
-
-    def _search(self, setup):
-        plan = setup.plan
-        study, n_iter = plan.study, plan.n_iter
-        n_done = len(_finished_with_folds(study))
-        pruning = plan.pruner is not None
-        plan.search_ctx = _compat.subcontext(
-            setup.root_ctx, task_name="search", max_subtasks=None if pruning else
-            (n_iter - n_done) * self.n_splits_, sequential_subtasks=False)
-        _compat.task_begin(plan.search_ctx, self)
-        # a context per fold task (carrying the search to the workers) only
-        # when some scikit-learn callback listens
-        plan.task_contexts = _compat.has_callbacks(self)
-        if self.verbose > 0:
-            remaining = n_iter - n_done
-            print(f"Fitting {self.n_splits_} folds for each of {remaining} candidates, "
-                  f"totalling {remaining * self.n_splits_} fits"
-                  + (" (fewer when pruned)" if pruning else ""))
-        outcome = None
-        try:
-            with open_workers(self.n_jobs, self.pre_dispatch) as workers:
-                outcome = run_search(plan, workers)
-        except KeyboardInterrupt:
-            n_saved = len(_finished_with_folds(study))
-            where = (f"study {study.study_name!r} of the storage: call fit again to resume"
-                     if self.storage is not None else
-                     "search.study_, in memory: pass storage='sqlite:///search.db' to "
-                     "resume after an interruption")
-            print(f"sksearch: interrupted; {n_saved} of {n_iter} candidates are finished "
-                  f"and kept in {where}.", file=sys.stderr, flush=True)
-            raise
-        finally:
-            if outcome is not None:
-                self.n_fold_fits_ = outcome.n_fold_fits
-                self.n_increments_ = outcome.n_increments
-        _compat.task_end(plan.search_ctx, self)
-        if outcome.records:
-            warn_about_fit_failures(outcome.records, self.error_score)
-        return outcome
-
-    def _refit(self, setup):
-        X, y, increments = setup.X, setup.y, setup.increments
-        fit_params = setup.routed.estimator.fit
-        self.best_estimator_ = clone(self.estimator).set_params(
-            **clone(self.best_params_, safe=False))
-        refit_ctx = _compat.subcontext(setup.root_ctx, task_name="refit-with-best-params")
-        start = time.time()
-        with _compat.propagate(refit_ctx, self.best_estimator_):
-            _compat.task_begin(refit_ctx, self, X, y, setup.metadata)
-            if increments is not None and not increments.grows_parameter:
-                # the candidates were trained by partial_fit passes; so is the winner
-                fit_all_increments(self.best_estimator_, X, y, fit_params,
-                                   increments, self.best_params_)
-            elif y is not None:
-                self.best_estimator_.fit(X, y, **fit_params)
-            else:
-                self.best_estimator_.fit(X, **fit_params)
-        self.refit_time_ = time.time() - start
-        _compat.task_end(refit_ctx, self, X, y, setup.metadata)
-        if hasattr(self.best_estimator_, "feature_names_in_"):
-            self.feature_names_in_ = self.best_estimator_.feature_names_in_
-
-    def _refit_score(self, test_scores):
-        if isinstance(test_scores, dict):
-            if isinstance(self.refit, str) and self.refit in test_scores:
-                return test_scores[self.refit]
-            return next(iter(test_scores.values()))
-        return test_scores
-
-    # -- results ------------------------------------------------------------------
-    def _collect_results(self, study, space, refit_metric, run_params):
-        """``cv_results_`` and ``best_*`` from the study's trials;
-        ``run_params`` are the estimator params of this run's trials, by number
-        (those of earlier runs are rebuilt through the space)."""
-        _wait_for_others(study)
-        trials = _finished_with_folds(study)
-        if not trials:
-            raise ValueError(
-                "No fits were performed. Was the CV iterator empty? Were there no "
-                "candidates? (n_iter, timeout or a callback may have stopped the "
-                "search before its first candidate.)"
-            )
-        candidate_params, fold_results, statuses = [], [], []
-        for trial in trials:
-            params = run_params.get(trial.number)
-            if params is None:  # a trial of an earlier run of a resumed study
-                params = replay_params(space, trial)
-            candidate_params.append(params)
-            fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR],
-                                                  trial.number))
-            statuses.append(trial.state.name.lower())
-        results = format_cv_results(candidate_params, fold_results, statuses,
-                                    self.n_splits_, self.return_train_score)
-        first = next(f for folds in fold_results for f in folds if f is not None)
-        self.multimetric_ = isinstance(first.test_scores, dict)
-        if callable(self.scoring) and self.multimetric_:
-            self._check_refit_for_multimetric(first.test_scores)
-            refit_metric = self.refit
-        self.n_pruned_ = sum(s == "pruned" for s in statuses)
-        if self.refit or not self.multimetric_:
-            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
-            if not callable(self.refit):
-                self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
-            self.best_params_ = results["params"][self.best_index_]
-        self.cv_results_ = results
-
-    @staticmethod
-    def _select_best_index(refit, refit_metric, results):
-        if callable(refit):
-            best_index = refit(results)
-            if not isinstance(best_index, numbers.Integral):
-                raise TypeError("best_index_ returned is not an integer")
-            if best_index < 0 or best_index >= len(results["params"]):
-                raise IndexError("best_index_ index out of range")
-            return best_index
-        return results[f"rank_test_{refit_metric}"].argmin()
-
-    # -- scoring ------------------------------------------------------------------
-    def _is_multimetric_scoring(self):
-        return isinstance(self.scoring, (list, tuple, set, dict))
-
-    def _get_scorers(self):
-        refit_metric = "score"
-        if callable(self.scoring):
-            return self.scoring, refit_metric
-        if self.scoring is None or isinstance(self.scoring, str):
-            return check_scoring(self.estimator, self.scoring), refit_metric
-        scorers = _compat.multimetric_scorer(
-            self.estimator, self.scoring, raise_exc=(self.error_score == "raise"))
-        self._check_refit_for_multimetric(scorers._scorers)
-        return scorers, self.refit
-
-    def _check_refit_for_multimetric(self, scores):
-        valid = isinstance(self.refit, str) and self.refit in scores
-        if self.refit is not False and not valid and not callable(self.refit):
-            raise ValueError(
-                "For multi-metric scoring, the parameter refit must be set to a scorer "
-                "key or a callable to refit an estimator with the best parameter "
-                "setting on the whole data and make the best_* attributes available "
-                "for that metric. If this is not needed, refit should be set to False "
-                f"explicitly. {self.refit!r} was passed."
-            )
-
-    def _scoring_name(self, refit_metric):
-        """The name of the optimised scorer, for pruners that need its bounds."""
-        scoring = self.scoring
-        if scoring is None:
-            if is_classifier(self.estimator):
-                return "accuracy"
-            return "r2" if is_regressor(self.estimator) else None
-        if isinstance(scoring, str):
-            return scoring
-        if isinstance(scoring, (list, tuple, set)):
-            return refit_metric if isinstance(refit_metric, str) else None
-        if isinstance(scoring, dict):
-            chosen = scoring.get(refit_metric)
-            return chosen if isinstance(chosen, str) else None
+    def _n_iter_spec(self):
         return None
 
-    # -- params routing -----------------------------------------------------------
-    def _route_fit_params(self, X, params):
-        if _compat.routing_enabled():
-            return process_routing(self, "fit", **params)
-        params = dict(params)
-        groups = params.pop("groups", None)
-        score_params = {}
-        if params.get("sample_weight") is not None and _compat.scorer_accepts_sample_weight(
-                self._get_scorers()[0], self.estimator):
-            score_params["sample_weight"] = params["sample_weight"]
-        return _compat.manual_routing(fit=params, groups=groups, score=score_params)
-
-    # -- helpers ------------------------------------------------------------------
-    def _make_sampler(self, space, seed, n_workers):
-        if isinstance(self.sampler, str):
-            return get_sampler(self.sampler, seed=seed, search_space=space,
-                               n_workers=n_workers)
-        sampler = copy.deepcopy(self.sampler)
-        if seed is not None:
-            sampler.reseed_rng(seed)
-        return sampler
-
-    def _resolve_n_iter(self, space, sampler):
-        grid_size = sampler.n_points
-        if grid_size is None and space.is_finite:
-            grid_size = len(space.grid_points())
-        if self.n_iter is None:
-            if grid_size is None:
-                raise ValueError(
-                    "n_iter=None searches the whole space, which must then be finite "
-                    "(lists of values, Categorical, Int, or Float with step); give an "
-                    "int n_iter for continuous spaces."
-                )
-            return grid_size
-        if grid_size is not None and self.n_iter > grid_size:
-            warnings.warn(
-                f"The total space of parameters {grid_size} is smaller than "
-                f"n_iter={self.n_iter}. Running {grid_size} iterations. For exhaustive "
-                "searches, use sampler='grid'.",
-                UserWarning,
-            )
-            return grid_size
-        return self.n_iter
-
-    def trials_dataframe(self):
-        """The trials of the fitted search as a :class:`pandas.DataFrame`.
-
-        One row per trial (see :meth:`sksearch.Study.trials_dataframe`), with the
-        fold test scores in ``intermediate_<fold>`` columns.
-        """
-        check_is_fitted(self, "study_")
-        return self.study_.trials_dataframe()
+    def _infinite_space_message(self):
+        return ("GridSearchCV searches every point of param_grid, which must then be "
+                "finite (lists of values, Categorical, Int, or Float with step); use "
+                "RandomizedSearchCV or BayesSearchCV for continuous distributions.")
 
 
-def _finished_with_folds(study):
-    return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED,
-                                         TrialState.FAIL))
-            if FOLDS_ATTR in t.system_attrs]
+@_document(
+    summary="Randomized search over distributions, with scikit-learn's signature.",
+    extended="""\
+``from sksearch import RandomizedSearchCV`` in place of scikit-learn's takes
+the same arguments (``param_distributions``, ``n_iter=10``, ``random_state``)
+and gives ``cv_results_`` in the same format. The candidates are drawn by
+sksearch's random sampler, so one ``random_state`` gives other candidates
+than scikit-learn's (and the same ones on every run); a space of lists only
+is drawn without replacement, as scikit-learn does. The keyword-only
+``sampler`` turns the same call into an adaptive search
+(``sampler="tpe"``); ``pruner`` stops losing candidates fold by fold.""",
+    see_also="""\
+sklearn.model_selection.RandomizedSearchCV : The class this one replaces.
+BayesSearchCV : Adaptive search (TPE, CMA-ES) with the same machinery.
+GridSearchCV : Exhaustive search, with scikit-learn's signature.""",
+    examples="""\
+>>> from scipy.stats import loguniform
+>>> from sklearn.datasets import load_iris
+>>> from sklearn.svm import SVC
+>>> from sksearch import RandomizedSearchCV
+>>> X, y = load_iris(return_X_y=True)
+>>> search = RandomizedSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}, n_iter=5,
+...                             cv=3, random_state=0).fit(X, y)
+>>> len(search.cv_results_["params"])
+5""")
+class RandomizedSearchCV(BaseSearch):
+    _exhaustive_hint = "use GridSearchCV"
+    _lists_without_replacement = True
 
-
-def _wait_for_others(study, poll_seconds=0.2):
-    """Wait until the candidates that other processes sharing the storage are
-    running now have finished: they count towards ``n_iter``, so the study's
-    results include them (a dead process's are failed by the storage's
-    staleness rule, see docs/persistence.md). Candidates started later are
-    not waited for."""
-    running = {t.trial_id for t in study.get_trials((TrialState.RUNNING,))}
-    while running:
-        time.sleep(poll_seconds)
-        study.fail_stale_trials()
-        running &= {t.trial_id for t in study.get_trials((TrialState.RUNNING,))}
-
-
-def _check_callable_params(estimator, params):
-    """Fail before any fit when a define-by-run space names a parameter the
-    estimator does not have."""
-    try:
-        clone(estimator).set_params(**params)
-    except ValueError as exc:
-        raise ValueError(
-            f"The callable param_distributions returned {params!r}, which the "
-            f"estimator rejects: {exc}"
-        ) from exc
+    def __init__(self, estimator, param_distributions, *, n_iter=10, scoring=None,
+                 n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs",
+                 random_state=None, error_score=np.nan, return_train_score=False,
+                 sampler="random", pruner=None, storage=None, study_name=None,
+                 timeout=None, callbacks=None, increments=None):
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.pre_dispatch = pre_dispatch
+        self.random_state = random_state
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.sampler = sampler
+        self.pruner = pruner
+        self.storage = storage
+        self.study_name = study_name
+        self.timeout = timeout
+        self.callbacks = callbacks
+        self.increments = increments

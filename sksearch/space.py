@@ -15,7 +15,11 @@ Three forms are accepted, as in scikit-learn plus define-by-run:
 # SPDX-License-Identifier: BSD-3-Clause
 
 import itertools
+import numbers
+import warnings
 from collections.abc import Mapping
+
+from sklearn.base import clone
 
 from .distributions import Categorical, NumericalDistribution, check_distribution
 
@@ -83,13 +87,23 @@ class DictSpace(SearchSpace):
 
     def check_estimator_params(self, estimator):
         valid = set(estimator.get_params(deep=True))
-        for name in self.params:
-            if name in valid or _valid_through_searched_prefix(name, self.params):
-                continue
-            raise ValueError(
-                f"Invalid parameter {name!r} in the search space for estimator "
-                f"{estimator!r}. Valid parameters are: {sorted(valid)!r}."
-            )
+        unknown = [name for name in self.params
+                   if name not in valid and not _valid_through_searched_prefix(name, self.params)]
+        if not unknown:
+            return
+        # get_params need not list everything set_params takes (a **kwargs
+        # wrapper, a duck-typed estimator): what decides is set_params itself,
+        # asked on a clone with a value of the parameter (no fit)
+        probe = clone(estimator)
+        for name in unknown:
+            try:
+                probe.set_params(**{name: _a_value_of(self.params[name])})
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                raise ValueError(
+                    f"Invalid parameter {name!r} in the search space for estimator "
+                    f"{estimator!r}: its set_params refuses it ({exc}). Valid "
+                    f"parameters are: {sorted(valid)!r}."
+                ) from exc
 
 
 class BranchSpace(SearchSpace):
@@ -191,6 +205,7 @@ def _make_dict_space(params, where):
             raise TypeError(f"Parameter names in {where} must be str, got {key!r}.")
         if key == BRANCH_PARAM:
             raise ValueError(f"{BRANCH_PARAM!r} is reserved and cannot name a parameter.")
+        _warn_if_skopt_range(key, value, where)
         try:
             parsed[key] = check_distribution(value, key)
         except (TypeError, ValueError) as exc:
@@ -199,6 +214,35 @@ def _make_dict_space(params, where):
                 message = f"Parameter {key!r} in {where}: {message}"
             raise type(exc)(message) from exc
     return DictSpace(parsed)
+
+
+_SKOPT_PRIORS = ("uniform", "log-uniform")
+
+
+def _warn_if_skopt_range(name, value, where):
+    """scikit-optimize reads ``(low, high, "log-uniform")`` as a range; here, as
+    in scikit-learn, a tuple is a list of values, so say what to write instead."""
+    if not (isinstance(value, tuple) and len(value) in (3, 4)):
+        return
+    low, high, prior = value[:3]
+    if not (isinstance(prior, str) and prior in _SKOPT_PRIORS and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (low, high))):
+        return
+    kind = "Int" if all(isinstance(v, numbers.Integral) for v in (low, high)) else "Float"
+    log = ", log=True" if prior == "log-uniform" else ""
+    warnings.warn(
+        f"Parameter {name!r} in {where} is the tuple {value!r}, which is searched as "
+        f"{len(value)} categorical values, as scikit-learn searches a tuple. For "
+        f"scikit-optimize's range from {low!r} to {high!r}, write "
+        f"sksearch.distributions.{kind}({low!r}, {high!r}{log}).",
+        UserWarning, stacklevel=4)
+
+
+def _a_value_of(distribution):
+    """One legal external value of ``distribution`` (the middle of a range)."""
+    if isinstance(distribution, Categorical):
+        return distribution.choices[0]
+    return distribution.to_external(float(distribution._from_unit(0.5)))
 
 
 def _is_enumerable(distribution):

@@ -31,9 +31,12 @@ class Study:
 
     Parameters
     ----------
-    direction : {"maximize", "minimize"}, default="maximize"
-        Whether larger objective values are better. The default matches
-        scikit-learn scores, where greater is better.
+    direction : {"minimize", "maximize"} or None, default=None
+        Whether smaller or larger objective values are better. ``None``
+        attaches to an existing study of ``study_name`` with its stored
+        direction and creates a new study as ``"minimize"``, Optuna's default
+        (until sksearch 0.1 the default was ``"maximize"``; the searches
+        still maximise their scores, as scikit-learn's do).
     sampler : {"tpe", "cmaes", "random"}, BaseSampler or None, default=None
         Which parameters to try next; ``None`` means TPE.
     pruner : str, BasePruner or None, default=None
@@ -63,10 +66,11 @@ class Study:
     'COMPLETE'
     """
 
-    def __init__(self, direction="maximize", sampler=None, pruner=None, storage=None,
+    def __init__(self, direction=None, sampler=None, pruner=None, storage=None,
                  study_name=None, random_state=None):
-        if direction not in _DIRECTIONS:
-            raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}.")
+        if direction is not None and direction not in _DIRECTIONS:
+            raise ValueError(
+                f"direction must be 'minimize', 'maximize' or None, got {direction!r}.")
         if study_name is not None and not isinstance(study_name, str):
             raise TypeError(f"study_name must be a str or None, got {study_name!r}.")
         seed = _seed_from(random_state)
@@ -83,12 +87,14 @@ class Study:
         study_id = self._storage.get_study_id(study_name)
         if study_id is None:
             try:
-                study_id = self._storage.create_new_study(study_name, direction)
+                study_id = self._storage.create_new_study(study_name,
+                                                          direction or "minimize")
             except DuplicatedStudyError:
                 # another process created it between the lookup and the insert
                 study_id = self._storage.get_study_id(study_name)
         if study_id is not None:
             stored = self._storage.get_study_direction(study_id)
+            direction = direction or stored
             if stored != direction:
                 raise ValueError(
                     f"Study {study_name!r} exists in this storage with direction "
@@ -354,7 +360,7 @@ class Study:
         self._stop_flag = False
 
     def optimize(self, objective, n_trials=None, timeout=None, n_jobs=1,
-                 callbacks=None, catch=()):
+                 callbacks=None, catch=(), show_progress_bar=False):
         """Run ``objective(trial) -> float`` for many trials.
 
         Parameters
@@ -375,6 +381,10 @@ class Study:
         catch : tuple of exception types, default=()
             Exceptions recorded as FAIL and carried on from; any other stops
             the optimisation after recording the trial as FAIL.
+        show_progress_bar : bool, default=False
+            Show trials done out of ``n_trials``, the elapsed time and the
+            best value: with ``rich`` when it is installed, else ``tqdm``,
+            else one plain line per trial on stderr.
         """
         if not callable(objective):
             raise TypeError(
@@ -386,6 +396,8 @@ class Study:
             raise ValueError(f"timeout must be a positive number or None, got {timeout!r}.")
         if not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
             raise ValueError(f"n_jobs must be a non-zero int, got {n_jobs!r}.")
+        if not isinstance(show_progress_bar, bool):
+            raise TypeError(f"show_progress_bar must be a bool, got {show_progress_bar!r}.")
         catch = tuple(catch) if isinstance(catch, (list, tuple)) else (catch,)
         if n_trials is None and timeout is None and self.sampler.n_points is None:
             raise ValueError("Give n_trials or timeout, or optimize would never end.")
@@ -405,12 +417,28 @@ class Study:
                 or self.sampler.is_exhausted(self)
             )
 
+        progress = None
+        if show_progress_bar:
+            from ._progress import open_progress
+
+            progress = open_progress(n_trials, self.direction)
+
         def run_one():
             frozen = self._run_trial(objective, catch)
+            if progress is not None:
+                progress.update(frozen)
             for callback in callbacks:
                 callback(self, frozen)
             return frozen
 
+        try:
+            self._run_trials(run_one, may_start, n_jobs)
+        finally:
+            if progress is not None:
+                progress.close()
+
+    @staticmethod
+    def _run_trials(run_one, may_start, n_jobs):
         started = 0
         if n_jobs == 1:
             while may_start(started):

@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression, Ridge, SGDRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sksearch import BayesSearchCV
+from sksearch import BayesSearchCV, GridSearchCV, RandomizedSearchCV
 from sksearch.distributions import Float
 
 # The same expected failures scikit-learn records for GridSearchCV and
@@ -37,6 +37,19 @@ def _searches():
                         increments={"n_estimators": 2}, **common)
     yield BayesSearchCV(SGDRegressor(random_state=0), {"alpha": Float(1e-4, 1e-1, log=True)},
                         pruner="halving", increments={"partial_fit": 3}, **common)
+    # the drop-in classes, on the configurations scikit-learn checks its own with
+    # (sklearn/utils/_test_common/instance_generator.py)
+    yield GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=2, error_score="raise")
+    yield GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, error_score="raise")
+    yield GridSearchCV(Pipeline([("pca", PCA()), ("ridge", Ridge())]),
+                       {"ridge__alpha": [0.1, 1.0]}, cv=2, error_score="raise",
+                       pruner="bound")
+    yield RandomizedSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, n_iter=2, cv=2,
+                             error_score="raise", random_state=0)
+    yield RandomizedSearchCV(
+        Pipeline([("pca", PCA()), ("logisticregression", LogisticRegression())]),
+        {"logisticregression__C": Float(0.1, 1.0)}, n_iter=2, cv=2, error_score="raise",
+        random_state=0)
 
 
 @parametrize_with_checks(list(_searches()),

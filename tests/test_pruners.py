@@ -236,7 +236,8 @@ def test_only_a_repeat_of_the_best_trial_counts():
 def test_repeats_only_where_steps_are_folds():
     # in a plain study equal first epochs do not make the same model (a trial
     # with a longer schedule shares the best one's start exactly)
-    study = Study(pruner=MedianPruner(n_startup_trials=9, repeat_steps=1))
+    study = Study(direction="maximize",
+                  pruner=MedianPruner(n_startup_trials=9, repeat_steps=1))
     best = study.ask()
     for step in (0, 10, 20, 30):
         best.report(step / 100, step)

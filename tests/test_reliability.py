@@ -327,7 +327,7 @@ def study_file(tmp_path_factory):
     """A real study file: trial 0 complete with x, n, c, steps and attributes."""
     path = tmp_path_factory.mktemp("hostile") / "template.db"
     study = Study(storage=SQLiteStorage(path), study_name="s", sampler="random",
-                  random_state=0)
+                  direction="maximize", random_state=0)
     trial = study.ask()
     trial.suggest_float("x", 0, 1)
     trial.suggest_int("n", 1, 10, step=1)

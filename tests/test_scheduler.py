@@ -199,7 +199,8 @@ def test_a_search_whose_budget_others_hold_waits_for_their_results(tmp_path):
         from sksearch import Study
 
         deadline = time.monotonic() + 30
-        while (Study(storage=storage, study_name="budget").n_trials() < 4
+        # maximize: if this poll comes first it creates the study the search attaches to
+        while (Study(storage=storage, study_name="budget", direction="maximize").n_trials() < 4
                and time.monotonic() < deadline):
             time.sleep(0.02)
         late = search(1).fit(X, y)  # every candidate is running in the other search

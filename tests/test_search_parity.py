@@ -1,5 +1,7 @@
-"""BayesSearchCV against scikit-learn's own searches: on the same candidates and
-splits, every value of ``cv_results_`` and every ``best_*`` must be identical."""
+"""sksearch's searches against scikit-learn's own: on the same candidates and
+splits, every value of ``cv_results_`` and every ``best_*`` must be identical.
+The grid cases run twice, through ``BayesSearchCV(sampler="grid")`` and through
+``sksearch.GridSearchCV``, the drop-in class."""
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
+import sksearch
 from sksearch import BayesSearchCV
 
 X_iris, y_iris = load_iris(return_X_y=True)
@@ -49,10 +52,20 @@ def assert_same_results(ours, theirs):
             assert repr(got) == repr(want), attr
 
 
-def grid_search_pair(estimator, grid, X, y, fit_params=None, **kwargs):
+def _bayes_grid(estimator, grid, **kwargs):
+    return BayesSearchCV(estimator, grid, sampler="grid", n_iter=None, **kwargs)
+
+
+@pytest.fixture(params=["BayesSearchCV", "GridSearchCV"])
+def grid_search(request):
+    """Builds our grid search: ``grid_search(estimator, grid, **kwargs)``."""
+    return _bayes_grid if request.param == "BayesSearchCV" else sksearch.GridSearchCV
+
+
+def grid_search_pair(estimator, grid, X, y, fit_params=None, grid_search=_bayes_grid,
+                     **kwargs):
     theirs = GridSearchCV(estimator, grid, **kwargs).fit(X, y, **(fit_params or {}))
-    ours = BayesSearchCV(estimator, grid, sampler="grid", n_iter=None, **kwargs).fit(
-        X, y, **(fit_params or {}))
+    ours = grid_search(estimator, grid, **kwargs).fit(X, y, **(fit_params or {}))
     return ours, theirs
 
 
@@ -66,34 +79,34 @@ def grid_search_pair(estimator, grid, X, y, fit_params=None, **kwargs):
      "return_train_score": True},
     {"scoring": ["accuracy", "f1_macro"], "refit": False},
 ])
-def test_grid_parity_logistic(kwargs):
+def test_grid_parity_logistic(kwargs, grid_search):
     grid = {"C": [0.01, 0.1, 1.0, 10.0], "fit_intercept": [True, False]}
     ours, theirs = grid_search_pair(LogisticRegression(max_iter=500), grid,
-                                    X_iris, y_iris, **kwargs)
+                                    X_iris, y_iris, grid_search=grid_search, **kwargs)
     assert_same_results(ours, theirs)
 
 
-def test_grid_parity_list_of_dicts_masks_absent_params():
+def test_grid_parity_list_of_dicts_masks_absent_params(grid_search):
     grid = [{"kernel": ["linear"], "C": [0.1, 1.0]},
             {"kernel": ["rbf"], "gamma": [0.01, 0.1], "C": [1.0]},
             {"kernel": ["poly"], "degree": [2, 3]}]
-    ours, theirs = grid_search_pair(SVC(), grid, X_iris, y_iris)
+    ours, theirs = grid_search_pair(SVC(), grid, X_iris, y_iris, grid_search=grid_search)
     assert_same_results(ours, theirs)
     assert ours.cv_results_["param_gamma"].mask.sum() == 4
 
 
-def test_grid_parity_pipeline_with_estimator_choice():
+def test_grid_parity_pipeline_with_estimator_choice(grid_search):
     pipe = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
     grid = [{"clf": [LogisticRegression(max_iter=500)], "clf__C": [0.1, 1.0]},
             {"clf": [KNeighborsClassifier()], "clf__n_neighbors": [3, 7],
              "scale": ["passthrough", StandardScaler()]}]
-    ours, theirs = grid_search_pair(pipe, grid, X_iris, y_iris)
+    ours, theirs = grid_search_pair(pipe, grid, X_iris, y_iris, grid_search=grid_search)
     assert_same_results(ours, theirs)
     assert type(ours.best_estimator_.named_steps["clf"]) is type(
         theirs.best_estimator_.named_steps["clf"])
 
 
-def test_grid_parity_regression_and_refit_callable():
+def test_grid_parity_regression_and_refit_callable(grid_search):
     X, y = load_diabetes(return_X_y=True)
 
     def simplest_within_std(results):
@@ -102,31 +115,31 @@ def test_grid_parity_regression_and_refit_callable():
         return int(ok[np.argmax(np.asarray(results["param_alpha"])[ok])])
 
     grid = {"alpha": [0.01, 0.1, 1.0, 10.0]}
-    ours, theirs = grid_search_pair(Ridge(), grid, X, y, refit=simplest_within_std,
+    ours, theirs = grid_search_pair(Ridge(), grid, X, y, grid_search=grid_search,
+                                    refit=simplest_within_std,
                                     scoring="neg_mean_squared_error")
     assert_same_results(ours, theirs)
     np.testing.assert_allclose(ours.predict(X[:5]), theirs.predict(X[:5]))
 
 
-def test_grid_parity_groups_and_sample_weight():
+def test_grid_parity_groups_and_sample_weight(grid_search):
     X, y = make_classification(n_samples=120, random_state=0)
     groups = np.repeat(np.arange(6), 20)
     weights = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
     grid = {"max_depth": [1, 2, 3, None]}
     ours, theirs = grid_search_pair(
-        DecisionTreeClassifier(random_state=0), grid, X, y, cv=GroupKFold(3),
-        fit_params={"groups": groups, "sample_weight": weights})
+        DecisionTreeClassifier(random_state=0), grid, X, y, grid_search=grid_search,
+        cv=GroupKFold(3), fit_params={"groups": groups, "sample_weight": weights})
     assert_same_results(ours, theirs)
 
 
-def test_grid_parity_error_score_numeric():
+def test_grid_parity_error_score_numeric(grid_search):
     # degree=-1 makes SVC fail at fit time: both searches score it 0 and warn.
     grid = {"kernel": ["poly"], "degree": [-1, 2]}
     with pytest.warns(Warning, match="fits failed"):
         theirs = GridSearchCV(SVC(), grid, error_score=0.0).fit(X_iris, y_iris)
     with pytest.warns(Warning, match="fits failed"):
-        ours = BayesSearchCV(SVC(), grid, sampler="grid", n_iter=None,
-                             error_score=0.0).fit(X_iris, y_iris)
+        ours = grid_search(SVC(), grid, error_score=0.0).fit(X_iris, y_iris)
     assert_same_results(ours, theirs)
 
 
@@ -142,10 +155,11 @@ def test_error_score_raise_propagates():
                       n_iter=None, error_score="raise").fit(X_iris, y_iris)
 
 
-def test_precomputed_kernel_parity():
+def test_precomputed_kernel_parity(grid_search):
     K = X_iris @ X_iris.T
     grid = {"C": [0.01, 1.0]}
-    ours, theirs = grid_search_pair(SVC(kernel="precomputed"), grid, K, y_iris)
+    ours, theirs = grid_search_pair(SVC(kernel="precomputed"), grid, K, y_iris,
+                                    grid_search=grid_search)
     assert_same_results(ours, theirs)
 
 
@@ -176,3 +190,19 @@ def test_grid_order_matches_parameter_grid():
     points = GridSampler(grid).points
     assert [{k: v for k, v in p.items() if k != "__branch__"} for p in points] == list(
         ParameterGrid(grid))
+
+
+def test_randomized_search_cv_values_match_grid_search_on_its_candidates():
+    from scipy.stats import loguniform
+
+    dists = {"C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-3, 1)}
+    ours = sksearch.RandomizedSearchCV(SVC(), dists, n_iter=6, random_state=0,
+                                       return_train_score=True).fit(X_iris, y_iris)
+    # scikit-learn's GridSearchCV on the same candidates, in the same order
+    points = [{k: [v] for k, v in p.items()} for p in ours.cv_results_["params"]]
+    theirs = GridSearchCV(SVC(), points, return_train_score=True).fit(X_iris, y_iris)
+    assert_same_results(ours, theirs)
+    # and the keys and dtypes of scikit-learn's RandomizedSearchCV
+    reference = RandomizedSearchCV(SVC(), dists, n_iter=6, random_state=0,
+                                   return_train_score=True).fit(X_iris, y_iris)
+    assert [k for k in ours.cv_results_ if k != "status"] == list(reference.cv_results_)

@@ -41,7 +41,7 @@ class BoundPruner(BasePruner):
     --------
     >>> from sksearch import Study
     >>> from sksearch.pruners import BoundPruner
-    >>> study = Study(pruner=BoundPruner(bound=1.0))
+    >>> study = Study(direction="maximize", pruner=BoundPruner(bound=1.0))
     >>> study.set_system_attr("sksearch:n_steps", 4)
     >>> best = study.ask()
     >>> for step, v in enumerate([0.9, 0.9, 0.9, 0.9]):

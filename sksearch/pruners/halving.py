@@ -46,7 +46,7 @@ class SuccessiveHalvingPruner(BasePruner):
     --------
     >>> from sksearch import Study
     >>> from sksearch.pruners import SuccessiveHalvingPruner
-    >>> study = Study(pruner=SuccessiveHalvingPruner(reduction_factor=2))
+    >>> study = Study(direction="maximize", pruner=SuccessiveHalvingPruner(reduction_factor=2))
     >>> for value in (0.9, 0.8, 0.7):
     ...     trial = study.ask(); trial.report(value, step=0); _ = study.tell(trial, value)
     >>> trial = study.ask(); trial.report(0.75, step=0)

@@ -53,7 +53,7 @@ class PercentilePruner(BasePruner):
     --------
     >>> from sksearch import Study
     >>> from sksearch.pruners import PercentilePruner
-    >>> study = Study(pruner=PercentilePruner(50, n_startup_trials=2))
+    >>> study = Study(direction="maximize", pruner=PercentilePruner(50, n_startup_trials=2))
     >>> for value in (0.9, 0.8):
     ...     trial = study.ask(); trial.report(value, step=0); _ = study.tell(trial, value)
     >>> trial = study.ask(); trial.report(0.5, step=0)

@@ -63,7 +63,7 @@ class WilcoxonPruner(BasePruner):
     --------
     >>> from sksearch import Study
     >>> from sksearch.pruners import WilcoxonPruner
-    >>> study = Study(pruner=WilcoxonPruner(p_threshold=0.1))
+    >>> study = Study(direction="maximize", pruner=WilcoxonPruner(p_threshold=0.1))
     >>> best = study.ask()
     >>> for step, v in enumerate([0.90, 0.80, 0.85, 0.95, 0.90]):
     ...     best.report(v, step)

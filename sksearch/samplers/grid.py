@@ -1,7 +1,10 @@
-"""Exhaustive grid sampling in scikit-learn's ``ParameterGrid`` order."""
+"""Exhaustive grid sampling in scikit-learn's ``ParameterGrid`` order (or in a
+seeded random order: sampling a finite space without replacement)."""
 
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
 
 from ..space import make_search_space
 from ._base import BaseSampler
@@ -26,7 +29,11 @@ class GridSampler(BaseSampler):
         A finite space: lists of values, ``Categorical``, ``Int``, or ``Float``
         with ``step``.
     seed : int or None, default=None
-        Unused (the grid is deterministic); kept for a uniform sampler API.
+        Seeds the order of the points with ``shuffle``; unused without.
+    shuffle : bool, default=False
+        Visit the points in a random order fixed by ``seed`` (at construction,
+        so a resumed study keeps it): random sampling without replacement, as
+        scikit-learn's ``ParameterSampler`` does on a space of lists.
 
     Examples
     --------
@@ -42,10 +49,14 @@ class GridSampler(BaseSampler):
 
     learns_from_results = False
 
-    def __init__(self, search_space, seed=None):
+    def __init__(self, search_space, seed=None, shuffle=False):
         super().__init__(seed=seed)
         self.search_space = search_space
+        self.shuffle = shuffle
         self._points = make_search_space(search_space, "search_space").grid_points()
+        n = len(self._points)
+        self._order = ([int(i) for i in np.random.default_rng(seed).permutation(n)]
+                       if shuffle else list(range(n)))
 
     @property
     def n_points(self):
@@ -69,11 +80,11 @@ class GridSampler(BaseSampler):
 
     def before_trial(self, study, trial):
         taken = self._taken(study)
-        free = next((i for i in range(len(self._points)) if i not in taken), None)
+        free = next((i for i in self._order if i not in taken), None)
         if free is None:
             # Every point is taken: revisit from the start, as a finite space
             # searched past its size must.
-            free = trial.number % len(self._points)
+            free = self._order[trial.number % len(self._points)]
         study.set_trial_system_attr(trial, _GRID_ID, free)
 
     def sample_independent(self, study, trial, name, distribution):
@@ -86,4 +97,5 @@ class GridSampler(BaseSampler):
         return distribution.to_internal(point[name])
 
     def __repr__(self):
-        return f"GridSampler(n_points={len(self._points)})"
+        shuffled = ", shuffle=True" if self.shuffle else ""
+        return f"GridSampler(n_points={len(self._points)}{shuffled})"

@@ -1,0 +1,545 @@
+"""The machinery shared by sksearch's three searches.
+
+:class:`BaseSearch` owns what every search shares with scikit-learn's
+(scoring, cross-validation, parallel dispatch, ``cv_results_``, refit,
+delegation, metadata routing, callbacks). The public classes of
+:mod:`sksearch.search` (``BayesSearchCV``, ``GridSearchCV``,
+``RandomizedSearchCV``) differ only in their constructor and in three hooks
+that say where the space is and which sampler and budget to use: *which*
+candidates to try comes from a :class:`~sksearch.Study` and its sampler, and
+*when to stop one* from its pruner. See ``docs/design.md`` for why the loop is ours rather than
+``BaseSearchCV._run_search``: fold-level pruning needs control over single folds.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+import numbers
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier, is_regressor
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
+from sklearn.utils.validation import check_is_fitted, indexable
+
+from . import _compat
+from ._cv_results import format_cv_results
+from ._delegation import DelegationMixin
+from ._fold import FoldContext, warn_about_fit_failures
+from ._increments import Increments, class_labels, fit_all_increments
+from ._params import validate_params
+from ._records import FOLDS_ATTR, records_from_json
+from ._resume import attach_or_create_study, replay_params
+from ._scheduler import SearchPlan, run_search, search_task_size
+from ._workers import open_workers
+from .pruners import NopPruner, get_pruner
+from .pruners._base import StepLayout
+from .samplers import GridSampler, get_sampler
+from .space import CallableSpace, make_search_space
+from .study import _seed_from
+from .trial import TrialState
+
+__all__ = ["BaseSearch"]
+
+
+@dataclass
+class _Setup:
+    """What ``fit`` validated and built before the first fit: the scheduler's
+    plan and what collecting the results and refitting need."""
+
+    plan: SearchPlan
+    space: object
+    refit_metric: object
+    routed: object
+    increments: object
+    root_ctx: object
+    metadata: object
+    X: object
+    y: object
+
+
+
+class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMixin,
+                 BaseEstimator):
+    """The machinery of a search; subclasses define ``__init__`` and the hooks.
+
+    A subclass stores its constructor arguments untouched (scikit-learn's
+    ``get_params`` reads ``__init__``) and says, through the hooks below,
+    where its search space is, which sampler it runs and how many
+    candidates; everything else -- validation, the scheduler, ``cv_results_``,
+    refit, delegation -- is here, once.
+    """
+
+    #: The constructor argument holding the search space (named in messages).
+    _space_param = "param_distributions"
+    #: What the warning for ``n_iter`` larger than a finite space advises.
+    _exhaustive_hint = "use sampler='grid'"
+    #: Whether ``sampler="random"`` draws a space of lists without replacement.
+    _lists_without_replacement = False
+
+    # -- hooks ----------------------------------------------------------------------
+    def _search_space(self):
+        """The search space as the user gave it."""
+        return getattr(self, self._space_param)
+
+    def _sampler_spec(self):
+        """The ``sampler`` argument: a name or a BaseSampler instance."""
+        return self.sampler
+
+    def _n_iter_spec(self):
+        """The budget of candidates; ``None`` for the whole (finite) space."""
+        return self.n_iter
+
+    def _random_state(self):
+        return getattr(self, "random_state", None)
+
+    def _infinite_space_message(self):
+        return ("n_iter=None searches the whole space, which must then be finite "
+                "(lists of values, Categorical, Int, or Float with step); give an "
+                "int n_iter for continuous spaces.")
+
+
+    # -- scikit-learn protocol ------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        sub = get_tags(self.estimator)
+        tags.estimator_type = sub.estimator_type
+        tags.classifier_tags = copy.deepcopy(sub.classifier_tags)
+        tags.regressor_tags = copy.deepcopy(sub.regressor_tags)
+        tags.input_tags.pairwise = sub.input_tags.pairwise
+        tags.input_tags.sparse = sub.input_tags.sparse
+        # GridSearchCV leaves allow_nan False even over an estimator that takes
+        # NaN (a forest): the search accepts exactly what its estimator accepts.
+        tags.input_tags.allow_nan = sub.input_tags.allow_nan
+        tags.array_api_support = sub.array_api_support
+        return tags
+
+    def _sk_visual_block_(self):
+        # as scikit-learn's searches: the fitted repr shows the best estimator
+        if hasattr(self, "best_estimator_"):
+            key, estimator = "best_estimator_", self.best_estimator_
+        else:
+            key, estimator = "estimator", self.estimator
+        return _compat.visual_block(estimator, f"{key}: {type(estimator).__name__}")
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routes ``fit`` metadata to the estimator's ``fit``, the scorer and the
+            splitter's ``split``, as scikit-learn's searches do.
+        """
+        router = MetadataRouter(owner=self)
+        router.add(estimator=self.estimator,
+                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+        scorer, _ = self._get_scorers()
+        router.add(scorer=scorer,
+                   method_mapping=MethodMapping().add(caller="score", callee="score")
+                   .add(caller="fit", callee="score"))
+        router.add(splitter=self.cv,
+                   method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        return router
+
+    # -- fit ----------------------------------------------------------------------
+    @_compat.with_callbacks
+    def fit(self, X, y=None, **params):
+        """Search the space with cross-validation, then refit the best candidate.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; a square kernel matrix for precomputed kernels.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target; ``None`` for unsupervised estimators.
+        **params : dict
+            Metadata for the estimator's ``fit``, the scorer and the CV splitter
+            (``groups``), routed as in ``GridSearchCV``.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        setup = self._set_up(X, y, params)
+        study = setup.plan.study
+        self.n_fold_fits_ = 0
+        self.n_increments_ = 0
+        try:
+            outcome = self._search(setup)
+        finally:
+            # Whatever happens (Ctrl-C included), the trials are in the study.
+            self.study_ = study
+        self._collect_results(study, setup.space, setup.refit_metric, outcome.params)
+        if self.refit:
+            self._refit(setup)
+        scorers = setup.plan.fold_context.scorer
+        self.scorer_ = scorers._scorers if hasattr(scorers, "_scorers") else scorers
+        _compat.task_end(setup.root_ctx, self, setup.X, setup.y, setup.metadata)
+        del outcome
+        return self
+
+    def _set_up(self, X, y, params):
+        """Validate everything (before any fit) and build the search's plan."""
+        validate_params(self)
+        space = make_search_space(self._search_space(), name=self._space_param)
+        if (self._n_iter_spec() is None and not space.is_finite
+                and isinstance(self._sampler_spec(), str)):
+            raise ValueError(self._infinite_space_message())
+        if not isinstance(space, CallableSpace):
+            space.check_estimator_params(self.estimator)
+        scorers, refit_metric = self._get_scorers()
+        pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
+        if isinstance(pruner, NopPruner):
+            pruner = None
+        increments = Increments.from_spec(self.increments, self.estimator)
+        if (pruner is not None and self._is_multimetric_scoring()
+                and not isinstance(self.refit, str)):
+            raise ValueError(
+                "With several metrics and a pruner, refit must name the metric to "
+                f"prune on; got refit={self.refit!r}."
+            )
+        n_workers = max(1, effective_n_jobs(self.n_jobs))
+        X, y = indexable(X, y)
+        routed = self._route_fit_params(X, params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
+        if len(splits) != self.n_splits_:
+            raise ValueError(
+                "cv.split and cv.get_n_splits return inconsistent results. "
+                f"Expected {self.n_splits_} splits, got {len(splits)}"
+            )
+        if self.n_splits_ < 1:
+            raise ValueError("No fits were performed. Was the CV iterator empty? "
+                             "Were there no candidates?")
+
+        seed = _seed_from(self._random_state())
+        sampler = self._make_sampler(space, seed, n_workers)
+        n_iter = self._resolve_n_iter(space, sampler)
+        study, _ = attach_or_create_study(
+            self, space, sampler, pruner or NopPruner(), X, y, splits)
+        per_fold = 1 if increments is None else increments.n
+        layout = StepLayout(folds=True, per_fold=per_fold, n_steps=self.n_splits_ * per_fold)
+        study.set_system_attr("sksearch:steps_are_folds", True)
+        study.set_system_attr("sksearch:steps_per_fold", per_fold)
+        study.set_system_attr("sksearch:n_steps", layout.n_steps)
+        study.set_system_attr("sksearch:scoring", self._scoring_name(refit_metric))
+        if pruner is not None:
+            pruner.setup(study, layout)
+
+        metadata = None
+        if params.get("sample_weight") is not None:
+            metadata = {"sample_weight": params["sample_weight"]}
+        root_ctx = _compat.init_callback_context(
+            self, max_subtasks=1 + (self.refit is not False), X=X, y=y, metadata=metadata)
+        fold_context = FoldContext(
+            estimator=self.estimator, X=X, y=y, scorer=scorers,
+            fit_params=routed.estimator.fit, score_params=routed.scorer.score,
+            return_train_score=self.return_train_score, error_score=self.error_score,
+            scorer_names=list(scorers._scorers) if hasattr(scorers, "_scorers") else None,
+            verbose=self.verbose, increments=increments,
+            classes=None if increments is None else class_labels(self.estimator, y))
+        plan = SearchPlan(
+            study=study, fold_context=fold_context, splits=splits, n_iter=n_iter,
+            propose=self._proposer(space, increments), refit_score=self._refit_score,
+            pruner=pruner, per_fold=per_fold, n_workers=n_workers,
+            learns=sampler.learns_from_results,
+            deadline=None if self.timeout is None else time.monotonic() + self.timeout,
+            callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
+            caller=self)
+        return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
+                      increments=increments, root_ctx=root_ctx, metadata=metadata,
+                      X=X, y=y)
+
+    def _proposer(self, space, increments):
+        """``propose(trial) -> params`` for the scheduler: samples the space and
+        checks what can only be checked on a candidate, before its first fit.
+        It changes nothing on the search object, which tasks may carry to
+        workers (as the callbacks' estimator) while it runs."""
+        first = [True]
+
+        def propose(trial):
+            params = space.sample(trial)
+            if isinstance(space, CallableSpace) and first[0]:
+                _check_callable_params(self.estimator, params)
+                first[0] = False
+            if increments is not None:
+                increments.schedule(self.estimator, params)  # raises before a fit
+            return params
+        return propose
+
+    def _search(self, setup):
+        plan = setup.plan
+        study, n_iter = plan.study, plan.n_iter
+        n_done = len(_finished_with_folds(study))
+        pruning = plan.pruner is not None
+        remaining = max(0, n_iter - n_done)
+        if n_done:
+            print(f"sksearch: resuming {n_done} finished candidates of study "
+                  f"{study.study_name!r}; {remaining} of n_iter={n_iter} left to run.",
+                  file=sys.stderr, flush=True)
+        plan.search_ctx = _compat.subcontext(
+            setup.root_ctx, task_name="search", sequential_subtasks=False,
+            max_subtasks=search_task_size(remaining, self.n_splits_, pruning))
+        _compat.task_begin(plan.search_ctx, self)
+        # contexts for candidates and fold tasks (which carry the search to the
+        # workers) only when some scikit-learn callback listens
+        plan.task_contexts = _compat.has_callbacks(self)
+        if self.verbose > 0:
+            print(f"Fitting {self.n_splits_} folds for each of {remaining} candidates, "
+                  f"totalling {remaining * self.n_splits_} fits"
+                  + (" (fewer when pruned)" if pruning else ""))
+        outcome = None
+        try:
+            with open_workers(self.n_jobs, self.pre_dispatch) as workers:
+                outcome = run_search(plan, workers)
+        except KeyboardInterrupt:
+            n_saved = len(_finished_with_folds(study))
+            where = (f"study {study.study_name!r} of the storage: call fit again to resume"
+                     if self.storage is not None else
+                     "search.study_, in memory: pass storage='sqlite:///search.db' to "
+                     "resume after an interruption")
+            print(f"sksearch: interrupted; {n_saved} of {n_iter} candidates are finished "
+                  f"and kept in {where}.", file=sys.stderr, flush=True)
+            raise
+        finally:
+            if outcome is not None:
+                self.n_fold_fits_ = outcome.n_fold_fits
+                self.n_increments_ = outcome.n_increments
+        _compat.task_end(plan.search_ctx, self)
+        if outcome.records:
+            warn_about_fit_failures(outcome.records, self.error_score)
+        return outcome
+
+    def _refit(self, setup):
+        X, y, increments = setup.X, setup.y, setup.increments
+        fit_params = setup.routed.estimator.fit
+        self.best_estimator_ = clone(self.estimator).set_params(
+            **clone(self.best_params_, safe=False))
+        refit_ctx = _compat.subcontext(setup.root_ctx, task_name="refit-with-best-params")
+        start = time.time()
+        with _compat.propagate(refit_ctx, self.best_estimator_):
+            _compat.task_begin(refit_ctx, self, X, y, setup.metadata)
+            if increments is not None and not increments.grows_parameter:
+                # the candidates were trained by partial_fit passes; so is the winner
+                fit_all_increments(self.best_estimator_, X, y, fit_params,
+                                   increments, self.best_params_)
+            elif y is not None:
+                self.best_estimator_.fit(X, y, **fit_params)
+            else:
+                self.best_estimator_.fit(X, **fit_params)
+        self.refit_time_ = time.time() - start
+        _compat.task_end(refit_ctx, self, X, y, setup.metadata)
+        if hasattr(self.best_estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.best_estimator_.feature_names_in_
+
+    def _refit_score(self, test_scores):
+        if isinstance(test_scores, dict):
+            if isinstance(self.refit, str) and self.refit in test_scores:
+                return test_scores[self.refit]
+            return next(iter(test_scores.values()))
+        return test_scores
+
+    # -- results ------------------------------------------------------------------
+    def _collect_results(self, study, space, refit_metric, run_params):
+        """``cv_results_`` and ``best_*`` from the study's trials;
+        ``run_params`` are the estimator params of this run's trials, by number
+        (those of earlier runs are rebuilt through the space)."""
+        _wait_for_others(study)
+        trials = _finished_with_folds(study)
+        if not trials:
+            raise ValueError(
+                "No fits were performed. Was the CV iterator empty? Were there no "
+                "candidates? (n_iter, timeout or a callback may have stopped the "
+                "search before its first candidate.)"
+            )
+        candidate_params, fold_results, statuses = [], [], []
+        for trial in trials:
+            params = run_params.get(trial.number)
+            if params is None:  # a trial of an earlier run of a resumed study
+                params = replay_params(space, trial)
+            candidate_params.append(params)
+            fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR],
+                                                  trial.number))
+            statuses.append(trial.state.name.lower())
+        results = format_cv_results(candidate_params, fold_results, statuses,
+                                    self.n_splits_, self.return_train_score)
+        # a failed fold of a callable multi-metric scorer holds the bare
+        # error_score: any dict says the scoring is multi-metric
+        scored = [f.test_scores for folds in fold_results for f in folds if f is not None]
+        first = next((s for s in scored if isinstance(s, dict)), scored[0])
+        self.multimetric_ = isinstance(first, dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(first)
+            refit_metric = self.refit
+        self.n_pruned_ = sum(s == "pruned" for s in statuses)
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
+            self.best_params_ = results["params"][self.best_index_]
+        self.cv_results_ = results
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        if callable(refit):
+            best_index = refit(results)
+            if not isinstance(best_index, numbers.Integral):
+                raise TypeError("best_index_ returned is not an integer")
+            if best_index < 0 or best_index >= len(results["params"]):
+                raise IndexError("best_index_ index out of range")
+            return best_index
+        return results[f"rank_test_{refit_metric}"].argmin()
+
+    # -- scoring ------------------------------------------------------------------
+    def _is_multimetric_scoring(self):
+        return isinstance(self.scoring, (list, tuple, set, dict))
+
+    def _get_scorers(self):
+        refit_metric = "score"
+        if callable(self.scoring):
+            return self.scoring, refit_metric
+        if self.scoring is None or isinstance(self.scoring, str):
+            return check_scoring(self.estimator, self.scoring), refit_metric
+        scorers = _compat.multimetric_scorer(
+            self.estimator, self.scoring, raise_exc=(self.error_score == "raise"))
+        self._check_refit_for_multimetric(scorers._scorers)
+        return scorers, self.refit
+
+    def _check_refit_for_multimetric(self, scores):
+        valid = isinstance(self.refit, str) and self.refit in scores
+        if self.refit is not False and not valid and not callable(self.refit):
+            raise ValueError(
+                "For multi-metric scoring, the parameter refit must be set to a scorer "
+                "key or a callable to refit an estimator with the best parameter "
+                "setting on the whole data and make the best_* attributes available "
+                "for that metric. If this is not needed, refit should be set to False "
+                f"explicitly. {self.refit!r} was passed."
+            )
+
+    def _scoring_name(self, refit_metric):
+        """The name of the optimised scorer, for pruners that need its bounds."""
+        scoring = self.scoring
+        if scoring is None:
+            if is_classifier(self.estimator):
+                return "accuracy"
+            return "r2" if is_regressor(self.estimator) else None
+        if isinstance(scoring, str):
+            return scoring
+        if isinstance(scoring, (list, tuple, set)):
+            return refit_metric if isinstance(refit_metric, str) else None
+        if isinstance(scoring, dict):
+            chosen = scoring.get(refit_metric)
+            return chosen if isinstance(chosen, str) else None
+        return None
+
+    # -- params routing -----------------------------------------------------------
+    def _route_fit_params(self, X, params):
+        if _compat.routing_enabled():
+            return process_routing(self, "fit", **params)
+        params = dict(params)
+        groups = params.pop("groups", None)
+        score_params = {}
+        if params.get("sample_weight") is not None and _compat.scorer_accepts_sample_weight(
+                self._get_scorers()[0], self.estimator):
+            score_params["sample_weight"] = params["sample_weight"]
+        return _compat.manual_routing(fit=params, groups=groups, score=score_params)
+
+    # -- helpers ------------------------------------------------------------------
+    def _make_sampler(self, space, seed, n_workers):
+        spec = self._sampler_spec()
+        if spec == "random" and self._lists_without_replacement and _only_lists(
+                self._search_space()):
+            # scikit-learn's ParameterSampler draws a space of lists only
+            # without replacement: every point at most once
+            return GridSampler(space, seed=seed, shuffle=True)
+        if isinstance(spec, str):
+            return get_sampler(spec, seed=seed, search_space=space, n_workers=n_workers)
+        sampler = copy.deepcopy(spec)
+        if seed is not None:
+            sampler.reseed_rng(seed)
+        return sampler
+
+    def _resolve_n_iter(self, space, sampler):
+        grid_size = sampler.n_points
+        if grid_size is None and space.is_finite:
+            grid_size = len(space.grid_points())
+        n_iter = self._n_iter_spec()
+        if n_iter is None:
+            if grid_size is None:
+                raise ValueError(self._infinite_space_message())
+            return grid_size
+        if grid_size is not None and n_iter > grid_size:
+            warnings.warn(
+                f"The total space of parameters {grid_size} is smaller than "
+                f"n_iter={n_iter}. Running {grid_size} iterations. For exhaustive "
+                f"searches, {self._exhaustive_hint}.",
+                UserWarning,
+            )
+            return grid_size
+        return n_iter
+
+    def trials_dataframe(self):
+        """The trials of the fitted search as a :class:`pandas.DataFrame`.
+
+        One row per trial (see :meth:`sksearch.Study.trials_dataframe`), with the
+        fold test scores in ``intermediate_<fold>`` columns.
+        """
+        check_is_fitted(self, "study_")
+        return self.study_.trials_dataframe()
+
+
+def _only_lists(param_distributions):
+    """Whether a dict or list of dicts holds lists of values only (no
+    distribution), scikit-learn's test for sampling without replacement."""
+    if callable(param_distributions) and not isinstance(param_distributions, dict):
+        return False
+    dicts = [param_distributions] if isinstance(param_distributions, dict) else (
+        param_distributions)
+    return all(isinstance(d, dict) and all(
+        isinstance(v, (list, tuple, np.ndarray)) for v in d.values()) for d in dicts)
+
+
+def _finished_with_folds(study):
+    return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED,
+                                         TrialState.FAIL))
+            if FOLDS_ATTR in t.system_attrs]
+
+
+def _wait_for_others(study, poll_seconds=0.2):
+    """Wait until the candidates that other processes sharing the storage are
+    running now have finished: they count towards ``n_iter``, so the study's
+    results include them (a dead process's are failed by the storage's
+    staleness rule, see docs/persistence.md). Candidates started later are
+    not waited for."""
+    running = {t.trial_id for t in study.get_trials((TrialState.RUNNING,))}
+    while running:
+        time.sleep(poll_seconds)
+        study.fail_stale_trials()
+        running &= {t.trial_id for t in study.get_trials((TrialState.RUNNING,))}
+
+
+def _check_callable_params(estimator, params):
+    """Fail before any fit when a define-by-run space names a parameter the
+    estimator does not have."""
+    try:
+        clone(estimator).set_params(**params)
+    except ValueError as exc:
+        raise ValueError(
+            f"The callable param_distributions returned {params!r}, which the "
+            f"estimator rejects: {exc}"
+        ) from exc
