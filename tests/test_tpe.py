@@ -446,3 +446,15 @@ def test_proposals_pinned(case):
     objective, n_trials, batch, options = _PINNED_TPE_RUNS[case]
     study = _pinned_tpe_run(objective, n_trials, batch, **options)
     assert _digest(study) == PINNED_TPE[case]
+
+
+def test_independent_sampling_keeps_one_plan_per_parameter():
+    """A define-by-run suggest builds a new, equal distribution at every trial:
+    the plans and the unit-box history are kept by value, one per parameter
+    (and distribution), not one per ask."""
+    sampler = TPESampler(seed=0, multivariate=False, n_startup_trials=5)
+    study = run(sampler, _branches, 60)
+    used = {(name, dist) for t in study.trials for name, dist in t.distributions.items()}
+    assert len(used) == 7  # x has two distributions
+    # (a parameter of a rarely taken branch may still be in its startup)
+    assert 5 <= len(sampler._plans) == len(sampler._table._blocks) <= 7

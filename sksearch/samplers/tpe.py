@@ -226,15 +226,18 @@ class TPESampler(BaseSampler):
 
     # -- the model ---------------------------------------------------------------------
     def _plan(self, names, dists):
-        # Keyed by the distributions' identities: hashing distributions is a
-        # Python call each, and storages hand out one object per distribution.
-        # A plan holds its distributions, so their ids are not reused while it
-        # lives; an equal but distinct object only makes a second, equal plan.
-        key = (tuple(names), tuple(map(id, dists)))
+        # Keyed by the distributions' values, not their identities: a
+        # define-by-run ``suggest_*`` builds a new, equal distribution at every
+        # trial, and a plan per object would rebuild the plan, reconvert every
+        # finished trial to the unit box at every ask and keep one plan and one
+        # history buffer per ask. By value there is one plan per parameter
+        # group of the space (a distribution's hash is that of its cached key).
+        key = (tuple(names), tuple(dists))
         plans = self.__dict__.setdefault("_plans", {})
-        if key not in plans:
-            plans[key] = _Plan(names, dists)
-        return plans[key]
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = _Plan(names, dists)
+        return plan
 
     def _sample_joint(self, history, names, dists):
         plan = self._plan(names, dists)
