@@ -458,3 +458,18 @@ def test_independent_sampling_keeps_one_plan_per_parameter():
     assert len(used) == 7  # x has two distributions
     # (a parameter of a rarely taken branch may still be in its startup)
     assert 5 <= len(sampler._plans) == len(sampler._table._blocks) <= 7
+
+
+@pytest.mark.parametrize("n_choices", [[None], [4]])
+def test_a_points_density_does_not_depend_on_the_points_scored_with_it(n_choices):
+    # what TPE's scoring of distinct candidates only (_log_ratio) relies on
+    rng = np.random.default_rng(1)
+    k = n_choices[0]
+    obs = rng.random((300, 1)) if k is None else rng.integers(0, k, (300, 1)).astype(float)
+    estimator = ParzenEstimator(obs, None, n_choices, step_widths=[0.05] if k is None else None)
+    points = estimator.sample(rng, 24)
+    points[::2] = points[0]
+    full = estimator.log_pdf(points)
+    distinct, where = np.unique(points[:, 0], return_inverse=True)
+    assert np.array_equal(estimator.log_pdf(distinct[:, None])[where.ravel()], full)
+    assert np.array_equal(estimator.log_pdf(points[3:4]), full[3:4])
