@@ -288,10 +288,15 @@ def _log_ratio(good, bad, points, on_grid):
     the scores are those of scoring every candidate, to the last bit.
     """
     if on_grid:
-        distinct, where = np.unique(points[:, 0], return_inverse=True)
+        k = good.n_choices[0]
+        if k is not None and k < len(points):  # a categorical: every choice
+            distinct, where = np.arange(k, dtype=float), points[:, 0].astype(int)
+        else:
+            distinct, where = np.unique(points[:, 0], return_inverse=True)
+            where = where.ravel()
         if len(distinct) < len(points):
             distinct = distinct[:, None]
-            return (good.log_pdf(distinct) - bad.log_pdf(distinct))[where.ravel()]
+            return (good.log_pdf(distinct) - bad.log_pdf(distinct))[where]
     return good.log_pdf(points) - bad.log_pdf(points)
 
 
