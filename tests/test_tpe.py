@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sksearch import Study, TrialState
+from sksearch import Study, TrialPruned, TrialState
 from sksearch.distributions import Categorical, Float, Int
 from sksearch.samplers import RandomSampler, TPESampler
 from sksearch.samplers.parzen import ParzenEstimator
@@ -356,3 +356,120 @@ def test_option_paths_run_on_a_conditional_space(options):
         trial = study.ask()
         frozen = study._storage.get_trial(trial.trial_id)
         assert list(sampler.infer_relative_search_space(study, frozen)) == ["kind"]
+
+
+# -- pinned proposals --------------------------------------------------------------
+# Seeded runs of the sampler as it was before the per-ask cost work on its
+# independent path (issue 19): a change to how the plans and the history are
+# kept (cached, incremental) must leave every proposal as it was. The digest is
+# over the params rounded to 12 significant digits.
+
+_OFFSETS = {"a": 0.0, "b": 0.7, "c": 1.5}
+
+
+def _mixed10(trial):
+    """Six floats, a log float, an int, a stepped int and a three-way categorical."""
+    x = np.array([trial.suggest_float(f"x{i}", -5, 5) for i in range(6)])
+    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+    n = trial.suggest_int("n", 0, 20)
+    s = trial.suggest_int("s", 0, 100, step=5)
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    return float(np.sum((x - 1.0) ** 2) + (np.log10(lr) + 2) ** 2 + (n - 7) ** 2 / 10
+                 + (s - 35) ** 2 / 400 + _OFFSETS[kind])
+
+
+def _branches(trial):
+    """Define-by-run branches: a categorical deciding which parameters follow,
+    ``x`` used with two distributions, a shared parameter, some trials pruned."""
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    shared = trial.suggest_float("shared", 0, 1)
+    if kind == "a":
+        value = (trial.suggest_float("x", -2, 2) - 0.5) ** 2 + abs(
+            np.log10(trial.suggest_float("lr", 1e-4, 1, log=True)) + 2)
+    elif kind == "b":
+        value = 0.3 + abs(trial.suggest_int("n", 1, 50, log=True) - 7) / 10
+    else:
+        value = 0.2 + (trial.suggest_float("x", 0, 4) - 3) ** 2 + abs(
+            trial.suggest_int("s", 0, 30, step=3) - 12) / 30
+    value += (shared - 0.4) ** 2
+    if trial.number % 13 == 7:
+        trial.report(value + 1, 0)
+        raise TrialPruned()
+    return value
+
+
+def _rounded_params(study):
+    return [{k: (f"{v:.12g}" if isinstance(v, float) else v) for k, v in sorted(t.params.items())}
+            for t in study.trials]
+
+
+def _digest(study):
+    import hashlib
+
+    return hashlib.sha256(repr(_rounded_params(study)).encode()).hexdigest()[:16]
+
+
+def _pinned_tpe_run(objective, n_trials, batch=1, **options):
+    """A seeded run: ``batch`` trials asked, then told, at a time."""
+    study = Study(direction="minimize", sampler=TPESampler(seed=0, **options))
+    while len(study.trials) < n_trials:
+        trials = [study.ask() for _ in range(min(batch, n_trials - len(study.trials)))]
+        for trial in trials:
+            try:
+                study.tell(trial, objective(trial))
+            except TrialPruned:
+                study.tell(trial, state=TrialState.PRUNED)
+    return study
+
+
+_PINNED_TPE_RUNS = {  # objective, trials, batch, options
+    "mixed10-multivariate": (_mixed10, 120, 1, {}),
+    "mixed10-independent": (_mixed10, 120, 1, {"multivariate": False}),
+    "branches-multivariate": (_branches, 150, 1, {}),
+    "branches-independent": (_branches, 150, 1, {"multivariate": False}),
+    "branches-batch4": (_branches, 100, 4, {}),
+    "branches-ungrouped": (_branches, 100, 1, {"group": False}),
+}
+# computed at 25d257f (before the changes to the independent path)
+PINNED_TPE = {
+    "branches-batch4": "23783ee203568cca",
+    "branches-independent": "3fe466fb1e4285a5",
+    "branches-multivariate": "710326fdd570bf85",
+    "branches-ungrouped": "77c6a0d9565f7996",
+    "mixed10-independent": "9485ac7d5e51dcde",
+    "mixed10-multivariate": "b57861a14f8cd2ba",
+}
+
+
+@pytest.mark.parametrize("case", sorted(_PINNED_TPE_RUNS))
+def test_proposals_pinned(case):
+    objective, n_trials, batch, options = _PINNED_TPE_RUNS[case]
+    study = _pinned_tpe_run(objective, n_trials, batch, **options)
+    assert _digest(study) == PINNED_TPE[case]
+
+
+def test_independent_sampling_keeps_one_plan_per_parameter():
+    """A define-by-run suggest builds a new, equal distribution at every trial:
+    the plans and the unit-box history are kept by value, one per parameter
+    (and distribution), not one per ask."""
+    sampler = TPESampler(seed=0, multivariate=False, n_startup_trials=5)
+    study = run(sampler, _branches, 60)
+    used = {(name, dist) for t in study.trials for name, dist in t.distributions.items()}
+    assert len(used) == 7  # x has two distributions
+    # (a parameter of a rarely taken branch may still be in its startup)
+    assert 5 <= len(sampler._plans) == len(sampler._table._blocks) <= 7
+
+
+@pytest.mark.parametrize("n_choices", [[None], [4]])
+def test_a_points_density_does_not_depend_on_the_points_scored_with_it(n_choices):
+    # what TPE's scoring of distinct candidates only (_log_ratio) relies on
+    rng = np.random.default_rng(1)
+    k = n_choices[0]
+    obs = rng.random((300, 1)) if k is None else rng.integers(0, k, (300, 1)).astype(float)
+    estimator = ParzenEstimator(obs, None, n_choices, step_widths=[0.05] if k is None else None)
+    points = estimator.sample(rng, 24)
+    points[::2] = points[0]
+    full = estimator.log_pdf(points)
+    distinct, where = np.unique(points[:, 0], return_inverse=True)
+    assert np.array_equal(estimator.log_pdf(distinct[:, None])[where.ravel()], full)
+    assert np.array_equal(estimator.log_pdf(points[3:4]), full[3:4])

@@ -55,6 +55,8 @@ class _TrialTable:
         # distribution): when not, every column is full and the per-column
         # presence checks are skipped
         self.conditional = False
+        self._blocks = {}  # plan -> (rows converted, unit-box buffer, columns)
+        self._ranked = None  # (rows ranked, order best first, complete rows)
 
     def matches(self, study):
         return self.identity == study.identity
@@ -146,7 +148,7 @@ class _TrialTable:
         Kept per plan and extended by the rows added since the last call, so
         each row is converted once.
         """
-        blocks = self.__dict__.setdefault("_blocks", {})  # by plan object
+        blocks = self._blocks  # by plan object: the sampler keeps one per group
         if plan not in blocks:
             columns = [self._column(n, d) for n, d in zip(plan.names, plan.dists)]
             blocks[plan] = (0, np.empty((0, len(columns))), columns)
@@ -184,7 +186,12 @@ class _TrialTable:
         """Row order, best first: complete trials by loss, then pruned ones by
         steps reached (more first) and last value; ties go to the lower trial
         number, so the order does not depend on the order rows were absorbed in
-        (a table rebuilt from the storage proposes the same points)."""
+        (a table rebuilt from the storage proposes the same points).
+
+        Kept until rows are added: asks between two finishes (a batch) share it.
+        """
+        if self._ranked is not None and self._ranked[0] == self.n:
+            return self._ranked[1], self._ranked[2]
         n = self.n
         losses, complete = self._losses[:n], self._complete[:n]
         steps, numbers = self._steps[:n], self._numbers[:n]
@@ -192,7 +199,8 @@ class _TrialTable:
         done, pruned = rows[complete], rows[~complete]
         done = done[np.lexsort((numbers[done], losses[done]))]
         pruned = pruned[np.lexsort((numbers[pruned], losses[pruned], -steps[pruned]))]
-        return np.concatenate([done, pruned]), len(done)
+        self._ranked = (n, np.concatenate([done, pruned]), len(done))
+        return self._ranked[1], self._ranked[2]
 
 
 class _Column:
@@ -266,10 +274,15 @@ class _History:
                    if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
         if running:
             above = np.vstack([above, plan.to_unit(_rows(running, plan.names))])
-        # trial numbers of the bad rows, for weights that depend on age
-        self.above_numbers = np.concatenate([
-            self.table.numbers[rows[n_below:]], [t.number for t in running]])
+        self._above = (rows[n_below:], running)
         return values[:n_below], above
+
+    @property
+    def above_numbers(self):
+        """Trial numbers of the bad rows of the last :meth:`split` (for
+        weights that depend on age), in the rows' order."""
+        rows, running = self._above
+        return np.concatenate([self.table.numbers[rows], [t.number for t in running]])
 
 
 def _rows(trials, names):

@@ -192,8 +192,6 @@ class CmaEsSampler(BaseSampler):
         self._joint = None  # _JointSpace
         self._search = None  # _Search
         self._entropy_cache = None  # (study key, restart seed) of an unseeded sampler
-        # the first of each equal (name, distribution) handed to the fallback
-        self._canonical = {}
 
     def reseed_rng(self, seed):
         super().reseed_rng(seed)
@@ -233,12 +231,6 @@ class CmaEsSampler(BaseSampler):
                 f"CmaEsSampler searches numerical parameters only; {name!r} "
                 f"({distribution!r}) and any other categorical or conditional parameter "
                 "are sampled by an independent sampler (TPE).", UserWarning, stacklevel=2)
-        # TPE keeps its per-parameter model plan (and the history converted to
-        # the unit box) by the identity of the distribution object, and a
-        # define-by-run suggest builds a new, equal one at every trial: handed
-        # the first equal object each time, TPE reuses them instead of
-        # rebuilding them and converting every finished trial again per ask.
-        distribution = self._canonical.setdefault((name, distribution), distribution)
         return self._independent().sample_independent(study, trial, name, distribution)
 
     # -- joint sampling -----------------------------------------------------------------

@@ -78,14 +78,18 @@ class ParzenEstimator:
         # Numerical kernels: mean at the observation, the prior at the centre
         # with a width covering the box.
         num = observations[:, self._numerical]
-        sigma = _bandwidths(num, bandwidth, bandwidth_factor, min_bandwidth)
-        if step_widths is not None:
-            sigma = np.maximum(sigma, np.asarray(step_widths, dtype=float))
-        self.means = np.vstack([num, np.full((1, num.shape[1]), 0.5)])
-        self.sigmas = np.vstack([sigma, np.ones((1, num.shape[1]))])
-        # Truncation to [0, 1]: log of the mass each component keeps inside.
-        self._cdf_low, high = _normal_cdf_at_edges(self.means, self.sigmas)
-        self._log_mass = np.log(np.maximum(high - self._cdf_low, _EPS))
+        if num.shape[1]:
+            sigma = _bandwidths(num, bandwidth, bandwidth_factor, min_bandwidth)
+            if step_widths is not None:
+                sigma = np.maximum(sigma, np.asarray(step_widths, dtype=float))
+            self.means = np.vstack([num, np.full((1, num.shape[1]), 0.5)])
+            self.sigmas = np.vstack([sigma, np.ones((1, num.shape[1]))])
+            # Truncation to [0, 1]: log of the mass each component keeps inside.
+            self._cdf_low, high = _normal_cdf_at_edges(self.means, self.sigmas)
+            self._log_mass = np.log(np.maximum(high - self._cdf_low, _EPS))
+        else:  # categorical only (an independent categorical): nothing to fit
+            self.means = self.sigmas = np.empty((n_obs + 1, 0))
+            self._cdf_low = self._log_mass = self.means
 
         # Categorical kernels: mass 1 - eps on the observed choice and eps
         # spread evenly, eps shrinking as data accumulates; the prior is uniform.
@@ -109,8 +113,8 @@ class ParzenEstimator:
             mass = np.exp(self._log_mass[components])
             # Inverse-CDF sampling of the truncated normal: exact and vectorised.
             u = low + rng.random(mu.shape) * mass
-            x = mu + sigma * ndtri(np.clip(u, _EPS, 1 - _EPS))
-            out[:, self._numerical] = np.clip(x, 0.0, 1.0)
+            x = mu + sigma * ndtri(_clip(u, _EPS, 1 - _EPS))
+            out[:, self._numerical] = _clip(x, 0.0, 1.0)
         n_obs = len(self._observed)
         observation = components < n_obs  # the others drew the prior
         for j, column in enumerate(self._categorical):
@@ -126,7 +130,8 @@ class ParzenEstimator:
     def log_pdf(self, points):
         """Log density of each row of ``points`` (shape (C, d)); returns (C,)."""
         points = np.asarray(points, dtype=float)
-        log_p = np.broadcast_to(self.log_weights, (len(points), self.n_components)).copy()
+        log_p = np.empty((len(points), self.n_components))
+        log_p[:] = self.log_weights
         if self._numerical.any():
             # sum_d ((x - mu) / sigma)^2 expanded into matrix products, so the
             # (candidates x components) table comes from BLAS, not a 3-D array
@@ -189,7 +194,7 @@ def _bandwidths(points, rule, factor, min_bandwidth):
         # faster than sorting the (n, d) array down its columns.
         columns = np.ascontiguousarray(points.T)
         order = np.argsort(columns, axis=1)
-        ranked = np.take_along_axis(columns, order, axis=1)
+        ranked = columns[np.arange(d)[:, None], order]
         gaps = np.ones((d, n))  # a single observation spans the box
         if n > 1:
             step = np.diff(ranked, axis=1)
@@ -207,4 +212,10 @@ def _bandwidths(points, rule, factor, min_bandwidth):
         # Bergstra et al.'s "magic clip": no kernel narrower than the box over
         # the number of observations, so few points never collapse the density.
         min_bandwidth = 1.0 / min(100, n + 1)
-    return np.clip(sigma, min_bandwidth, 1.0)
+    return _clip(sigma, min_bandwidth, 1.0)
+
+
+def _clip(x, low, high):
+    """``np.clip`` for ``low <= high``, the same values (NaN kept) without its
+    Python wrapper's cost, which is most of a small array's clip."""
+    return np.minimum(np.maximum(x, low), high)

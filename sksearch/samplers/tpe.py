@@ -226,15 +226,18 @@ class TPESampler(BaseSampler):
 
     # -- the model ---------------------------------------------------------------------
     def _plan(self, names, dists):
-        # Keyed by the distributions' identities: hashing distributions is a
-        # Python call each, and storages hand out one object per distribution.
-        # A plan holds its distributions, so their ids are not reused while it
-        # lives; an equal but distinct object only makes a second, equal plan.
-        key = (tuple(names), tuple(map(id, dists)))
+        # Keyed by the distributions' values, not their identities: a
+        # define-by-run ``suggest_*`` builds a new, equal distribution at every
+        # trial, and a plan per object would rebuild the plan, reconvert every
+        # finished trial to the unit box at every ask and keep one plan and one
+        # history buffer per ask. By value there is one plan per parameter
+        # group of the space (a distribution's hash is that of its cached key).
+        key = (tuple(names), tuple(dists))
         plans = self.__dict__.setdefault("_plans", {})
-        if key not in plans:
-            plans[key] = _Plan(names, dists)
-        return plans[key]
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = _Plan(names, dists)
+        return plan
 
     def _sample_joint(self, history, names, dists):
         plan = self._plan(names, dists)
@@ -267,12 +270,34 @@ class TPESampler(BaseSampler):
         internal = plan.from_unit(candidates)
         if plan.stepped:
             candidates = plan.to_unit(internal)
-        score = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        score = _log_ratio(good, bad, candidates, plan.on_grid)
         return dict(zip(names, internal[int(np.argmax(score))].tolist()))
 
     def __repr__(self):
         return (f"TPESampler(n_startup_trials={self.n_startup_trials}, "
                 f"multivariate={self.multivariate}, group={self.group}, seed={self.seed!r})")
+
+
+def _log_ratio(good, bad, points, on_grid):
+    """``log l(x) - log g(x)`` at each row of ``points``.
+
+    One parameter on a grid (a categorical, an integer) repeats values among
+    the candidates, and each distinct value is scored once. A row's density
+    does not depend on the rows scored with it (the arithmetic is row by row;
+    with one dimension the matrix products are single multiplications), so
+    the scores are those of scoring every candidate, to the last bit.
+    """
+    if on_grid:
+        k = good.n_choices[0]
+        if k is not None and k < len(points):  # a categorical: every choice
+            distinct, where = np.arange(k, dtype=float), points[:, 0].astype(int)
+        else:
+            distinct, where = np.unique(points[:, 0], return_inverse=True)
+            where = where.ravel()
+        if len(distinct) < len(points):
+            distinct = distinct[:, None]
+            return (good.log_pdf(distinct) - bad.log_pdf(distinct))[where]
+    return good.log_pdf(points) - bad.log_pdf(points)
 
 
 def _groups(history, keys):
@@ -357,28 +382,47 @@ class _Plan:
         self._steps = np.array(steps, dtype=int)
         self._step = np.array([float(numerical[j].step) for j in steps])
         self.stepped = bool(steps)
+        # a single parameter taking few values: candidates repeat (see _log_ratio)
+        self.on_grid = len(dists) == 1 and (self.stepped or bool(categorical[0]))
+        # asked at every ask (one parameter a plan in independent sampling), so
+        # the branches are decided here, once
+        self._any_num, self._any_log = bool(len(self._num)), bool(self._log.any())
+        self._any_flat = bool(self._flat.any())
 
     def to_unit(self, internal):
         """Internal values (rows) to the unit box."""
         out = np.array(internal, dtype=float)
+        if not self._any_num:
+            return out
         x = out[:, self._num]
-        if self._log.any():
+        if self._any_log:
             x[:, self._log] = np.log(x[:, self._log])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            u = np.clip((x - self._lo) / self._width, 0.0, 1.0)
-        u[:, self._flat] = 0.5
+        if self._any_flat:  # 0 / 0 there, replaced below
+            with np.errstate(invalid="ignore", divide="ignore"):
+                u = _clip((x - self._lo) / self._width, 0.0, 1.0)
+            u[:, self._flat] = 0.5
+        else:
+            u = _clip((x - self._lo) / self._width, 0.0, 1.0)
         out[:, self._num] = u
         return out
 
     def from_unit(self, unit):
         """Unit-box points (rows) to legal internal values."""
         out = np.array(unit, dtype=float)
-        u = np.clip(out[:, self._num], 0.0, 1.0)
+        if not self._any_num:
+            return out
+        u = _clip(out[:, self._num], 0.0, 1.0)
         x = self._lo + u * self._width
-        if self._log.any():
+        if self._any_log:
             x[:, self._log] = np.exp(x[:, self._log])
         if self.stepped:
             low, step = self._low[self._steps], self._step
             x[:, self._steps] = low + np.round((x[:, self._steps] - low) / step) * step
-        out[:, self._num] = np.clip(x, self._low, self._top)
+        out[:, self._num] = _clip(x, self._low, self._top)
         return out
+
+
+def _clip(x, low, high):
+    """``np.clip`` for ``low <= high``, the same values (NaN kept) without its
+    Python wrapper's cost, which is most of a small array's clip."""
+    return np.minimum(np.maximum(x, low), high)
