@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _pinning import digest, mixed10, rounded_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -497,31 +498,6 @@ def test_lq_model_tau_and_batches():
 # digits; the last trial's params are kept in the clear, to say how far off a
 # change is.
 
-_KIND_OFFSET = {"a": 0.0, "b": 0.7, "c": 1.5}
-
-
-def mixed10(trial):
-    """Six floats, a log float, an int, a stepped int and a three-way categorical."""
-    x = np.array([trial.suggest_float(f"x{i}", -5, 5) for i in range(6)])
-    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
-    n = trial.suggest_int("n", 0, 20)
-    s = trial.suggest_int("s", 0, 100, step=5)
-    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
-    return float(np.sum((x - 1.0) ** 2) + (np.log10(lr) + 2) ** 2 + (n - 7) ** 2 / 10
-                 + (s - 35) ** 2 / 400 + _KIND_OFFSET[kind])
-
-
-def _rounded_params(study):
-    return [{k: (f"{v:.12g}" if isinstance(v, float) else v) for k, v in sorted(t.params.items())}
-            for t in study.trials]
-
-
-def _digest(study):
-    import hashlib
-
-    return hashlib.sha256(repr(_rounded_params(study)).encode()).hexdigest()[:16]
-
-
 def _flaky_sphere(trial):
     value = sphere(trial, 3)
     if trial.number % 7 == 3:
@@ -623,6 +599,6 @@ PINNED = {
 @pytest.mark.parametrize("case", sorted(_PINNED_RUNS))
 def test_proposals_pinned(case):
     study = _pinned_run(*_PINNED_RUNS[case])
-    digest, last = PINNED[case]
-    assert _rounded_params(study)[-1] == last
-    assert _digest(study) == digest
+    expected, last = PINNED[case]
+    assert rounded_params(study)[-1] == last
+    assert digest(study) == expected

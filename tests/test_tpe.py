@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _pinning import digest, mixed10
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -364,20 +365,6 @@ def test_option_paths_run_on_a_conditional_space(options):
 # kept (cached, incremental) must leave every proposal as it was. The digest is
 # over the params rounded to 12 significant digits.
 
-_OFFSETS = {"a": 0.0, "b": 0.7, "c": 1.5}
-
-
-def _mixed10(trial):
-    """Six floats, a log float, an int, a stepped int and a three-way categorical."""
-    x = np.array([trial.suggest_float(f"x{i}", -5, 5) for i in range(6)])
-    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
-    n = trial.suggest_int("n", 0, 20)
-    s = trial.suggest_int("s", 0, 100, step=5)
-    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
-    return float(np.sum((x - 1.0) ** 2) + (np.log10(lr) + 2) ** 2 + (n - 7) ** 2 / 10
-                 + (s - 35) ** 2 / 400 + _OFFSETS[kind])
-
-
 def _branches(trial):
     """Define-by-run branches: a categorical deciding which parameters follow,
     ``x`` used with two distributions, a shared parameter, some trials pruned."""
@@ -398,17 +385,6 @@ def _branches(trial):
     return value
 
 
-def _rounded_params(study):
-    return [{k: (f"{v:.12g}" if isinstance(v, float) else v) for k, v in sorted(t.params.items())}
-            for t in study.trials]
-
-
-def _digest(study):
-    import hashlib
-
-    return hashlib.sha256(repr(_rounded_params(study)).encode()).hexdigest()[:16]
-
-
 def _pinned_tpe_run(objective, n_trials, batch=1, **options):
     """A seeded run: ``batch`` trials asked, then told, at a time."""
     study = Study(direction="minimize", sampler=TPESampler(seed=0, **options))
@@ -423,8 +399,8 @@ def _pinned_tpe_run(objective, n_trials, batch=1, **options):
 
 
 _PINNED_TPE_RUNS = {  # objective, trials, batch, options
-    "mixed10-multivariate": (_mixed10, 120, 1, {}),
-    "mixed10-independent": (_mixed10, 120, 1, {"multivariate": False}),
+    "mixed10-multivariate": (mixed10, 120, 1, {}),
+    "mixed10-independent": (mixed10, 120, 1, {"multivariate": False}),
     "branches-multivariate": (_branches, 150, 1, {}),
     "branches-independent": (_branches, 150, 1, {"multivariate": False}),
     "branches-batch4": (_branches, 100, 4, {}),
@@ -445,7 +421,7 @@ PINNED_TPE = {
 def test_proposals_pinned(case):
     objective, n_trials, batch, options = _PINNED_TPE_RUNS[case]
     study = _pinned_tpe_run(objective, n_trials, batch, **options)
-    assert _digest(study) == PINNED_TPE[case]
+    assert digest(study) == PINNED_TPE[case]
 
 
 def test_independent_sampling_keeps_one_plan_per_parameter():
