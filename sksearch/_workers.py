@@ -155,7 +155,6 @@ class _JoblibRunners(_Queued):
         self.n_workers = n_workers
         self._min_capacity = capacity
         self._task_seconds = None  # running estimate of one task's wall time
-        self._n_jobs = n_jobs
         self._backend = backend_name
         self._tasks = queue.Queue()
         self._lock = threading.Lock()
@@ -177,8 +176,10 @@ class _JoblibRunners(_Queued):
         self._tasks.put((token, fn, args))
 
     def _runner(self):
-        # joblib's backend configuration is thread-local: name it again here
-        with parallel_config(backend=self._backend, n_jobs=self._n_jobs):
+        # joblib's configuration is thread-local: name the backend again here,
+        # with the number of workers found in the caller's thread (n_jobs=None
+        # there may mean a parallel_config(n_jobs=...) that this thread lacks)
+        with parallel_config(backend=self._backend, n_jobs=self.n_workers):
             while True:
                 batch = [self._tasks.get()]
                 while True:  # everything queued now goes in the same call

@@ -254,3 +254,26 @@ def test_a_callback_stops_a_parallel_search_at_the_same_candidate_every_run():
     assert first.cv_results_["params"] == second.cv_results_["params"]
     # the candidates asked before the stop still run: at most 2 * n_jobs - 1 more
     assert 5 <= len(first.cv_results_["params"]) <= 5 + 2 * 3 - 1
+
+
+def test_n_jobs_from_parallel_config_reaches_the_process_workers():
+    # BayesSearchCV(n_jobs=None) under parallel_config(n_jobs=2) runs its folds
+    # in loky's worker processes, not in the scheduler's threads
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(_PidTree(), {"max_depth": Int(1, 4)}, n_iter=3, cv=2,
+                           pruner="median", random_state=0, refit=False)
+    with joblib.parallel_config(backend="loky", n_jobs=2):
+        search.fit(X, y)
+    scored_in = {search.cv_results_[f"split{k}_test_score"][i]
+                 for k in range(2) for i in range(3)}
+    assert float(os.getpid()) not in scored_in
+
+
+class _PidTree(DecisionTreeClassifier):
+    """Its score is the id of the process that scored it."""
+
+    def __init__(self, max_depth=None):
+        super().__init__(max_depth=max_depth, random_state=0)
+
+    def score(self, X, y, **kwargs):
+        return float(os.getpid())
