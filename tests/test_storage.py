@@ -33,6 +33,9 @@ def test_studies(storage):
     study_id = storage.create_new_study("a", "maximize")
     assert storage.get_study_id("a") == study_id
     assert storage.get_study_id("b") is None
+    assert storage.get_all_studies() == [(study_id, "a")]
+    other = storage.create_new_study("b", "minimize")
+    assert storage.get_all_studies() == [(study_id, "a"), (other, "b")]
     assert storage.get_study_direction(study_id) == "maximize"
     with pytest.raises(DuplicatedStudyError):
         storage.create_new_study("a", "minimize")

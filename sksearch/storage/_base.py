@@ -51,6 +51,10 @@ class BaseStorage(ABC):
         """Return the id of the study called ``study_name``, or ``None``."""
 
     @abstractmethod
+    def get_all_studies(self):
+        """Return ``(study_id, study_name)`` of every study, in creation order."""
+
+    @abstractmethod
     def get_study_direction(self, study_id):
         """Return ``"minimize"`` or ``"maximize"``."""
 

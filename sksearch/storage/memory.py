@@ -76,6 +76,10 @@ class InMemoryStorage(BaseStorage):
     def get_study_id(self, study_name):
         return self._names.get(study_name)
 
+    def get_all_studies(self):
+        with self._lock:
+            return [(study_id, study["name"]) for study_id, study in self._studies.items()]
+
     def get_study_direction(self, study_id):
         return self._studies[study_id]["direction"]
 

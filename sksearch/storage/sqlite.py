@@ -327,6 +327,10 @@ class SQLiteStorage(BaseStorage):
         rows = self._read("SELECT study_id FROM studies WHERE name = ?", (study_name,))
         return rows[0][0] if rows else None
 
+    def get_all_studies(self):
+        return [(study_id, name) for study_id, name in
+                self._read("SELECT study_id, name FROM studies ORDER BY study_id")]
+
     def get_study_direction(self, study_id):
         rows = self._read("SELECT direction FROM studies WHERE study_id = ?", (study_id,))
         if not rows:
