@@ -11,6 +11,9 @@ private internals cannot break it.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numbers
+import os
+import platform
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field, replace
@@ -216,7 +219,7 @@ def fit_fold(context, task):
         record = FoldRecord(test_scores=None)
     else:
         estimator = previous.estimator
-        record = replace(previous.record)
+        record = replace(previous.record, spans=list(previous.record.spans))
 
     X, y = context.X, context.y
     n_samples = _n_samples(X)
@@ -247,6 +250,7 @@ def fit_fold(context, task):
             _params_message(task.parameters))
         print(f"{start_msg}{(80 - len(start_msg)) * '.'}")
     begun = False
+    task_start = time.time()
     try:
         for index in steps:
             start = time.time()
@@ -294,6 +298,7 @@ def fit_fold(context, task):
                 record.train_scores = _score(estimator, X_train, y_train, context.scorer,
                                              score_params_train, context.error_score)
     finally:
+        record.spans.append([_worker_name(), task_start, max(task_start, time.time())])
         if ctx is not None and begun:
             ctx.call_on_fit_task_end(estimator=task.caller, X=X_train, y=y_train,
                                      metadata=metadata)
@@ -302,6 +307,11 @@ def fit_fold(context, task):
     if context.verbose > 1 and outcome.finished:
         print(_end_message(task.parameters, record, context.verbose, task.progress))
     return outcome
+
+
+def _worker_name():
+    """Host, process and thread: the worker a timeline gives a row."""
+    return f"{platform.node()}:{os.getpid()}:{threading.current_thread().name}"
 
 
 def _fit(estimator, X_train, y_train, fit_params):

@@ -12,7 +12,7 @@ exactly like its own. This module is the one place that knows that format.
 
 import math
 import numbers
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -38,6 +38,11 @@ class FoldRecord:
     n_test_samples : int or None
     fit_error : str or None
         The formatted traceback of a failed fit.
+    spans : list of [str, float, float]
+        When the fold ran: one ``[worker, start, end]`` per task (one for a
+        plain fit, one per batch of increments), ``worker`` naming the host,
+        process and thread and the times in seconds since the epoch. What a
+        timeline of the search draws; empty in records of older versions.
     """
 
     test_scores: object
@@ -46,6 +51,7 @@ class FoldRecord:
     score_time: float = 0.0
     n_test_samples: object = None
     fit_error: object = None
+    spans: list = field(default_factory=list)
 
     def to_json(self):
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -69,6 +75,10 @@ class FoldRecord:
             if not _is_real(value) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{where}: {name} must be a finite number >= 0, got "
                                  f"{value!r}.")
+        spans = record.get("spans", [])
+        if not isinstance(spans, list) or not all(_is_span(span) for span in spans):
+            raise ValueError(f"{where}: spans must be a list of [worker, start, end] with "
+                             f"finite times, start <= end, got {spans!r}.")
         error = record.get("fit_error")
         if error is not None and not isinstance(error, str):
             raise ValueError(f"{where}: fit_error must be a str or None, got {error!r}.")
@@ -105,6 +115,12 @@ def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _is_span(span):
+    return (isinstance(span, list) and len(span) == 3 and isinstance(span[0], str)
+            and all(_is_real(t) and math.isfinite(t) for t in span[1:])
+            and span[1] <= span[2])
+
+
 def _check_scores(scores, where):
     values = scores.values() if isinstance(scores, dict) else [scores]
     for value in values:
@@ -115,6 +131,8 @@ def _check_scores(scores, where):
 def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
         return float(value)
     return value

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from _pin_runs import CONFIGS, run
 from sklearn.datasets import load_breast_cancer, load_iris
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from sksearch import BayesSearchCV
@@ -277,3 +277,40 @@ class _PidTree(DecisionTreeClassifier):
 
     def score(self, X, y, **kwargs):
         return float(os.getpid())
+
+
+@pytest.mark.parametrize("n_jobs,increments", [(1, None), (2, {"partial_fit": 3})])
+def test_each_fold_records_when_and_where_its_tasks_ran(n_jobs, increments):
+    from sksearch._records import FOLDS_ATTR, records_from_json
+
+    X, y = load_iris(return_X_y=True)
+    before = time.time()
+    search = BayesSearchCV(
+        SGDClassifier(random_state=0), {"alpha": Float(1e-5, 1e-1, log=True)}, n_iter=4,
+        cv=3, n_jobs=n_jobs, increments=increments, random_state=0, refit=False)
+    with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    after = time.time()
+    workers = set()
+    for trial in search.study_.trials:
+        for record in records_from_json(trial.system_attrs[FOLDS_ATTR], trial.number):
+            # one task per plain fold; increments run as one task or several
+            assert 1 <= len(record.spans) <= (1 if increments is None else 3)
+            for worker, start, end in record.spans:
+                assert before <= start <= end <= after
+                workers.add(worker)
+            assert sum(end - start for _, start, end in record.spans) >= record.fit_time
+    assert 1 <= len(workers) <= n_jobs
+
+
+def test_stored_spans_are_validated_when_read():
+    from sksearch._records import FoldRecord
+
+    good = {"test_scores": 0.5, "spans": [["host:1:main", 1.0, 2.0]]}
+    assert FoldRecord.from_json(good).spans == [["host:1:main", 1.0, 2.0]]
+    assert FoldRecord.from_json({"test_scores": 0.5}).spans == []
+    for spans in ([["w", 2.0, 1.0]], [["w", 1.0]], [[3, 1.0, 2.0]], "w",
+                  [["w", float("nan"), 1.0]]):
+        with pytest.raises(ValueError, match="spans"):
+            FoldRecord.from_json({"test_scores": 0.5, "spans": spans})
