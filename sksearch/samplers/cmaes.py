@@ -20,20 +20,31 @@ generations.
 import copy
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..distributions import Categorical, NumericalDistribution
 from ..trial import TrialState
-from . import _surrogate
 from ._base import BaseSampler, intersection_search_space
 from ._cma import _CMA
+from ._cma_generations import (
+    GEN,
+    INDEX,
+    RESTART,
+    Decoder,
+    Search,
+    X,
+    bipop_regime,
+    is_complete,
+    joint_grid,
+    lq_generation,
+    run_over,
+    told_generation,
+)
 
 __all__ = ["CmaEsSampler"]
 
-_GEN, _RESTART, _X = "cma:generation", "cma:restart", "cma:x"
-_INDEX = "cma:index"  # which sample of its generation a trial is (surrogate only)
 _RESTART_SEED = "cma:restart_seed"  # study system attribute, unseeded samplers only
 
 
@@ -190,7 +201,7 @@ class CmaEsSampler(BaseSampler):
         # whenever they do not match the study asked for (so dropped when
         # pickled): the joint space so far, and the search in it.
         self._joint = None  # _JointSpace
-        self._search = None  # _Search
+        self._search = None  # a Search
         self._entropy_cache = None  # (study key, restart seed) of an unseeded sampler
 
     def reseed_rng(self, seed):
@@ -262,10 +273,10 @@ class CmaEsSampler(BaseSampler):
         else:
             point = search.open.population[index]
         if self.surrogate is not None:
-            study.set_trial_system_attr(trial, _INDEX, -1 if index is None else int(index))
-        study.set_trial_system_attr(trial, _RESTART, search.restart)
-        study.set_trial_system_attr(trial, _GEN, generation)
-        study.set_trial_system_attr(trial, _X, [float(v) for v in point])
+            study.set_trial_system_attr(trial, INDEX, -1 if index is None else int(index))
+        study.set_trial_system_attr(trial, RESTART, search.restart)
+        study.set_trial_system_attr(trial, GEN, generation)
+        study.set_trial_system_attr(trial, X, [float(v) for v in point])
         return dict(zip(names, search.decoder.internal(point)))
 
     def _state(self, study, trial, names, dists):
@@ -290,10 +301,10 @@ class CmaEsSampler(BaseSampler):
                 told = search.pending.get(key, [])
                 if len(told) < cma.popsize:
                     break
-                cma.tell(*_generation(told, cma.popsize, sign, search.grid))
+                cma.tell(*told_generation(told, cma.popsize, sign, search.grid))
                 search.runs[-1]["evaluations"] = cma.generation * cma.popsize
             else:
-                outcome = self._lq_generation(
+                outcome = lq_generation(
                     search, search.pending.get(key, []) + running.get(key, []), sign)
                 if outcome[0] == "open":
                     index = outcome[1]
@@ -302,7 +313,7 @@ class CmaEsSampler(BaseSampler):
                 cma.tell(points, losses)
                 search.runs[-1]["evaluations"] += used
             search.pending.pop(key, None)  # a told generation is never read again
-            if self.restart_strategy is not None and self._run_over(cma, search.runs):
+            if self.restart_strategy is not None and run_over(cma, search.runs):
                 search.restart += 1
                 search.cma = self._fresh(search.restart, search.runs, names, dists,
                                          search.steps, search.entropy)
@@ -326,8 +337,8 @@ class CmaEsSampler(BaseSampler):
             steps = np.array([d._unit_step() for d in dists])
             runs = []
             cma = self._fresh(0, runs, names, dists, steps, entropy)
-            self._search = _Search(key=key, n_dims=len(names), steps=steps, grid=_grid(dists),
-                                   decoder=_Decoder(dists), entropy=entropy, cma=cma,
+            self._search = Search(key=key, n_dims=len(names), steps=steps, grid=joint_grid(dists),
+                                   decoder=Decoder(dists), entropy=entropy, cma=cma,
                                    runs=runs)
         return self._search
 
@@ -345,8 +356,8 @@ class CmaEsSampler(BaseSampler):
         """
         def of_search(t):
             attrs = t.system_attrs
-            return (_GEN in attrs and t.trial_id != trial.trial_id
-                    and len(attrs.get(_X, ())) == search.n_dims)
+            return (GEN in attrs and t.trial_id != trial.trial_id
+                    and len(attrs.get(X, ())) == search.n_dims)
 
         running = [t for t in study.get_trials((TrialState.RUNNING,)) if of_search(t)]
         finished, search.cursor = study.get_trials_finished_since(search.cursor)
@@ -356,118 +367,18 @@ class CmaEsSampler(BaseSampler):
             if not of_search(t):
                 continue
             done.add(t.trial_id)
-            key = (t.system_attrs[_RESTART], t.system_attrs[_GEN])
+            key = (t.system_attrs[RESTART], t.system_attrs[GEN])
             if key < now:
                 continue  # its generation was told, or its run is over
-            if self.surrogate is None and not (t.state is TrialState.PRUNED or _complete(t)):
+            if self.surrogate is None and not (t.state is TrialState.PRUNED or is_complete(t)):
                 continue  # replaced by another sample of the same generation
             search.pending.setdefault(key, []).append(t)
         by_key = {}
         for t in running:
             if t.trial_id not in done:
-                by_key.setdefault((t.system_attrs[_RESTART], t.system_attrs[_GEN]), []).append(t)
+                by_key.setdefault((t.system_attrs[RESTART], t.system_attrs[GEN]), []).append(t)
         return by_key
 
-    # -- surrogate ----------------------------------------------------------------------
-    @staticmethod
-    def _population(cma, restart, entropy):
-        """The samples of ``cma``'s current generation: a function of its state
-        and of (entropy, restart, generation) only, so a replay redraws them."""
-        rng = np.random.default_rng([entropy, restart, cma.generation])
-        return cma.ask(rng, cma.popsize)
-
-    def _open_generation(self, search):
-        """The current generation's samples, drawn once per generation."""
-        key = (search.restart, search.cma.generation)
-        if search.open is None or search.open.key != key:
-            population = self._population(search.cma, search.restart, search.entropy)
-            search.open = _OpenGeneration(key, population, _rounded(population, search.grid))
-        return search.open
-
-    @staticmethod
-    def _fit(search, data):
-        """The surrogate fitted to ``data`` (``(trial_id, point, loss)``, oldest
-        first), or ``None`` when they are too few; cached by trial ids, since a
-        model is a function of its data alone: it is needed again by later
-        asks of the same generation and by the next generation."""
-        key = tuple(d[0] for d in data)
-        fits = search.fits
-        if key not in fits:
-            while len(fits) >= 32:  # the oldest fits belong to told generations
-                del fits[next(iter(fits))]
-            fits[key] = None
-            if len(data):
-                points = np.array([d[1] for d in data], dtype=float)
-                losses = np.array([d[2] for d in data], dtype=float)
-                model = _surrogate.QuadraticModel(points, losses)
-                if model.kind is not None:
-                    fits[key] = _Fit(model, points, losses)
-        return fits[key]
-
-    @staticmethod
-    def _model_trusted(fit, popsize, evaluated):
-        """Whether the model of ``fit`` ranks the most recent of its data as
-        their losses do (Kendall's tau at least the threshold), on at least as
-        many points as the test asks for."""
-        k = _surrogate.tau_window(popsize, evaluated)
-        if fit is None or len(fit.losses) < k:
-            return False
-        if k not in fit.trusted:  # asked again at every ask of an open generation
-            tau = _surrogate.kendall_tau(fit.model.predict(fit.points[-k:]), fit.losses[-k:])
-            fit.trusted[k] = tau >= _surrogate.TAU_THRESHOLD
-        return fit.trusted[k]
-
-    def _lq_generation(self, search, members, sign):
-        """Decide the current generation of a surrogate-assisted run.
-
-        ``members`` are the trials of the generation; ``search.archive`` holds
-        the ``(trial_id, point, loss)`` of the complete trials told in the
-        run's earlier generations, the most recent last. Returns ``("tell",
-        points, losses, evaluated, archive)`` when the stored trials complete
-        the generation, else ``("open", index)`` with the sample the next
-        trial should evaluate (``None``: every sample is handed out).
-
-        The decisions are a function of the stored trials alone, whatever the
-        order in which parallel trials finish: at each batch size ``k`` the
-        generation's first ``k`` trials (by number) are waited for; the model
-        is fitted to the archive plus the complete ones among them, and
-        tested. Trials handed out beyond the ``k`` of a told generation (while
-        a batch was still running) inform neither the update nor the model.
-        """
-        lam = search.cma.popsize
-        window = _surrogate.window_size(search.cma.dim, lam)
-        generation = self._open_generation(search)
-        archive = search.archive
-        members = sorted((t for t in members if t.system_attrs.get(_INDEX, -1) >= 0),
-                         key=lambda t: t.number)  # not the draws outside the generation
-        fit = self._fit(search, archive[-window:])
-        for size in _surrogate.batch_sizes(lam):
-            batch = members[:size]
-            if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
-                break
-            told = tuple((t.trial_id, search.told_point(t), sign * t.value)
-                         for t in batch if _complete(t))
-            data = (archive + told)[-window:]
-            fit = self._fit(search, data)
-            if size < lam and not self._model_trusted(fit, lam, size):
-                continue
-            return ("tell", *_surrogate_generation(generation.rounded, batch, fit, sign,
-                                                   search.grid), size, data)
-        handed = {t.system_attrs[_INDEX] for t in members}
-        free = [i for i in generation.ranked_by(fit) if i not in handed]
-        return ("open", free[0] if free else None)
-
-    @staticmethod
-    def _run_over(cma, runs):
-        """Whether the current run ends after its last told generation: it has
-        converged or stagnated, or (BIPOP) a small-population run has used its
-        budget, half the evaluations of the last large-population run."""
-        run = runs[-1]
-        if run["regime"] == "small":
-            large = [r["evaluations"] for r in runs if r["regime"] in ("default", "large")]
-            if run["evaluations"] >= large[-1] / 2:
-                return True
-        return cma.should_stop()
 
     def _restart_entropy(self, study):
         """The seed of the restarts' generators: the sampler's ``seed``, or for
@@ -508,7 +419,7 @@ class CmaEsSampler(BaseSampler):
             mean = rng.uniform(0.1, 0.9, n)
             regime, popsize = "large", default_popsize * 2**restart  # IPOP
             if self.restart_strategy == "bipop":
-                regime, popsize, sigma = _bipop_regime(runs, default_popsize, sigma, rng)
+                regime, popsize, sigma = bipop_regime(runs, default_popsize, sigma, rng)
         runs.append({"regime": regime, "popsize": popsize, "sigma0": sigma, "evaluations": 0,
                      "mean0": [float(v) for v in mean]})
         return _CMA(mean, sigma, popsize, steps, separable=self.separable,
@@ -541,110 +452,6 @@ class _JointSpace:
     space: dict = None  # None until a trial has finished
 
 
-@dataclass
-class _Search:
-    """The CMA-ES search of one study in one joint space, as far as the
-    trials absorbed so far go (see :meth:`CmaEsSampler._state`)."""
-
-    key: tuple  # (study identity, parameter names)
-    n_dims: int
-    steps: np.ndarray  # grid step of each coordinate in the unit box, 0 if continuous
-    grid: tuple  # the integer and stepped coordinates (see _grid)
-    decoder: object  # _Decoder: unit-box points to parameter values
-    entropy: object  # seed of the restarts and of the surrogate's samples
-    cma: _CMA  # after the last told generation
-    runs: list  # one record per run: regime, popsize, sigma0, evaluations, mean0
-    restart: int = 0
-    # surrogate: (trial_id, told point, loss) of the complete trials told in
-    # this run, the most recent last (the model's data)
-    archive: tuple = ()
-    cursor: object = None  # of study.get_trials_finished_since
-    # finished trials of the generations not yet told, by (restart, generation)
-    pending: dict = field(default_factory=dict)
-    fits: dict = field(default_factory=dict)  # trial ids of the data -> _Fit or None
-    open: object = None  # _OpenGeneration: the current generation's samples
-    # trial_id -> the point CMA-ES is told (integers on their grid); a trial's
-    # point is read at every ask of its generation
-    told_points: dict = field(default_factory=dict)
-
-    def told_point(self, trial):
-        point = self.told_points.get(trial.trial_id)
-        if point is None:
-            point = self.told_points[trial.trial_id] = _told_point(trial, self.grid)
-        return point
-
-
-class _Decoder:
-    """A unit-box point to the internal values of the joint space's parameters.
-
-    The linear (not log-scaled) coordinates are mapped together, with the
-    arithmetic of ``NumericalDistribution._from_unit`` element by element
-    (clip to the box, scale, round onto the step grid, clip to the bounds), so
-    the values are the same to the bit; the log-scaled ones go through their
-    distribution, so that ``exp`` is the same call as there. A distribution
-    at a time cost about as much as the rest of an ask.
-    """
-
-    def __init__(self, dists):
-        self.logs = [(j, d) for j, d in enumerate(dists) if d.log]
-        linear = [(j, d) for j, d in enumerate(dists) if not d.log]
-        self.linear = np.array([j for j, _ in linear], dtype=int)
-        bounds = [d._unit_bounds() for _, d in linear]
-        self.lo = np.array([lo for lo, _ in bounds])
-        self.width = np.array([hi - lo for lo, hi in bounds])
-        self.low = np.array([float(d.low) for _, d in linear])
-        self.top = np.array([float(d._grid_high) for _, d in linear])
-        self.stepped = np.array([k for k, (_, d) in enumerate(linear) if d.step is not None],
-                                dtype=int)
-        self.step = np.array([float(linear[k][1].step) for k in self.stepped])
-
-    def internal(self, point):
-        """Internal values (a list of floats) of ``point``, by coordinate."""
-        out = [0.0] * (len(self.linear) + len(self.logs))
-        x = self.lo + np.clip(np.asarray(point, dtype=float)[self.linear], 0.0, 1.0) * self.width
-        if len(self.stepped):
-            low = self.low[self.stepped]
-            x[self.stepped] = low + np.round((x[self.stepped] - low) / self.step) * self.step
-        for j, v in zip(self.linear.tolist(), np.clip(x, self.low, self.top).tolist()):
-            out[j] = v
-        for j, d in self.logs:
-            out[j] = float(d._from_unit(point[j]))
-        return out
-
-
-@dataclass
-class _OpenGeneration:
-    """The samples of a generation being decided (surrogate), and their order
-    by the last model asked for: both needed at every ask of the generation."""
-
-    key: tuple  # (restart, generation)
-    population: np.ndarray  # the samples, as drawn
-    rounded: np.ndarray  # as evaluated (integers on their grid)
-    ranking: tuple = (None, None)  # (_Fit, sample indices best first)
-
-    def ranked_by(self, fit):
-        if fit is None:
-            return range(len(self.population))
-        if self.ranking[0] is not fit:
-            order = np.argsort(fit.model.predict(self.rounded), kind="stable")
-            self.ranking = (fit, [int(i) for i in order])
-        return self.ranking[1]
-
-
-@dataclass
-class _Fit:
-    """A surrogate model and the data it was fitted to (the tau test reads
-    them), with the test's outcomes by window size."""
-
-    model: _surrogate.QuadraticModel
-    points: np.ndarray
-    losses: np.ndarray
-    trusted: dict = field(default_factory=dict)
-
-    def predict(self, points):
-        return self.model.predict(points)
-
-
 class _SpaceRecord:
     """A finished-trial stand-in carrying an already intersected space."""
 
@@ -658,109 +465,3 @@ class _NoTrial:
     """Stands for "no trial is being sampled" when replaying."""
 
     trial_id = -1
-
-
-def _bipop_regime(runs, default_popsize, default_sigma, rng):
-    """Regime, population size and initial step of a BIPOP restart (Hansen,
-    2009, "Benchmarking a BI-population CMA-ES on the BBOB-2009 function
-    testbed", Sec. 2).
-
-    Two restart regimes share the evaluations: the regime that has used fewer
-    so far is launched (the first, default run belongs to neither; ties go to
-    the large regime, so the first restart is large). Large runs double the
-    population each time, ``lambda_l = 2^k lambda_def`` with the default step;
-    small runs draw ``lambda_s = floor(lambda_def (lambda_l / (2 lambda_def))^(U^2))``
-    and ``sigma_s = sigma_def 10^(-2 U')`` (``U, U'`` uniform on [0, 1],
-    ``lambda_l`` the last large population), and stop after half the
-    evaluations of the last large run, so both regimes get about the same
-    budget. Evaluations are told trials: ``popsize`` per told generation.
-    """
-    large = [r for r in runs if r["regime"] == "large"]
-    small = [r for r in runs if r["regime"] == "small"]
-    u, u_sigma = rng.uniform(size=2)
-    if sum(r["evaluations"] for r in large) <= sum(r["evaluations"] for r in small):
-        return "large", default_popsize * 2 ** (len(large) + 1), default_sigma
-    last_large = large[-1]["popsize"]
-    popsize = int(default_popsize * (last_large / (2 * default_popsize)) ** (u**2))
-    return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
-
-
-def _generation(trials, popsize, sign, grid):
-    """Points and losses of a told generation: complete trials by value, pruned
-    ones after all of them (by their partial value).
-
-    An integer or stepped coordinate is told as the value the trial evaluated,
-    rounded onto its grid and mapped back to the unit box, not as the raw
-    sample: CMA-ES then sees that every sample of a cell is the same point, and
-    a settled integer's variance contracts down to the margin instead of
-    wandering over a cell that the objective cannot tell apart."""
-    trials = sorted(trials, key=lambda t: t.number)[:popsize]
-    worst = max((sign * t.value for t in trials if t.state is TrialState.COMPLETE),
-                default=0.0)
-    losses = []
-    for t in trials:
-        loss = sign * t.value if t.value is not None and math.isfinite(t.value) else math.inf
-        if t.state is TrialState.PRUNED:
-            loss = abs(worst) + 1e6 + (loss if math.isfinite(loss) else 1e6)
-        losses.append(loss)
-    points = _rounded(np.array([t.system_attrs[_X] for t in trials], dtype=float), grid)
-    return points, np.array(losses, dtype=float)
-
-
-def _grid(dists):
-    """The integer and stepped coordinates, as ``(index, distribution)``: the
-    ones :func:`_rounded` moves (found once per search, not at every call)."""
-    return tuple((j, d) for j, d in enumerate(dists) if d._unit_step() > 0)
-
-
-def _rounded(points, grid):
-    """Points with integer and stepped coordinates (``grid``, see :func:`_grid`)
-    moved onto their grid, in the unit box (what the objective sees; see
-    :func:`_generation`)."""
-    points = np.array(points, dtype=float)
-    for j, d in grid:
-        points[:, j] = d._to_unit(d._from_unit(points[:, j]))
-    return points
-
-
-def _told_point(trial, grid):
-    """A trial's point as told to CMA-ES (integers on their grid), a tuple."""
-    return tuple(_rounded(np.array([trial.system_attrs[_X]], dtype=float), grid)[0])
-
-
-def _complete(trial):
-    """A complete trial with a finite value: one the surrogate can learn from."""
-    return (trial.state is TrialState.COMPLETE and trial.value is not None
-            and math.isfinite(trial.value))
-
-
-def _surrogate_generation(points, evaluated, model, sign, grid):
-    """Points and losses of a generation told with a surrogate, from its
-    samples as evaluated (``points``, integers on their grid).
-
-    The evaluated samples carry their losses (pruned ones after the complete
-    ones, as in :func:`_generation`; failed or non-finite ones after those);
-    the others the model's values, shifted by the model's error at the best
-    evaluated sample and, if need be, further up so that none ranks before
-    that sample. The evaluated ones come first, so a tie keeps them ahead.
-    """
-    ok = [t for t in evaluated if _complete(t) or t.state is TrialState.PRUNED]
-    failed = [t.system_attrs[_INDEX] for t in evaluated
-              if not (_complete(t) or t.state is TrialState.PRUNED)]
-    if ok:
-        ev_points, ev_losses = _generation(ok, len(ok), sign, grid)
-    else:
-        ev_points, ev_losses = np.empty((0, points.shape[1])), np.empty(0)
-    finite = ev_losses[np.isfinite(ev_losses)]
-    penalty = (float(np.max(np.abs(finite))) if len(finite) else 0.0) + 3e6
-    used = {t.system_attrs[_INDEX] for t in evaluated}
-    rest = [i for i in range(len(points)) if i not in used]
-    predicted = model.predict(points[rest]) if rest else np.empty(0)
-    complete = [k for k, t in enumerate(ok) if t.state is TrialState.COMPLETE]
-    shift = 0.0
-    if complete and rest:
-        best = min(complete, key=lambda k: ev_losses[k])
-        shift = ev_losses[best] - float(model.predict(ev_points[best:best + 1])[0])
-        shift = max(shift, ev_losses[best] - float(np.min(predicted)))
-    return (np.vstack([ev_points, points[failed], points[rest]]),
-            np.concatenate([ev_losses, np.full(len(failed), penalty), predicted + shift]))
