@@ -228,7 +228,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                              "Were there no candidates?")
 
         seed = _seed_from(self._random_state())
-        sampler = self._make_sampler(space, seed, n_workers)
+        sampler = self._make_sampler(space, seed)
         n_iter = self._resolve_n_iter(space, sampler)
         study, _ = attach_or_create_study(
             self, space, sampler, pruner or NopPruner(), X, y, splits)
@@ -460,7 +460,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return _compat.manual_routing(fit=params, groups=groups, score=score_params)
 
     # -- helpers ------------------------------------------------------------------
-    def _make_sampler(self, space, seed, n_workers):
+    def _make_sampler(self, space, seed):
         spec = self._sampler_spec()
         if spec == "random" and self._lists_without_replacement and _only_lists(
                 self._search_space()):
@@ -468,7 +468,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             # without replacement: every point at most once
             return GridSampler(space, seed=seed, shuffle=True)
         if isinstance(spec, str):
-            return get_sampler(spec, seed=seed, search_space=space, n_workers=n_workers)
+            return get_sampler(spec, seed=seed, search_space=space)
         sampler = copy.deepcopy(spec)
         if seed is not None:
             sampler.reseed_rng(seed)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sksearch import Study, TrialPruned, TrialState
 from sksearch.samplers import CmaEsSampler
 from sksearch.samplers._cma import _CMA
+from sksearch.storage import InMemoryStorage
 
 
 def minimize(objective, n_trials, **kwargs):
@@ -602,3 +603,64 @@ def test_proposals_pinned(case):
     expected, last = PINNED[case]
     assert rounded_params(study)[-1] == last
     assert digest(study) == expected
+
+
+def _ask_tell_in_batches(sampler, n_trials, batch, storage=None):
+    study = Study(direction="minimize", sampler=sampler, storage=storage)
+    while len(study.trials) < n_trials:
+        trials = [study.ask() for _ in range(batch)]
+        for trial in trials:
+            study.tell(trial, sphere(trial))
+    return study
+
+
+@pytest.mark.parametrize("batch,expected", [(1, True), (4, True), (5, False), (8, False)])
+def test_auto_surrogate_decides_from_how_many_trials_ran_at_once(batch, expected):
+    study = _ask_tell_in_batches(CmaEsSampler(seed=0), 40, batch)
+    assert study.system_attrs["cma:surrogate"] is expected
+    # trials of a surrogate-assisted search record their sample's index; plain ones do not
+    assert any("cma:index" in t.system_attrs for t in study.trials) is expected
+    same = _ask_tell_in_batches(CmaEsSampler(seed=0, surrogate="lq" if expected else None),
+                                40, batch)
+    assert [t.params for t in study.trials] == [t.params for t in same.trials]
+
+
+def test_auto_surrogate_decision_is_kept_by_a_resumed_study():
+    storage = InMemoryStorage()
+    study = _ask_tell_in_batches(CmaEsSampler(seed=0), 24, 8, storage)
+    assert study.system_attrs["cma:surrogate"] is False
+    # a fresh sampler on the stored trials, now asking one at a time, keeps plain CMA-ES
+    resumed = Study(direction="minimize", sampler=CmaEsSampler(seed=0),
+                    storage=storage, study_name=study.study_name)
+    resumed.optimize(sphere, n_trials=8)
+    assert not any("cma:index" in t.system_attrs for t in resumed.trials)
+
+
+def test_explicit_surrogate_is_used_as_given_and_bad_values_are_refused():
+    study = _ask_tell_in_batches(CmaEsSampler(seed=0, surrogate="lq"), 24, 8)
+    assert "cma:surrogate" not in study.system_attrs
+    assert any("cma:index" in t.system_attrs for t in study.trials)
+    with pytest.raises(ValueError, match="surrogate must be 'auto', 'lq' or None"):
+        CmaEsSampler(surrogate="yes")
+
+
+@pytest.mark.parametrize("n_jobs,pruner,expected", [(1, None, True), (4, None, True),
+                                                    (3, "median", False)])
+def test_a_search_with_more_than_4_candidates_in_flight_runs_plain_cma(n_jobs, pruner,
+                                                                        expected):
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from sksearch import BayesSearchCV
+    from sksearch.distributions import Float
+
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(LogisticRegression(max_iter=20),
+                           {"C": Float(1e-2, 1e2, log=True), "tol": Float(1e-4, 1e-1, log=True)},
+                           n_iter=12, cv=3, sampler="cmaes", pruner=pruner, n_jobs=n_jobs,
+                           random_state=0, refit=False)
+    with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    assert search.study_.system_attrs["cma:surrogate"] is expected

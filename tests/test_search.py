@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pytest
-from joblib import parallel_config
 from scipy.stats import expon, loguniform, randint, uniform
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris, make_regression
@@ -294,10 +293,3 @@ def test_multimetric_without_valid_refit_raises():
                       n_iter=1).fit(X, y)
 
 
-@pytest.mark.parametrize("n_jobs, surrogate", [(None, "lq"), (4, "lq"), (5, None)])
-def test_cmaes_by_name_drops_the_surrogate_for_parallel_candidates(n_jobs, surrogate):
-    search = BayesSearchCV(Ridge(), {"alpha": loguniform(1e-3, 1e3)}, sampler="cmaes",
-                           n_iter=2, cv=2, n_jobs=n_jobs, random_state=0)
-    with parallel_config(backend="threading"):  # no process pool for a 2-core check
-        search.fit(*make_regression(n_samples=40, n_features=3, random_state=0))
-    assert search.study_.sampler.surrogate == surrogate

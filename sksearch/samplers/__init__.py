@@ -19,7 +19,7 @@ __all__ = [
 SAMPLER_NAMES = ("tpe", "cmaes", "random", "grid")
 
 
-def get_sampler(sampler, seed=None, search_space=None, n_workers=1):
+def get_sampler(sampler, seed=None, search_space=None):
     """Resolve a ``sampler`` argument: ``None`` (TPE), a name or an instance.
 
     The one registry of sampler names.
@@ -31,12 +31,6 @@ def get_sampler(sampler, seed=None, search_space=None, n_workers=1):
         Seed for a sampler built from a name.
     search_space : dict, list of dicts or SearchSpace, optional
         Needed by ``"grid"``.
-    n_workers : int, default=1
-        How many trials will run at once. ``"cmaes"`` is CMA-ES with its
-        surrogate for up to 4 and plain CMA-ES for more: the surrogate
-        evaluates a generation a few trials at a time, and in batches of 8
-        parallel trials it did worse than plain CMA-ES, in batches of 4 still
-        better (docs/benchmarks.md).
     """
     if isinstance(sampler, BaseSampler):
         return sampler
@@ -56,8 +50,6 @@ def get_sampler(sampler, seed=None, search_space=None, n_workers=1):
     if sampler == "tpe":
         return TPESampler(seed=seed)
     if sampler == "cmaes":
-        if n_workers > 4:
-            return CmaEsSampler(seed=seed, surrogate=None)
         return CmaEsSampler(seed=seed)
     raise ValueError(
         f"sampler must be one of {SAMPLER_NAMES} or a BaseSampler instance, got {sampler!r}."

@@ -138,6 +138,7 @@ class Search:
     cma: _CMA  # after the last told generation
     runs: list  # one record per run: regime, popsize, sigma0, evaluations, mean0
     restart: int = 0
+    surrogate: bool = False  # surrogate-assisted (lq) or plain CMA-ES
     # surrogate: (trial_id, told point, loss) of the complete trials told in
     # this run, the most recent last (the model's data)
     archive: tuple = ()

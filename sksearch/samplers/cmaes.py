@@ -46,6 +46,8 @@ from ._cma_generations import (
 __all__ = ["CmaEsSampler"]
 
 _RESTART_SEED = "cma:restart_seed"  # study system attribute, unseeded samplers only
+_SURROGATE = "cma:surrogate"  # study system attribute: the decision of surrogate="auto"
+_MAX_SURROGATE_BATCH = 4  # trials at once up to which "auto" uses the surrogate
 
 
 class CmaEsSampler(BaseSampler):
@@ -76,7 +78,7 @@ class CmaEsSampler(BaseSampler):
         for noisy objectives (e.g. a cross-validated score on little data).
         Off by default: on our noiseless problems it slows convergence (see
         the benchmarks page).
-    surrogate : {"lq", None}, default="lq"
+    surrogate : {"auto", "lq", None}, default="auto"
         ``"lq"``: a global linear-quadratic surrogate model in the style of
         lq-CMA-ES (Hansen, 2019; see Notes). Each generation's samples become
         trials in the order a model fitted to the evaluated trials ranks them,
@@ -89,6 +91,13 @@ class CmaEsSampler(BaseSampler):
         (in batches of 8 it did better than the surrogate, in batches of 4
         worse), since trials handed out while a batch is evaluated beyond what
         the generation needs are not used (see Notes and the benchmarks page).
+        ``"auto"``: ``"lq"`` unless more than 4 trials of the study run at
+        once, decided at the first CMA-ES ask and stored in the study (system
+        attribute ``cma:surrogate``), so that a resumed or shared study keeps
+        it. How many run at once is read from the stored trials: those started
+        before the first finished trial ended (one with ``n_jobs=1``; a
+        search with ``n_jobs`` workers keeps ``n_jobs`` candidates in flight,
+        twice as many with a pruner; a batch asked together counts whole).
     n_startup_trials : int, default=0
         Random trials before CMA-ES starts.
     independent_sampler : BaseSampler or None, default=None
@@ -172,7 +181,7 @@ class CmaEsSampler(BaseSampler):
     """
 
     def __init__(self, *, popsize=None, sigma0=None, x0=None, restart_strategy="ipop",
-                 separable=False, lr_adapt=False, surrogate="lq", n_startup_trials=0,
+                 separable=False, lr_adapt=False, surrogate="auto", n_startup_trials=0,
                  independent_sampler=None, seed=None):
         if popsize is not None and (not isinstance(popsize, int) or popsize < 2):
             raise ValueError(f"popsize must be an int >= 2 or None, got {popsize!r}.")
@@ -183,8 +192,8 @@ class CmaEsSampler(BaseSampler):
                              f"got {restart_strategy!r}.")
         if not isinstance(lr_adapt, bool):
             raise ValueError(f"lr_adapt must be True or False, got {lr_adapt!r}.")
-        if surrogate not in (None, "lq"):
-            raise ValueError(f"surrogate must be None or 'lq', got {surrogate!r}.")
+        if surrogate not in ("auto", "lq", None):
+            raise ValueError(f"surrogate must be 'auto', 'lq' or None, got {surrogate!r}.")
         super().__init__(seed=seed)
         self.popsize = popsize
         self.sigma0 = sigma0
@@ -272,7 +281,7 @@ class CmaEsSampler(BaseSampler):
             point = search.cma.ask(self._rng, 1)[0]
         else:
             point = search.open.population[index]
-        if self.surrogate is not None:
+        if search.surrogate:
             study.set_trial_system_attr(trial, INDEX, -1 if index is None else int(index))
         study.set_trial_system_attr(trial, RESTART, search.restart)
         study.set_trial_system_attr(trial, GEN, generation)
@@ -297,7 +306,7 @@ class CmaEsSampler(BaseSampler):
         while True:
             cma = search.cma
             key = (search.restart, cma.generation)
-            if self.surrogate is None:
+            if not search.surrogate:
                 told = search.pending.get(key, [])
                 if len(told) < cma.popsize:
                     break
@@ -321,7 +330,7 @@ class CmaEsSampler(BaseSampler):
                 search.pending = {k: v for k, v in search.pending.items()
                                   if k[0] >= search.restart}
         generation = search.cma.generation
-        if self.surrogate is None:
+        if not search.surrogate:
             key = (search.restart, generation)
             if len(search.pending.get(key, ())) + len(running.get(key, ())) >= search.cma.popsize:
                 generation += 1  # this generation is fully handed out; ask ahead
@@ -332,15 +341,37 @@ class CmaEsSampler(BaseSampler):
         or a fresh one that the next absorb fills from all stored trials."""
         key = (study.identity, tuple(names))
         if self._search is None or self._search.key != key:
+            surrogate = self._uses_surrogate(study)
             entropy = (self._restart_entropy(study)
-                       if self.restart_strategy or self.surrogate else None)
+                       if self.restart_strategy or surrogate else None)
             steps = np.array([d._unit_step() for d in dists])
             runs = []
             cma = self._fresh(0, runs, names, dists, steps, entropy)
             self._search = Search(key=key, n_dims=len(names), steps=steps, grid=joint_grid(dists),
                                    decoder=Decoder(dists), entropy=entropy, cma=cma,
-                                   runs=runs)
+                                   runs=runs, surrogate=surrogate)
         return self._search
+
+    def _uses_surrogate(self, study):
+        """Whether the search of ``study`` is surrogate-assisted (see the
+        ``surrogate`` parameter): the stored decision of an ``"auto"`` sampler,
+        or one made now from how many trials ran at once (:func:`_trials_at_once`).
+
+        With more trials in flight than the surrogate's first batches, the
+        trials handed out while a batch is evaluated inform nothing, and plain
+        CMA-ES did better (8 at once) where the surrogate still won at 4
+        (docs/benchmarks.md). The search's scheduler keeps a number of trials
+        in flight that depends on ``n_jobs`` and the pruner, not on timing, so
+        the decision is reproducible.
+        """
+        if self.surrogate != "auto":
+            return self.surrogate == "lq"
+        stored = study.system_attrs.get(_SURROGATE)
+        if isinstance(stored, bool):
+            return stored
+        decision = _trials_at_once(study.trials) <= _MAX_SURROGATE_BATCH
+        study.set_system_attr(_SURROGATE, decision)
+        return decision
 
     def _absorb(self, search, study, trial):
         """Add the trials finished since the last ask to ``search.pending`` and
@@ -370,7 +401,7 @@ class CmaEsSampler(BaseSampler):
             key = (t.system_attrs[RESTART], t.system_attrs[GEN])
             if key < now:
                 continue  # its generation was told, or its run is over
-            if self.surrogate is None and not (t.state is TrialState.PRUNED or is_complete(t)):
+            if not search.surrogate and not (t.state is TrialState.PRUNED or is_complete(t)):
                 continue  # replaced by another sample of the same generation
             search.pending.setdefault(key, []).append(t)
         by_key = {}
@@ -440,6 +471,19 @@ class CmaEsSampler(BaseSampler):
         return (f"CmaEsSampler(popsize={self.popsize}, restart_strategy="
                 f"{self.restart_strategy!r}, separable={self.separable}, "
                 f"lr_adapt={self.lr_adapt}, surrogate={self.surrogate!r}, seed={self.seed!r})")
+
+
+def _trials_at_once(trials):
+    """How many trials ran at once at the start of a study: those started
+    before the first finished one ended. A function of the order in which
+    trials were asked and told, which a search fixes for given ``n_jobs``."""
+    ends = [t.datetime_complete for t in trials
+            if t.state.is_finished() and t.datetime_complete is not None]
+    if not ends:
+        return 1
+    first_end = min(ends)
+    return max(1, sum(t.datetime_start is not None and t.datetime_start < first_end
+                      for t in trials))
 
 
 @dataclass
