@@ -291,5 +291,3 @@ def test_multimetric_without_valid_refit_raises():
     with pytest.raises(ValueError, match="multi-metric scoring, the parameter refit"):
         BayesSearchCV(FAST_LR, {"C": [1.0]}, scoring=["accuracy", "f1_macro"],
                       n_iter=1).fit(X, y)
-
-
