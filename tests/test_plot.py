@@ -10,6 +10,7 @@ import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
+matplotlib.rcParams["figure.dpi"] = 50  # drawing is most of these tests' time
 import joblib  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.datasets import load_iris  # noqa: E402
@@ -85,8 +86,15 @@ def save(result, tmp_path, name):
     path = tmp_path / f"{name}.png"
     figure.savefig(path)
     plt.close(figure)
-    assert path.stat().st_size > 5000
+    assert path.stat().st_size > 2000
     return path
+
+
+def render(result):
+    """Draw the figure (what saving does, without the file) and close it."""
+    figure = np.ravel(result)[0].figure
+    figure.canvas.draw()
+    plt.close(figure)
 
 
 def texts(ax):
@@ -100,6 +108,15 @@ def ticklabels(ax, which="x"):
 
 def colorbar_labels(figure):
     return [a.get_ylabel() for a in figure.axes if a.get_label() == "<colorbar>"]
+
+
+def trial_lines(ax):
+    """The parallel coordinates' lines, one per trial."""
+    from matplotlib.collections import LineCollection
+
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)
+                and c.get_array() is not None]
+    return lines.get_segments()
 
 
 def n_complete(obj):
@@ -139,13 +156,13 @@ def test_every_plot_renders_labelled(kind, request, tmp_path):
         assert all(ax.get_xlabel() for ax in axes) and all(ax.get_ylabel() for ax in axes)
         assert colorbar_labels(axes[0].figure) == ["trial" if name == "slice" else value]
     parallel = results["parallel"]
-    assert len(parallel.lines) == n_complete(obj)
+    assert len(trial_lines(parallel)) == n_complete(obj)
     assert ticklabels(parallel)[-1] == value
     assert colorbar_labels(parallel.figure) == [value]
     assert results["timeline"].get_xlabel().startswith("wall time")
     assert results["edf"].get_xlabel() == value
-    for name, result in results.items():
-        save(result, tmp_path, name)
+    for result in results.values():
+        render(result)
 
 
 def test_parallel_coordinates_write_values_on_each_axis(study, tmp_path):
@@ -166,6 +183,14 @@ def test_parallel_coordinates_write_values_on_each_axis(study, tmp_path):
     # the value axis is labelled with values of the objective's range
     assert any(min(values) <= float(text) <= max(values) for text in written
                if text.lstrip("-").replace(".", "").isdigit() and "." in text)
+    # the best trial's line, drawn last: top of the value axis, and on the lr
+    # axis at its place by decades between the smallest and largest lr
+    best = max(study.get_trials((TrialState.COMPLETE,)), key=lambda t: t.value)
+    last = trial_lines(ax)[-1]
+    expected = ((math.log10(best.params["lr"]) - math.log10(min(lrs)))
+                / (math.log10(max(lrs)) - math.log10(min(lrs))))
+    assert last[2, 1] == pytest.approx(expected) and last[3, 1] == pytest.approx(1.0)
+    assert last[1, 1] == pytest.approx((["a", "b"].index(best.params["kind"]) + 0.5) / 2)
     save(ax, tmp_path, "parallel")
 
 
@@ -178,7 +203,7 @@ def test_conditional_space_shows_branch_names(conditional, tmp_path):
     assert {"SVC", "LogisticRegression", "(absent)"} <= set(texts(ax))  # SVC has no tol
     assert "__branch__" not in ticklabels(ax)
     # clf__C of both branches on one axis: every complete trial is drawn
-    assert len(ax.lines) == n_complete(conditional)
+    assert len(trial_lines(ax)) == n_complete(conditional)
     save(ax, tmp_path, "conditional")
 
 
@@ -441,3 +466,12 @@ def test_plotly_shows_branch_names_and_log_ticks(conditional):
     assert "no contour" in contour.layout.title.text
     with pytest.raises(ValueError, match="leave them None"):
         plot.plot_rank(conditional, axes=[], backend="plotly")
+
+
+def test_worker_labels_keep_what_tells_workers_apart():
+    from sksearch.plot._timeline import _worker_labels
+
+    assert _worker_labels(["vm:1:MainThread", "vm:2:MainThread"]) == ["pid 1", "pid 2"]
+    assert _worker_labels(["vm:1:w_0", "vm:1:w_1"]) == ["w_0", "w_1"]
+    assert _worker_labels(["a:1:T", "b:1:T"]) == ["a", "b"]
+    assert _worker_labels(["vm:1:T"]) == ["T"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..trial import TrialState
-from ._source import COLORS, Axis, axis_of, linear_ticks, number, parameters
+from ._source import COLORS, Axis, axis_of, linear_ticks, number, numbers, parameters
 
 
 @dataclass
@@ -166,7 +166,7 @@ def _parallel_axis(axis, coordinates):
     lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     log = axis.scale == "log"
     ticks = axis.ticks if log else linear_ticks(lo, hi)
-    labels = axis.ticklabels if log else [number(t) for t in ticks]
+    labels = axis.ticklabels if log else numbers(ticks)
     transform = np.log10 if log else np.asarray
     a, b = transform(lo), transform(hi)
 

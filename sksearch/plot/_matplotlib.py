@@ -122,7 +122,7 @@ def panels(data, axes=None):
 def parallel(data, ax=None):
     """Vertical axes side by side, each with its own ticks written on it; one
     line per trial coloured by value, and a colour bar of the value."""
-    from matplotlib.cm import ScalarMappable
+    from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
 
     plt = _pyplot()
@@ -133,9 +133,11 @@ def parallel(data, ax=None):
     norm = Normalize(lo, hi if hi > lo else lo + 1)
     cmap = plt.get_cmap(_CMAP)
     xs = np.arange(len(data.axes))
-    for row in data.order:  # best drawn last, on top
-        ax.plot(xs, columns[row], color=cmap(norm(data.values[row])), alpha=0.75,
-                linewidth=1.1)
+    # one collection of every trial's line, best drawn last (on top)
+    lines = LineCollection([np.column_stack([xs, columns[row]]) for row in data.order],
+                           array=data.values[data.order], cmap=cmap, norm=norm,
+                           alpha=0.75, linewidths=1.1)
+    ax.add_collection(lines)
     ax.vlines(xs, [min(0.0, *a.ticks) for a in data.axes], 1, color="0.3", linewidth=1)
     for j, axis in enumerate(data.axes):
         ax.hlines(axis.ticks, j - 0.03, j, color="0.3", linewidth=1)
@@ -149,7 +151,7 @@ def parallel(data, ax=None):
         ax.spines[side].set_visible(False)
     ax.set_xlim(-0.6, len(data.axes) - 0.8)
     ax.set_ylim(min(-0.05, *(t - 0.05 for a in data.axes for t in a.ticks)), 1.05)
-    ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=data.colorbar)
+    ax.figure.colorbar(lines, ax=ax, label=data.colorbar)
     ax.set_title(data.title)
     return ax
 
@@ -206,7 +208,7 @@ def timeline(data, ax=None):
 
     ax = _axes(ax, figsize=(7.5, max(2.5, 0.45 * len(data.rows) + 1.6)))
     ax.barh(data.row, data.width, left=data.start, height=0.7, color=data.colors,
-            edgecolor="white", linewidth=0.5)
+            edgecolor="white", linewidth=0.3)
     ax.set_yticks(range(len(data.rows)), data.rows)
     ax.set_ylim(-0.6, len(data.rows) - 0.4)
     ax.set_xlabel(data.xlabel)

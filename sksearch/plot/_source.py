@@ -112,11 +112,21 @@ def describe(value, width=18):
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def number(value):
-    """A tick label: three significant digits, no trailing zeros."""
+def number(value, digits=3):
+    """A tick label: ``digits`` significant digits, no trailing zeros."""
     if value == 0:
         return "0"
-    return f"{value:.3g}".replace("e-0", "e-").replace("e+0", "e+").replace("e+", "e")
+    text = f"{value:.{digits}g}"
+    return text.replace("e-0", "e-").replace("e+0", "e+").replace("e+", "e")
+
+
+def numbers(values):
+    """Labels of ticks, with as many digits as it takes to tell them apart."""
+    for digits in range(3, 13):
+        labels = [number(v, digits) for v in values]
+        if len(set(labels)) == len(labels):
+            return labels
+    return labels
 
 
 @dataclass
@@ -194,7 +204,7 @@ def axis_of(source, param, coordinates):
     if getattr(dist, "log", False):
         lo, hi = (finite.min(), finite.max()) if len(finite) else (dist.low, dist.high)
         ticks = log_ticks(lo, hi)
-        return Axis(param.name, "log", ticks, [number(t) for t in ticks])
+        return Axis(param.name, "log", ticks, numbers(ticks))
     return Axis(param.name)
 
 

@@ -76,20 +76,14 @@ def _by_worker(spans):
 
 
 def _worker_labels(workers):
-    """``host:pid:thread`` names without what every worker shares (one host:
-    no host; one process too: only the threads)."""
+    """``host:pid:thread`` names keeping only the parts that tell workers
+    apart (one host: no host; one thread name in every process: no thread)."""
     parts = [w.rsplit(":", 2) if w.count(":") >= 2 else ["", "", w] for w in workers]
-    hosts = {p[0] for p in parts}
-    processes = {(p[0], p[1]) for p in parts}
-    labels = []
-    for host, pid, thread in parts:
-        if len(processes) == 1:
-            labels.append(thread)
-        elif len(hosts) == 1:
-            labels.append(f"pid {pid} {thread}")
-        else:
-            labels.append(f"{host} pid {pid} {thread}")
-    return labels
+    varies = [len({p[i] for p in parts}) > 1 for i in range(3)]
+    if not any(varies):
+        varies[2] = True
+    prefixes = ("", "pid ", "")
+    return [" ".join(prefixes[i] + p[i] for i in range(3) if varies[i]) for p in parts]
 
 
 def _by_lane(trials):
@@ -116,4 +110,5 @@ def _by_lane(trials):
         rows=[f"lane {i + 1}" for i in range(len(lane_free))], row=np.array(rows),
         start=np.array(starts), width=np.array(widths),
         kind=[_STATE_KIND.get(t.state, "complete") for t in timed],
-        trial=np.array([t.number for t in timed]), ylabel="concurrent trials")
+        trial=np.array([t.number for t in timed]), ylabel="concurrent trials",
+        xlabel="wall time (s) since the first trial started")
