@@ -46,12 +46,7 @@ class Source:
     maximize: bool
     branch_labels: list  # names of the branches of a list-of-dicts space, or None
     branch_title: str
-
-    @property
-    def complete(self):
-        """Complete trials with a finite value."""
-        return [t for t in self.study.get_trials((TrialState.COMPLETE,))
-                if t.value is not None and math.isfinite(t.value)]
+    complete: list  # the complete trials with a finite value, read once
 
 
 def read(obj):
@@ -62,10 +57,12 @@ def read(obj):
             raise TypeError(f"Expected a fitted search or a Study, got {obj!r}.")
         study = obj
     labels, title = _branch_labels(obj) if study is not obj else (None, "branch")
+    complete = [t for t in study.get_trials((TrialState.COMPLETE,))
+                if t.value is not None and math.isfinite(t.value)]
     return Source(study=study,
                   value_label="mean CV score" if study is not obj else "objective value",
                   maximize=study.direction == "maximize", branch_labels=labels,
-                  branch_title=title)
+                  branch_title=title, complete=complete)
 
 
 def _branch_labels(search):
