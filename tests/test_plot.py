@@ -202,6 +202,9 @@ def test_conditional_space_shows_branch_names(conditional, tmp_path):
     assert ticklabels(ax)[0] == "clf"
     assert {"SVC", "LogisticRegression", "(absent)"} <= set(texts(ax))  # SVC has no tol
     assert "__branch__" not in ticklabels(ax)
+    importances = plot.plot_param_importances(conditional)
+    assert "clf" in ticklabels(importances, "y")
+    assert "__branch__" not in ticklabels(importances, "y")
     # clf__C of both branches on one axis: every complete trial is drawn
     assert len(trial_lines(ax)) == n_complete(conditional)
     save(ax, tmp_path, "conditional")

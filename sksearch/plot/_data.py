@@ -58,7 +58,7 @@ def importance_data(source, obj, method, random_state):
 
     complete = source.complete
     values = np.array([t.value for t in complete], dtype=float)
-    names = [p.name for p in parameters(source)]
+    names = [p.axis.label for p in parameters(source)]
     if len(values) >= 2 and np.ptp(values) == 0:
         message = (f"Every one of the {len(values)} complete trials has the same value, "
                    f"{number(values[0])}: no parameter explains any variation, so there "
@@ -68,8 +68,8 @@ def importance_data(source, obj, method, random_state):
                               message=message)
     shares = param_importances(obj, method=method, random_state=random_state)
     ordered = list(shares)[::-1]
-    return ImportanceData(ordered, np.array([shares[n] for n in ordered]),
-                          f"importance ({method})")
+    return ImportanceData([source.display_name(n) for n in ordered],
+                          np.array([shares[n] for n in ordered]), f"importance ({method})")
 
 
 @dataclass

@@ -48,6 +48,10 @@ class Source:
     branch_title: str
     complete: list  # the complete trials with a finite value, read once
 
+    def display_name(self, name):
+        """The name a parameter is shown by: the branch by what it chooses."""
+        return self.branch_title if name == BRANCH_PARAM else name
+
 
 def read(obj):
     """The :class:`Source` of a fitted search (``study_``) or a Study."""
