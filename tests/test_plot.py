@@ -235,6 +235,15 @@ def test_log_ticks_by_hand():
     assert log_ticks(3.0, 3.0) == [3.0]
 
 
+def test_linear_ticks_by_hand():
+    from sksearch.plot._source import linear_ticks
+
+    assert linear_ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert linear_ticks(0.9598, 0.9601) == [0.9598, 0.9599, 0.96, 0.9601]
+    assert linear_ticks(1, 8, integer=True) == [2.0, 4.0, 6.0, 8.0]
+    assert linear_ticks(1, 3, integer=True) == [1.0, 2.0, 3.0]  # never 1.5
+
+
 def test_optimization_history(study, tmp_path):
     ax = plot.plot_optimization_history(study)
     complete, pruned = ax.collections[0], ax.collections[1]

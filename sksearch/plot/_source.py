@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..distributions import Categorical
+from ..distributions import Categorical, Int
 from ..space import BRANCH_PARAM, make_search_space
 from ..trial import TrialState
 
@@ -206,6 +206,9 @@ def axis_of(source, param, coordinates):
         lo, hi = (finite.min(), finite.max()) if len(finite) else (dist.low, dist.high)
         ticks = log_ticks(lo, hi)
         return Axis(param.name, "log", ticks, numbers(ticks))
+    if isinstance(dist, Int) and len(finite):  # no ticks between two integers
+        ticks = linear_ticks(finite.min(), finite.max(), integer=True)
+        return Axis(param.name, "linear", ticks, numbers(ticks))
     return Axis(param.name)
 
 
@@ -236,15 +239,17 @@ def log_ticks(lo, hi, most=6):
     return best or [lo, hi]
 
 
-def linear_ticks(lo, hi, count=5):
-    """About ``count`` round ticks (steps of 1, 2, 2.5 or 5 times a power of
-    ten) over ``[lo, hi]``."""
+def linear_ticks(lo, hi, count=6, integer=False):
+    """At most ``count`` round ticks (steps of 1, 2, 2.5 or 5 times a power of
+    ten; whole steps when ``integer``) over ``[lo, hi]``."""
     lo, hi = float(lo), float(hi)
     if not hi > lo:
         return [lo]
     raw = (hi - lo) / (count - 1)
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if integer:
+        step = max(1.0, float(math.ceil(step)))
     first = math.ceil(lo / step - 1e-9) * step
     ticks = np.arange(first, hi + step * 1e-6, step)
     return [float(round(t, 12)) for t in ticks]
