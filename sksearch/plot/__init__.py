@@ -91,6 +91,20 @@ def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *,
     When every complete trial has the same value there is nothing to explain:
     a ``UserWarning`` says so, and the plot says so instead of showing shares.
 
+    Parameters
+    ----------
+    obj : fitted search or Study
+    ax : matplotlib Axes, optional
+        Where to draw (matplotlib only); a new figure when ``None``.
+    method : {"fanova", "permutation"}, default="fanova"
+    random_state : int or None, default=0
+        Seeds the random forest of the importances.
+    backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    matplotlib Axes, or plotly Figure
+
     Examples
     --------
     >>> import matplotlib
@@ -115,7 +129,19 @@ def plot_slice(obj, params=None, axes=None, *, backend="matplotlib"):
 
     Log-scaled parameters get a log axis, categorical ones their choices as
     ticks and the branch of a list-of-dicts space its estimators' names.
-    Returns an array of Axes (or one plotly Figure).
+
+    Parameters
+    ----------
+    obj : fitted search or Study
+    params : list of str, optional
+        Parameters to show, by name; by default every one that varies.
+    axes : array of matplotlib Axes, optional
+        One per parameter (matplotlib only); a new figure when ``None``.
+    backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    ndarray of matplotlib Axes (one per parameter), or plotly Figure
 
     Examples
     --------
@@ -138,7 +164,19 @@ def plot_rank(obj, params=None, axes=None, *, backend="matplotlib"):
     Ranks, unlike the values of :func:`plot_slice`, are spread evenly, so a few
     very bad trials do not squash the differences among the good ones: the
     region of a parameter where the best ranks gather is where to look.
-    Returns an array of Axes (or one plotly Figure).
+
+    Parameters
+    ----------
+    obj : fitted search or Study
+    params : list of str, optional
+        Parameters to show, by name; by default every one that varies.
+    axes : array of matplotlib Axes, optional
+        One per parameter (matplotlib only); a new figure when ``None``.
+    backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    ndarray of matplotlib Axes (one per parameter), or plotly Figure
 
     Examples
     --------
@@ -164,6 +202,19 @@ def plot_parallel_coordinates(obj, params=None, ax=None, *, backend="matplotlib"
     parameter absent from a trial (another branch) sends its line to an "(absent)"
     tick below that axis.
 
+    Parameters
+    ----------
+    obj : fitted search or Study
+    params : list of str, optional
+        Parameters to show, by name; by default every one that varies.
+    ax : matplotlib Axes, optional
+        Where to draw (matplotlib only); a new figure when ``None``.
+    backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    matplotlib Axes, or plotly Figure
+
     Examples
     --------
     >>> import matplotlib
@@ -188,6 +239,21 @@ def plot_contour(obj, x, y, ax=None, levels=12, *, backend="matplotlib"):
     is categorical (no order to interpolate along), the trials are drawn as a
     scatter coloured by value, the title says why and a ``UserWarning`` too.
 
+    Parameters
+    ----------
+    obj : fitted search or Study
+    x, y : str
+        The parameters of the horizontal and vertical axes.
+    ax : matplotlib Axes, optional
+        Where to draw (matplotlib only); a new figure when ``None``.
+    levels : int, default=12
+        Contour levels.
+    backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    matplotlib Axes, or plotly Figure
+
     Examples
     --------
     >>> import matplotlib
@@ -209,6 +275,17 @@ def plot_intermediate_values(obj, ax=None, *, backend="matplotlib"):
     """Each trial's reported values by step: in a search, fold scores by fold
     (or by increment). Pruned trials are grey and end with a cross where they
     stopped.
+
+    Parameters
+    ----------
+    obj : fitted search or Study
+    ax : matplotlib Axes, optional
+        Where to draw (matplotlib only); a new figure when ``None``.
+    backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    matplotlib Axes, or plotly Figure
 
     Examples
     --------
@@ -239,6 +316,17 @@ def plot_timeline(obj, ax=None, *, backend="matplotlib"):
     and finished: each trial is one bar, on the first of as many rows
     ("lanes") as trials ran at once.
 
+    Parameters
+    ----------
+    obj : fitted search or Study
+    ax : matplotlib Axes, optional
+        Where to draw (matplotlib only); a new figure when ``None``.
+    backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    matplotlib Axes, or plotly Figure
+
     Examples
     --------
     >>> import matplotlib
@@ -267,6 +355,10 @@ def plot_edf(objs, ax=None, labels=None, *, backend="matplotlib"):
     labels : list of str, optional
         One per curve; by default each study's name.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
+
+    Returns
+    -------
+    matplotlib Axes, or plotly Figure
 
     Examples
     --------
