@@ -122,8 +122,8 @@ def rank_data(source, params):
 
 @dataclass
 class ParallelAxis:
-    """One vertical axis: each trial's position in [0, 1] (NaN: absent) and
-    the ticks in the same units."""
+    """One vertical axis: each trial's position in [0, 1] (:data:`ABSENT`
+    where the trial lacks the parameter) and the ticks in the same units."""
 
     label: str
     positions: np.ndarray
@@ -165,8 +165,9 @@ def _parallel_axis(axis, coordinates):
                                          list(scale(axis.ticks)), list(axis.ticklabels)))
     lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     log = axis.scale == "log"
-    ticks = axis.ticks if log else linear_ticks(lo, hi)
-    labels = axis.ticklabels if log else numbers(ticks)
+    # log and integer axes come with their ticks; others get round ones
+    ticks = axis.ticks if axis.ticks is not None else linear_ticks(lo, hi)
+    labels = axis.ticklabels if axis.ticks is not None else numbers(ticks)
     transform = np.log10 if log else np.asarray
     a, b = transform(lo), transform(hi)
 
