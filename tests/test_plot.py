@@ -251,6 +251,7 @@ def test_optimization_history(study, tmp_path):
     best = ax.lines[0].get_ydata()
     assert np.all(np.diff(best) >= 0)  # best so far never gets worse when maximising
     assert best[-1] == max(t.value for t in study.get_trials((TrialState.COMPLETE,)))
+    assert ax.lines[0].get_xdata()[-1] == 23  # held on to the last (pruned) trial
     assert ax.get_xlabel() == "trial" and ax.get_ylabel() == "objective value"
     save(ax, tmp_path, "history")
 

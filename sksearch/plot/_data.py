@@ -22,6 +22,7 @@ from ._source import COLORS, Axis, axis_of, linear_ticks, number, numbers, param
 class HistoryData:
     numbers: np.ndarray
     values: np.ndarray
+    best_numbers: np.ndarray
     best: np.ndarray
     pruned_numbers: np.ndarray
     pruned_values: np.ndarray
@@ -38,8 +39,13 @@ def history_data(source):
     values = np.array([t.value for t in complete], dtype=float)
     best = (np.maximum if source.maximize else np.minimum).accumulate(values) \
         if len(values) else values
-    return HistoryData(numbers, values, best,
-                       np.array([t.number for t in pruned], dtype=float),
+    pruned_numbers = np.array([t.number for t in pruned], dtype=float)
+    best_numbers = numbers
+    if len(values) and len(pruned) and pruned_numbers.max() > numbers[-1]:
+        # the best so far holds on through the pruned trials after the last complete one
+        best_numbers = np.append(numbers, pruned_numbers.max())
+        best = np.append(best, best[-1])
+    return HistoryData(numbers, values, best_numbers, best, pruned_numbers,
                        np.array([t.value for t in pruned], dtype=float),
                        ylabel=source.value_label)
 

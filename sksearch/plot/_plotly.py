@@ -48,7 +48,7 @@ def history(data):
         figure.add_trace(go.Scatter(x=_list(data.numbers), y=_list(data.values),
                                     mode="markers", name="complete",
                                     marker={"color": COLORS["complete"]}))
-        figure.add_trace(go.Scatter(x=_list(data.numbers), y=_list(data.best),
+        figure.add_trace(go.Scatter(x=_list(data.best_numbers), y=_list(data.best),
                                     mode="lines", line={"shape": "hv", "color": COLORS["best"]},
                                     name="best so far"))
     if len(data.pruned_numbers):
