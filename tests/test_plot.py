@@ -79,6 +79,11 @@ def increments():
 
 
 KINDS = ["study", "plain", "conditional", "pruned", "increments"]
+# a contour per kind: a surface, a categorical axis, a surface over a branch's
+# parameters, one parameter twice (a line), a categorical grid
+CONTOUR = {"study": ("lr", "depth"), "plain": ("C", "fit_intercept"),
+           "conditional": ("clf__C", "clf__tol"), "pruned": ("C", "C"),
+           "increments": ("max_depth", "max_depth")}
 
 
 def save(result, tmp_path, name):
@@ -148,6 +153,7 @@ def test_every_plot_renders_labelled(kind, request, tmp_path):
             "intermediate": plot.plot_intermediate_values(obj),
             "timeline": plot.plot_timeline(obj),
             "edf": plot.plot_edf(obj),
+            "contour": plot.plot_contour(obj, *CONTOUR[kind]),
         }
     assert results["history"].get_ylabel() == value
     assert results["importances"].get_xlabel() == "importance (fanova)"
@@ -161,6 +167,9 @@ def test_every_plot_renders_labelled(kind, request, tmp_path):
     assert colorbar_labels(parallel.figure) == [value]
     assert results["timeline"].get_xlabel().startswith("wall time")
     assert results["edf"].get_xlabel() == value
+    contour = results["contour"]
+    assert contour.get_xlabel() == CONTOUR[kind][0] and contour.get_ylabel() == CONTOUR[kind][1]
+    assert colorbar_labels(contour.figure) == [value]
     for result in results.values():
         render(result)
 
@@ -453,6 +462,7 @@ def test_plotly_backend_draws_the_same_data(kind, request):
             "plot_optimization_history", "plot_param_importances", "plot_slice", "plot_rank",
             "plot_parallel_coordinates", "plot_intermediate_values", "plot_timeline",
             "plot_edf")]
+        figures.append(plot.plot_contour(obj, *CONTOUR[kind], backend="plotly"))
     for figure in figures:
         assert isinstance(figure, go.Figure) and figure.layout.title.text
         assert len(figure.data) > 0
