@@ -1,16 +1,32 @@
-"""Every plot renders to PNG and shows what it should."""
+"""Every plot renders for a plain, a conditional, a pruned and an increments
+search and a Study, and shows what it should: labelled axes, tick labels with
+the values and names, colour bars, one bar per fold task."""
+
+import math
+import warnings
 
 import numpy as np
 import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
+matplotlib.rcParams["figure.dpi"] = 50  # drawing is most of these tests' time
+import joblib  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.datasets import load_iris  # noqa: E402
+from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.svm import SVC  # noqa: E402
 
-from sksearch import Study, TrialState, plot  # noqa: E402
+from sksearch import BayesSearchCV, Study, TrialState, plot  # noqa: E402
+from sksearch._records import FOLDS_ATTR, records_from_json  # noqa: E402
 from sksearch.distributions import Categorical, Float, Int  # noqa: E402
+from sksearch.plot._source import log_ticks  # noqa: E402
+from sksearch.trial import FrozenTrial  # noqa: E402
 
 SPACE = {"lr": Float(1e-4, 1.0, log=True), "depth": Int(1, 8), "kind": Categorical(["a", "b"])}
+X, Y = load_iris(return_X_y=True)
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +46,211 @@ def study():
     return study
 
 
-def save(ax, tmp_path, name):
-    figure = np.ravel(ax)[0].figure
+@pytest.fixture(scope="module")
+def plain():
+    # C spans under two decades: the log axis whose tick labels used to overlap
+    return BayesSearchCV(LogisticRegression(max_iter=300),
+                         {"C": Float(0.05, 2.0, log=True), "fit_intercept": [True, False]},
+                         n_iter=8, cv=3, random_state=0).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def conditional():
+    space = [{"clf": [SVC()], "clf__C": Float(1e-2, 1e2, log=True)},
+             {"clf": [LogisticRegression(max_iter=300)], "clf__C": Float(1e-3, 1e1, log=True),
+              "clf__tol": Float(1e-4, 1e-2, log=True)}]
+    # two threads: the timeline has two workers' rows
+    with joblib.parallel_config(backend="threading", n_jobs=2):
+        return BayesSearchCV(Pipeline([("clf", SVC())]), space, n_iter=10, cv=3,
+                             random_state=0, n_jobs=2).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def pruned():
+    return BayesSearchCV(LogisticRegression(max_iter=300), {"C": Float(1e-4, 1e2, log=True)},
+                         n_iter=10, cv=4, pruner="halving", random_state=0).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def increments():
+    return BayesSearchCV(RandomForestClassifier(n_estimators=6, random_state=0),
+                         {"max_depth": [1, 2, 4, 8]}, sampler="grid", n_iter=None, cv=3,
+                         increments={"n_estimators": 3}, pruner="halving").fit(X, Y)
+
+
+KINDS = ["study", "plain", "conditional", "pruned", "increments"]
+# a contour per kind: a surface, a categorical axis, a surface over a branch's
+# parameters, one parameter twice (a line), a categorical grid
+CONTOUR = {"study": ("lr", "depth"), "plain": ("C", "fit_intercept"),
+           "conditional": ("clf__C", "clf__tol"), "pruned": ("C", "C"),
+           "increments": ("max_depth", "max_depth")}
+
+
+def save(result, tmp_path, name):
+    figure = np.ravel(result)[0].figure
     path = tmp_path / f"{name}.png"
     figure.savefig(path)
     plt.close(figure)
-    assert path.stat().st_size > 5000
+    assert path.stat().st_size > 2000
     return path
+
+
+def render(result):
+    """Draw the figure (what saving does, without the file) and close it."""
+    figure = np.ravel(result)[0].figure
+    figure.canvas.draw()
+    plt.close(figure)
+
+
+def texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def ticklabels(ax, which="x"):
+    labels = ax.get_xticklabels() if which == "x" else ax.get_yticklabels()
+    return [t.get_text() for t in labels]
+
+
+def colorbar_labels(figure):
+    return [a.get_ylabel() for a in figure.axes if a.get_label() == "<colorbar>"]
+
+
+def trial_lines(ax):
+    """The parallel coordinates' lines, one per trial."""
+    from matplotlib.collections import LineCollection
+
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)
+                and c.get_array() is not None]
+    return lines.get_segments()
+
+
+def n_complete(obj):
+    study = getattr(obj, "study_", obj)
+    return len([t for t in study.get_trials((TrialState.COMPLETE,)) if math.isfinite(t.value)])
+
+
+def all_spans(search):
+    spans = []
+    for trial in search.study_.trials:
+        for record in records_from_json(trial.system_attrs[FOLDS_ATTR], trial.number):
+            if record is not None:
+                spans.extend((trial.state, *span) for span in record.spans)
+    return spans
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_plot_renders_labelled(kind, request, tmp_path):
+    obj = request.getfixturevalue(kind)
+    value = "objective value" if kind == "study" else "mean CV score"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # one-parameter contours fall back
+        results = {
+            "history": plot.plot_optimization_history(obj),
+            "importances": plot.plot_param_importances(obj),
+            "slice": plot.plot_slice(obj),
+            "rank": plot.plot_rank(obj),
+            "parallel": plot.plot_parallel_coordinates(obj),
+            "intermediate": plot.plot_intermediate_values(obj),
+            "timeline": plot.plot_timeline(obj),
+            "edf": plot.plot_edf(obj),
+            "contour": plot.plot_contour(obj, *CONTOUR[kind]),
+        }
+    assert results["history"].get_ylabel() == value
+    assert results["importances"].get_xlabel() == "importance (fanova)"
+    for name in ("slice", "rank"):
+        axes = results[name]
+        assert all(ax.get_xlabel() for ax in axes) and all(ax.get_ylabel() for ax in axes)
+        assert colorbar_labels(axes[0].figure) == ["trial" if name == "slice" else value]
+    parallel = results["parallel"]
+    assert len(trial_lines(parallel)) == n_complete(obj)
+    assert ticklabels(parallel)[-1] == value
+    assert colorbar_labels(parallel.figure) == [value]
+    assert results["timeline"].get_xlabel().startswith("wall time")
+    assert results["edf"].get_xlabel() == value
+    contour = results["contour"]
+    assert contour.get_xlabel() == CONTOUR[kind][0] and contour.get_ylabel() == CONTOUR[kind][1]
+    assert colorbar_labels(contour.figure) == [value]
+    for result in results.values():
+        render(result)
+
+
+def test_parallel_coordinates_write_values_on_each_axis(study, tmp_path):
+    ax = plot.plot_parallel_coordinates(study)
+    assert ticklabels(ax) == ["depth", "kind", "lr", "objective value"]
+    written = texts(ax)
+    assert "low" not in written and "high" not in written
+    assert {"a", "b"} <= set(written)  # the categorical's choices
+    lrs = [t.params["lr"] for t in study.get_trials((TrialState.COMPLETE,))]
+    # lr spans over two decades: whole decades, within the trials' range
+    assert min(lrs) < 1e-3 and max(lrs) > 1e-1
+    decades = [float(text) for text in written if text.startswith("0.0") or text == "0.1"]
+    assert decades and all(min(lrs) <= d <= max(lrs) for d in decades)
+    assert all(math.log10(d) == round(math.log10(d)) for d in decades)
+    values = [t.value for t in study.get_trials((TrialState.COMPLETE,))]
+    depth_ticks = ["2", "4", "6", "8"]
+    assert set(depth_ticks) <= set(written)
+    # the value axis is labelled with values of the objective's range
+    assert any(min(values) <= float(text) <= max(values) for text in written
+               if text.lstrip("-").replace(".", "").isdigit() and "." in text)
+    # the best trial's line, drawn last: top of the value axis, and on the lr
+    # axis at its place by decades between the smallest and largest lr
+    best = max(study.get_trials((TrialState.COMPLETE,)), key=lambda t: t.value)
+    last = trial_lines(ax)[-1]
+    expected = ((math.log10(best.params["lr"]) - math.log10(min(lrs)))
+                / (math.log10(max(lrs)) - math.log10(min(lrs))))
+    assert last[2, 1] == pytest.approx(expected) and last[3, 1] == pytest.approx(1.0)
+    assert last[1, 1] == pytest.approx((["a", "b"].index(best.params["kind"]) + 0.5) / 2)
+    save(ax, tmp_path, "parallel")
+
+
+def test_conditional_space_shows_branch_names(conditional, tmp_path):
+    axes = plot.plot_slice(conditional)
+    assert [ax.get_xlabel() for ax in axes] == ["clf", "clf__C", "clf__tol"]
+    assert ticklabels(axes[0]) == ["SVC", "LogisticRegression"]
+    ax = plot.plot_parallel_coordinates(conditional)
+    assert ticklabels(ax)[0] == "clf"
+    assert {"SVC", "LogisticRegression", "(absent)"} <= set(texts(ax))  # SVC has no tol
+    assert "__branch__" not in ticklabels(ax)
+    importances = plot.plot_param_importances(conditional)
+    assert "clf" in ticklabels(importances, "y")
+    assert "__branch__" not in ticklabels(importances, "y")
+    # clf__C of both branches on one axis: every complete trial is drawn
+    assert len(trial_lines(ax)) == n_complete(conditional)
+    save(ax, tmp_path, "conditional")
+
+
+def test_log_axis_under_two_decades_does_not_crowd(plain):
+    axes = plot.plot_slice(plain)
+    ax = next(a for a in axes if a.get_xlabel() == "C")
+    assert ax.get_xscale() == "log"
+    figure = ax.figure
+    figure.canvas.draw()
+    minor = [t.get_text() for t in ax.get_xticklabels(minor=True)]
+    assert all(text == "" for text in minor)
+    low, high = ax.get_xlim()
+    shown = [t for t, x in zip(ax.get_xticklabels(), ax.get_xticks()) if low <= x <= high]
+    assert len(shown) >= 2 and all(float(t.get_text()) > 0 for t in shown)
+    boxes = [t.get_window_extent() for t in shown]
+    for a, b in zip(boxes, boxes[1:]):
+        assert not a.overlaps(b)
+    plt.close(figure)
+
+
+def test_log_ticks_by_hand():
+    assert log_ticks(1e-4, 1.0) == [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+    assert log_ticks(1e-9, 1.0) == [1e-9, 1e-7, 1e-5, 1e-3, 1e-1]  # thinned to <= 6
+    assert log_ticks(0.05, 2.0) == [0.1, 0.3, 1.0]
+    assert log_ticks(0.12, 0.9) == [0.2, 0.5]  # 1/3 gives one tick, 1..9 gives 8
+    assert log_ticks(3.0, 3.0) == [3.0]
+
+
+def test_linear_ticks_by_hand():
+    from sksearch.plot._source import linear_ticks
+
+    assert linear_ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert linear_ticks(0.9598, 0.9601) == [0.9598, 0.9599, 0.96, 0.9601]
+    assert linear_ticks(1, 8, integer=True) == [2.0, 4.0, 6.0, 8.0]
+    assert linear_ticks(1, 3, integer=True) == [1.0, 2.0, 3.0]  # never 1.5
 
 
 def test_optimization_history(study, tmp_path):
@@ -45,22 +259,40 @@ def test_optimization_history(study, tmp_path):
     assert len(complete.get_offsets()) == 20 and len(pruned.get_offsets()) == 4
     best = ax.lines[0].get_ydata()
     assert np.all(np.diff(best) >= 0)  # best so far never gets worse when maximising
+    assert best[-1] == max(t.value for t in study.get_trials((TrialState.COMPLETE,)))
+    assert ax.lines[0].get_xdata()[-1] == 23  # held on to the last (pruned) trial
     assert ax.get_xlabel() == "trial" and ax.get_ylabel() == "objective value"
     save(ax, tmp_path, "history")
 
 
 def test_param_importances(study, tmp_path):
     ax = plot.plot_param_importances(study)
-    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "lr"  # top bar: largest
+    assert ticklabels(ax, "y")[-1] == "lr"  # top bar: largest
     assert len(ax.patches) == 3
+    assert all(text.strip().endswith("%") for text in texts(ax))
     save(ax, tmp_path, "importances")
+
+
+def test_importances_of_constant_values_warn_and_say_so(tmp_path):
+    study = Study(sampler="random", random_state=0)
+    study.optimize(lambda t: 0 * t.suggest_float("x", 0, 1) + 0 * t.suggest_float("y", 0, 1)
+                   + 0.5, n_trials=6)
+    with pytest.warns(UserWarning, match="same value, 0.5"):
+        ax = plot.plot_param_importances(study)
+    assert not any("%" in text for text in texts(ax))
+    assert any("no importances" in text.replace("\n", " ") for text in texts(ax))
+    assert all(p.get_width() == 0 for p in ax.patches)
+    save(ax, tmp_path, "constant")
 
 
 def test_slice(study, tmp_path):
     axes = plot.plot_slice(study)
     assert [ax.get_xlabel() for ax in axes] == ["depth", "kind", "lr"]
     assert axes[2].get_xscale() == "log"
-    assert [t.get_text() for t in axes[1].get_xticklabels()] == ["a", "b"]
+    assert ticklabels(axes[1]) == ["a", "b"]
+    lrs = [t.params["lr"] for t in study.get_trials((TrialState.COMPLETE,))]
+    decades = [10.0 ** e for e in range(-4, 1) if min(lrs) <= 10.0 ** e <= max(lrs)]
+    assert [float(t) for t in ticklabels(axes[2])] == decades
     assert all(len(ax.collections[0].get_offsets()) == 20 for ax in axes)
     save(axes, tmp_path, "slice")
     assert len(plot.plot_slice(study, params=["lr"])) == 1
@@ -68,22 +300,71 @@ def test_slice(study, tmp_path):
         plot.plot_slice(study, params=["nope"])
 
 
-def test_parallel_coordinates(study, tmp_path):
-    ax = plot.plot_parallel_coordinates(study)
-    assert len(ax.lines) == 20
-    labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels == ["depth", "kind", "lr", "objective value"]
-    for line in ax.lines:
-        assert np.all((line.get_ydata() >= 0) & (line.get_ydata() <= 1))
-    save(ax, tmp_path, "parallel")
+def test_rank_puts_the_best_trial_first(study, tmp_path):
+    axes = plot.plot_rank(study, params=["lr", "kind"])
+    complete = [t for t in study.get_trials((TrialState.COMPLETE,))]
+    best = max(complete, key=lambda t: t.value)
+    offsets = axes[0].collections[0].get_offsets()
+    assert sorted(offsets[:, 1]) == list(range(1, 21))
+    rank_one = offsets[offsets[:, 1] == 1][0]
+    assert rank_one[0] == pytest.approx(best.params["lr"])
+    assert axes[0].yaxis_inverted()  # rank 1 at the top
+    assert ticklabels(axes[1]) == ["a", "b"]
+    save(axes, tmp_path, "rank")
 
 
 def test_contour(study, tmp_path):
+    from matplotlib.contour import QuadContourSet
+
     ax = plot.plot_contour(study, "lr", "depth")
     assert ax.get_xscale() == "log"
+    assert any(isinstance(c, QuadContourSet) for c in ax.collections)
     assert len(ax.collections[-1].get_offsets()) == 20
     assert ax.get_title() == "depth vs lr"
+    assert colorbar_labels(ax.figure) == ["objective value"]
     save(ax, tmp_path, "contour")
+
+
+class HandStudy:
+    """Trials placed by hand (what no sampler gives on purpose): the read-only
+    part of a Study the plots use."""
+
+    direction, study_name, system_attrs = "minimize", "by hand", {}
+
+    def __init__(self, points):
+        space = {"x": Float(0, 10), "y": Float(0, 10)}
+        self.trials = [FrozenTrial(k, k, TrialState.COMPLETE, float(x + y),
+                                   {"x": float(x), "y": float(y)}, space)
+                       for k, (x, y) in enumerate(points)]
+
+    def get_trials(self, states=None):
+        return [t for t in self.trials if states is None or t.state in states]
+
+
+def _study_of(points):
+    return HandStudy(points)
+
+
+@pytest.mark.parametrize("points, reason", [
+    ([(1, 1), (2, 2), (3, 3), (4, 4), (5, 5)], "on a line"),
+    ([(1, 1), (2, 3), (1, 1), (2, 3)], "2 distinct point"),
+    ([(1, 1)], "1 distinct point"),
+])
+def test_contour_of_degenerate_trials_falls_back_to_a_scatter(points, reason, tmp_path):
+    study = _study_of(points)
+    with pytest.warns(UserWarning, match=reason):
+        ax = plot.plot_contour(study, "x", "y")
+    assert reason in ax.get_title()
+    assert len(ax.collections) == 1 and len(ax.collections[0].get_offsets()) == len(points)
+    assert colorbar_labels(ax.figure) == ["objective value"]
+    save(ax, tmp_path, "degenerate")
+
+
+def test_contour_with_a_categorical_axis_is_a_scatter(study):
+    with pytest.warns(UserWarning, match="categorical axis"):
+        ax = plot.plot_contour(study, "kind", "lr")
+    assert ticklabels(ax) == ["a", "b"]
+    plt.close(ax.figure)
 
 
 def test_intermediate_values(study, tmp_path):
@@ -95,33 +376,125 @@ def test_intermediate_values(study, tmp_path):
     save(ax, tmp_path, "intermediate")
 
 
-def test_on_a_fitted_search_and_given_ax(tmp_path):
-    from sklearn.datasets import load_iris
-    from sklearn.linear_model import LogisticRegression
-
-    from sksearch import BayesSearchCV
-
-    X, y = load_iris(return_X_y=True)
-    search = BayesSearchCV(LogisticRegression(max_iter=300), {"C": Float(1e-3, 10, log=True)},
-                           n_iter=5, cv=3, random_state=0).fit(X, y)
+def test_given_ax_is_drawn_on(plain, tmp_path):
     _, ax = plt.subplots()
-    assert plot.plot_optimization_history(search, ax=ax) is ax
+    assert plot.plot_optimization_history(plain, ax=ax) is ax
     assert ax.get_ylabel() == "mean CV score"
     save(ax, tmp_path, "search")
 
 
-def test_intermediate_values_of_folds_cut_into_increments(tmp_path):
-    from sklearn.datasets import load_breast_cancer
-    from sklearn.ensemble import RandomForestClassifier
-
-    from sksearch import BayesSearchCV
-
-    X, y = load_breast_cancer(return_X_y=True)
-    search = BayesSearchCV(RandomForestClassifier(n_estimators=6, random_state=0),
-                           {"max_depth": [1, 2, 4, 8]}, sampler="grid", n_iter=None, cv=3,
-                           increments={"n_estimators": 3}, pruner="halving").fit(X, y)
-    ax = plot.plot_intermediate_values(search)
+def test_intermediate_values_of_folds_cut_into_increments(increments, tmp_path):
+    ax = plot.plot_intermediate_values(increments)
     assert ax.get_xlabel() == "increment (3 per fold)"
     # a tick at the last increment of each fold: steps 2, 5, 8
     assert list(ax.get_xticks()) == [2, 5, 8]
     save(ax, tmp_path, "increments")
+
+
+@pytest.mark.parametrize("kind", ["conditional", "pruned", "increments"])
+def test_timeline_has_one_bar_per_span(kind, request, tmp_path):
+    search = request.getfixturevalue(kind)
+    spans = all_spans(search)
+    ax = plot.plot_timeline(search)
+    assert len(ax.patches) == len(spans)
+    assert len(ticklabels(ax, "y")) == len({span[1] for span in spans})
+    grey = matplotlib.colors.to_rgba("#8c8c8c")
+    n_grey = sum(p.get_facecolor() == grey for p in ax.patches)
+    assert n_grey == sum(state is TrialState.PRUNED for state, *_ in spans)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "complete" in legend and ("pruned" in legend) == (n_grey > 0)
+    # bars start at 0 and none is longer than the whole search
+    lefts = [p.get_x() for p in ax.patches]
+    assert min(lefts) == 0
+    save(ax, tmp_path, f"timeline-{kind}")
+
+
+def test_timeline_shows_two_workers_and_pruned(conditional, pruned):
+    assert len(ticklabels(plot.plot_timeline(conditional), "y")) == 2
+    assert pruned.study_.n_trials((TrialState.PRUNED,)) > 0
+    plt.close("all")
+
+
+def test_timeline_of_a_study_uses_lanes():
+    study = Study(sampler="random", random_state=0)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)
+    failed = study.ask()
+    study.fail_trial(failed, RuntimeError("boom"))
+    ax = plot.plot_timeline(study)
+    assert len(ax.patches) == 5  # trials run one after another: one lane
+    assert ticklabels(ax, "y") == ["lane 1"]
+    red = matplotlib.colors.to_rgba("#d62728")
+    assert sum(p.get_facecolor() == red for p in ax.patches) == 1
+    plt.close(ax.figure)
+
+
+def test_edf_of_several_studies():
+    studies = []
+    for seed in (0, 1):
+        study = Study(sampler="random", random_state=seed)
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5 + 3 * seed)
+        studies.append(study)
+    ax = plot.plot_edf(studies, labels=["first", "second"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["first", "second"]
+    for line, study in zip(ax.lines, studies):
+        values = sorted(t.value for t in study.trials)
+        assert list(line.get_xdata()) == values
+        assert list(line.get_ydata()) == [(k + 1) / len(values) for k in range(len(values))]
+    with pytest.raises(ValueError, match="labels must give one name"):
+        plot.plot_edf(studies, labels=["one"])
+    plt.close(ax.figure)
+
+
+def test_backend_is_checked(study):
+    with pytest.raises(ValueError, match="backend must be 'matplotlib' or 'plotly', got 'svg'"):
+        plot.plot_optimization_history(study, backend="svg")
+
+
+# --- plotly -------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_plotly_backend_draws_the_same_data(kind, request):
+    go = pytest.importorskip("plotly.graph_objects", reason="plotly is not installed")
+    obj = request.getfixturevalue(kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        figures = [getattr(plot, name)(obj, backend="plotly") for name in (
+            "plot_optimization_history", "plot_param_importances", "plot_slice", "plot_rank",
+            "plot_parallel_coordinates", "plot_intermediate_values", "plot_timeline",
+            "plot_edf")]
+        figures.append(plot.plot_contour(obj, *CONTOUR[kind], backend="plotly"))
+    for figure in figures:
+        assert isinstance(figure, go.Figure) and figure.layout.title.text
+        assert len(figure.data) > 0
+    parallel = figures[4].data[0]
+    assert isinstance(parallel, go.Parcoords)
+    assert len(parallel.dimensions[0].values) == n_complete(obj)
+    assert parallel.line.showscale
+    timeline = figures[6]
+    expected = len(all_spans(obj)) if kind != "study" else len(obj.trials)
+    assert sum(len(bar.x) for bar in timeline.data) == expected
+
+
+def test_plotly_shows_branch_names_and_log_ticks(conditional):
+    pytest.importorskip("plotly.graph_objects", reason="plotly is not installed")
+    figure = plot.plot_slice(conditional, backend="plotly")
+    assert list(figure.layout.xaxis.ticktext) == ["SVC", "LogisticRegression"]
+    assert figure.layout.xaxis2.type == "log"
+    assert all(float(t) > 0 for t in figure.layout.xaxis2.ticktext)
+    dims = plot.plot_parallel_coordinates(conditional, backend="plotly").data[0].dimensions
+    assert dims[0].label == "clf" and "SVC" in dims[0].ticktext
+    with pytest.warns(UserWarning, match="line"):
+        contour = plot.plot_contour(_study_of([(1, 1), (2, 2), (3, 3)]), "x", "y",
+                                    backend="plotly")
+    assert "no contour" in contour.layout.title.text
+    with pytest.raises(ValueError, match="leave them None"):
+        plot.plot_rank(conditional, axes=[], backend="plotly")
+
+
+def test_worker_labels_keep_what_tells_workers_apart():
+    from sksearch.plot._timeline import _worker_labels
+
+    assert _worker_labels(["vm:1:MainThread", "vm:2:MainThread"]) == ["pid 1", "pid 2"]
+    assert _worker_labels(["vm:1:w_0", "vm:1:w_1"]) == ["w_0", "w_1"]
+    assert _worker_labels(["a:1:T", "b:1:T"]) == ["a", "b"]
+    assert _worker_labels(["vm:1:T"]) == ["T"]

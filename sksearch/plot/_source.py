@@ -1,0 +1,255 @@
+"""Reading a search or a study for the plots: its trials, its parameters as
+axes (ticks, log scale, category names, branch names) and number formats.
+
+Nothing here imports a plotting library; both backends draw what
+:mod:`sksearch.plot._data` computes from these pieces.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..distributions import Categorical, Int
+from ..space import BRANCH_PARAM, make_search_space
+from ..trial import TrialState
+
+#: Colours of trial states, shared by both backends (hex, which both read).
+COLORS = {"complete": "#1f77b4", "pruned": "#8c8c8c", "failed": "#d62728",
+          "best": "#d62728", "running": "#2ca02c"}
+
+
+@dataclass
+class Axis:
+    """How one axis reads: its label, scale and, when set, its ticks.
+
+    ``scale`` is ``"linear"``, ``"log"`` or ``"category"`` (positions are the
+    choices' indices). ``ticks`` are positions in data units, ``None`` leaving
+    them to the backend.
+    """
+
+    label: str
+    scale: str = "linear"
+    ticks: list = None
+    ticklabels: list = None
+
+
+@dataclass
+class Source:
+    """What every plot reads of a fitted search or a study."""
+
+    study: object
+    value_label: str
+    maximize: bool
+    branch_labels: list  # names of the branches of a list-of-dicts space, or None
+    branch_title: str
+    complete: list  # the complete trials with a finite value, read once
+
+    def display_name(self, name):
+        """The name a parameter is shown by: the branch by what it chooses."""
+        return self.branch_title if name == BRANCH_PARAM else name
+
+
+def read(obj):
+    """The :class:`Source` of a fitted search (``study_``) or a Study."""
+    study = getattr(obj, "study_", None)
+    if study is None:
+        if not hasattr(obj, "get_trials"):
+            raise TypeError(f"Expected a fitted search or a Study, got {obj!r}.")
+        study = obj
+    labels, title = _branch_labels(obj) if study is not obj else (None, "branch")
+    complete = [t for t in study.get_trials((TrialState.COMPLETE,))
+                if t.value is not None and math.isfinite(t.value)]
+    return Source(study=study,
+                  value_label="mean CV score" if study is not obj else "objective value",
+                  maximize=study.direction == "maximize", branch_labels=labels,
+                  branch_title=title, complete=complete)
+
+
+def _branch_labels(search):
+    """Names of the branches of a search's list-of-dicts space, as the user
+    wrote them: the values a branch fixes (an estimator by its class name),
+    else the parameters it searches. ``(None, "branch")`` for other spaces."""
+    params = search.get_params(deep=False)
+    raw = params.get("param_distributions", params.get("param_grid"))
+    if not isinstance(raw, (list, tuple)) or len(raw) < 2:
+        return None, "branch"
+    try:
+        space = make_search_space(raw)
+    except (TypeError, ValueError):
+        return None, "branch"
+    branches = [branch.params for branch in space.branches]
+    fixed = [{n: d.choices[0] for n, d in b.items()
+              if isinstance(d, Categorical) and d.is_single()} for b in branches]
+    # a parameter every branch fixes to its own value names them best ("clf")
+    shared = set.intersection(*(set(f) for f in fixed))
+    keys = sorted(n for n in shared if len({describe(f[n]) for f in fixed}) == len(fixed))
+    labels = []
+    for i, (branch, values) in enumerate(zip(branches, fixed)):
+        if keys:
+            label = ", ".join(describe(values[n]) for n in keys)
+        elif values:
+            label = ", ".join(f"{n}={describe(v)}" for n, v in values.items())
+        else:
+            label = ", ".join(sorted(branch)) or f"branch {i}"
+        labels.append(label)
+    if len(set(labels)) < len(labels):
+        labels = [f"{label} ({i})" for i, label in enumerate(labels)]
+    return labels, keys[0] if len(keys) == 1 else "branch"
+
+
+def describe(value, width=18):
+    """A short label of a parameter value: an estimator by its class name,
+    a number by :func:`number`, anything else by its (shortened) repr."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        text = type(value).__name__
+    elif isinstance(value, float):
+        text = number(value)
+    else:
+        text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def number(value, digits=3):
+    """A tick label: ``digits`` significant digits, no trailing zeros."""
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}g}"
+    return text.replace("e-0", "e-").replace("e+0", "e+").replace("e+", "e")
+
+
+def numbers(values):
+    """Labels of ticks, with as many digits as it takes to tell them apart."""
+    for digits in range(3, 13):
+        labels = [number(v, digits) for v in values]
+        if len(set(labels)) == len(labels):
+            return labels
+    return labels
+
+
+@dataclass
+class Param:
+    """A parameter as drawn: its name, distribution and axis."""
+
+    name: str
+    distribution: object
+    axis: Axis
+
+    @property
+    def is_categorical(self):
+        return isinstance(self.distribution, Categorical)
+
+    def coordinates(self, trials):
+        """Positions of the trials on the axis (external values, or choice
+        indices for categoricals); NaN where a trial lacks the parameter. A
+        numerical parameter that branches search over different ranges is one
+        axis of all their values; a categorical one counts only the trials of
+        its choices."""
+        out = np.full(len(trials), np.nan)
+        for i, trial in enumerate(trials):
+            dist = trial.distributions.get(self.name)
+            if dist is None:
+                continue
+            internal = trial.internal_params[self.name]
+            if self.is_categorical:
+                if dist == self.distribution:
+                    out[i] = internal
+            elif not isinstance(dist, Categorical):
+                out[i] = float(dist.to_external(internal))
+        if self.axis.scale == "log":
+            out[~(out > 0)] = np.nan
+        return out
+
+
+def parameters(source, params=None, trials=None):
+    """The :class:`Param` of every varying parameter of ``trials`` (the
+    complete ones by default), sorted, or of the names ``params``."""
+    trials = source.complete if trials is None else trials
+    seen = {}
+    for trial in trials:  # the distribution most trials used, for each name
+        for name, dist in trial.distributions.items():
+            seen.setdefault(name, {}).setdefault(dist, 0)
+            seen[name][dist] += 1
+    distributions = {n: max(c, key=c.get) for n, c in seen.items()}
+    names = [n for n in sorted(distributions) if not distributions[n].is_single()]
+    if params is not None:
+        if isinstance(params, str):
+            params = [params]
+        unknown = sorted(set(params) - set(distributions))
+        if unknown:
+            raise ValueError(f"Unknown parameters {unknown} in params; the study has {names}.")
+        names = list(params)
+    out = []
+    for name in names:
+        dist = distributions[name]
+        probe = Param(name, dist, Axis(name))
+        out.append(Param(name, dist, axis_of(source, probe, probe.coordinates(trials))))
+    return out
+
+
+def axis_of(source, param, coordinates):
+    """The axis of ``param`` over the positions drawn: choice names for a
+    categorical (branch names for the branch), decade-aware ticks for a log
+    parameter, the backend's own ticks otherwise."""
+    dist = param.distribution
+    if isinstance(dist, Categorical):
+        if param.name == BRANCH_PARAM:
+            labels = source.branch_labels or [f"branch {c}" for c in dist.choices]
+            return Axis(source.branch_title, "category", list(range(len(labels))), labels)
+        return Axis(param.name, "category", list(range(len(dist.choices))),
+                    [describe(c, 14) for c in dist.choices])
+    finite = coordinates[np.isfinite(coordinates)]
+    if getattr(dist, "log", False):
+        lo, hi = (finite.min(), finite.max()) if len(finite) else (dist.low, dist.high)
+        ticks = log_ticks(lo, hi)
+        return Axis(param.name, "log", ticks, numbers(ticks))
+    if isinstance(dist, Int) and len(finite):  # no ticks between two integers
+        ticks = linear_ticks(finite.min(), finite.max(), integer=True)
+        return Axis(param.name, "linear", ticks, numbers(ticks))
+    return Axis(param.name)
+
+
+def log_ticks(lo, hi, most=6):
+    """Ticks of a log axis over ``[lo, hi]`` that never crowd: whole decades
+    (thinned to at most ``most``) when the range spans two or more, else the
+    first of 1/3, 1/2/5 and 1..9 times a power of ten to give 3 ticks or more."""
+    lo, hi = float(lo), float(hi)
+    if not (lo > 0 and hi >= lo):
+        return []
+    if lo == hi:
+        return [lo]
+    low_exp, high_exp = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    if math.log10(hi) - math.log10(lo) >= 2:
+        exps = list(range(math.ceil(math.log10(lo) - 1e-9),
+                          math.floor(math.log10(hi) + 1e-9) + 1))
+        stride = math.ceil(len(exps) / most)
+        return [float(f"1e{e}") for e in exps[::stride]]
+    best = []
+    for mantissas in ((1,), (1, 3), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        ticks = [float(f"{m}e{e}") for e in range(low_exp, high_exp + 1) for m in mantissas]
+        ticks = [t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
+        if len(ticks) > most:
+            break
+        best = ticks
+        if len(ticks) >= 3:
+            break
+    return best or [lo, hi]
+
+
+def linear_ticks(lo, hi, count=6, integer=False):
+    """At most ``count`` round ticks (steps of 1, 2, 2.5 or 5 times a power of
+    ten; whole steps when ``integer``) over ``[lo, hi]``."""
+    lo, hi = float(lo), float(hi)
+    if not hi > lo:
+        return [lo]
+    raw = (hi - lo) / (count - 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if integer:
+        step = max(1.0, float(math.ceil(step)))
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = np.arange(first, hi + step * 1e-6, step)
+    return [float(round(t, 12)) for t in ticks]
