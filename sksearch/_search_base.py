@@ -260,7 +260,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
             callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
-            caller=self)
+            caller=self, max_fold_fits=getattr(self, "max_fold_fits", None))
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, root_ctx=root_ctx, metadata=metadata,
                       X=X, y=y)
