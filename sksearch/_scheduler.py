@@ -58,6 +58,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._fold import FoldTask, fit_fold
+from ._known import is_warm_start
 from ._records import FOLDS_ATTR, mean_score, records_to_json
 from .trial import TrialState, best_of
 
@@ -320,6 +321,8 @@ class _Scheduler:
 
     def _absorb_finished(self):
         new, self._cursor = self.plan.study.get_trials_finished_since(self._cursor)
+        # a warm start's prior trials are the sampler's history, not candidates
+        new = [t for t in new if not is_warm_start(t)]
         if new:
             self._finished.extend(new)
             self._finished.sort(key=lambda t: t.number)
