@@ -18,7 +18,8 @@ def test_demo_runs_with_exactly_equal_budgets(tmp_path, capsys, monkeypatch):
     assert [row[1] for row in rows] == [budget] * 3  # exact: the pruned search too
     assert "held-out accuracy" in out and "Parameter importances" in out
     assert "± " not in out.split("fold fits\n", 1)[1].split("\n(")[0]  # one split: no spread
-    assert "      ... 1 candidates" in out and "      ... 2 candidates" in out  # live progress of the BayesSearchCV arm
+    # live progress of the BayesSearchCV arm
+    assert "      ... 1 candidates" in out and "      ... 2 candidates" in out
     held = {row[0]: row[4] for row in rows}
     rival = max(held["GridSearchCV"], held["RandomizedSearchCV"])
     word = "higher than" if held[rows[2][0]] > rival else (
