@@ -23,7 +23,7 @@ import numbers
 from .distributions import BaseDistribution, Categorical, describe_choice
 from .trial import FrozenTrial, TrialState, is_finite_value
 
-__all__ = ["QUEUE_ATTR", "WARM_START_ATTR", "create_trial"]
+__all__ = ["KnownTrials", "QUEUE_ATTR", "WARM_START_ATTR", "create_trial"]
 
 #: Study system attribute holding the enqueued parameter sets, oldest first.
 QUEUE_ATTR = "sksearch:enqueued"
@@ -107,6 +107,24 @@ def same_params(trial, encoded):
 def is_warm_start(trial):
     """Whether ``trial`` is a prior trial of a warm start (not a result)."""
     return WARM_START_ATTR in trial.system_attrs
+
+
+def prior_copies(existing, trials, source):
+    """Copies of the finished ``trials`` of study ``source`` to add as prior
+    trials, leaving out those ``existing`` (the study's trials) has already."""
+    seen = {(t.system_attrs[WARM_START_ATTR].get("study"),
+             t.system_attrs[WARM_START_ATTR].get("number"))
+            for t in existing if is_warm_start(t)}
+    return [
+        FrozenTrial(number=trial.number, trial_id=-1, state=trial.state, value=trial.value,
+                    internal_params=dict(trial.internal_params),
+                    distributions=dict(trial.distributions),
+                    intermediate_values=dict(trial.intermediate_values),
+                    system_attrs={WARM_START_ATTR: {"study": source, "number": trial.number}},
+                    datetime_start=trial.datetime_start,
+                    datetime_complete=trial.datetime_complete)
+        for trial in trials
+        if trial.state.is_finished() and (source, trial.number) not in seen]
 
 
 def check_finished_trial(trial):
@@ -209,3 +227,125 @@ def _choice_index(name, value, distribution):
     except ValueError:
         raise ValueError(f"create_trial: parameter {name!r} = {value!r} is not one of the "
                          f"choices {list(distribution.choices)!r}.") from None
+
+
+class KnownTrials:
+    """The known-trials methods of :class:`sksearch.Study` (a mixin: they use
+    the study's storage, id and sampler lock, as its other methods do)."""
+
+    # -- known trials -------------------------------------------------------------
+    def enqueue_trial(self, params, skip_if_exists=False):
+        """Have the next :meth:`ask` try ``params`` (then the next enqueued, in order).
+
+        The queue is a system attribute of the study, so with a persistent
+        storage it survives a restart; two processes asking at the same instant
+        may both take the same entry. Values are checked when the trial
+        suggests them: one outside the distribution it is suggested from fails
+        the trial with a ValueError naming the parameter. Parameters the
+        objective suggests and ``params`` lacks are sampled as usual.
+
+        Parameters
+        ----------
+        params : dict of str -> value
+            External values, as the objective will receive them.
+        skip_if_exists : bool, default=False
+            Enqueue nothing when a trial with exactly these parameters is
+            running or finished (not failed), or is already enqueued; checked
+            again when the trial is taken from the queue.
+
+        Examples
+        --------
+        >>> from sksearch import Study
+        >>> study = Study(direction="minimize", sampler="random", random_state=0)
+        >>> study.enqueue_trial({"x": 0.25})
+        >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
+        >>> study.trials[0].params
+        {'x': 0.25}
+        """
+        if not isinstance(skip_if_exists, bool):
+            raise TypeError(f"skip_if_exists must be a bool, got {skip_if_exists!r}.")
+        encoded = encode_params(params)
+        with self._sampler_lock:
+            queue = self.system_attrs.get(QUEUE_ATTR, [])
+            if skip_if_exists and (self._evaluated(encoded) or any(
+                    entry["params"] == encoded for entry in queue)):
+                return
+            queue.append({"params": encoded, "skip_if_exists": skip_if_exists})
+            self.set_system_attr(QUEUE_ATTR, queue)
+
+    def _evaluated(self, encoded):
+        states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+        return any(same_params(t, encoded) for t in self.get_trials(states)
+                   if not is_warm_start(t))
+
+    def _next_enqueued(self):
+        """Take the first enqueued parameter set still to run, or ``None``."""
+        queue = self._storage.get_study_system_attrs(self._study_id).get(QUEUE_ATTR)
+        if not queue:
+            return None
+        taken = None
+        while queue and taken is None:
+            entry = queue.pop(0)
+            if not (entry.get("skip_if_exists") and self._evaluated(entry["params"])):
+                taken = entry["params"]
+        self._storage.set_study_system_attr(self._study_id, QUEUE_ATTR, queue)
+        return taken
+
+    def add_trial(self, trial):
+        """Add a trial evaluated elsewhere (see :func:`sksearch.create_trial`).
+
+        Checked first: a finished state (COMPLETE with a finite value, PRUNED
+        or FAIL), every parameter inside its distribution, int steps; written
+        in one transaction with its times, attributes and intermediate values.
+        Its ``number`` is the study's next one. Samplers learn from it like
+        from any trial.
+
+        Parameters
+        ----------
+        trial : FrozenTrial
+
+        Returns
+        -------
+        frozen_trial : FrozenTrial
+            As stored, with its number in this study.
+        """
+        check_finished_trial(trial)
+        with self._sampler_lock:
+            trial_id, number = self._storage.create_finished_trial(self._study_id, trial)
+            if number == self._next_number:
+                self._next_number = number + 1
+            return self._storage.get_trial(trial_id)
+
+    def add_trials(self, trials):
+        """:meth:`add_trial` each of ``trials``, in order (all are checked first)."""
+        trials = list(trials)
+        for trial in trials:
+            check_finished_trial(trial)
+        return [self.add_trial(trial) for trial in trials]
+
+    def add_prior_trials(self, trials, source=None):
+        """Add finished trials of a related study as the sampler's prior history
+        (a warm start), not as results.
+
+        Each is added with :meth:`add_trial`, keeping its state, value,
+        parameters and intermediate values but none of its system attributes,
+        and marked with the system attribute ``"sksearch:warm_start"``
+        (``{"study": source, "number": its number there}``): samplers learn
+        from it, :attr:`best_trial` and a search's ``cv_results_`` leave it
+        out. A trial of ``source`` added before is not added again, so a
+        resumed study is warm-started once.
+
+        Parameters
+        ----------
+        trials : iterable of FrozenTrial
+            Finished trials (others are skipped).
+        source : str or None, default=None
+            The name of the study they come from.
+
+        Returns
+        -------
+        n_added : int
+        """
+        added = prior_copies(self.get_trials(), trials, source)
+        self.add_trials(added)
+        return len(added)
