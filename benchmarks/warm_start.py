@@ -16,6 +16,7 @@ reaches it counts its whole budget) -- and how often the warm one reached it.
 
     python benchmarks/warm_start.py            # 5 seeds, n_iter=30, cv=5
     python benchmarks/warm_start.py --quick    # 2 seeds, n_iter=12, cv=3
+    python benchmarks/warm_start.py --task SVC/digits --seeds 5 --n-iter 20 --cv 3
 """
 
 import argparse
@@ -101,6 +102,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--n-iter", type=int, default=None)
     parser.add_argument("--cv", type=int, default=None)
+    parser.add_argument("--task", choices=sorted(_tasks()), action="append",
+                        help="run only this task (repeatable; default: all)")
     args = parser.parse_args(argv)
     seeds = args.seeds or (2 if args.quick else 5)
     n_iter = args.n_iter or (12 if args.quick else 30)
@@ -112,7 +115,7 @@ def main(argv=None):
               f"{'prior s':>9}")
     print(header)
     summary = []
-    for task in _tasks():
+    for task in args.task or list(_tasks()):
         rows = [run(task, seed, n_iter, cv) for seed in range(seeds)]
         for seed, row in enumerate(rows):
             print(f"  seed {seed}: cold reached its best after {row['cold_fits']} fold fits "
