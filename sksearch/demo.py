@@ -34,6 +34,9 @@ GRID = {"C": [0.1, 1, 10, 100], "gamma": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]}
 DISTRIBUTIONS = {"C": loguniform(1e-2, 1e3), "gamma": loguniform(1e-5, 1e-1)}
 SPACE = {"C": Float(1e-2, 1e3, log=True), "gamma": Float(1e-5, 1e-1, log=True)}
 SCORING = "accuracy"
+#: The plots saved of split 1's BayesSearchCV (those sksearch.plot has).
+PLOTS = ("plot_optimization_history", "plot_param_importances", "plot_intermediate_values",
+         "plot_slice", "plot_timeline")
 
 
 class Progress:
@@ -228,8 +231,7 @@ def _save_plots(search, folder):
 
     os.makedirs(folder, exist_ok=True)
     saved = []
-    for name in ("plot_optimization_history", "plot_param_importances",
-                 "plot_intermediate_values", "plot_slice"):
+    for name in PLOTS:
         draw = getattr(plot, name, None)
         if draw is None:
             continue
