@@ -7,6 +7,8 @@ candidates fold by fold. ``Study`` and ``Trial`` are the ask/tell engine
 underneath, usable on their own.
 """
 
+from ._known import create_trial
+from .studies import copy_study, delete_study, list_studies, load_study
 from .study import Study
 from .trial import FrozenTrial, Trial, TrialPruned, TrialState
 
@@ -19,6 +21,11 @@ __all__ = [
     "Trial",
     "TrialPruned",
     "TrialState",
+    "copy_study",
+    "create_trial",
+    "delete_study",
+    "list_studies",
+    "load_study",
 ]
 
 __version__ = "0.1.0.dev0"

@@ -4,6 +4,16 @@ A search with a ``storage`` stores, on its study, a fingerprint of the data and
 CV splits and of the search space. Calling ``fit`` again attaches to the same
 study, reuses every finished trial (their fold scores are stored on the trial),
 and refuses to mix trials of other data or another space.
+
+A study named by the search reads as what it is: the estimator, the searched
+parameters and a short fingerprint, ``SVC-C,gamma-3f2a9c1b`` (files written
+before these names keep their older ``SVC-<16 hex>`` name, which is still
+found). The labels of a list-of-dicts space's branches (the estimator each
+holds) are stored on the study, so that reading it elsewhere shows them.
+
+Also here: the known parameter sets a search runs first (``initial_params``,
+validated against the space before any fit) and the prior trials of a warm
+start (``warm_start_from``).
 """
 
 # Authors: the sksearch developers
@@ -14,13 +24,15 @@ import json
 import joblib
 import numpy as np
 
+from . import _known
 from .distributions import Categorical, Float, Int
-from .space import CallableSpace
+from .space import BRANCH_PARAM, BranchSpace, CallableSpace
 from .storage import get_storage
 from .study import Study
-from .trial import make_distribution
+from .trial import TrialState, make_distribution
 
-__all__ = ["ReplayTrial", "attach_or_create_study", "replay_params"]
+__all__ = ["ReplayTrial", "attach_or_create_study", "enqueue_initial_params",
+           "replay_params", "warm_start"]
 
 _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
@@ -60,8 +72,8 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
     storage = get_storage(search.storage)
     data_print = _data_fingerprint(X, y, splits)
     space_print = _space_fingerprint(space, search.estimator, search.increments)
-    name = search.study_name or (
-        f"{type(search.estimator).__name__}-{joblib.hash((data_print, space_print))[:16]}")
+    name = search.study_name or _derived_name(storage, search.estimator, space,
+                                              joblib.hash((data_print, space_print)))
     # every branch's: two branches of a list of dicts may both have "clf"
     storage.register_distributions(space.all_distributions())
     study = Study(direction="maximize", sampler=sampler, pruner=pruner,
@@ -79,6 +91,10 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
         )
     study.set_system_attr(_DATA_ATTR, data_print)
     study.set_system_attr(_SPACE_ATTR, space_print)
+    if isinstance(space, BranchSpace):
+        from .studies import BRANCH_LABELS_ATTR
+
+        study.set_system_attr(BRANCH_LABELS_ATTR, branch_labels(space))
     study.fail_stale_trials()
     n_reused = len(study.get_trials())
     if n_reused and sampler.seed is not None:
@@ -164,3 +180,138 @@ def replay_params(space, frozen):
             "edited."
         )
     return params
+
+
+# -- names --------------------------------------------------------------------------
+_MAX_WORDS = 48
+
+
+def _derived_name(storage, estimator, space, fingerprint):
+    """``<Estimator>-<parameters>-<8 hex>``; the name of earlier releases
+    (``<Estimator>-<16 hex>``) when the storage holds a study of that name."""
+    kind = type(estimator).__name__
+    older = f"{kind}-{fingerprint[:16]}"
+    if storage.get_study_id(older) is not None:
+        return older
+    words = space_in_words(space)
+    if len(words) > _MAX_WORDS:
+        words = words[:_MAX_WORDS - 3] + "..."
+    words = words.replace(" ", "")
+    return f"{kind}-{words}-{fingerprint[:8]}" if words else f"{kind}-{fingerprint[:8]}"
+
+
+def _short(name):
+    return name.rsplit("__", 1)[-1]
+
+
+def space_in_words(space):
+    """The searched parameters in a few words: ``C,gamma``; branches by their
+    labels, ``SVC:C,gamma+LogisticRegression:C``; a define-by-run space by
+    its function's name."""
+    if isinstance(space, CallableSpace):
+        return getattr(space.space, "__name__", "space")
+    if isinstance(space, BranchSpace):
+        return "+".join(
+            f"{label}:{','.join(_short(n) for n in branch.params if _varies(branch, n))}"
+            for label, branch in zip(branch_labels(space), space.branches))
+    return ",".join(_short(n) for n in space.distributions)
+
+
+def _varies(branch, name):
+    return not branch.params[name].is_single()
+
+
+def branch_labels(space):
+    """A label per branch of a list-of-dicts space: the estimator a branch
+    fixes (``SVC``; numbered when two branches fix the same), or
+    ``branch <i>``."""
+    labels = []
+    for i, branch in enumerate(space.branches):
+        fixed = [d.choices[0] for d in branch.params.values()
+                 if isinstance(d, Categorical) and d.is_single()
+                 and hasattr(d.choices[0], "get_params")]
+        labels.append(type(fixed[0]).__name__ if fixed else f"branch {i}")
+    seen = {}
+    for i, label in enumerate(labels):
+        if labels.count(label) > 1:
+            seen[label] = seen.get(label, 0) + 1
+            labels[i] = f"{label} {seen[label]}"
+    return labels
+
+
+# -- known configurations and warm starts ----------------------------------------------
+def check_initial_params(space, initial_params):
+    """The encoded parameter sets to enqueue for ``initial_params``, each
+    checked against ``space`` before any fit: a ValueError names the set and
+    the parameter. A set of a list-of-dicts space goes to the first branch
+    having all its names (its branch index is added)."""
+    if initial_params is None:
+        return []
+    checked = []
+    for i, params in enumerate(initial_params):
+        where = f"initial_params[{i}]"
+        encoded = _known.encode_params(params, where)
+        if isinstance(space, CallableSpace):
+            checked.append(encoded)  # a define-by-run space is checked as it runs
+            continue
+        if BRANCH_PARAM in encoded:
+            raise ValueError(f"{where}: {BRANCH_PARAM!r} is not a parameter; give the "
+                             "parameters of one dict of the list.")
+        branches = space.branches if isinstance(space, BranchSpace) else [space]
+        index = next((b for b, branch in enumerate(branches)
+                      if set(encoded) <= set(branch.params)), None)
+        if index is None:
+            known = sorted({n for branch in branches for n in branch.params})
+            unknown = sorted(set(encoded) - set(known)) or sorted(encoded)
+            raise ValueError(f"{where}: the parameters {unknown!r} are not in one dict of "
+                             f"the search space, whose parameters are {known!r}.")
+        for name, value in encoded.items():
+            _known.internal_value(name, value, branches[index].params[name], where)
+        if isinstance(space, BranchSpace):
+            encoded = {BRANCH_PARAM: {"value": index}, **encoded}
+        checked.append(encoded)
+    return checked
+
+
+def enqueue_initial_params(study, encoded_sets):
+    """Enqueue the checked sets, each unless the study has evaluated it (a
+    resumed search runs each once)."""
+    for encoded in encoded_sets:
+        study.enqueue_trial(_decoded(encoded), skip_if_exists=True)
+
+
+class _Described:
+    """A value known by its description, re-encoded as that description."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def _decoded(encoded):
+    return {name: e["value"] if "value" in e else _Described(e["repr"])
+            for name, e in encoded.items()}
+
+
+def warm_start(study, source, sampler):
+    """Add the finished trials of ``source`` (a Study, or a fitted search's
+    ``study_``) to ``study`` as prior trials; returns how many were added."""
+    if source is None:
+        return 0
+    source_study = getattr(source, "study_", source)
+    if not hasattr(source_study, "get_trials"):
+        raise TypeError("warm_start_from must be a Study or a fitted search; got "
+                        f"{source!r}, which has no study_ (fit it first).")
+    if not sampler.learns_from_results:
+        raise ValueError(f"warm_start_from needs a sampler that learns from results; "
+                         f"{sampler!r} does not (use sampler='tpe' or 'cmaes').")
+    if source_study.direction != study.direction:
+        raise ValueError(f"warm_start_from: the study {source_study.study_name!r} was "
+                         f"optimised to {source_study.direction}, this search to "
+                         f"{study.direction}.")
+    finished = source_study.get_trials(
+        (TrialState.COMPLETE, TrialState.PRUNED))
+    prior = [t for t in finished if not _known.is_warm_start(t)]
+    return study.add_prior_trials(prior, source=source_study.study_name)

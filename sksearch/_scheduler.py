@@ -31,6 +31,15 @@ window: every (candidate, fold) pair goes out as one stream.
 Among ready tasks the oldest candidate's go first: it gates the window, and
 finishing it first lets the next candidate be asked soonest.
 
+**A budget of fold fits** (``max_fold_fits``) is spent in trial order, so it
+is exact and the same whatever the timing: candidate ``i`` may start another
+fold when the candidates asked before it cannot, even if none of them is
+pruned, use what is left (it goes on), or when they have used it whatever
+they do (it is stopped, and told PRUNED with the folds it ran); otherwise it
+waits for them. The oldest candidate never waits. A candidate asked when the
+budget then turns out spent ran no fold: it is told FAIL without fold
+results, so it is in no ``cv_results_``.
+
 **Progress** (scikit-learn 1.9 callbacks). Without a pruner the task tree is
 GridSearchCV's: the search task has one subtask per (candidate, fold). With a
 pruner the number of folds that will run is unknown, so each candidate is a
@@ -49,6 +58,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._fold import FoldTask, fit_fold
+from ._known import is_warm_start
 from ._records import FOLDS_ATTR, mean_score, records_to_json
 from .trial import TrialState, best_of
 
@@ -91,6 +101,9 @@ class SearchPlan:
     verbose : int
     search_ctx, caller
         The scikit-learn callback context of the search and its estimator.
+    max_fold_fits : int or None
+        Fold fits this run may use in all (``None``: no limit besides
+        ``n_iter``); spent in trial order (see the module docs).
     """
 
     study: object
@@ -110,6 +123,7 @@ class SearchPlan:
     search_ctx: object = None
     caller: object = None
     task_contexts: bool = False  # give each fold task a callback context
+    max_fold_fits: int = None
 
 
 @dataclass
@@ -146,6 +160,8 @@ class _Candidate:
     handed: int = 0  # rounds handed out so far (they go out in order)
     arrived: dict = field(default_factory=dict)  # round -> result not taken in yet
     callback_ctx: object = None  # its task, under the search's (with a pruner)
+    allowed: int = 0  # folds the budget let it start (all of them without a budget)
+    budget_wait: bool = False  # waiting for earlier candidates to settle the budget
 
     def reached(self, step):
         """Whether a decision at ``step`` of another candidate may read this
@@ -217,6 +233,7 @@ class _Scheduler:
         self._cursor = None
         self._best = None
         self._started = time.monotonic()
+        self.budget = plan.max_fold_fits
 
     # -- the loop -------------------------------------------------------------------
     def run(self):
@@ -226,6 +243,7 @@ class _Scheduler:
         self._best = _best_value(self._finished)
         try:
             while True:
+                self._settle_budget()
                 self._tell_ready()
                 self._ask_while_useful()
                 self._hand_out()
@@ -289,6 +307,9 @@ class _Scheduler:
         if self._n_counted() >= plan.n_iter:
             self.asking = False
             return False
+        if self.budget is not None and sum(c.allowed for c in self.candidates) >= self.budget:
+            self.asking = False  # spent, whatever the candidates in flight do
+            return False
         return True
 
     def _n_counted(self):
@@ -300,6 +321,8 @@ class _Scheduler:
 
     def _absorb_finished(self):
         new, self._cursor = self.plan.study.get_trials_finished_since(self._cursor)
+        # a warm start's prior trials are the sampler's history, not candidates
+        new = [t for t in new if not is_warm_start(t)]
         if new:
             self._finished.extend(new)
             self._finished.sort(key=lambda t: t.number)
@@ -324,14 +347,80 @@ class _Scheduler:
             rng = np.random.default_rng([plan.seed or 0, trial.number])
             c.order = [int(i) for i in rng.permutation(self.n_splits)]
         self.candidates.append(c)
+        if self.budget is None:
+            c.allowed = self.n_splits
         if self.pruning and plan.task_contexts:
             c.callback_ctx = plan.search_ctx.subcontext(
                 task_name="candidate", task_id=trial.number, max_subtasks=self.n_rounds,
                 sequential_subtasks=False).call_on_fit_task_begin(estimator=plan.caller)
-        if self.pruning:
+        if self.budget is not None:
+            self._spend(c)
+        elif self.pruning:
             c.queued.append(self._task_of_round(c, 0))
         else:
             c.queued.extend((fold, None) for fold in c.order)
+
+    # -- the budget of fold fits ------------------------------------------------------------
+    def _budget_verdict(self, c):
+        """Whether ``c`` may start one more fold: ``"go"``, ``"stop"`` or
+        ``"wait"``, from the candidates asked before it only (see the module
+        docs), so the answer is the same whatever the timing."""
+        earlier = self.candidates[:c.index]
+        lower = sum(e.allowed for e in earlier)
+        upper = lower + sum(self.n_splits - e.allowed for e in earlier
+                            if not (e.finished or e.pruned))
+        need = c.allowed + 1
+        if upper + need <= self.budget:
+            return "go"
+        if lower + need > self.budget:
+            return "stop"
+        return "wait"
+
+    def _spend(self, c):
+        """Let ``c`` start the folds the budget allows now (one at a time with
+        a pruner, all of them without); stop it when the budget is spent."""
+        c.budget_wait = False
+        wanted = self.n_splits if not self.pruning else min(
+            self.n_splits, c.round // self.plan.per_fold + 1)
+        while c.allowed < wanted:
+            verdict = self._budget_verdict(c)
+            if verdict == "wait":
+                c.budget_wait = True
+                return
+            if verdict == "stop":
+                self._stop_for_budget(c)
+                return
+            position = c.allowed
+            c.allowed += 1
+            if not self.pruning:
+                c.queued.append((c.order[position], None))
+            elif c.handed == c.round:
+                c.queued.append(self._task_of_round(c, c.round))
+        if self.pruning:
+            self._advance(c)  # its result may be in already (a speculative fold)
+
+    def _stop_for_budget(self, c):
+        c.pruned = True
+        if self.pruning:
+            c.partial.clear()
+            self.out.n_wasted += len(c.arrived)
+            c.arrived.clear()
+            c.finished = True
+        elif self._all_folds_in(c):  # else once its folds in flight are in
+            self._report_all(c)
+            c.finished = True
+
+    def _all_folds_in(self, c):
+        return all(c.folds[f] is not None for f in c.order[:c.allowed])
+
+    def _settle_budget(self):
+        """Give the candidates waiting for the budget their answer, oldest
+        first (an answer may settle the next one's)."""
+        if self.budget is None:
+            return
+        for c in self.candidates[self.n_told:]:
+            if c.budget_wait:
+                self._spend(c)
 
     # -- handing out and taking back ------------------------------------------------------
     def _task_of_round(self, c, round_):
@@ -406,7 +495,7 @@ class _Scheduler:
         if not self.pruning:
             self._keep(c, fold, first, outcome)
             c.step_scores[fold] = outcome.step_scores
-            if all(f is not None for f in c.folds):
+            if self._all_folds_in(c) and (c.allowed == self.n_splits or c.pruned):
                 self._report_all(c)
                 c.finished = True
             return
@@ -429,7 +518,8 @@ class _Scheduler:
     def _advance(self, c):
         """Take in, in round order, the results the decisions have let through."""
         per_fold = self.plan.per_fold
-        while not c.awaiting and not c.finished and c.round in c.arrived:
+        while (not c.awaiting and not c.finished and c.round in c.arrived
+               and c.round // per_fold < c.allowed):
             fold, first, outcome = c.arrived.pop(c.round)
             self._keep(c, fold, first, outcome)
             values = dict(c.frozen.intermediate_values)
@@ -488,6 +578,9 @@ class _Scheduler:
         else:
             c.finished = True
             return
+        if c.round // self.plan.per_fold >= c.allowed:
+            self._spend(c)  # a new fold: the budget decides
+            return
         if c.handed == c.round:
             c.queued.append((fold_next, steps))
         self._advance(c)  # its result may be in already (a speculative fold)
@@ -497,7 +590,7 @@ class _Scheduler:
         finished, in fold order, whichever fold finished first."""
         per_fold = self.plan.per_fold
         for fold in range(self.n_splits):
-            for i, score in enumerate(c.step_scores.pop(fold)):
+            for i, score in enumerate(c.step_scores.pop(fold, ())):
                 c.trial.report(float(self.plan.refit_score(score)), step=fold * per_fold + i)
 
     # -- telling ---------------------------------------------------------------------------
@@ -516,8 +609,12 @@ class _Scheduler:
         plan, study = self.plan, self.plan.study
         scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
         value = mean_score(scores) if scores else None
+        system_attrs = {FOLDS_ATTR: records_to_json(c.folds)}
         if fail:
             state, value = TrialState.FAIL, None
+        elif c.allowed == 0:  # the budget was spent before its first fold
+            state, value = TrialState.FAIL, None
+            system_attrs = {"fail_reason": "the budget of fold fits was spent"}
         elif c.pruned:
             state = TrialState.PRUNED
         elif value is not None and np.isfinite(value):
@@ -528,8 +625,7 @@ class _Scheduler:
             warnings.simplefilter("ignore", UserWarning)
             # the folds and the state in one transaction: a kill between them
             # cannot leave a trial with scores but no state, or the reverse
-            frozen = study.tell(c.trial, value, state=state,
-                                system_attrs={FOLDS_ATTR: records_to_json(c.folds)})
+            frozen = study.tell(c.trial, value, state=state, system_attrs=system_attrs)
         self.n_told += 1
         if c.callback_ctx is not None:
             c.callback_ctx.call_on_fit_task_end(estimator=plan.caller)

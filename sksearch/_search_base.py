@@ -41,7 +41,13 @@ from ._fold import FoldContext, warn_about_fit_failures
 from ._increments import Increments, class_labels, fit_all_increments
 from ._params import validate_params
 from ._records import FOLDS_ATTR, records_from_json
-from ._resume import attach_or_create_study, replay_params
+from ._resume import (
+    attach_or_create_study,
+    check_initial_params,
+    enqueue_initial_params,
+    replay_params,
+    warm_start,
+)
 from ._scheduler import SearchPlan, run_search, search_task_size
 from ._workers import open_workers
 from .pruners import NopPruner, get_pruner
@@ -201,6 +207,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             raise ValueError(self._infinite_space_message())
         if not isinstance(space, CallableSpace):
             space.check_estimator_params(self.estimator)
+        initial = check_initial_params(space, getattr(self, "initial_params", None))
         scorers, refit_metric = self._get_scorers()
         pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
         if isinstance(pruner, NopPruner):
@@ -232,6 +239,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         n_iter = self._resolve_n_iter(space, sampler)
         study, _ = attach_or_create_study(
             self, space, sampler, pruner or NopPruner(), X, y, splits)
+        warm_start(study, getattr(self, "warm_start_from", None), sampler)
+        enqueue_initial_params(study, initial)
         per_fold = 1 if increments is None else increments.n
         layout = StepLayout(folds=True, per_fold=per_fold, n_steps=self.n_splits_ * per_fold)
         study.set_system_attr("sksearch:steps_are_folds", True)
@@ -260,7 +269,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
             callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
-            caller=self)
+            caller=self, max_fold_fits=getattr(self, "max_fold_fits", None))
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, root_ctx=root_ctx, metadata=metadata,
                       X=X, y=y)

@@ -104,6 +104,30 @@ default={default}
     instead of ``fit`` (and refits the best candidate the same way). Steps
     of the study are then increments: the score after increment ``i`` of
     fold ``f`` is reported at step ``f * k + i``.""",
+    "max_fold_fits": """max_fold_fits : int or None, default=None
+    The most fold fits this ``fit`` may use, in all: the search stops when
+    they are spent (the candidate that spends the last one is stopped after
+    the folds it ran, with status "pruned"), and ``n_fold_fits_`` is then
+    exactly this number when ``n_iter`` candidates would need more. Spent
+    in trial order, so the same ``random_state`` and ``n_jobs`` give the
+    same ``cv_results_`` whatever the timing; ``None`` limits only
+    ``n_iter``.""",
+    "initial_params": """initial_params : list of dict or None, default=None
+    Known parameter sets to evaluate first, in order (as Optuna's
+    ``enqueue_trial``), each a dict of values of the space (a list-of-dicts
+    space: of one branch). They are checked against the space before any
+    fit (an error names the parameter), count towards ``n_iter``, appear in
+    ``cv_results_`` like any candidate, and one already evaluated in a
+    resumed study is not run again.""",
+    "warm_start_from": """warm_start_from : Study, fitted search or None, default=None
+    A finished study (or a fitted search, whose ``study_`` is used) of a
+    related search over the same space, on other data: its finished trials
+    are the sampler's prior history, so TPE models the space from the first
+    candidate instead of sampling at random. They are not candidates of
+    this search: not in ``cv_results_``, ``best_*``, ``n_iter`` or the
+    pruner's view. They are added to this search's study marked with the
+    system attribute ``"sksearch:warm_start"`` (once: a resumed study keeps
+    them). Needs a sampler that learns from results (not random or grid).""",
 }
 
 _ATTRIBUTES_DOC = """cv_results_ : dict of numpy (masked) ndarrays
@@ -200,7 +224,8 @@ class BayesSearchCV(BaseSearch):
                  pruner=None, scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
                  return_train_score=False, timeout=None, storage=None, study_name=None,
-                 callbacks=None, increments=None):
+                 callbacks=None, increments=None, max_fold_fits=None, initial_params=None,
+                 warm_start_from=None):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -220,6 +245,9 @@ class BayesSearchCV(BaseSearch):
         self.study_name = study_name
         self.callbacks = callbacks
         self.increments = increments
+        self.max_fold_fits = max_fold_fits
+        self.initial_params = initial_params
+        self.warm_start_from = warm_start_from
 
 
 @_document(

@@ -3,6 +3,7 @@
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import datetime
 import math
 import numbers
 import threading
@@ -13,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from sklearn.utils import check_random_state
 
+from . import _known
 from .pruners import get_pruner
 from .samplers import get_sampler
 from .storage import DuplicatedStudyError, get_storage
@@ -23,7 +25,7 @@ __all__ = ["Study"]
 _DIRECTIONS = ("maximize", "minimize")
 
 
-class Study:
+class Study(_known.KnownTrials):
     """A sequence of trials optimising one objective.
 
     Use it define-by-run with :meth:`optimize`, or drive it yourself with
@@ -45,7 +47,10 @@ class Study:
         Where trials live; ``None`` keeps them in memory.
     study_name : str or None, default=None
         Name within the storage. If a study of that name exists it is attached
-        to (and must have the same direction); ``None`` creates a new name.
+        to (and must have the same direction). ``None`` creates a new name in
+        a storage that holds no study yet; in one that does, it is an error
+        that lists the studies (give ``study_name``, or see
+        :func:`sksearch.load_study`), never a new study beside them.
     random_state : int, RandomState instance or None, default=None
         Seeds a sampler given by name.
 
@@ -83,12 +88,20 @@ class Study:
         self._sampler_lock = threading.RLock()
 
         if study_name is None:
+            existing = [name for _, name in self._storage.get_all_studies()]
+            if existing:
+                raise ValueError(
+                    f"study_name=None, but this storage holds the studies {existing!r}: "
+                    "pass study_name= to attach to one (sksearch.load_study) or to "
+                    "create another.")
             study_name = f"sksearch-{uuid.uuid4().hex[:12]}"
         study_id = self._storage.get_study_id(study_name)
         if study_id is None:
             try:
                 study_id = self._storage.create_new_study(study_name,
                                                           direction or "minimize")
+                self._storage.set_study_system_attr(
+                    study_id, "sksearch:created", datetime.datetime.now().isoformat())
             except DuplicatedStudyError:
                 # another process created it between the lookup and the insert
                 study_id = self._storage.get_study_id(study_name)
@@ -162,16 +175,23 @@ class Study:
     @property
     def best_trial(self):
         """The complete trial with the best finite value; the earliest of equals
-        (see :func:`sksearch.trial.best_of`)."""
-        best = best_of(self.get_trials((TrialState.COMPLETE,)), self.direction)
+        (see :func:`sksearch.trial.best_of`). Prior trials of a warm start
+        (:meth:`add_prior_trials`) are not candidates."""
+        complete = [t for t in self.get_trials((TrialState.COMPLETE,))
+                    if not _known.is_warm_start(t)]
+        best = best_of(complete, self.direction)
         if best is None:
             raise ValueError(f"Study {self.study_name!r} has no complete trial yet.")
         return best
 
     @property
     def best_params(self):
-        """Parameters of :attr:`best_trial`."""
-        return self.best_trial.params
+        """Parameters of :attr:`best_trial`, as the user wrote them: a search's
+        branch by its label, a stored estimator as ``SVC()`` (see
+        :func:`sksearch.studies.readable_params`)."""
+        from .studies import readable_params
+
+        return readable_params(self.best_trial, self.system_attrs)
 
     @property
     def best_value(self):
@@ -218,6 +238,9 @@ class Study:
                 self.sampler.reseed_rng([int(self.sampler.seed), number])
             self._next_number = number + 1
             try:
+                enqueued = self._next_enqueued()
+                if enqueued is not None:
+                    self._storage.set_trial_system_attr(trial_id, _known.ENQUEUED_ATTR, True)
                 frozen = self._storage.get_trial(trial_id)
                 self.sampler.before_trial(self, frozen)
                 frozen = self._storage.get_trial(trial_id)
@@ -230,7 +253,8 @@ class Study:
                 raise
         trial = Trial(self, trial_id, number, relative_params=relative,
                       storage=self._storage, lock=self._sampler_lock,
-                      on_failure=self._fail_asked_trial)
+                      on_failure=self._fail_asked_trial,
+                      fixed_params=None if enqueued is None else _known.fixed_params(enqueued))
         try:
             for name, distribution in (fixed_distributions or {}).items():
                 trial.suggest(name, distribution)

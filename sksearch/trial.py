@@ -113,7 +113,7 @@ class Trial:
     """
 
     def __init__(self, study, trial_id, number, relative_params=None, *, storage, lock,
-                 on_failure):
+                 on_failure, fixed_params=None):
         self.study = study
         # what the study hands its trials: where to write, the lock of the
         # sampler's caches, and how to fail the trial if sampling breaks
@@ -124,6 +124,9 @@ class Trial:
         self._number = number
         # Values the sampler chose jointly at ask time, internal, by name.
         self._relative_params = relative_params or {}
+        # Values of an enqueued trial: name -> callable(distribution) giving the
+        # internal value, or raising ValueError when it is not in the distribution.
+        self._fixed_params = fixed_params or {}
         self._relative_distributions = {}
         self._params = {}
         self._distributions = {}
@@ -206,6 +209,8 @@ class Trial:
         return distribution.to_external(internal)
 
     def _sample(self, name, distribution):
+        if name in self._fixed_params:
+            return float(self._fixed_params[name](distribution))
         internal = self._relative_params.get(name)
         if internal is not None and not distribution.contains_internal(internal):
             internal = None

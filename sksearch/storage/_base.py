@@ -54,6 +54,11 @@ class BaseStorage(ABC):
     def get_all_studies(self):
         """Return ``(study_id, study_name)`` of every study, in creation order."""
 
+    def delete_study(self, study_id):
+        """Remove the study and all its trials, at once (one transaction in a
+        database). Storages implement it; this default refuses."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete studies.")
+
     @abstractmethod
     def get_study_direction(self, study_id):
         """Return ``"minimize"`` or ``"maximize"``."""
@@ -112,6 +117,26 @@ class BaseStorage(ABC):
         changed : bool
             ``False``, changing nothing, if the trial was already finished.
         """
+
+    def create_finished_trial(self, study_id, trial):
+        """Add a trial that finished elsewhere: the state, value, parameters,
+        intermediate values, attributes and times of the FrozenTrial
+        ``trial`` (its number and id are ignored); return ``(trial_id, number)``.
+
+        What :meth:`sksearch.Study.add_trial` and copying a study write. This
+        default goes through the methods above (not at once, and with the
+        times of now); storages override it with one write that keeps the times.
+        """
+        trial_id, number = self.create_new_trial(study_id)
+        for name, internal in trial.internal_params.items():
+            self.set_trial_param(trial_id, name, internal, trial.distributions[name])
+        for step, value in trial.intermediate_values.items():
+            self.set_trial_intermediate_value(trial_id, step, value)
+        for key, value in trial.user_attrs.items():
+            self.set_trial_user_attr(trial_id, key, value)
+        self.set_trial_state_values(trial_id, trial.state, trial.value,
+                                    system_attrs=dict(trial.system_attrs))
+        return trial_id, number
 
     @abstractmethod
     def get_trial(self, trial_id):

@@ -66,7 +66,9 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             if study_name in self._names:
                 raise DuplicatedStudyError(f"A study named {study_name!r} already exists.")
-            study_id = len(self._studies)
+            # ids are never reused, even after a delete (samplers key caches by them)
+            study_id = self._last_study_id = max(
+                getattr(self, "_last_study_id", -1), max(self._studies, default=-1)) + 1
             self._studies[study_id] = {"name": study_name, "direction": direction,
                                        "system_attrs": {}, "trial_ids": [],
                                        "finished": [], "running": {}}
@@ -79,6 +81,15 @@ class InMemoryStorage(BaseStorage):
     def get_all_studies(self):
         with self._lock:
             return [(study_id, study["name"]) for study_id, study in self._studies.items()]
+
+    def delete_study(self, study_id):
+        with self._lock:
+            study = self._studies.pop(study_id)
+            del self._names[study["name"]]
+            for trial_id in study["trial_ids"]:
+                del self._trials[trial_id]
+                del self._trial_study[trial_id]
+                self._snapshots.pop(trial_id, None)
 
     def get_study_direction(self, study_id):
         return self._studies[study_id]["direction"]
@@ -94,7 +105,7 @@ class InMemoryStorage(BaseStorage):
     def create_new_trial(self, study_id):
         with self._lock:
             trial_ids = self._studies[study_id]["trial_ids"]
-            trial_id = len(self._trials)
+            trial_id = self._next_trial_id()
             number = len(trial_ids)
             self._trials[trial_id] = FrozenTrial(
                 number=number, trial_id=trial_id, state=TrialState.RUNNING,
@@ -104,6 +115,36 @@ class InMemoryStorage(BaseStorage):
             self._trial_study[trial_id] = study_id
             trial_ids.append(trial_id)
             self._studies[study_id]["running"][trial_id] = None
+            return trial_id, number
+
+    def _next_trial_id(self):
+        self._last_trial_id = max(getattr(self, "_last_trial_id", -1),
+                                  max(self._trials, default=-1)) + 1
+        return self._last_trial_id
+
+    def create_finished_trial(self, study_id, trial):
+        if not trial.state.is_finished():
+            raise ValueError(f"A trial added as finished must not be RUNNING, got {trial!r}.")
+        attrs = {key: _json_copy(v) for key, v in trial.system_attrs.items()}
+        user = {key: _json_copy(v) for key, v in trial.user_attrs.items()}
+        with self._lock:
+            study = self._studies[study_id]
+            trial_id, number = self._next_trial_id(), len(study["trial_ids"])
+            now = datetime.datetime.now()
+            self._trials[trial_id] = FrozenTrial(
+                number=number, trial_id=trial_id, state=trial.state,
+                value=None if trial.value is None else float(trial.value),
+                internal_params={k: float(v) for k, v in trial.internal_params.items()},
+                distributions={k: self._distributions.setdefault(d, d)
+                               for k, d in trial.distributions.items()},
+                intermediate_values={int(k): float(v) if math.isfinite(v) else math.nan
+                                     for k, v in trial.intermediate_values.items()},
+                user_attrs=user, system_attrs=attrs,
+                datetime_start=trial.datetime_start or now,
+                datetime_complete=trial.datetime_complete or now)
+            self._trial_study[trial_id] = study_id
+            study["trial_ids"].append(trial_id)
+            study["finished"].append(trial_id)
             return trial_id, number
 
     def _running(self, trial_id):

@@ -331,6 +331,14 @@ class SQLiteStorage(BaseStorage):
         return [(study_id, name) for study_id, name in
                 self._read("SELECT study_id, name FROM studies ORDER BY study_id")]
 
+    def delete_study(self, study_id):
+        trials = "(SELECT trial_id FROM trials WHERE study_id = ?)"
+        with self._transaction() as db:  # all of it or nothing
+            for table in ("trial_params", "trial_values", "trial_attrs"):
+                db.execute(f"DELETE FROM {table} WHERE trial_id IN {trials}", (study_id,))
+            for table in ("trial_finish_log", "trials", "study_attrs", "studies"):
+                db.execute(f"DELETE FROM {table} WHERE study_id = ?", (study_id,))
+
     def get_study_direction(self, study_id):
         rows = self._read("SELECT direction FROM studies WHERE study_id = ?", (study_id,))
         if not rows:
@@ -384,6 +392,38 @@ class SQLiteStorage(BaseStorage):
                 (trial_id, "owner", _dumps(owner)),
                 (trial_id, _HEARTBEAT, _dumps(time.time()))])
         self._start_beating(trial_id)
+        return trial_id, number
+
+    def create_finished_trial(self, study_id, trial):
+        if not trial.state.is_finished():
+            raise ValueError(f"A trial added as finished must not be RUNNING, got {trial!r}.")
+        params = []
+        for name, internal in trial.internal_params.items():
+            text = _canonical(trial.distributions[name])
+            self._remember(text, trial.distributions[name])
+            params.append((name, float(internal), text))
+        attrs = [("user", k, _dumps(v)) for k, v in trial.user_attrs.items()]
+        attrs += [("system", k, _dumps(v)) for k, v in trial.system_attrs.items()]
+        now = _now()
+        start, complete = trial.datetime_start or now, trial.datetime_complete or now
+        with self._transaction() as db:  # the whole trial at once
+            number = db.execute("SELECT COALESCE(MAX(number) + 1, 0) FROM trials "
+                                "WHERE study_id = ?", (study_id,)).fetchone()[0]
+            trial_id = db.execute(
+                "INSERT INTO trials (study_id, number, state, value, datetime_start, "
+                "datetime_complete) VALUES (?, ?, ?, ?, ?, ?)",
+                (study_id, number, trial.state.name,
+                 None if trial.value is None else float(trial.value),
+                 start.isoformat(), complete.isoformat())).lastrowid
+            db.executemany("INSERT INTO trial_params VALUES (?, ?, ?, ?)",
+                           [(trial_id, *row) for row in params])
+            db.executemany("INSERT INTO trial_values VALUES (?, ?, ?)", [
+                (trial_id, int(step), float(v) if math.isfinite(v) else None)
+                for step, v in trial.intermediate_values.items()])
+            db.executemany("INSERT INTO trial_attrs VALUES (?, ?, ?, ?)",
+                           [(trial_id, *row) for row in attrs])
+            db.execute("INSERT INTO trial_finish_log (study_id, trial_id) VALUES (?, ?)",
+                       (study_id, trial_id))
         return trial_id, number
 
     # -- heartbeats ----------------------------------------------------------------

@@ -1,0 +1,261 @@
+"""The studies of a storage: list, load, delete and copy them, and read them
+as the user wrote their parameters.
+
+The functions take Optuna's keyword arguments, so a script that manages
+Optuna studies reads the same here::
+
+    sksearch.list_studies("sqlite:///search.db")
+    study = sksearch.load_study(study_name="...", storage="sqlite:///search.db")
+    sksearch.copy_study(from_study_name="...", from_storage="sqlite:///search.db",
+                        to_storage="sqlite:///archive.db")
+    sksearch.delete_study(study_name="...", storage="sqlite:///search.db")
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._known import is_warm_start
+from .distributions import Categorical
+from .storage import DuplicatedStudyError, get_storage
+from .study import Study
+from .trial import TrialState, best_of
+
+__all__ = ["copy_study", "delete_study", "list_studies", "load_study", "readable_params"]
+
+#: Study system attribute where a search keeps a label per branch of a
+#: list-of-dicts space (the estimator it holds, or its parameter names).
+BRANCH_LABELS_ATTR = "sksearch:branch_labels"
+#: Study system attribute: when the study was created (ISO time).
+CREATED_ATTR = "sksearch:created"
+
+_BRANCH_PARAM = "__branch__"
+
+
+def _study_id(storage, study_name, what="study_name"):
+    """The id of ``study_name`` in ``storage``; a KeyError naming the studies
+    there when it is missing. ``None`` names the only study of the storage."""
+    studies = storage.get_all_studies()
+    names = [name for _, name in studies]
+    if study_name is None:
+        if len(studies) == 1:
+            return studies[0]
+        raise ValueError(f"{what}=None names a study only in a storage holding exactly "
+                         f"one; this one holds {names!r}.")
+    if not isinstance(study_name, str):
+        raise TypeError(f"{what} must be a str, got {study_name!r}.")
+    study_id = storage.get_study_id(study_name)
+    if study_id is None:
+        raise KeyError(f"No study named {study_name!r} in this storage; it holds "
+                       f"{names!r}." if names else
+                       f"No study named {study_name!r}: this storage holds no study.")
+    return study_id, study_name
+
+
+def load_study(*, study_name, storage, sampler=None, pruner=None, random_state=None):
+    """Attach to a study that exists in ``storage``.
+
+    Parameters
+    ----------
+    study_name : str or None
+        ``None`` loads the only study of a storage that holds one.
+    storage : str, path or BaseStorage
+    sampler, pruner, random_state
+        As in :class:`~sksearch.Study`, for trials asked from now on.
+
+    Returns
+    -------
+    study : Study
+
+    Raises
+    ------
+    KeyError
+        When there is no such study; the message lists those there are.
+
+    Examples
+    --------
+    >>> from sksearch import Study, load_study
+    >>> from sksearch.storage import InMemoryStorage
+    >>> storage = InMemoryStorage()
+    >>> _ = Study(storage=storage, study_name="first")
+    >>> load_study(study_name="first", storage=storage).study_name
+    'first'
+    >>> load_study(study_name="second", storage=storage)
+    Traceback (most recent call last):
+    ...
+    KeyError: "No study named 'second' in this storage; it holds ['first']."
+    """
+    storage = get_storage(storage)
+    _, name = _study_id(storage, study_name)
+    return Study(sampler=sampler, pruner=pruner, storage=storage, study_name=name,
+                 random_state=random_state)
+
+
+def delete_study(*, study_name, storage):
+    """Remove a study and all its trials from ``storage``, in one transaction.
+
+    Raises KeyError, listing the studies there are, when there is no such study.
+
+    Examples
+    --------
+    >>> from sksearch import Study, delete_study, list_studies
+    >>> from sksearch.storage import InMemoryStorage
+    >>> storage = InMemoryStorage()
+    >>> _ = Study(storage=storage, study_name="old")
+    >>> delete_study(study_name="old", storage=storage)
+    >>> len(list_studies(storage))
+    0
+    """
+    storage = get_storage(storage)
+    study_id, _ = _study_id(storage, study_name)
+    storage.delete_study(study_id)
+
+
+def copy_study(*, from_study_name, from_storage, to_storage, to_study_name=None):
+    """Copy a study, its system attributes and its finished trials (with their
+    times, attributes and fold records) to another storage.
+
+    Trials still running are not copied. A search can resume the copy: its
+    data and space fingerprints travel with it.
+
+    Parameters
+    ----------
+    from_study_name : str
+    from_storage, to_storage : str, path or BaseStorage
+    to_study_name : str or None, default=None
+        ``None`` keeps the name.
+
+    Returns
+    -------
+    study : Study
+        The copy.
+
+    Examples
+    --------
+    >>> from sksearch import Study, copy_study
+    >>> from sksearch.storage import InMemoryStorage
+    >>> source, archive = InMemoryStorage(), InMemoryStorage()
+    >>> study = Study(storage=source, study_name="s", sampler="random", random_state=0)
+    >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    >>> copy = copy_study(from_study_name="s", from_storage=source, to_storage=archive)
+    >>> [t.params for t in copy.trials] == [t.params for t in study.trials]
+    True
+    """
+    source = get_storage(from_storage)
+    target = get_storage(to_storage)
+    source_id, name = _study_id(source, from_study_name, "from_study_name")
+    name = name if to_study_name is None else to_study_name
+    if target.get_study_id(name) is not None:
+        raise DuplicatedStudyError(
+            f"The destination storage already holds a study named {name!r}; pass another "
+            "to_study_name (or delete_study it first).")
+    target_id = target.create_new_study(name, source.get_study_direction(source_id))
+    for key, value in source.get_study_system_attrs(source_id).items():
+        target.set_study_system_attr(target_id, key, value)
+    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    for trial in source.get_all_trials(source_id, states=finished):
+        target.create_finished_trial(target_id, trial)
+    return Study(storage=target, study_name=name)
+
+
+def list_studies(storage):
+    """The studies of ``storage`` as a :class:`pandas.DataFrame`, one row each.
+
+    Columns: ``name``, ``direction``, ``n_trials``, one ``n_<state>`` per
+    trial state (complete, pruned, fail, running), ``best_value`` (NaN
+    without a complete trial), ``created`` and ``last_updated``
+    (:class:`datetime.datetime`; ``created`` is the first trial's start for
+    studies made before sksearch recorded it).
+
+    Examples
+    --------
+    >>> from sksearch import Study, list_studies
+    >>> from sksearch.storage import InMemoryStorage
+    >>> storage = InMemoryStorage()
+    >>> study = Study(direction="maximize", storage=storage, study_name="s",
+    ...               sampler="random", random_state=0)
+    >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)
+    >>> list_studies(storage)[["name", "direction", "n_trials", "n_complete"]]
+      name direction  n_trials  n_complete
+    0    s  maximize         4           4
+    """
+    import datetime
+
+    import pandas as pd
+
+    storage = get_storage(storage)
+    rows = []
+    for study_id, name in storage.get_all_studies():
+        direction = storage.get_study_direction(study_id)
+        trials = [t for t in storage.get_all_trials(study_id) if not is_warm_start(t)]
+        best = best_of(trials, direction)
+        times = [t for trial in trials for t in (trial.datetime_start, trial.datetime_complete)
+                 if t is not None]
+        created = storage.get_study_system_attrs(study_id).get(CREATED_ATTR)
+        created = (datetime.datetime.fromisoformat(created) if isinstance(created, str)
+                   else min(times, default=None))
+        row = {"name": name, "direction": direction, "n_trials": len(trials)}
+        for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL,
+                      TrialState.RUNNING):
+            row[f"n_{state.name.lower()}"] = sum(t.state is state for t in trials)
+        row["best_value"] = float("nan") if best is None else best.value
+        row["created"] = created
+        row["last_updated"] = max(times, default=created)
+        rows.append(row)
+    columns = ["name", "direction", "n_trials", "n_complete", "n_pruned", "n_fail",
+               "n_running", "best_value", "created", "last_updated"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+class _Shown:
+    """A stored value known only by its description (an estimator read from a
+    file without the live objects): shown as the user wrote it, ``SVC()``,
+    not as the string ``'SVC()'``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+    def __eq__(self, other):
+        return isinstance(other, _Shown) and other.text == self.text
+
+    def __hash__(self):
+        return hash(self.text)
+
+
+def readable_params(trial, study_attrs=None):
+    """``trial``'s parameters as the user wrote them.
+
+    The branch of a list-of-dicts space is shown by its label (the estimator
+    its dict holds, e.g. ``'SVC'``, when the search recorded labels in the
+    study's ``study_attrs``) instead of its index, and a choice read back
+    from a file only by its description (an estimator) shows as written,
+    ``SVC(C=10)``, not as a quoted string. :attr:`FrozenTrial.params` keeps
+    the stored values.
+
+    Parameters
+    ----------
+    trial : FrozenTrial
+    study_attrs : dict or None
+        The study's system attributes (``study.system_attrs``).
+
+    Returns
+    -------
+    params : dict
+    """
+    labels = (study_attrs or {}).get(BRANCH_LABELS_ATTR)
+    params = {}
+    for name, value in trial.params.items():
+        distribution = trial.distributions[name]
+        if name == _BRANCH_PARAM and isinstance(labels, list) and isinstance(
+                value, int) and 0 <= value < len(labels):
+            value = labels[value]
+        elif (isinstance(distribution, Categorical) and isinstance(value, str)
+              and "choice_reprs" in distribution.to_json()
+              and all(isinstance(c, str) for c in distribution.choices)):
+            value = _Shown(value)  # a description: no live choice was registered
+        params[name] = value
+    return params
