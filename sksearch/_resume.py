@@ -67,8 +67,10 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
     marked FAIL.
     """
     if search.storage is None:
-        return Study(direction="maximize", sampler=sampler, pruner=pruner,
-                     study_name=search.study_name), 0
+        study = Study(direction="maximize", sampler=sampler, pruner=pruner,
+                      study_name=search.study_name)
+        _store_branch_labels(study, space)
+        return study, 0
     storage = get_storage(search.storage)
     data_print = _data_fingerprint(X, y, splits)
     space_print = _space_fingerprint(space, search.estimator, search.increments)
@@ -91,10 +93,7 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
         )
     study.set_system_attr(_DATA_ATTR, data_print)
     study.set_system_attr(_SPACE_ATTR, space_print)
-    if isinstance(space, BranchSpace):
-        from .studies import BRANCH_LABELS_ATTR
-
-        study.set_system_attr(BRANCH_LABELS_ATTR, branch_labels(space))
+    _store_branch_labels(study, space)
     study.fail_stale_trials()
     n_reused = len(study.get_trials())
     if n_reused and sampler.seed is not None:
@@ -221,22 +220,18 @@ def _varies(branch, name):
     return not branch.params[name].is_single()
 
 
+def _store_branch_labels(study, space):
+    """Keep the branch names in the study, so that reading it as a Study
+    (listing, plots) shows them instead of branch indices."""
+    if isinstance(space, BranchSpace):
+        from .studies import BRANCH_LABELS_ATTR
+
+        study.set_system_attr(BRANCH_LABELS_ATTR, branch_labels(space))
+
+
 def branch_labels(space):
-    """A label per branch of a list-of-dicts space: the estimator a branch
-    fixes (``SVC``; numbered when two branches fix the same), or
-    ``branch <i>``."""
-    labels = []
-    for i, branch in enumerate(space.branches):
-        fixed = [d.choices[0] for d in branch.params.values()
-                 if isinstance(d, Categorical) and d.is_single()
-                 and hasattr(d.choices[0], "get_params")]
-        labels.append(type(fixed[0]).__name__ if fixed else f"branch {i}")
-    seen = {}
-    for i, label in enumerate(labels):
-        if labels.count(label) > 1:
-            seen[label] = seen.get(label, 0) + 1
-            labels[i] = f"{label} {seen[label]}"
-    return labels
+    """A label per branch of a list-of-dicts space (see ``BranchSpace.labels``)."""
+    return space.labels()[0]
 
 
 # -- known configurations and warm starts ----------------------------------------------

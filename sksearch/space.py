@@ -21,7 +21,12 @@ from collections.abc import Mapping
 
 from sklearn.base import clone
 
-from .distributions import Categorical, NumericalDistribution, check_distribution
+from .distributions import (
+    Categorical,
+    NumericalDistribution,
+    check_distribution,
+    describe_choice,
+)
 
 __all__ = ["BRANCH_PARAM", "SearchSpace", "make_search_space"]
 
@@ -124,6 +129,37 @@ class BranchSpace(SearchSpace):
     def all_distributions(self):
         return [self._branch_distribution] + [
             d for branch in self.branches for d in branch.params.values()]
+
+    def labels(self):
+        """A label per branch, as the user would name it, and the title of
+        the branch axis: the values that a branch fixes (an estimator by its
+        class name; ``"clf"`` titles the labels when every branch fixes it to
+        a value of its own), else the parameters it searches; numbered when two
+        labels would be the same.
+
+        Returns
+        -------
+        labels : list of str
+        title : str
+            The fixed parameter that names the branches, or ``"branch"``.
+        """
+        fixed = [{n: d.choices[0] for n, d in b.params.items()
+                  if isinstance(d, Categorical) and d.is_single()} for b in self.branches]
+        shared = set.intersection(*(set(f) for f in fixed)) if fixed else set()
+        keys = sorted(n for n in shared
+                      if len({_short_label(f[n]) for f in fixed}) == len(fixed))
+        labels = []
+        for i, (branch, values) in enumerate(zip(self.branches, fixed)):
+            if keys:
+                label = ", ".join(_short_label(values[n]) for n in keys)
+            elif values:
+                label = ", ".join(f"{n}={_short_label(v)}" for n, v in values.items())
+            else:
+                label = ", ".join(sorted(branch.params)) or f"branch {i}"
+            labels.append(label)
+        if len(set(labels)) < len(labels):
+            labels = [f"{label} ({i})" for i, label in enumerate(labels)]
+        return labels, keys[0] if len(keys) == 1 else "branch"
 
     def sample(self, trial):
         index = trial.suggest(BRANCH_PARAM, self._branch_distribution)
@@ -274,3 +310,13 @@ def _valid_through_searched_prefix(name, params):
         ):
             return True
     return False
+
+
+def _short_label(value, width=18):
+    """An estimator by its class name, anything else by its repr (without
+    memory addresses), shortened to ``width`` characters."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        text = type(value).__name__
+    else:
+        text = value if isinstance(value, str) else describe_choice(value)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -217,6 +217,9 @@ def test_conditional_space_shows_branch_names(conditional, tmp_path):
     # clf__C of both branches on one axis: every complete trial is drawn
     assert len(trial_lines(ax)) == n_complete(conditional)
     save(ax, tmp_path, "conditional")
+    # the search's study read as a Study shows the names the search stored
+    axes = plot.plot_slice(conditional.study_)
+    assert ticklabels(axes[0]) == ["SVC", "LogisticRegression"]
 
 
 def test_log_axis_under_two_decades_does_not_crowd(plain):

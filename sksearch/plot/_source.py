@@ -15,6 +15,7 @@ import numpy as np
 
 from ..distributions import Categorical, Int
 from ..space import BRANCH_PARAM, make_search_space
+from ..studies import BRANCH_LABELS_ATTR
 from ..trial import TrialState
 
 #: Colours of trial states, shared by both backends (hex, which both read).
@@ -60,7 +61,7 @@ def read(obj):
         if not hasattr(obj, "get_trials"):
             raise TypeError(f"Expected a fitted search or a Study, got {obj!r}.")
         study = obj
-    labels, title = _branch_labels(obj) if study is not obj else (None, "branch")
+    labels, title = _branch_labels(obj, study)
     complete = [t for t in study.get_trials((TrialState.COMPLETE,))
                 if t.value is not None and math.isfinite(t.value)]
     return Source(study=study,
@@ -69,11 +70,16 @@ def read(obj):
                   branch_title=title, complete=complete)
 
 
-def _branch_labels(search):
-    """Names of the branches of a search's list-of-dicts space, as the user
-    wrote them: the values a branch fixes (an estimator by its class name),
-    else the parameters it searches. ``(None, "branch")`` for other spaces."""
-    params = search.get_params(deep=False)
+def _branch_labels(obj, study):
+    """Names of the branches of a list-of-dicts space, as the user wrote them,
+    and the title of their axis (see ``BranchSpace.labels``): from a search's
+    own space, or for a Study those a search stored in it."""
+    if study is obj:
+        stored = study.system_attrs.get(BRANCH_LABELS_ATTR)
+        if isinstance(stored, list) and all(isinstance(x, str) for x in stored):
+            return stored, "branch"
+        return None, "branch"
+    params = obj.get_params(deep=False)
     raw = params.get("param_distributions", params.get("param_grid"))
     if not isinstance(raw, (list, tuple)) or len(raw) < 2:
         return None, "branch"
@@ -81,24 +87,7 @@ def _branch_labels(search):
         space = make_search_space(raw)
     except (TypeError, ValueError):
         return None, "branch"
-    branches = [branch.params for branch in space.branches]
-    fixed = [{n: d.choices[0] for n, d in b.items()
-              if isinstance(d, Categorical) and d.is_single()} for b in branches]
-    # a parameter every branch fixes to its own value names them best ("clf")
-    shared = set.intersection(*(set(f) for f in fixed))
-    keys = sorted(n for n in shared if len({describe(f[n]) for f in fixed}) == len(fixed))
-    labels = []
-    for i, (branch, values) in enumerate(zip(branches, fixed)):
-        if keys:
-            label = ", ".join(describe(values[n]) for n in keys)
-        elif values:
-            label = ", ".join(f"{n}={describe(v)}" for n, v in values.items())
-        else:
-            label = ", ".join(sorted(branch)) or f"branch {i}"
-        labels.append(label)
-    if len(set(labels)) < len(labels):
-        labels = [f"{label} ({i})" for i, label in enumerate(labels)]
-    return labels, keys[0] if len(keys) == 1 else "branch"
+    return space.labels()
 
 
 def describe(value, width=18):
