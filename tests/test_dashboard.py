@@ -18,7 +18,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sksearch import BayesSearchCV, Study, TrialState
+from sksearch._records import FOLDS_ATTR, records_from_json
 from sksearch.dashboard import main, make_server
+from sksearch.dashboard._api import IMPORTANCE_OPTIONS
 from sksearch.distributions import Categorical, Float
 from sksearch.importance import param_importances
 
@@ -92,13 +94,16 @@ def test_studies_and_trials_match_the_storage(served, db):
     for sent, trial in zip(trials, study.trials, strict=True):
         assert sent["number"] == trial.number and sent["state"] == trial.state.name
         assert sent["value"] == trial.value
-        assert sent["params"]["C"] == [trial.params["C"], repr(trial.params["C"])]
-        assert sent["params"]["fit_intercept"][1] == repr(trial.params["fit_intercept"])
+        assert sent["params"]["C"] == trial.params["C"]
+        choice = trial.params["fit_intercept"]
+        assert sent["params"]["fit_intercept"] == [[True, False].index(choice), repr(choice)]
         assert sent["intermediate"] == [[s, v] for s, v in
                                         sorted(trial.intermediate_values.items())]
-        assert [f["fold"] for f in sent["folds"]] == [0, 1, 2]
-        assert all(len(f["spans"]) >= 1 for f in sent["folds"])
-        assert sent["start"] == trial.datetime_start.timestamp()
+        records = records_from_json(trial.system_attrs[FOLDS_ATTR])
+        assert sent["folds"] == [[k, [[w, round(a, 3), round(b, 3)] for w, a, b in r.spans]]
+                                 for k, r in enumerate(records)]
+        assert len(sent["folds"]) == 3 and all(len(spans) == 1 for _, spans in sent["folds"])
+        assert sent["start"] == round(trial.datetime_start.timestamp(), 3)
     assert page["axes"] == {
         "C": {"type": "float", "low": 1e-3, "high": 1e2, "log": True},
         "fit_intercept": {"type": "categorical", "labels": ["True", "False"]}}
@@ -138,7 +143,7 @@ def test_trials_are_sent_incrementally(tmp_path):
 def test_importances_are_those_of_sksearch_importance(served, db):
     study = Study(storage=f"sqlite:///{db}", study_name=NASTY)
     status, answer = _json(served, "/api/studies/2/importances")
-    expected = param_importances(study, n_trees=32, random_state=0)
+    expected = param_importances(study, **IMPORTANCE_OPTIONS)
     assert answer["n_trials"] == 12
     assert answer["importances"] == [[k, v] for k, v in expected.items()]
 

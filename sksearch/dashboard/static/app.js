@@ -222,12 +222,12 @@
       let d = "", pen = false;
       columns.forEach((name, i) => {
         const u = name === "value" ? valuePos(t.value)
-          : axisPosition(app.axes[name], t.params[name] ? t.params[name][0] : null);
+          : axisPosition(app.axes[name], internal(t.params[name]));
         if (u === null || !isFinite(u)) { pen = false; return; }
         d += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(u).toFixed(1)}`;
         pen = true;
       });
-      const label = names.filter((n) => t.params[n]).map((n) => `${n}=${t.params[n][1]}`).join(", ");
+      const label = names.filter((n) => n in t.params).map((n) => `${n}=${paramText(t.params[n])}`).join(", ");
       lines.appendChild(tooltip(svg("path", {class: top.has(t.number) ? "pc top" : "pc", d,
         stroke: mix(goodness(t.value))}), `trial ${t.number}: ${fmt(t.value)}\n${label}`));
     }
@@ -283,7 +283,7 @@
   function drawTimeline(trials) {
     const spans = [];  // [lane, start, end, trial, label]
     for (const t of trials) {
-      for (const f of t.folds) for (const [w, s, e] of f.spans) spans.push([w, s, e, t, `fold ${f.fold}`]);
+      for (const [fold, runs] of t.folds) for (const [w, s, e] of runs) spans.push([w, s, e, t, `fold ${fold}`]);
     }
     let laneTitle = "worker";
     if (!spans.length) {  // a plain Study records no spans: its trials, packed into lanes
@@ -345,7 +345,7 @@
     const key = app.sort.key;
     const sortValue = (t) => {
       if (key === "duration") return t.end !== null && t.start !== null ? t.end - t.start : null;
-      if (key.startsWith("p:")) { const p = t.params[key.slice(2)]; return p ? p[0] : null; }
+      if (key.startsWith("p:")) return internal(t.params[key.slice(2)]);
       return t[key];
     };
     const rows = [...trials].sort((a, b) => {
@@ -363,8 +363,8 @@
       tr.append(html("td", {}, String(t.number)), html("td", {class: "state text"}, t.state.toLowerCase()),
                 html("td", {}, fmt(t.value)), html("td", {}, duration));
       for (const n of names) {
-        const td = html("td", {class: "text"}, t.params[n] ? paramText(app.axes[n], t.params[n]) : "");
-        if (t.params[n]) td.title = t.params[n][1];
+        const td = html("td", {class: "text"}, n in t.params ? paramText(t.params[n], true) : "");
+        if (n in t.params) td.title = paramText(t.params[n]);
         tr.appendChild(td);
       }
       if (t.fail_reason) tr.title = t.fail_reason;
@@ -373,9 +373,12 @@
     document.getElementById("trial-count").textContent = `${trials.length} trials`;
   }
 
-  function paramText(axis, [internal, label]) {
-    // floats to 4 significant digits (the full repr is the cell's title)
-    return axis && axis.type === "float" && internal !== null ? fmtSig(internal) : label;
+  // a parameter is its number, or [index, label] for a categorical one
+  function internal(p) { return p === undefined ? null : Array.isArray(p) ? p[0] : p; }
+  function paramText(p, short = false) {
+    if (Array.isArray(p)) return p[1];
+    if (p === null) return "–";
+    return short ? fmtSig(p) : String(p);
   }
   function fmtSig(v) {
     const a = Math.abs(v);
@@ -399,6 +402,8 @@
     drawTimeline(trials);
     drawTable(trials);
     document.body.dataset.trials = String(trials.length);
+    // when the first draw finished, in ms since navigation (what benchmarks read)
+    if (!document.body.dataset.firstDrawMs) document.body.dataset.firstDrawMs = String(Math.round(performance.now()));
   }
 
   // -- data ----------------------------------------------------------------------
@@ -450,14 +455,18 @@
     app.next = data.next;
     app.axes = data.axes;
     const signature = `${app.next}|${JSON.stringify(data.running)}`;
+    const changed = signature !== app.lastSignature;
+    if (changed) { app.lastSignature = signature; drawAll(); }
+    // importances after the draw: the forest takes a while over many trials
     const now = Date.now();
-    let redraw = signature !== app.lastSignature;
-    if (now - app.importancesAt >= IMPORTANCE_MS && (redraw || !app.importances)) {
+    if (now - app.importancesAt >= IMPORTANCE_MS && (changed || !app.importances)) {
       app.importancesAt = now;
-      app.importances = await getJSON(`api/studies/${id}/importances`);
-      redraw = true;
+      const importances = await getJSON(`api/studies/${id}/importances`);
+      if (id !== app.studyId) return;
+      app.importances = importances;
+      drawImportances();
+      drawParallel(sorted());
     }
-    if (redraw) { app.lastSignature = signature; drawAll(); }
   }
 
   async function poll() {
