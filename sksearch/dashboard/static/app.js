@@ -35,7 +35,7 @@
   function fmt(v) {
     if (v === null || v === undefined) return "–";
     const a = Math.abs(v);
-    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return Number(v.toPrecision(4)).toExponential();
     return String(Math.round(v * 1e4) / 1e4);
   }
   function setStatus(text, error = false) {
@@ -207,7 +207,7 @@
     }
     names = names.slice(0, 10);
     if (complete.length < 1 || !names.length) return empty("parallel", "No complete trial yet.");
-    const m = {l: 30, r: 70, t: 36, b: 24}, width = 1100;
+    const m = {l: 64, r: 70, t: 36, b: 24}, width = 1100;
     const root = svg("svg", {viewBox: `0 0 ${width} ${H}`, role: "img"});
     const columns = [...names, "value"];
     const x = (i) => m.l + i * (width - m.l - m.r) / (columns.length - 1 || 1);
@@ -300,7 +300,7 @@
     const lanes = [...new Set(spans.map((s) => s[0]))].sort();
     const t0 = Math.min(...spans.map((s) => s[1])), t1 = Math.max(...spans.map((s) => s[2]));
     const m = {l: 130, r: 12, t: 6, b: 34};
-    const band = Math.min(28, (H - m.t - m.b) / lanes.length);
+    const band = Math.min(40, (H - m.t - m.b) / lanes.length);
     const height = m.t + m.b + band * lanes.length;
     const root = svg("svg", {viewBox: `0 0 ${W} ${height}`, role: "img"});
     const xs = scale(0, Math.max(t1 - t0, 1e-3), m.l, W - m.r);
@@ -382,7 +382,8 @@
   }
   function fmtSig(v) {
     const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+    return a !== 0 && (a < 1e-3 || a >= 1e5) ? Number(v.toPrecision(4)).toExponential()
+      : String(Number(v.toPrecision(4)));
   }
 
   function drawAll() {
