@@ -10,10 +10,15 @@
   const IMPORTANCE_MS = 5000;        // the server refits at most this often
   const COLORS = {COMPLETE: "#1f77b4", PRUNED: "#ff7f0e", FAIL: "#d62728", RUNNING: "#9aa4ad"};
   const W = 560, H = 300;            // every chart's viewBox
+  // Past these, the timeline merges its bars into one path per worker and
+  // state, and the table shows its first rows until asked for all: an SVG
+  // element (and its tooltip) per fold task made the first draw of a
+  // 2,000-trial study take a second in Chromium.
+  const MAX_SPAN_ELEMENTS = 1000, TABLE_ROWS = 500;
 
   const app = {
     studies: [], studyId: null, summary: null, trials: new Map(), running: new Set(),
-    next: 0, axes: {}, sort: {key: "number", desc: false}, importances: null,
+    next: 0, axes: {}, sort: {key: "number", desc: false}, importances: null, allRows: false,
     importancesAt: 0, polls: 0, lastSignature: "",
   };
 
@@ -271,8 +276,6 @@
       const d = points.map(([s, v], i) => `${i ? "L" : "M"}${xs(s).toFixed(1)},${ys(v).toFixed(1)}`).join("");
       const color = COLORS[t.state];
       g.appendChild(tooltip(svg("path", {class: "trace", d, stroke: color}), `trial ${t.number} (${t.state.toLowerCase()})`));
-      const [s, v] = points[points.length - 1];
-      g.appendChild(svg("circle", {cx: xs(s).toFixed(1), cy: ys(v).toFixed(1), r: 2, fill: color}));
     }
     root.appendChild(g);
     const box = html("div");
@@ -320,10 +323,26 @@
     });
     const index = new Map(lanes.map((l, i) => [l, i]));
     const g = svg("g");
-    for (const [lane, s, e, t, what] of spans) {
-      g.appendChild(tooltip(svg("rect", {class: "span", x: xs(s - t0).toFixed(1), y: (m.t + index.get(lane) * band + band * 0.12).toFixed(1),
-        width: Math.max(0.8, xs(e - t0) - xs(s - t0)).toFixed(1), height: (band * 0.76).toFixed(1),
-        fill: COLORS[t.state]}), `trial ${t.number} ${what} (${t.state.toLowerCase()}): ${fmt(e - s)} s on ${lane}`));
+    const bar = (lane, s, e) => [xs(s - t0), m.t + index.get(lane) * band + band * 0.12,
+                                 Math.max(0.8, xs(e - t0) - xs(s - t0)), band * 0.76];
+    if (spans.length <= MAX_SPAN_ELEMENTS) {
+      for (const [lane, s, e, t, what] of spans) {
+        const [x, y, w, h] = bar(lane, s, e);
+        g.appendChild(tooltip(svg("rect", {class: "span", x: x.toFixed(1), y: y.toFixed(1),
+          width: w.toFixed(1), height: h.toFixed(1), fill: COLORS[t.state]}),
+          `trial ${t.number} ${what} (${t.state.toLowerCase()}): ${fmt(e - s)} s on ${lane}`));
+      }
+    } else {
+      const paths = new Map();  // "lane|state" -> path data of its bars
+      for (const [lane, s, e, t] of spans) {
+        const [x, y, w, h] = bar(lane, s, e), key = `${lane}|${t.state}`;
+        paths.set(key, (paths.get(key) || "") + `M${x.toFixed(1)},${y.toFixed(1)}h${w.toFixed(1)}v${h.toFixed(1)}h${(-w).toFixed(1)}z`);
+      }
+      for (const [key, d] of paths) {
+        const [lane, state] = [key.slice(0, key.lastIndexOf("|")), key.slice(key.lastIndexOf("|") + 1)];
+        g.appendChild(tooltip(svg("path", {class: "spans", d, fill: COLORS[state]}),
+                              `${lane}: ${state.toLowerCase()} tasks`));
+      }
     }
     root.appendChild(g);
     const box = html("div");
@@ -357,7 +376,11 @@
       return app.sort.desc ? -c : c;
     });
     const body = document.querySelector("#trials tbody");
-    body.replaceChildren(...rows.map((t) => {
+    const shown = app.allRows ? rows : rows.slice(0, TABLE_ROWS);
+    const more = document.getElementById("all-rows");
+    more.hidden = shown.length === rows.length;
+    more.textContent = `show all ${rows.length} rows`;
+    body.replaceChildren(...shown.map((t) => {
       const tr = html("tr", {class: t.state, "data-number": String(t.number)});
       const duration = t.end !== null && t.start !== null ? (t.end - t.start).toFixed(2) : "–";
       tr.append(html("td", {}, String(t.number)), html("td", {class: "state text"}, t.state.toLowerCase()),
@@ -370,7 +393,8 @@
       if (t.fail_reason) tr.title = t.fail_reason;
       return tr;
     }));
-    document.getElementById("trial-count").textContent = `${trials.length} trials`;
+    document.getElementById("trial-count").textContent = shown.length === rows.length
+      ? `${trials.length} trials` : `${trials.length} trials, the first ${shown.length} shown`;
   }
 
   // a parameter is its number, or [index, label] for a categorical one
@@ -487,6 +511,10 @@
     if (!th) return;
     const key = th.dataset.key;
     app.sort = {key, desc: app.sort.key === key ? !app.sort.desc : false};
+    drawTable(sorted());
+  });
+  document.getElementById("all-rows").addEventListener("click", () => {
+    app.allRows = true;
     drawTable(sorted());
   });
   window.addEventListener("hashchange", () => { selectFromHash().catch((e) => setStatus(e.message, true)); });
