@@ -276,6 +276,10 @@
       const d = points.map(([s, v], i) => `${i ? "L" : "M"}${xs(s).toFixed(1)},${ys(v).toFixed(1)}`).join("");
       const color = COLORS[t.state];
       g.appendChild(tooltip(svg("path", {class: "trace", d, stroke: color}), `trial ${t.number} (${t.state.toLowerCase()})`));
+      if (points.length === 1) {  // a path of one point draws nothing: a dot instead
+        const [[s, v]] = points;
+        g.appendChild(svg("circle", {cx: xs(s).toFixed(1), cy: ys(v).toFixed(1), r: 2.2, fill: color}));
+      }
     }
     root.appendChild(g);
     const box = html("div");
