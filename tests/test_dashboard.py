@@ -61,12 +61,15 @@ def served(db):
     server.server_close()
 
 
-def _get(server, path, method="GET"):
+def _get(server, path, method="GET", host_header=None):
     """Status, headers and body of one request, ``path`` sent exactly as given."""
     host, port = server.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
     try:
-        connection.putrequest(method, path, skip_accept_encoding=True)
+        connection.putrequest(method, path, skip_accept_encoding=True,
+                              skip_host=host_header is not None)
+        if host_header is not None:
+            connection.putheader("Host", host_header)
         connection.endheaders()
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
@@ -203,6 +206,17 @@ def test_no_file_outside_the_assets_is_served(served, path):
 def test_wrong_urls_get_a_json_error(served, path, status, message):
     got, answer = _json(served, path)
     assert got == status and message in answer["error"]
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("127.0.0.1:8080", True), ("localhost:8080", True), ("localhost", True),
+    ("[::1]:8080", True), ("evil.example:8080", False), ("127.0.0.1.evil.example", False),
+    ("", False)])
+def test_only_requests_naming_this_machine_are_answered(served, host, allowed):
+    status, _, body = _get(served, "/api/studies", host_header=host)
+    assert status == (200 if allowed else 403)
+    if not allowed:
+        assert "its own address only" in json.loads(body)["error"]
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])

@@ -106,12 +106,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         try:
+            if not self._host_allowed():
+                return self._json({"error": "This dashboard answers to its own address "
+                                            "only."}, HTTPStatus.FORBIDDEN)
             self._route(urlsplit(self.path))
         except (BrokenPipeError, ConnectionResetError):
             pass
         except Exception as exc:  # noqa: BLE001 - answer, do not kill the thread
             self._json({"error": f"{type(exc).__name__}: {exc}"},
                        HTTPStatus.INTERNAL_SERVER_ERROR)
+
+    def _host_allowed(self):
+        """On a loopback address, only requests naming this machine: a web page
+        elsewhere that points its own domain at 127.0.0.1 (DNS rebinding)
+        would otherwise read the studies through the visitor's browser."""
+        bound = self.server.server_address[0]
+        if not (bound.startswith("127.") or bound == "::1" or bound == "localhost"):
+            return True
+        host = self.headers.get("Host", "")
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.find("]")]
+        return name in ("localhost", "127.0.0.1", "::1", bound)
 
     def _refuse(self):
         self._json({"error": f"{self.command} is not allowed: the dashboard is read-only."},
