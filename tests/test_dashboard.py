@@ -18,7 +18,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sksearch import BayesSearchCV, Study, TrialState
-from sksearch._records import FOLDS_ATTR, records_from_json
+from sksearch._records import FOLDS_ATTR, FoldRecord, records_from_json, records_to_json
 from sksearch.dashboard import main, make_server
 from sksearch.dashboard._api import IMPORTANCE_OPTIONS
 from sksearch.distributions import Categorical, Float
@@ -374,6 +374,46 @@ def test_markup_in_names_and_values_stays_text_in_a_browser(db, browser):
         # nothing of it became an element, and no handler ran
         assert browser.find_elements(By.CSS_SELECTOR, "main img, main script") == []
         assert browser.title == "sksearch dashboard"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_large_study_is_drawn_in_bulk(browser):
+    """Past 1,000 fold tasks the timeline merges its bars, past 500 trials the
+    table shows its first 500 rows until asked for all."""
+    from selenium.webdriver.common.by import By
+
+    from sksearch.storage import InMemoryStorage
+
+    storage = InMemoryStorage()
+    study = Study(direction="minimize", storage=storage, study_name="large",
+                  sampler="random", random_state=0)
+    for _ in range(520):
+        trial = study.ask({"x": Float(-1, 1)})
+        start = time.time()
+        folds = [FoldRecord(test_scores=0.5, spans=[[f"w{k}", start + k, start + k + 0.5]])
+                 for k in range(2)]
+        study.tell(trial, trial.params["x"] ** 2,
+                   system_attrs={FOLDS_ATTR: records_to_json(folds)})
+    server = make_server(storage, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        (study_id, _), = storage.get_all_studies()
+        browser.get(server.url + f"#study={study_id}")
+        rows = lambda: browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")  # noqa: E731
+        _wait(lambda: len(rows()) == 500, 30, "the first 500 rows")
+        assert browser.find_element(By.ID, "trial-count").text == (
+            "520 trials, the first 500 shown")
+        assert browser.find_elements(By.CSS_SELECTOR, "#timeline rect.span") == []
+        merged = browser.find_elements(By.CSS_SELECTOR, "#timeline path.spans")
+        assert len(merged) == 2  # one per worker (all complete)
+        assert sum(p.get_attribute("d").count("M") for p in merged) == 1040
+        button = browser.find_element(By.ID, "all-rows")
+        assert button.text == "show all 520 rows"
+        button.click()
+        _wait(lambda: len(rows()) == 520, 30, "all rows")
+        assert not button.is_displayed()
     finally:
         server.shutdown()
         server.server_close()
