@@ -206,3 +206,29 @@ def test_parameters_are_checked_on_first_use():
         MLflowCallback(experiment_name="")(study, trial)
     with pytest.raises(TypeError, match="tracking_uri must be a str or None, got 3"):
         MLflowCallback(tracking_uri=3)(study, trial)
+
+
+def test_processes_sharing_a_study_agree_on_one_parent(uri):
+    """Callbacks that start together (here threads, each its own callback, as
+    processes sharing a study would) keep one parent run between them."""
+    import threading
+
+    study = Study(direction="minimize", sampler="random", random_state=0, study_name="shared")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=8)
+    callbacks = [MLflowCallback(uri) for _ in range(4)]
+    barrier = threading.Barrier(4)
+
+    def log(k):
+        barrier.wait()
+        for trial in study.trials[2 * k:2 * k + 2]:
+            callbacks[k](study, trial)
+
+    threads = [threading.Thread(target=log, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client, parents, trials = _runs(uri, "shared")
+    assert len(parents) == 1 and sorted(trials) == list(range(8))
+    assert {r.data.tags["mlflow.parentRunId"] for r in trials.values()} == {
+        parents[0].info.run_id}

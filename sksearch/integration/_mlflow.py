@@ -129,15 +129,20 @@ class MLflowCallback:
         experiment_id = _experiment(client, self.experiment_name or study.study_name)
         parents = _runs(client, experiment_id, study.study_name, "search")
         if parents:
-            parent = min(parents, key=lambda r: r.info.start_time).info.run_id
+            parent = _first(parents)
         else:
-            parent = client.create_run(
+            ours = client.create_run(
                 experiment_id, run_name=study.study_name,
                 tags={**self._extra_tags(), TAG_STUDY: study.study_name,
                       TAG_ROLE: "search"}).info.run_id
-            client.log_batch(parent, params=_params({
+            client.log_batch(ours, params=_params({
                 "direction": study.direction, "sampler": type(study.sampler).__name__,
                 "pruner": type(study.pruner).__name__}))
+            # Processes sharing the study may each have created one at the same
+            # moment: all keep the earliest, and the others delete their own.
+            parent = _first(_runs(client, experiment_id, study.study_name, "search"))
+            if parent != ours:
+                client.delete_run(ours)
         logged = {int(r.data.tags[TAG_NUMBER])
                   for r in _runs(client, experiment_id, study.study_name, "trial")}
         best = None
@@ -256,6 +261,11 @@ def _better(a, b, direction):
 
 def _ms(moment):
     return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def _first(runs):
+    """The run id every process picks among the same parent runs."""
+    return min(runs, key=lambda r: (r.info.start_time, r.info.run_id)).info.run_id
 
 
 def _runs(client, experiment_id, study_name, role):
