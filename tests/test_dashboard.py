@@ -247,11 +247,17 @@ def test_arguments_are_checked(tmp_path, capsys):
         make_server(None, host="")
 
 
-def test_module_entry_point(tmp_path, capsys):
+def test_module_entry_point_dispatches(tmp_path, capsys):
     from sksearch.__main__ import main as module_main
 
     assert module_main([]) == 2
     assert "python -m sksearch dashboard" in capsys.readouterr().err
+    assert module_main(["dashboard", str(tmp_path / "none.db")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # a fresh interpreter importing scikit-learn: seconds
+def test_python_dash_m_sksearch(tmp_path):
     run = subprocess.run([sys.executable, "-m", "sksearch", "dashboard",
                           str(tmp_path / "none.db")], capture_output=True, text=True,
                          timeout=60)
