@@ -16,6 +16,8 @@ import sys
 COMMANDS = {
     "studies": ("sksearch.cli", "studies_command",
                 "list the studies of a storage, or show one: studies URL [show NAME]"),
+    "dashboard": ("sksearch.dashboard", "main",
+                  "serve a live web dashboard: dashboard URL [--host H] [--port P]"),
 }
 
 

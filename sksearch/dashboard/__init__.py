@@ -1,0 +1,119 @@
+"""A live web dashboard over a study storage.
+
+``python -m sksearch dashboard sqlite:///search.db`` serves, on
+http://127.0.0.1:8080/ by default, a page listing the storage's studies and,
+for the one chosen, its optimisation history, a sortable table of trials,
+parameter importances, parallel coordinates, the intermediate values of each
+trial by step (fold) and a timeline of the workers, updated every second
+while searches in other processes write to the storage. The server only
+reads; it needs nothing beyond the standard library and sksearch's own
+dependencies, and the page draws its charts itself (no network needed).
+
+Examples
+--------
+>>> from sksearch import Study
+>>> from sksearch.dashboard import make_server
+>>> from sksearch.storage import InMemoryStorage
+>>> storage = InMemoryStorage()
+>>> study = Study(direction="minimize", storage=storage, study_name="demo")
+>>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
+>>> server = make_server(storage, port=0)  # any free port
+>>> server.url.startswith("http://127.0.0.1:")
+True
+>>> server.server_close()
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import os
+import sys
+
+__all__ = ["main", "make_server", "run_dashboard"]
+
+
+def make_server(storage, host="127.0.0.1", port=8080):
+    """A dashboard server over ``storage``, bound but not yet serving.
+
+    Parameters
+    ----------
+    storage : str, path or BaseStorage
+        As the ``storage`` argument of :class:`~sksearch.Study`
+        (``"sqlite:///search.db"``, a path, or a storage object).
+    host : str, default="127.0.0.1"
+        The interface to listen on; the default is reachable from this
+        machine only.
+    port : int, default=8080
+        ``0`` takes any free port (see ``server.url``).
+
+    Returns
+    -------
+    server : DashboardServer
+        A :class:`http.server.ThreadingHTTPServer`: call ``serve_forever()``
+        (``shutdown()`` from another thread stops it), then ``server_close()``.
+
+    Raises
+    ------
+    OSError
+        If the port is in use, with a message saying so.
+    """
+    from ..storage import get_storage
+    from ._server import DashboardServer
+
+    if not isinstance(host, str) or not host:
+        raise ValueError(f"host must be a non-empty str, got {host!r}.")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be an int in [0, 65535], got {port!r}.")
+    return DashboardServer(get_storage(storage), host, port)
+
+
+def run_dashboard(storage, host="127.0.0.1", port=8080):
+    """Serve the dashboard over ``storage`` until Ctrl-C.
+
+    Parameters are those of :func:`make_server`.
+    """
+    server = make_server(storage, host, port)
+    print(f"sksearch dashboard on {server.url} (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main(argv=None):
+    """``python -m sksearch dashboard STORAGE_URL [--host H] [--port P]``.
+
+    Returns the exit status: 0 after Ctrl-C, 2 for a storage that cannot be
+    opened or a port that cannot be taken (the message on stderr says why).
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m sksearch dashboard",
+        description="Serve a live web dashboard over the studies of a storage.")
+    parser.add_argument("storage", help="e.g. sqlite:///search.db, or a path to a study file")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8080,
+                        help="port (default 8080; 0 takes any free port)")
+    args = parser.parse_args(argv)
+    path = _sqlite_path(args.storage)
+    if path is not None and not os.path.isfile(path):
+        # opening a missing file would create an empty study file
+        print(f"error: storage {args.storage!r}: no such file {path!r}.", file=sys.stderr)
+        return 2
+    try:
+        run_dashboard(args.storage, args.host, args.port)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+def _sqlite_path(url):
+    """The file a storage argument names, or ``None`` for another kind of URL."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    return None if "://" in url else url

@@ -1,0 +1,236 @@
+"""What each endpoint of the dashboard answers, read from the public Study API.
+
+Everything here returns plain JSON values (dicts, lists, str, float, None):
+the page draws them and escapes nothing itself, because it only ever puts
+them into the document as text. A :class:`StudyView` keeps the finished
+trials it has read and asks the storage only for those finished since
+(:meth:`sksearch.Study.get_trials_finished_since`), so polling a study of
+thousands of trials every second reads a handful of rows per poll.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import json
+import math
+import threading
+import time
+
+from .._records import FOLDS_ATTR, records_from_json
+from ..distributions import Categorical
+from ..study import Study
+from ..trial import TrialState
+
+__all__ = ["StudyView", "Storage"]
+
+#: How the dashboard calls :func:`sksearch.importance.param_importances`: a
+#: smaller forest than its default, as shares barely move (at 2,000 trials
+#: the same to 0.001) and the refit is 5x faster.
+IMPORTANCE_OPTIONS = {"n_trees": 16, "max_depth": 10, "random_state": 0}
+
+# Importances are refitted when the complete trials grew by this share (or
+# by one, under 20), and at most once per _IMPORTANCE_MIN_SECONDS: a forest
+# over 2,000 trials takes a second or two, and a live page polls every second.
+_IMPORTANCE_GROWTH = 0.05
+_IMPORTANCE_MIN_SECONDS = 5.0
+
+
+class Storage:
+    """The studies of one storage, as the dashboard shows them.
+
+    Parameters
+    ----------
+    storage : BaseStorage
+        Opened once; every view reads through it (it is thread-safe).
+    """
+
+    def __init__(self, storage):
+        self.storage = storage
+        self._views = {}
+        self._lock = threading.Lock()
+
+    def studies(self):
+        """Every study: id, name, direction and trial counts by state."""
+        rows = []
+        for study_id, name in self.storage.get_all_studies():
+            study = self.view(study_id).study
+            counts = {state.name: study.n_trials((state,)) for state in TrialState}
+            rows.append({"id": study_id, "name": name, "direction": study.direction,
+                         "n_trials": sum(counts.values()), "states": counts})
+        return rows
+
+    def warm(self):
+        """Read every study's trials now (a server does it as it starts, so
+        that the first page a browser asks for is served from memory)."""
+        for study_id, _ in self.storage.get_all_studies():
+            try:
+                self.view(study_id).summary()
+            except Exception:  # noqa: BLE001 - the request for it will show the error
+                pass
+
+    def view(self, study_id):
+        """The :class:`StudyView` of ``study_id``; ``KeyError`` if there is none."""
+        with self._lock:
+            if study_id not in self._views:
+                names = dict(self.storage.get_all_studies())
+                if study_id not in names:
+                    raise KeyError(study_id)
+                self._views[study_id] = StudyView(
+                    Study(storage=self.storage, study_name=names[study_id]), study_id)
+            return self._views[study_id]
+
+
+class StudyView:
+    """One study's trials, read incrementally.
+
+    Parameters
+    ----------
+    study : Study
+        An existing study (attached to, never written).
+    study_id : int
+    """
+
+    def __init__(self, study, study_id):
+        self.study = study
+        self.study_id = study_id
+        self._lock = threading.Lock()
+        self._importance_lock = threading.Lock()
+        self._cursor = None
+        # finished trials as encoded JSON, in the order they were read: a
+        # finished trial never changes, so each is encoded once for every poll
+        self._finished = []
+        self._axes = {}  # parameter name -> axis description (latest distribution)
+        self._importances = None
+        self._importances_at = (-1, -math.inf)  # (complete trials, time) when fitted
+
+    def summary(self):
+        """Name, direction and the parameters' axes."""
+        with self._lock:
+            self._refresh()
+            return {"id": self.study_id, "name": self.study.study_name,
+                    "direction": self.study.direction, "axes": dict(self._axes)}
+
+    def trials(self, since=0):
+        """Trials finished after the first ``since`` already sent, and every
+        running trial, as a JSON text.
+
+        It encodes ``{"finished": [...], "running": [...], "next": n,
+        "reset": bool, "axes": {...}}``: pass ``next`` as ``since`` to the
+        following call. A trial sent as running comes again, finished, once it
+        is. ``reset`` is true when ``since`` is beyond what this server has
+        sent (a restarted server): the client then drops what it has and takes
+        ``finished`` as the whole list. A trial is
+        ``{"number", "state", "value", "start", "end", "params", "intermediate",
+        "folds"}`` (and ``"fail_reason"``): ``params`` maps a name to its
+        internal value (a number; the axis is in ``axes``), or for a
+        categorical to ``[index, label]``; ``intermediate`` is
+        ``[[step, value], ...]``; ``folds`` is ``[[fold, spans], ...]`` with
+        the ``[worker, start, end]`` spans of the fold's tasks.
+        """
+        with self._lock:
+            self._refresh()
+            running = [self._trial_json(t) for t in self.study.get_trials((TrialState.RUNNING,))]
+            reset = since > len(self._finished)
+            finished = self._finished[0 if reset else since:]
+            rest = _dumps({"running": running, "next": len(self._finished), "reset": reset,
+                           "axes": self._axes})
+            return '{"finished":[' + ",".join(finished) + "]," + rest[1:]
+
+    def importances(self):
+        """fANOVA importances of the parameters over the complete trials, or
+        ``{"error": why}`` while they cannot be computed."""
+        from ..importance import param_importances
+
+        # its own lock: polls of the trials go on while a forest is fitted
+        with self._importance_lock:
+            n_complete = self.study.n_trials((TrialState.COMPLETE,))
+            fitted_n, fitted_at = self._importances_at
+            grown = n_complete - fitted_n >= max(1, _IMPORTANCE_GROWTH * fitted_n)
+            if self._importances is None or (
+                    grown and time.monotonic() - fitted_at >= _IMPORTANCE_MIN_SECONDS):
+                try:
+                    shares = param_importances(self.study, **IMPORTANCE_OPTIONS)
+                    self._importances = {"importances": [[k, v] for k, v in shares.items()],
+                                         "n_trials": n_complete}
+                except ValueError as exc:
+                    self._importances = {"error": str(exc), "n_trials": n_complete}
+                self._importances_at = (n_complete, time.monotonic())
+            return self._importances
+
+    # -- reading ---------------------------------------------------------------
+    def _refresh(self):
+        new, self._cursor = self.study.get_trials_finished_since(self._cursor)
+        for trial in sorted(new, key=lambda t: t.number):
+            self._finished.append(_dumps(self._trial_json(trial)))
+
+    def _trial_json(self, trial):
+        params = {}
+        for name, dist in trial.distributions.items():
+            internal = trial.internal_params[name]
+            self._axes[name] = _axis(dist)
+            if isinstance(dist, Categorical):
+                params[name] = [int(internal), _choice_label(dist.to_external(internal))]
+            else:
+                params[name] = _finite(internal)
+        record = {
+            "number": trial.number,
+            "state": trial.state.name,
+            "value": _finite(trial.value),
+            "start": _timestamp(trial.datetime_start),
+            "end": _timestamp(trial.datetime_complete),
+            "params": params,
+            "intermediate": [[int(step), _finite(value)] for step, value
+                             in sorted(trial.intermediate_values.items())],
+            "folds": _folds(trial),
+        }
+        reason = trial.system_attrs.get("fail_reason")
+        if isinstance(reason, str):
+            record["fail_reason"] = reason
+        return record
+
+
+def _folds(trial):
+    """``[fold, spans]`` of each fold that ran: what the timeline draws (the
+    fold's scores are the trial's intermediate values)."""
+    stored = trial.system_attrs.get(FOLDS_ATTR)
+    if stored is None:
+        return []
+    return [[k, [[w, round(s, 3), round(e, 3)] for w, s, e in fold.spans]]
+            for k, fold in enumerate(records_from_json(stored, trial.number))
+            if fold is not None]
+
+
+def _axis(dist):
+    """How a parameter is drawn: a numeric axis (``log`` or linear) over its
+    internal values, or a categorical one labelled by its choices."""
+    if isinstance(dist, Categorical):
+        return {"type": "categorical",
+                "labels": [_choice_label(c) for c in dist.choices]}
+    description = dist.to_json()
+    if description.get("type") in ("float", "int"):
+        return {"type": description["type"], "low": description["low"],
+                "high": description["high"], "log": bool(description["log"])}
+    # a scipy distribution: drawn by its quantile, in [0, 1]
+    return {"type": "quantile", "low": 0.0, "high": 1.0, "log": False,
+            "dist": str(description.get("dist", ""))}
+
+
+def _choice_label(choice):
+    return choice if isinstance(choice, str) else repr(choice)
+
+
+def _finite(value):
+    """JSON has no NaN or infinity: those become None (shown as missing)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _timestamp(moment):
+    return None if moment is None else round(moment.timestamp(), 3)
+
+
+def _dumps(payload):
+    # allow_nan=False: a NaN reaching here is a bug, not something to send
+    return json.dumps(payload, allow_nan=False, separators=(",", ":"))

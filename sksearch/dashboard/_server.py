@@ -1,0 +1,184 @@
+"""The dashboard's HTTP server: routes, JSON answers and the page's own files.
+
+Routes (all ``GET``; every other method answers 405, the server is read-only):
+
+``/``                                   the page (``static/index.html``)
+``/static/<name>``                      one of the files shipped in ``static/``
+``/api/studies``                        every study of the storage
+``/api/studies/<id>``                   a study's name, direction and axes
+``/api/studies/<id>/trials?since=<n>``  trials finished after the first ``n``
+                                        sent, and the running ones
+``/api/studies/<id>/importances``       parameter importances
+
+The static files are listed once at start-up and served by name from that
+list only, so no path a client sends (``..``, encoded or not, absolute, a
+symbolic link) can reach another file.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import errno
+import json
+import re
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from urllib.parse import parse_qs, urlsplit
+
+from ._api import Storage
+
+__all__ = ["DashboardServer"]
+
+_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+          ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png"}
+# Scripts and styles from our own files only; no inline script, no eval, no
+# other origin: even a string that slipped into markup could not run.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; connect-src 'self'; "
+                                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_STUDY = re.compile(r"^/api/studies/(\d{1,18})(/trials|/importances)?$")
+
+
+def _static_files():
+    """``{name: (bytes, content type)}`` of every file shipped in ``static/``."""
+    files = {}
+    for entry in resources.files("sksearch.dashboard").joinpath("static").iterdir():
+        suffix = "." + entry.name.rsplit(".", 1)[-1] if "." in entry.name else ""
+        if entry.is_file() and suffix in _TYPES:
+            files[entry.name] = (entry.read_bytes(), _TYPES[suffix])
+    return files
+
+
+class DashboardServer(ThreadingHTTPServer):
+    """A threaded HTTP server over one storage; see :func:`sksearch.dashboard.make_server`."""
+
+    daemon_threads = True
+
+    def __init__(self, storage, host, port):
+        self.studies = Storage(storage)
+        self.static = _static_files()
+        try:
+            super().__init__((host, port), _Handler)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise OSError(
+                    exc.errno, f"Cannot serve the dashboard on {host}:{port}: the port is "
+                    "already in use (another dashboard?). Pass another --port, or "
+                    "--port 0 for any free one.") from None
+            raise
+        #: Set once the server has read every study (the first page is then
+        #: served from memory).
+        self.ready = threading.Event()
+        threading.Thread(target=self._warm, name="sksearch-dashboard-warm",
+                         daemon=True).start()
+
+    def _warm(self):
+        try:
+            self.studies.warm()
+        finally:
+            self.ready.set()
+
+    @property
+    def url(self):
+        """The address to open, e.g. ``http://127.0.0.1:8080/``."""
+        host, port = self.server_address[:2]
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}/"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "sksearch-dashboard"
+    protocol_version = "HTTP/1.1"
+    # headers and body are two writes: without this, each answer on a kept-alive
+    # connection waited ~40 ms for the delayed ACK of the first
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass  # a page polling every second would flood the terminal
+
+    def do_GET(self):
+        try:
+            if not self._host_allowed():
+                return self._json({"error": "This dashboard answers to its own address "
+                                            "only."}, HTTPStatus.FORBIDDEN)
+            self._route(urlsplit(self.path))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # noqa: BLE001 - answer, do not kill the thread
+            self._json({"error": f"{type(exc).__name__}: {exc}"},
+                       HTTPStatus.INTERNAL_SERVER_ERROR)
+
+    def _host_allowed(self):
+        """On a loopback address, only requests naming this machine: a web page
+        elsewhere that points its own domain at 127.0.0.1 (DNS rebinding)
+        would otherwise read the studies through the visitor's browser."""
+        bound = self.server.server_address[0]
+        if not (bound.startswith("127.") or bound == "::1" or bound == "localhost"):
+            return True
+        host = self.headers.get("Host", "")
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.find("]")]
+        return name in ("localhost", "127.0.0.1", "::1", bound)
+
+    def _refuse(self):
+        self._json({"error": f"{self.command} is not allowed: the dashboard is read-only."},
+                   HTTPStatus.METHOD_NOT_ALLOWED, extra={"Allow": "GET"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _refuse
+
+    def _route(self, url):
+        path = url.path
+        if path in ("/", "/index.html"):
+            return self._static("index.html")
+        if path.startswith("/static/"):
+            return self._static(path[len("/static/"):])
+        if path == "/api/studies":
+            return self._json(self.server.studies.studies())
+        match = _STUDY.match(path)
+        if match is None:
+            return self._not_found(f"No such page: {path!r}.")
+        try:
+            view = self.server.studies.view(int(match.group(1)))
+        except KeyError:
+            return self._not_found(f"No study with id {match.group(1)} in this storage.")
+        if match.group(2) is None:
+            return self._json(view.summary())
+        if match.group(2) == "/importances":
+            return self._json(view.importances())
+        since = parse_qs(url.query).get("since", ["0"])[-1]
+        if not since.isdigit():
+            return self._json({"error": f"since must be a non-negative integer, got "
+                                        f"{since!r}."}, HTTPStatus.BAD_REQUEST)
+        self._send(view.trials(int(since)).encode(), "application/json", HTTPStatus.OK)
+
+    def _static(self, name):
+        found = self.server.static.get(name)
+        if found is None:
+            return self._not_found(f"No such file: {name!r}.")
+        body, content_type = found
+        self._send(body, content_type, HTTPStatus.OK)
+
+    def _not_found(self, message):
+        self._json({"error": message}, HTTPStatus.NOT_FOUND)
+
+    def _json(self, payload, status=HTTPStatus.OK, extra=None):
+        # allow_nan=False: a NaN reaching here is a bug, not something to send
+        body = json.dumps(payload, allow_nan=False, separators=(",", ":")).encode()
+        self._send(body, "application/json", status, extra)
+
+    def _send(self, body, content_type, status, extra=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in {**_SECURITY_HEADERS, **(extra or {})}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)

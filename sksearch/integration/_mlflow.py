@@ -1,0 +1,300 @@
+"""Logging a search or a study to MLflow, one run per trial under one run per search."""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+import threading
+
+import numpy as np
+
+from .._records import FOLDS_ATTR, records_from_json
+from ..trial import TrialState
+
+__all__ = ["MLflowCallback"]
+
+# Tags that identify what sksearch logged, so a resumed search (or a second
+# callback object on the same study) finds its runs instead of adding copies.
+TAG_STUDY = "sksearch.study_name"
+TAG_ROLE = "sksearch.role"  # "search" for the parent run, "trial" for each trial
+TAG_NUMBER = "sksearch.trial_number"
+TAG_STATE = "sksearch.state"
+_STATUS = {TrialState.COMPLETE: "FINISHED", TrialState.PRUNED: "KILLED",
+           TrialState.FAIL: "FAILED"}
+# MLflow refuses longer param values; an estimator's repr can be longer.
+_MAX_PARAM = 500
+_BATCH = 900  # MLflow takes at most 1000 metrics in one batch
+
+
+class MLflowCallback:
+    """Log every trial of a search (or a :class:`~sksearch.Study`) to MLflow.
+
+    One *parent* run stands for the study; each finished trial gets a *nested*
+    run under it (tag ``mlflow.parentRunId``) with its parameters, its state
+    (tag ``sksearch.state``: complete, pruned or failed; the run's status is
+    FINISHED, KILLED or FAILED), and as metrics:
+
+    * for a search's candidate: ``mean_test_<metric>`` and ``std_test_<metric>``
+      over the folds that ran (as in ``cv_results_``), each fold's score as
+      ``split_test_<metric>`` at step = fold, ``mean_train_<metric>`` when train
+      scores were returned, ``mean_fit_time`` and ``fit_time`` (seconds, over
+      the folds); ``<metric>`` is ``score`` for a single scorer;
+    * for a study's trial: ``value``, and each reported intermediate value as
+      ``intermediate_value`` at its step;
+    * for both, ``duration`` (seconds from start to end).
+
+    The parent run holds the best complete trial so far: ``best_value`` (a
+    metric, at step = trial number, so its history is the optimisation
+    curve), ``best_trial_number``, and the best parameters as
+    ``best_param.<name>`` tags (MLflow params cannot change once logged).
+
+    Runs are tagged with the study name and trial number and looked up before
+    one is created, so a resumed search, or a trial logged twice, never makes a
+    duplicate. Calls from several threads (``Study.optimize(n_jobs=...)``) are
+    serialised; the searches call their callbacks from the main process
+    whatever ``n_jobs``.
+
+    Parameters
+    ----------
+    tracking_uri : str or None, default=None
+        Where to log (``"sqlite:///mlflow.db"``, ``"http://host:5000"``, ...);
+        ``None`` uses MLflow's default (``MLFLOW_TRACKING_URI``).
+    experiment_name : str or None, default=None
+        The MLflow experiment, created when missing; ``None`` names it after
+        the study.
+    tags : dict of str -> str or None, default=None
+        Extra tags set on every run.
+
+    Examples
+    --------
+    >>> from sksearch.integration import MLflowCallback
+    >>> callback = MLflowCallback(tracking_uri="sqlite:///mlflow.db",
+    ...                           experiment_name="tuning")
+    >>> callback.experiment_name
+    'tuning'
+
+    Pass it as ``BayesSearchCV(..., callbacks=[callback])`` or
+    ``study.optimize(objective, callbacks=[callback])``.
+    """
+
+    def __init__(self, tracking_uri=None, experiment_name=None, tags=None):
+        self.tracking_uri = tracking_uri
+        self.experiment_name = experiment_name
+        self.tags = tags
+
+    # Deep copies (scikit-learn's clone copies a search's callbacks) and pickles
+    # start without a client or caches: both are rebuilt from MLflow on first use.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __call__(self, study, trial):
+        with self._get_lock():
+            self._log(study, trial)
+
+    def _get_lock(self):
+        lock = self.__dict__.get("_lock")
+        if lock is None:
+            lock = self.__dict__.setdefault("_lock", threading.Lock())
+        return lock
+
+    # -- setting up ------------------------------------------------------------
+    def _check_params(self):
+        if self.tracking_uri is not None and not isinstance(self.tracking_uri, str):
+            raise TypeError(f"tracking_uri must be a str or None, got {self.tracking_uri!r}.")
+        if self.experiment_name is not None and (
+                not isinstance(self.experiment_name, str) or not self.experiment_name):
+            raise ValueError(f"experiment_name must be a non-empty str or None, got "
+                             f"{self.experiment_name!r}.")
+        if self.tags is not None and not (isinstance(self.tags, dict) and all(
+                isinstance(k, str) for k in self.tags)):
+            raise TypeError(f"tags must be a dict with str keys or None, got {self.tags!r}.")
+
+    def _session(self, study):
+        """The client, experiment, parent run and logged trial numbers of
+        ``study``, looked up in MLflow once per study and callback object."""
+        sessions = self.__dict__.setdefault("_sessions", {})
+        if study.study_name in sessions:
+            return sessions[study.study_name]
+        self._check_params()
+        try:
+            from mlflow.tracking import MlflowClient
+        except ImportError as exc:
+            raise ImportError(
+                "MLflowCallback needs MLflow: pip install mlflow-skinny (or "
+                "'sksearch[mlflow]').") from exc
+        client = MlflowClient(tracking_uri=self.tracking_uri)
+        experiment_id = _experiment(client, self.experiment_name or study.study_name)
+        parents = _runs(client, experiment_id, study.study_name, "search")
+        if parents:
+            parent = _first(parents)
+        else:
+            ours = client.create_run(
+                experiment_id, run_name=study.study_name,
+                tags={**self._extra_tags(), TAG_STUDY: study.study_name,
+                      TAG_ROLE: "search"}).info.run_id
+            client.log_batch(ours, params=_params({
+                "direction": study.direction, "sampler": type(study.sampler).__name__,
+                "pruner": type(study.pruner).__name__}))
+            # Processes sharing the study may each have created one at the same
+            # moment: all keep the earliest, and the others delete their own.
+            parent = _first(_runs(client, experiment_id, study.study_name, "search"))
+            if parent != ours:
+                client.delete_run(ours)
+        logged = {int(r.data.tags[TAG_NUMBER])
+                  for r in _runs(client, experiment_id, study.study_name, "trial")}
+        best = None
+        complete = [t for t in study.get_trials((TrialState.COMPLETE,)) if t.value is not None]
+        if complete:
+            best = study.best_trial
+        session = _Session(client, experiment_id, parent, logged, best)
+        sessions[study.study_name] = session
+        return session
+
+    def _extra_tags(self):
+        return {str(k): str(v) for k, v in (self.tags or {}).items()}
+
+    # -- logging ---------------------------------------------------------------
+    def _log(self, study, trial):
+        from mlflow.entities import Metric, RunTag
+
+        session = self._session(study)
+        if trial.number in session.logged or not trial.state.is_finished():
+            return
+        client = session.client
+        start = _ms(trial.datetime_start)
+        end = _ms(trial.datetime_complete) or start
+        run = client.create_run(
+            session.experiment_id, start_time=start, run_name=f"trial {trial.number}",
+            tags={**self._extra_tags(), "mlflow.parentRunId": session.parent,
+                  TAG_STUDY: study.study_name, TAG_ROLE: "trial",
+                  TAG_NUMBER: str(trial.number), TAG_STATE: trial.state.name.lower()})
+        metrics = [Metric(key, value, end or 0, step) for key, value, step in _metrics(trial)]
+        for i in range(0, max(len(metrics), 1), _BATCH):
+            client.log_batch(run.info.run_id, metrics=metrics[i:i + _BATCH],
+                             params=_params(trial.params) if i == 0 else [])
+        client.set_terminated(run.info.run_id, status=_STATUS[trial.state], end_time=end)
+        session.logged.add(trial.number)
+
+        if trial.state is TrialState.COMPLETE and trial.value is not None and (
+                session.best is None or _better(trial.value, session.best.value,
+                                                study.direction)):
+            session.best = trial
+        best = session.best
+        if best is not None:
+            tags = [RunTag("best_trial_number", str(best.number))]
+            tags += [RunTag(f"best_param.{k}", _text(v)) for k, v in best.params.items()]
+            best_metrics = [Metric("best_value", best.value, end or 0, trial.number)]
+            best_metrics += [Metric(f"best_{key}", value, end or 0, trial.number)
+                             for key, value, step in _metrics(best)
+                             if step == 0 and key.startswith("mean_test_")]
+            client.log_batch(session.parent, metrics=best_metrics, tags=tags)
+        # the parent covers the trials logged so far: finished up to the latest
+        client.set_terminated(session.parent, status="FINISHED", end_time=end)
+
+
+class _Session:
+    def __init__(self, client, experiment_id, parent, logged, best):
+        self.client = client
+        self.experiment_id = experiment_id
+        self.parent = parent
+        self.logged = logged
+        self.best = best
+
+
+def _metrics(trial):
+    """``(key, value, step)`` of every metric of a trial's run."""
+    out = []
+    stored = trial.system_attrs.get(FOLDS_ATTR)
+    if stored is not None:
+        records = records_from_json(stored, trial.number)
+        folds = [f for f in records if f is not None]
+        for part in ("test", "train"):
+            per_metric = {}
+            for k, fold in enumerate(records):
+                if fold is None:
+                    continue  # a fold a pruned candidate never ran
+                scores = fold.test_scores if part == "test" else fold.train_scores
+                if scores is None:
+                    continue
+                if not isinstance(scores, dict):
+                    scores = {"score": scores}
+                for name, score in scores.items():
+                    per_metric.setdefault(name, []).append((k, float(score)))
+            for name, pairs in per_metric.items():
+                values = np.array([v for _, v in pairs])
+                if part == "test":
+                    out += [(f"split_test_{name}", v, k) for k, v in pairs]
+                    out.append((f"std_test_{name}", float(np.std(values)), 0))
+                out.append((f"mean_{part}_{name}", float(np.mean(values)), 0))
+        if folds:
+            fit_times = [f.fit_time for f in folds]
+            out += [("mean_fit_time", float(np.mean(fit_times)), 0),
+                    ("fit_time", float(np.sum(fit_times)), 0)]
+    else:
+        if trial.value is not None:
+            out.append(("value", float(trial.value), 0))
+        out += [("intermediate_value", float(v), int(s))
+                for s, v in sorted(trial.intermediate_values.items())]
+    if trial.duration is not None:
+        out.append(("duration", trial.duration.total_seconds(), 0))
+    # MLflow stores NaN but not every backend sorts it; inf is refused by some
+    return [(k, v, s) for k, v, s in out if math.isfinite(v)]
+
+
+def _params(params):
+    from mlflow.entities import Param
+
+    return [Param(str(k), _text(v)) for k, v in params.items()]
+
+
+def _text(value):
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= _MAX_PARAM else text[:_MAX_PARAM - 3] + "..."
+
+
+def _better(a, b, direction):
+    return a > b if direction == "maximize" else a < b
+
+
+def _ms(moment):
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def _first(runs):
+    """The run id every process picks among the same parent runs."""
+    return min(runs, key=lambda r: (r.info.start_time, r.info.run_id)).info.run_id
+
+
+def _runs(client, experiment_id, study_name, role):
+    """The runs of ``role`` that this callback logged for ``study_name``."""
+    filter_string = f"tags.`{TAG_ROLE}` = '{role}'"
+    if not any(c in study_name for c in "'\\\"`"):  # else compared below only
+        filter_string += f" and tags.`{TAG_STUDY}` = '{study_name}'"
+    return [r for r in _search(client, experiment_id, filter_string)
+            if r.data.tags.get(TAG_STUDY) == study_name]
+
+
+def _experiment(client, name):
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.create_experiment(name)
+    except MlflowException:  # another process created it meanwhile
+        return client.get_experiment_by_name(name).experiment_id
+
+
+def _search(client, experiment_id, filter_string):
+    runs, token = [], None
+    while True:
+        page = client.search_runs([experiment_id], filter_string, max_results=1000,
+                                  page_token=token)
+        runs += list(page)
+        token = page.token
+        if not token:
+            return runs

@@ -1,0 +1,425 @@
+"""The dashboard: its JSON API and files over plain HTTP, and the page in a real
+browser (headless Chromium driven by Selenium) while another process writes trials."""
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from importlib import resources
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from sksearch import BayesSearchCV, Study, TrialState
+from sksearch._records import FOLDS_ATTR, FoldRecord, records_from_json, records_to_json
+from sksearch.dashboard import main, make_server
+from sksearch.dashboard._api import IMPORTANCE_OPTIONS
+from sksearch.distributions import Categorical, Float
+from sksearch.importance import param_importances
+
+NASTY = '<img src=x onerror="document.title=\'pwned\'">&amp;<script>x=1</script>'
+
+
+def _objective(trial):
+    x = trial.suggest_float("x", -2, 2)
+    kind = trial.suggest_categorical("kind", [NASTY, "plain"])
+    return (x - 0.5) ** 2 + (kind == "plain")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """A study file with a search (fold records and spans) and a Study whose
+    name and a choice are markup."""
+    path = tmp_path_factory.mktemp("dash") / "search.db"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=60) > 0).astype(int)
+    BayesSearchCV(LogisticRegression(), {"C": Float(1e-3, 1e2, log=True),
+                                         "fit_intercept": Categorical([True, False])},
+                  n_iter=5, cv=3, storage=f"sqlite:///{path}", study_name="search",
+                  random_state=0).fit(X, y)
+    study = Study(direction="minimize", storage=f"sqlite:///{path}", study_name=NASTY,
+                  sampler="random", random_state=0)
+    study.optimize(_objective, n_trials=12)
+    return path
+
+
+@pytest.fixture
+def served(db):
+    server = make_server(f"sqlite:///{db}", port=0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _get(server, path, method="GET", host_header=None):
+    """Status, headers and body of one request, ``path`` sent exactly as given."""
+    host, port = server.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_accept_encoding=True,
+                              skip_host=host_header is not None)
+        if host_header is not None:
+            connection.putheader("Host", host_header)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _json(server, path):
+    status, headers, body = _get(server, path)
+    assert headers["Content-Type"] == "application/json"
+    return status, json.loads(body)
+
+
+def test_studies_and_trials_match_the_storage(served, db):
+    status, studies = _json(served, "/api/studies")
+    assert status == 200
+    assert [s["name"] for s in studies] == ["search", NASTY]  # returned as data, untouched
+    search = studies[0]
+    assert search["direction"] == "maximize" and search["n_trials"] == 5
+    assert sum(search["states"].values()) == 5
+    study = Study(storage=f"sqlite:///{db}", study_name="search")
+    status, page = _json(served, f"/api/studies/{search['id']}/trials?since=0")
+    assert status == 200 and page["next"] == 5 and page["running"] == [] and not page["reset"]
+    trials = sorted(page["finished"], key=lambda t: t["number"])
+    for sent, trial in zip(trials, study.trials, strict=True):
+        assert sent["number"] == trial.number and sent["state"] == trial.state.name
+        assert sent["value"] == trial.value
+        assert sent["params"]["C"] == trial.params["C"]
+        choice = trial.params["fit_intercept"]
+        assert sent["params"]["fit_intercept"] == [[True, False].index(choice), repr(choice)]
+        assert sent["intermediate"] == [[s, v] for s, v in
+                                        sorted(trial.intermediate_values.items())]
+        records = records_from_json(trial.system_attrs[FOLDS_ATTR])
+        assert sent["folds"] == [[k, [[w, round(a, 3), round(b, 3)] for w, a, b in r.spans]]
+                                 for k, r in enumerate(records)]
+        assert len(sent["folds"]) == 3 and all(len(spans) == 1 for _, spans in sent["folds"])
+        assert sent["start"] == round(trial.datetime_start.timestamp(), 3)
+    assert page["axes"] == {
+        "C": {"type": "float", "low": 1e-3, "high": 1e2, "log": True},
+        "fit_intercept": {"type": "categorical", "labels": ["True", "False"]}}
+    status, summary = _json(served, f"/api/studies/{studies[1]['id']}")
+    assert summary["name"] == NASTY and summary["direction"] == "minimize"
+    assert summary["axes"]["kind"]["labels"] == [NASTY, "plain"]
+
+
+def test_trials_are_sent_incrementally(tmp_path):
+    path = tmp_path / "live.db"
+    study = Study(direction="minimize", storage=path, study_name="live", sampler="random",
+                  random_state=0)
+    study.optimize(_objective, n_trials=3)
+    server = make_server(path, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        first = _json(server, "/api/studies/1/trials?since=0")[1]
+        assert [t["number"] for t in first["finished"]] == [0, 1, 2] and first["next"] == 3
+        running = study.ask()
+        running.suggest_float("x", -2, 2)
+        study.optimize(_objective, n_trials=2)
+        second = _json(server, "/api/studies/1/trials?since=3")[1]
+        assert [t["number"] for t in second["finished"]] == [4, 5]  # only the new ones
+        assert [(t["number"], t["state"]) for t in second["running"]] == [(3, "RUNNING")]
+        study.tell(running, 0.25)
+        third = _json(server, f"/api/studies/1/trials?since={second['next']}")[1]
+        assert [(t["number"], t["value"]) for t in third["finished"]] == [(3, 0.25)]
+        assert third["running"] == [] and third["next"] == 6
+        # a client ahead of the server (which restarted) gets everything again
+        stale = _json(server, "/api/studies/1/trials?since=99")[1]
+        assert stale["reset"] and len(stale["finished"]) == 6
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_importances_are_those_of_sksearch_importance(served, db):
+    study = Study(storage=f"sqlite:///{db}", study_name=NASTY)
+    status, answer = _json(served, "/api/studies/2/importances")
+    expected = param_importances(study, **IMPORTANCE_OPTIONS)
+    assert answer["n_trials"] == 12
+    assert answer["importances"] == [[k, v] for k, v in expected.items()]
+
+
+def test_importances_say_why_they_are_missing(tmp_path):
+    study = Study(direction="minimize", storage=tmp_path / "one.db", study_name="one")
+    study.optimize(_objective, n_trials=1)
+    server = make_server(tmp_path / "one.db", port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        answer = _json(server, "/api/studies/1/importances")[1]
+        assert "at least 2 complete trials" in answer["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_page_and_its_files_are_served_with_a_strict_policy(served):
+    status, headers, body = _get(served, "/")
+    static = resources.files("sksearch.dashboard").joinpath("static")
+    assert status == 200 and body == static.joinpath("index.html").read_bytes()
+    assert headers["Content-Type"].startswith("text/html")
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    for name in ("app.js", "style.css"):
+        status, _, body = _get(served, f"/static/{name}")
+        assert status == 200 and body == static.joinpath(name).read_bytes()
+    # user data reaches the document as text only: the page has no markup sink
+    script = static.joinpath("app.js").read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../_server.py", "/static/..%2f_server.py", "/static/%2e%2e/_server.py",
+    "/static/%2E%2E%2F__init__.py", "/static/../../storage/sqlite.py", "/static//etc/passwd",
+    "/static/", "/static", "/../__init__.py", "/static/./app.js", "/static/app.js/",
+    "/static/APP.JS", "/etc/passwd", "//etc/passwd", "/static/..\\_server.py",
+])
+def test_no_file_outside_the_assets_is_served(served, path):
+    status, headers, body = _get(served, path)
+    assert status == 404
+    assert json.loads(body)["error"].startswith("No such")
+
+
+@pytest.mark.parametrize("path, status, message", [
+    ("/api", 404, "No such page"),
+    ("/api/studies/", 404, "No such page"),
+    ("/api/studies/99", 404, "No study with id 99"),
+    ("/api/studies/99/trials", 404, "No study with id 99"),
+    ("/api/studies/1/nope", 404, "No such page"),
+    ("/api/studies/x", 404, "No such page"),
+    ("/api/studies/1/trials?since=abc", 400, "since must be a non-negative integer, got 'abc'"),
+    ("/api/studies/1/trials?since=-1", 400, "got '-1'"),
+])
+def test_wrong_urls_get_a_json_error(served, path, status, message):
+    got, answer = _json(served, path)
+    assert got == status and message in answer["error"]
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("127.0.0.1:8080", True), ("localhost:8080", True), ("localhost", True),
+    ("[::1]:8080", True), ("evil.example:8080", False), ("127.0.0.1.evil.example", False),
+    ("", False)])
+def test_only_requests_naming_this_machine_are_answered(served, host, allowed):
+    status, _, body = _get(served, "/api/studies", host_header=host)
+    assert status == (200 if allowed else 403)
+    if not allowed:
+        assert "its own address only" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_it_is_read_only(served, method):
+    status, headers, body = _get(served, "/api/studies", method=method)
+    assert status == 405 and headers["Allow"] == "GET"
+    assert "read-only" in json.loads(body)["error"]
+
+
+def test_a_port_taken_is_a_clear_error(db, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=f"127.0.0.1:{port}: the port is already in use"):
+            make_server(db, port=port)
+        assert main([f"sqlite:///{db}", "--port", str(port)]) == 2
+    assert "already in use" in capsys.readouterr().err
+
+
+def test_arguments_are_checked(tmp_path, capsys):
+    missing = tmp_path / "missing.db"
+    assert main([f"sqlite:///{missing}"]) == 2
+    assert "no such file" in capsys.readouterr().err and not missing.exists()
+    with pytest.raises(ValueError, match="port must be an int in \\[0, 65535\\], got 70000"):
+        make_server(None, port=70000)
+    with pytest.raises(ValueError, match="host must be a non-empty str, got ''"):
+        make_server(None, host="")
+
+
+def test_module_entry_point_dispatches(tmp_path, capsys):
+    from sksearch.__main__ import main as module_main
+
+    assert module_main([]) == 2
+    assert "dashboard URL [--host H] [--port P]" in capsys.readouterr().out
+    assert module_main(["dashboard", str(tmp_path / "none.db")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # a fresh interpreter importing scikit-learn: seconds
+def test_python_dash_m_sksearch(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "sksearch", "dashboard",
+                          str(tmp_path / "none.db")], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 2 and "no such file" in run.stderr
+
+
+# -- in a browser ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium from the system packages, or a skip saying what is missing."""
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        pytest.skip("chromium and chromedriver are not installed "
+                    "(apt-get install chromium chromium-driver)")
+    from selenium.webdriver.chrome.service import Service
+
+    # the system driver only: Selenium Manager must not try to download one
+    os.environ["SE_OFFLINE"] = "true"
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1400,1600"):
+        options.add_argument(argument)
+    options.binary_location = chromium
+    browser = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    yield browser
+    browser.quit()
+
+
+_WRITER = textwrap.dedent("""
+    import sys, time
+    from sksearch import Study
+    study = Study(direction="minimize", storage=sys.argv[1], study_name="live",
+                  sampler="random", random_state=int(sys.argv[2]))
+    def objective(trial):
+        x = trial.suggest_float("x", -2, 2)
+        time.sleep(0.1)
+        trial.report(x * x + 1, 0)
+        return x * x
+    study.optimize(objective, n_trials=int(sys.argv[3]))
+""")
+
+
+def _wait(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def test_the_page_grows_live_in_a_browser(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "live.db"
+    Study(direction="minimize", storage=path, study_name="live")  # the writers attach
+    server = make_server(path, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    # two processes write into the one study while the page is open
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(seed), "15"])
+               for seed in (1, 2)]
+    try:
+        browser.get(server.url + "#study=1")
+        browser.execute_script("window.notReloaded = true;")
+        count = lambda: int(browser.execute_script(  # noqa: E731
+            "return Number(document.body.dataset.trials || 0)"))
+        rows = lambda: len(browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr"))  # noqa: E731
+        points = lambda: len(browser.find_elements(  # noqa: E731
+            By.CSS_SELECTOR, "#history circle.point"))
+        _wait(lambda: points() >= 3, 60, "the first points of the history")
+        first_rows, first_points = rows(), points()
+        _wait(lambda: points() >= first_points + 5, 60, "the history to grow")
+        assert rows() > first_rows
+        assert browser.execute_script("return window.notReloaded === true")
+        for writer in writers:
+            writer.wait(timeout=120)
+        _wait(lambda: count() == 30 and points() == 30, 30, "all 30 trials on the page")
+        assert rows() == 30
+        # the other views are drawn from the same data
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#parallel path.pc")) == 30
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#intermediate path.trace")) == 30
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#timeline rect.span")) == 30
+        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#importances rect.bar"), 30,
+              "the importances")
+        # sorting by value puts the best first
+        browser.find_element(By.CSS_SELECTOR, "#trials th[data-key=value]").click()
+        numbers = [int(r.get_attribute("data-number")) for r in
+                   browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")]
+        values = Study(storage=path, study_name="live").get_trials((TrialState.COMPLETE,))
+        assert numbers[0] == min(values, key=lambda t: t.value).number
+        assert browser.execute_script("return window.notReloaded === true")
+    finally:
+        for writer in writers:
+            writer.kill()
+        server.shutdown()
+        server.server_close()
+
+
+def test_markup_in_names_and_values_stays_text_in_a_browser(db, browser):
+    from selenium.webdriver.common.by import By
+
+    server = make_server(db, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        browser.get(server.url + "#study=2")
+        title = _wait(lambda: browser.find_element(By.ID, "study-title").text, 30,
+                      "the study's title")
+        assert title == NASTY
+        links = _wait(lambda: [a.text for a in browser.find_elements(
+            By.CSS_SELECTOR, "#study-list a")], 30, "the list of studies")
+        assert links[1] == f"{NASTY}(12)"
+        _wait(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == 12,
+              30, "the table")
+        cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#trials tbody td")]
+        assert NASTY in cells
+        # nothing of it became an element, and no handler ran
+        assert browser.find_elements(By.CSS_SELECTOR, "main img, main script") == []
+        assert browser.title == "sksearch dashboard"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_large_study_is_drawn_in_bulk(browser):
+    """Past 1,000 fold tasks the timeline merges its bars, past 500 trials the
+    table shows its first 500 rows until asked for all."""
+    from selenium.webdriver.common.by import By
+
+    from sksearch.storage import InMemoryStorage
+
+    storage = InMemoryStorage()
+    study = Study(direction="minimize", storage=storage, study_name="large",
+                  sampler="random", random_state=0)
+    for _ in range(520):
+        trial = study.ask({"x": Float(-1, 1)})
+        start = time.time()
+        folds = [FoldRecord(test_scores=0.5, spans=[[f"w{k}", start + k, start + k + 0.5]])
+                 for k in range(2)]
+        study.tell(trial, trial.params["x"] ** 2,
+                   system_attrs={FOLDS_ATTR: records_to_json(folds)})
+    server = make_server(storage, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        (study_id, _), = storage.get_all_studies()
+        browser.get(server.url + f"#study={study_id}")
+        rows = lambda: browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")  # noqa: E731
+        _wait(lambda: len(rows()) == 500, 30, "the first 500 rows")
+        assert browser.find_element(By.ID, "trial-count").text == (
+            "520 trials, the first 500 shown")
+        assert browser.find_elements(By.CSS_SELECTOR, "#timeline rect.span") == []
+        merged = browser.find_elements(By.CSS_SELECTOR, "#timeline path.spans")
+        assert len(merged) == 2  # one per worker (all complete)
+        assert sum(p.get_attribute("d").count("M") for p in merged) == 1040
+        button = browser.find_element(By.ID, "all-rows")
+        assert button.text == "show all 520 rows"
+        button.click()
+        _wait(lambda: len(rows()) == 520, 30, "all rows")
+        assert not button.is_displayed()
+    finally:
+        server.shutdown()
+        server.server_close()
