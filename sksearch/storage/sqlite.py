@@ -26,31 +26,49 @@ from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError, Stora
 
 __all__ = ["SQLiteStorage"]
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 
 # Our tables and their columns, in order: what a file must have to be ours.
+# Version 2 moved the study's direction and the trial's value into tables of
+# one row per objective (several objectives); _migrate_to_2 rewrites a file of
+# version 1, whose tables differ as _TABLES_V1 says.
 _TABLES = {
-    "studies": ("study_id", "name", "direction"),
+    "studies": ("study_id", "name"),
+    "study_directions": ("study_id", "objective", "direction"),
     "study_attrs": ("study_id", "key", "value"),
-    "trials": ("trial_id", "study_id", "number", "state", "value", "datetime_start",
+    "trials": ("trial_id", "study_id", "number", "state", "datetime_start",
                "datetime_complete"),
+    "trial_objective_values": ("trial_id", "objective", "value"),
     "trial_params": ("trial_id", "name", "internal", "distribution"),
     "trial_values": ("trial_id", "step", "value"),
     "trial_attrs": ("trial_id", "kind", "key", "value"),
     "trial_finish_log": ("seq", "study_id", "trial_id"),
     "sksearch_meta": ("key", "value"),
 }
+_TABLES_V1 = {
+    **{k: v for k, v in _TABLES.items()
+       if k not in ("study_directions", "trial_objective_values")},
+    "studies": ("study_id", "name", "direction"),
+    "trials": ("trial_id", "study_id", "number", "state", "value", "datetime_start",
+               "datetime_complete"),
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
-    study_id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, direction TEXT NOT NULL);
+    study_id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS study_directions (
+    study_id INTEGER NOT NULL, objective INTEGER NOT NULL, direction TEXT NOT NULL,
+    PRIMARY KEY (study_id, objective));
 CREATE TABLE IF NOT EXISTS study_attrs (
     study_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (study_id, key));
 CREATE TABLE IF NOT EXISTS trials (
     trial_id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL, number INTEGER NOT NULL,
-    state TEXT NOT NULL, value REAL, datetime_start TEXT, datetime_complete TEXT,
+    state TEXT NOT NULL, datetime_start TEXT, datetime_complete TEXT,
     UNIQUE (study_id, number));
+CREATE TABLE IF NOT EXISTS trial_objective_values (
+    trial_id INTEGER NOT NULL, objective INTEGER NOT NULL, value REAL,
+    PRIMARY KEY (trial_id, objective));
 CREATE TABLE IF NOT EXISTS trial_params (
     trial_id INTEGER NOT NULL, name TEXT NOT NULL, internal REAL NOT NULL,
     distribution TEXT NOT NULL, PRIMARY KEY (trial_id, name));
@@ -66,6 +84,23 @@ CREATE TABLE IF NOT EXISTS trial_finish_log (
     trial_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS finish_log_by_study ON trial_finish_log (study_id, seq);
 CREATE TABLE IF NOT EXISTS sksearch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+# Version 1 to 2: one row per objective, copied from the old columns, which
+# are then dropped (SQLite >= 3.35). A file of version 0 or 1 has a subset of
+# version 1's tables (older files lack the finish log and the meta table).
+_MIGRATE_TO_2 = """
+CREATE TABLE study_directions (
+    study_id INTEGER NOT NULL, objective INTEGER NOT NULL, direction TEXT NOT NULL,
+    PRIMARY KEY (study_id, objective));
+INSERT INTO study_directions SELECT study_id, 0, direction FROM studies;
+CREATE TABLE trial_objective_values (
+    trial_id INTEGER NOT NULL, objective INTEGER NOT NULL, value REAL,
+    PRIMARY KEY (trial_id, objective));
+INSERT INTO trial_objective_values SELECT trial_id, 0, value FROM trials
+    WHERE value IS NOT NULL;
+ALTER TABLE studies DROP COLUMN direction;
+ALTER TABLE trials DROP COLUMN value
 """
 
 _FINISHED = tuple(s.name for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
@@ -185,6 +220,9 @@ class SQLiteStorage(BaseStorage):
             self._local.conn, self._local.pid = db, os.getpid()
             with self._transaction() as db:
                 version = self._inspect(db)  # again: another process may have written
+                if version is not None and version < 2:
+                    for statement in _MIGRATE_TO_2.split(";"):
+                        db.execute(statement)
                 if version is None or version < _SCHEMA_VERSION:
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
@@ -207,7 +245,9 @@ class SQLiteStorage(BaseStorage):
         names = {name for (name,) in tables if not name.startswith("sqlite_")}
         if not names:
             return None
-        foreign = sorted(names - set(_TABLES))
+        old = "study_directions" not in names and "trial_objective_values" not in names
+        tables = _TABLES_V1 if old else _TABLES
+        foreign = sorted(names - set(tables))
         if foreign or not {"studies", "trials"} <= names:
             raise StorageError(
                 f"{self.path!r} is an SQLite database of another program (it has the "
@@ -216,18 +256,18 @@ class SQLiteStorage(BaseStorage):
             )
         for table in sorted(names):
             columns = tuple(row[1] for row in db.execute(f'PRAGMA table_info("{table}")'))
-            if columns != _TABLES[table]:
+            if columns != tables[table]:
                 raise StorageError(
                     f"{self.path!r}: table {table!r} has the columns {columns!r}, not "
-                    f"sksearch's {_TABLES[table]!r}; it is not an sksearch study file, or "
+                    f"sksearch's {tables[table]!r}; it is not an sksearch study file, or "
                     "it was damaged. Nothing was written into it."
                 )
         if "sksearch_meta" not in names:
-            return 0
+            return self._unversioned(old, names)
         row = db.execute(
             "SELECT value FROM sksearch_meta WHERE key = 'schema_version'").fetchone()
         if row is None:
-            return 0
+            return self._unversioned(old, names)
         try:
             version = int(row[0])
         except (TypeError, ValueError):
@@ -240,7 +280,18 @@ class SQLiteStorage(BaseStorage):
                 f"{self.path!r} was written by a newer sksearch (schema version "
                 f"{version}; this one reads up to {_SCHEMA_VERSION}); upgrade sksearch."
             )
+        if old != (version < 2):
+            raise StorageError(
+                f"{self.path!r}: schema_version {version} in table sksearch_meta does not "
+                f"match its tables {sorted(names)!r}; the file was damaged.")
         return version
+
+    def _unversioned(self, old, names):
+        if not old:
+            raise StorageError(
+                f"{self.path!r}: tables {sorted(names)!r} of schema version 2 but no "
+                "schema_version in table sksearch_meta; the file was damaged.")
+        return 0
 
     # -- connections ---------------------------------------------------------------
     def __getstate__(self):
@@ -315,13 +366,15 @@ class SQLiteStorage(BaseStorage):
             return self._distributions.setdefault(text, (distribution, True))[0]
 
     # -- studies -------------------------------------------------------------------
-    def create_new_study(self, study_name, direction):
+    def create_new_study(self, study_name, directions):
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM studies WHERE name = ?", (study_name,)).fetchone():
                 raise DuplicatedStudyError(f"A study named {study_name!r} already exists.")
-            cursor = db.execute("INSERT INTO studies (name, direction) VALUES (?, ?)",
-                                (study_name, direction))
-            return cursor.lastrowid
+            study_id = db.execute("INSERT INTO studies (name) VALUES (?)",
+                                  (study_name,)).lastrowid
+            db.executemany("INSERT INTO study_directions VALUES (?, ?, ?)",
+                           [(study_id, k, d) for k, d in enumerate(directions)])
+            return study_id
 
     def get_study_id(self, study_name):
         rows = self._read("SELECT study_id FROM studies WHERE name = ?", (study_name,))
@@ -331,15 +384,21 @@ class SQLiteStorage(BaseStorage):
         return [(study_id, name) for study_id, name in
                 self._read("SELECT study_id, name FROM studies ORDER BY study_id")]
 
-    def get_study_direction(self, study_id):
-        rows = self._read("SELECT direction FROM studies WHERE study_id = ?", (study_id,))
+    def get_study_directions(self, study_id):
+        rows = self._read("SELECT objective, direction FROM study_directions "
+                          "WHERE study_id = ? ORDER BY objective", (study_id,))
         if not rows:
-            raise KeyError(f"No study with id {study_id!r} in {self.path!r}.")
-        direction = rows[0][0]
-        if direction not in ("maximize", "minimize"):
-            self._corrupt(study_id, None, "studies.direction",
-                          f"{direction!r} is neither 'maximize' nor 'minimize'")
-        return direction
+            if not self._read("SELECT 1 FROM studies WHERE study_id = ?", (study_id,)):
+                raise KeyError(f"No study with id {study_id!r} in {self.path!r}.")
+            self._corrupt(study_id, None, "study_directions", "the study has no direction")
+        for position, (objective, direction) in enumerate(rows):
+            if objective != position:
+                self._corrupt(study_id, None, "study_directions.objective",
+                              f"objectives {[r[0] for r in rows]!r} are not 0, 1, ...")
+            if direction not in ("maximize", "minimize"):
+                self._corrupt(study_id, None, "study_directions.direction",
+                              f"{direction!r} is neither 'maximize' nor 'minimize'")
+        return [direction for _, direction in rows]
 
     def set_study_system_attr(self, study_id, key, value):
         with self._transaction() as db:
@@ -457,17 +516,18 @@ class SQLiteStorage(BaseStorage):
     def set_trial_system_attr(self, trial_id, key, value):
         self._set_attr(trial_id, "system", key, value)
 
-    def set_trial_state_values(self, trial_id, state, value=None, system_attrs=None):
+    def set_trial_state_values(self, trial_id, state, values=None, system_attrs=None):
         if state is TrialState.RUNNING:
             raise ValueError("A trial cannot be set back to RUNNING.")
-        with self._transaction() as db:  # state, value and attributes: all or nothing
+        with self._transaction() as db:  # state, values and attributes: all or nothing
             cursor = db.execute(
-                "UPDATE trials SET state = ?, value = ?, datetime_complete = ? "
+                "UPDATE trials SET state = ?, datetime_complete = ? "
                 "WHERE trial_id = ? AND state = ?",
-                (state.name, None if value is None else float(value), _now().isoformat(),
-                 trial_id, TrialState.RUNNING.name))
+                (state.name, _now().isoformat(), trial_id, TrialState.RUNNING.name))
             if cursor.rowcount != 1:
                 return False
+            db.executemany("INSERT INTO trial_objective_values VALUES (?, ?, ?)",
+                           [(trial_id, k, float(v)) for k, v in enumerate(values or ())])
             db.executemany("INSERT OR REPLACE INTO trial_attrs VALUES (?, 'system', ?, ?)",
                            [(trial_id, key, _dumps(v)) for key, v in (system_attrs or {}).items()])
             # The finish log orders finishes by commit: writers hold the lock
@@ -573,9 +633,16 @@ class SQLiteStorage(BaseStorage):
             try:
                 extra_row = None if extra is None else db.execute(*extra).fetchone()
                 trials = db.execute(
-                    "SELECT trial_id, study_id, number, state, value, datetime_start, "
+                    "SELECT trial_id, study_id, number, state, datetime_start, "
                     f"datetime_complete FROM trials t WHERE {where} ORDER BY t.number",
                     args).fetchall()
+                objectives = db.execute(
+                    "SELECT o.trial_id, o.objective, o.value FROM trial_objective_values o "
+                    f"JOIN trials t ON t.trial_id = o.trial_id WHERE {where} "
+                    "ORDER BY o.trial_id, o.objective", args).fetchall()
+                n_directions = dict(db.execute(
+                    "SELECT study_id, COUNT(*) FROM study_directions GROUP BY study_id"
+                ).fetchall())
                 params = db.execute(
                     "SELECT p.trial_id, p.name, p.internal, p.distribution FROM trial_params p "
                     f"JOIN trials t ON t.trial_id = p.trial_id WHERE {where}", args).fetchall()
@@ -588,14 +655,15 @@ class SQLiteStorage(BaseStorage):
                     f"JOIN trials t ON t.trial_id = a.trial_id WHERE {where}", args).fetchall()
             finally:
                 db.execute("COMMIT")
-            return trials, params, values, attrs, extra_row
+            return trials, objectives, n_directions, params, values, attrs, extra_row
 
-        trials, params, values, attrs, extra_row = self._retry(read)
+        trials, objectives, n_directions, params, values, attrs, extra_row = self._retry(read)
         built, studies = {}, {}
         for row in trials:
             trial_id, study_id = row[0], row[1]
             studies[trial_id] = study_id
             built[trial_id] = self._trial_from_row(row)
+        self._attach_objective_values(built, studies, objectives, n_directions)
         for trial_id, name, internal, text in params:
             trial = built[trial_id]
             column = f"trial_params.internal of parameter {name!r}"
@@ -638,18 +706,13 @@ class SQLiteStorage(BaseStorage):
         return list(built.values())
 
     def _trial_from_row(self, row):
-        trial_id, study_id, number, state, value, start, complete = row
+        trial_id, study_id, number, state, start, complete = row
         if not (isinstance(number, int) and number >= 0):
             self._corrupt(study_id, number, "trials.number", f"{number!r} is not an int >= 0")
         if not (isinstance(state, str) and state in TrialState.__members__):
             self._corrupt(study_id, number, "trials.state",
                           f"{state!r} is not one of {list(TrialState.__members__)!r}")
         state = TrialState[state]
-        if value is not None and not (_is_number(value) and math.isfinite(value)):
-            self._corrupt(study_id, number, "trials.value",
-                          f"{value!r} is neither a finite number nor NULL")
-        if state is TrialState.COMPLETE and value is None:
-            self._corrupt(study_id, number, "trials.value", "a COMPLETE trial has no value")
         times = []
         for column, text in (("datetime_start", start), ("datetime_complete", complete)):
             try:
@@ -658,9 +721,37 @@ class SQLiteStorage(BaseStorage):
                 self._corrupt(study_id, number, f"trials.{column}",
                               f"{text!r} is not an ISO date and time")
         return FrozenTrial(
-            number=number, trial_id=trial_id, state=state,
-            value=None if value is None else float(value), internal_params={},
+            number=number, trial_id=trial_id, state=state, internal_params={},
             distributions={}, datetime_start=times[0], datetime_complete=times[1])
+
+    def _attach_objective_values(self, built, studies, objectives, n_directions):
+        """Set each trial's ``values`` from its rows (ordered by trial and
+        objective), checking that they are what sksearch writes: finite, one per
+        direction of the study, and present on every COMPLETE trial."""
+        rows = {}
+        for trial_id, objective, value in objectives:
+            trial = built[trial_id]
+            column = f"trial_objective_values.value of objective {objective!r}"
+            if not (_is_number(value) and math.isfinite(value)):
+                self._corrupt(studies[trial_id], trial.number, column,
+                              f"{value!r} is not a finite number")
+            if objective != len(rows.setdefault(trial_id, [])):
+                self._corrupt(studies[trial_id], trial.number,
+                              "trial_objective_values.objective",
+                              f"objective {objective!r} does not follow 0, 1, ...")
+            rows[trial_id].append(float(value))
+        for trial_id, trial in built.items():
+            values = rows.get(trial_id)
+            expected = n_directions.get(studies[trial_id], 0)
+            if values is None:
+                if trial.state is TrialState.COMPLETE:
+                    self._corrupt(studies[trial_id], trial.number,
+                                  "trial_objective_values", "a COMPLETE trial has no value")
+                continue
+            if len(values) != expected:
+                self._corrupt(studies[trial_id], trial.number, "trial_objective_values",
+                              f"{len(values)} values for a study of {expected} objectives")
+            trial.values = tuple(values)
 
 
 class _Transaction:
