@@ -231,7 +231,7 @@ def test_tell_writes_system_attrs_with_the_state_or_nothing(kind, tmp_path):
 
 
 def test_sqlite_state_and_attrs_are_one_transaction(tmp_path, monkeypatch):
-    from sksearch.storage import sqlite as sqlite_module
+    from sksearch.storage import _sql as sqlite_module  # the SQL core SQLite runs on
 
     storage = SQLiteStorage(tmp_path / "t.db")
     study_id = storage.create_new_study("s", ["maximize"])
