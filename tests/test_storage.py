@@ -17,15 +17,18 @@ from sksearch.distributions import Categorical, Float, Int
 from sksearch.storage import (
     DuplicatedStudyError,
     InMemoryStorage,
+    PostgreSQLStorage,
     SQLiteStorage,
     get_storage,
 )
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def storage(request, tmp_path):
     if request.param == "memory":
         return InMemoryStorage()
+    if request.param == "postgres":
+        return PostgreSQLStorage(request.getfixturevalue("postgres_url"))
     return SQLiteStorage(tmp_path / "study.db")
 
 
@@ -102,8 +105,8 @@ def test_get_storage_urls(tmp_path):
     assert get_storage(f"sqlite:///{path}").path == str(path)
     assert get_storage(str(path)).path == str(path)
     assert get_storage(path).path == str(path)
-    with pytest.raises(ValueError, match="only 'sqlite:///path'"):
-        get_storage("postgresql://host/db")
+    with pytest.raises(ValueError, match="scheme 'mysql' is not supported"):
+        get_storage("mysql://host/db")
     with pytest.raises(TypeError, match="storage must be"):
         get_storage(3)
 
