@@ -31,13 +31,13 @@ from ..distributions import stand_in_from_json
 from ..trial import TrialState
 from . import _sql_schema
 from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError
-from ._sql_rows import TrialRows, build_trials, is_number, loads
+from ._heartbeat import HEARTBEAT, Heartbeats, stale_reason
+from ._sql_rows import TrialRows, build_trials, loads
 
 __all__ = ["SQLStorage"]
 
 _FINISHED = tuple(s.name for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
 _RUNNING = TrialState.RUNNING.name
-_HEARTBEAT = "heartbeat"
 
 _UPSERT_ATTR = ("INSERT INTO trial_attrs VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, kind, key) "
                 "DO UPDATE SET value = excluded.value")
@@ -125,12 +125,12 @@ class SQLStorage(BaseStorage):
         self._local = threading.local()
         self._cache_lock = threading.Lock()
         self._distributions = {}
-        # Trials this object created and has not finished: their heartbeats are
-        # kept fresh by one daemon thread, which ends when there are none.
-        self._beating = set()
-        self._beat_lock = threading.Lock()
-        self._beat_thread = None
-        self._beat_pid = os.getpid()
+        # trials this object created and has not finished
+        self._heartbeats = Heartbeats(lambda: self.heartbeat_interval, self._beat)
+
+    @property
+    def _beat_thread(self):
+        return self._heartbeats.thread
 
     def __getstate__(self):
         state = {name: getattr(self, name) for name in self._PARAMS}
@@ -356,45 +356,19 @@ class SQLStorage(BaseStorage):
                 "VALUES (?, ?, ?, ?)", (study_id, number, _RUNNING, _now().isoformat()),
                 "trial_id")
             self._executemany(db, "INSERT INTO trial_attrs VALUES (?, 'system', ?, ?)", [
-                (trial_id, "owner", owner), (trial_id, _HEARTBEAT, _dumps(time.time()))])
+                (trial_id, "owner", owner), (trial_id, HEARTBEAT, _dumps(time.time()))])
             return trial_id, number
 
         trial_id, number = self._write(create)
-        self._start_beating(trial_id)
+        self._heartbeats.start(trial_id)
         return trial_id, number
 
-    # -- heartbeats ----------------------------------------------------------------
-    def _start_beating(self, trial_id):
-        with self._beat_lock:
-            if self._beat_pid != os.getpid():  # a forked child: the thread stayed behind
-                self._beating, self._beat_thread = set(), None
-                self._beat_pid = os.getpid()
-            self._beating.add(trial_id)
-            if self._beat_thread is None:
-                self._beat_thread = threading.Thread(
-                    target=self._beat, name="sksearch-heartbeat", daemon=True)
-                self._beat_thread.start()
-
-    def _stop_beating(self, trial_id):
-        with self._beat_lock:
-            self._beating.discard(trial_id)
-
-    def _beat(self):
-        while True:
-            time.sleep(self.heartbeat_interval)
-            with self._beat_lock:
-                ids = sorted(self._beating)
-                if not ids:
-                    self._beat_thread = None
-                    return
-            beats = [(_dumps(time.time()), i, _HEARTBEAT) for i in ids]
-            try:
-                self._write(lambda db, beats=beats: self._executemany(
-                    db, "UPDATE trial_attrs SET value = ? WHERE trial_id = ? AND "
-                    "kind = 'system' AND key = ? AND trial_id IN "
-                    f"(SELECT trial_id FROM trials WHERE state = '{_RUNNING}')", beats))
-            except Exception:  # noqa: BLE001 - a busy or unreachable database: next beat
-                pass
+    def _beat(self, trial_ids):
+        beats = [(_dumps(time.time()), i, HEARTBEAT) for i in trial_ids]
+        self._write(lambda db: self._executemany(
+            db, "UPDATE trial_attrs SET value = ? WHERE trial_id = ? AND kind = 'system' "
+            f"AND key = ? AND trial_id IN (SELECT trial_id FROM trials WHERE state = "
+            f"'{_RUNNING}')", beats))
 
     def _check_running(self, db, trial_id):
         row = self._execute(db, "SELECT state, number FROM trials WHERE trial_id = ?"
@@ -402,7 +376,7 @@ class SQLStorage(BaseStorage):
         if row[0] != _RUNNING:
             raise RuntimeError(f"Trial {row[1]} is already finished ({row[0]}) and cannot "
                                "be changed.")
-        self._execute(db, _UPSERT_ATTR, (trial_id, "system", _HEARTBEAT, _dumps(time.time())))
+        self._execute(db, _UPSERT_ATTR, (trial_id, "system", HEARTBEAT, _dumps(time.time())))
 
     def set_trial_param(self, trial_id, name, internal_value, distribution):
         text = _canonical(distribution)
@@ -470,7 +444,7 @@ class SQLStorage(BaseStorage):
             return True
 
         changed = self._write(finish)
-        self._stop_beating(trial_id)
+        self._heartbeats.stop(trial_id)
         return changed
 
     def fail_running_trials(self, study_id, grace_seconds=600.0):
@@ -489,27 +463,13 @@ class SQLStorage(BaseStorage):
         failed : list of int
             Numbers of the trials marked FAIL.
         """
-        host = socket.gethostname()
-        now = time.time()
-        with self._beat_lock:
-            mine = set(self._beating) if self._beat_pid == os.getpid() else set()
+        host, now, mine = socket.gethostname(), time.time(), self._heartbeats.running()
         failed = []
         for trial in self.get_all_trials(study_id, states=(TrialState.RUNNING,)):
-            if trial.trial_id in mine:
-                continue
-            owner = trial.system_attrs.get("owner")
-            owner = owner if isinstance(owner, dict) else {}
-            heartbeat = trial.system_attrs.get(_HEARTBEAT)
-            heartbeat = heartbeat if is_number(heartbeat) else 0.0
-            if now - heartbeat > grace_seconds:
-                reason = f"stale: no heartbeat for {now - heartbeat:.0f} s"
-            elif (owner.get("host") == host and owner.get("pid") != os.getpid()
-                  and not _pid_alive(owner.get("pid"))):
-                reason = "stale: its process died"
-            else:
-                continue
-            if self.set_trial_state_values(trial.trial_id, TrialState.FAIL,
-                                           system_attrs={"fail_reason": reason}):
+            reason = (None if trial.trial_id in mine
+                      else stale_reason(trial.system_attrs, grace_seconds, now, host))
+            if reason is not None and self.set_trial_state_values(
+                    trial.trial_id, TrialState.FAIL, system_attrs={"fail_reason": reason}):
                 failed.append(trial.number)
         return failed
 
@@ -589,14 +549,3 @@ class SQLStorage(BaseStorage):
         trials = build_trials(rows, self._distribution, self._corrupt)
         return trials if extra is None else (trials, extra_row)
 
-
-def _pid_alive(pid):
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
