@@ -141,7 +141,7 @@ def test_concurrent_creators_on_their_own_connections_get_distinct_numbers(postg
 
 
 SEARCH = textwrap.dedent("""
-    import sys, time
+    import os, sys, time
     from sklearn.datasets import load_iris
     from sklearn.tree import DecisionTreeClassifier
     from sksearch import BayesSearchCV
@@ -149,7 +149,9 @@ SEARCH = textwrap.dedent("""
 
     class Slow(DecisionTreeClassifier):
         def fit(self, X, y):
-            time.sleep(float(sys.argv[3]))
+            # once the file argv[4] exists, every fit hangs (to be killed in one)
+            hang = len(sys.argv) > 4 and os.path.exists(sys.argv[4])
+            time.sleep(300 if hang else float(sys.argv[3]))
             return super().fit(X, y)
 
     X, y = load_iris(return_X_y=True)
@@ -203,8 +205,12 @@ def test_a_killed_worker_is_failed_by_the_heartbeat_rule_and_the_search_resumes(
 
     from sksearch import BayesSearchCV
 
-    process = _start(tmp_path, SEARCH, postgres_url, 200, 0.05)
+    hang = tmp_path / "hang"
+    process = _start(tmp_path, SEARCH, postgres_url, 200, 0.02, hang)
     storage = PostgreSQLStorage(postgres_url)
+    _wait_for_complete(storage, 4, process)
+    hang.touch()  # the next fit hangs: the worker is killed inside a trial
+    time.sleep(0.5)
     study_id = _wait_for_complete(storage, 4, process, running=True)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
