@@ -80,6 +80,13 @@ class socket_closed:
         return False
 
 
+def test_an_invalid_url_is_named_without_the_password():
+    with pytest.raises(ValueError, match=r"'postgresql://u:\*\*\*@h/db\?nope=1' is not a "
+                       "valid connection URL") as info:
+        get_storage("postgresql://u:topsecret@h/db?nope=1")
+    assert "topsecret" not in str(info.value)
+
+
 def test_a_missing_driver_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'sksearch\[postgres\]'"):

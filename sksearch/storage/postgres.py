@@ -94,7 +94,7 @@ class PostgreSQLStorage(SQLStorage):
             self._where = _describe(psycopg, url)
         except psycopg.ProgrammingError as exc:
             raise ValueError(f"PostgreSQL storage URL {_hide_password(url)!r} is not a "
-                             f"valid connection URL: {exc}") from None
+                             f"valid connection URL: {_scrub(str(exc), url)}") from None
         try:
             self._local.conn, self._local.pid = self._connect(), os.getpid()
         except psycopg.Error as exc:
