@@ -9,18 +9,25 @@ import pandas as pd
 from .space import BRANCH_PARAM
 
 
-def trials_dataframe(trials):
+def trials_dataframe(trials, n_objectives=1):
     """One row per trial; see :meth:`sksearch.Study.trials_dataframe`."""
     rows = []
+    value_columns = (["value"] if n_objectives == 1
+                     else [f"values_{k}" for k in range(n_objectives)])
     for trial in trials:
+        values = trial.values or (np.nan,) * n_objectives
         row = {
             "number": trial.number,
             "state": trial.state.name,
-            "value": np.nan if trial.value is None else trial.value,
+            **dict(zip(value_columns, values)),
             "datetime_start": trial.datetime_start,
             "datetime_complete": trial.datetime_complete,
             "duration": trial.duration,
         }
+        if trial.constraints is not None:
+            for k, c in enumerate(trial.constraints):
+                row[f"constraints_{k}"] = c
+            row["feasible"] = trial.is_feasible
         for name, value in trial.params.items():
             if name != BRANCH_PARAM:
                 row[f"params_{name}"] = value
@@ -31,7 +38,8 @@ def trials_dataframe(trials):
         for key, value in trial.user_attrs.items():
             row[f"user_attrs_{key}"] = value
         rows.append(row)
-    columns = ["number", "state", "value", "datetime_start", "datetime_complete", "duration"]
+    columns = ["number", "state", *value_columns, "datetime_start", "datetime_complete",
+               "duration"]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -40,5 +48,8 @@ def trials_dataframe(trials):
              + [c for c in extra if c == "branch"]
              + sorted((c for c in extra if c.startswith("intermediate_")),
                       key=lambda c: int(c.rsplit("_", 1)[1]))
-             + sorted(c for c in extra if c.startswith("user_attrs_")))
+             + sorted(c for c in extra if c.startswith("user_attrs_"))
+             + sorted((c for c in extra if c.startswith("constraints_")),
+                      key=lambda c: int(c.rsplit("_", 1)[1]))
+             + [c for c in extra if c == "feasible"])
     return frame[order]

@@ -39,8 +39,9 @@ def open_progress(total, direction, backend=None):
     Parameters
     ----------
     total : int or None
-    direction : {"minimize", "maximize"}
-        To know which value is best.
+    direction : {"minimize", "maximize"} or None
+        To know which value is best; ``None`` (several objectives) shows no
+        best value.
     backend : {"rich", "tqdm", "plain"} or None, default=None
         ``None`` takes the first installed of rich and tqdm, else plain.
     """
@@ -64,7 +65,7 @@ class _Progress:
     def update(self, frozen):
         with self._lock:
             self.n_done += 1
-            value = frozen.value
+            value = frozen.values[0] if frozen.values and self.direction else None
             if (frozen.state is TrialState.COMPLETE and value is not None
                     and math.isfinite(value) and (self.best is None or (
                         value > self.best if self.direction == "maximize"
@@ -85,7 +86,8 @@ class _Progress:
 class _PlainProgress(_Progress):
     def _draw(self, frozen):
         total = "?" if self.total is None else self.total
-        value = "-" if frozen.value is None else f"{frozen.value:.6g}"
+        value = ("-" if frozen.values is None
+                 else ",".join(f"{v:.6g}" for v in frozen.values))
         elapsed = time.monotonic() - self.started
         print(f"[trial {self.n_done}/{total}] {frozen.state.name.lower()} "
               f"value={value} best={self._best_text()} elapsed={elapsed:.1f}s",

@@ -88,19 +88,25 @@ def _show(storage, name, everything):
     study = load_study(study_name=name, storage=storage)
     attrs = study.system_attrs
     trials = study.trials
-    lines = [f"study {study.study_name!r} ({study.direction}), {len(trials)} trials"]
-    try:
-        best = study.best_trial
-    except ValueError:
+    lines = [f"study {study.study_name!r} ({', '.join(study.directions)}), "
+             f"{len(trials)} trials"]
+    front = study.best_trials
+    if not front:
         lines.append("no complete trial yet")
     else:
-        lines.append(f"best trial: #{best.number}, value {best.value:.6g}")
+        best = front[0]
+        values = ", ".join(f"{v:.6g}" for v in best.values)
+        lines.append(f"best trial: #{best.number}, value {values}" if len(front) == 1 else
+                     f"Pareto front: {len(front)} trials; first #{best.number}, values "
+                     f"{values}")
         for key, value in readable_params(best, attrs).items():
             lines.append(f"  {'branch' if key == '__branch__' else key} = {value!r}")
     rows = []
     for trial in trials:
         row = {"number": trial.number, "state": trial.state.name.lower(),
-               "value": trial.value, "steps": len(trial.intermediate_values)}
+               "value": (None if trial.values is None else trial.values[0]
+                         if len(trial.values) == 1 else tuple(trial.values)),
+               "steps": len(trial.intermediate_values)}
         if is_warm_start(trial):
             row["state"] += " (prior)"
         for key, value in readable_params(trial, attrs).items():

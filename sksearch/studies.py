@@ -148,7 +148,7 @@ def copy_study(*, from_study_name, from_storage, to_storage, to_study_name=None)
         raise DuplicatedStudyError(
             f"The destination storage already holds a study named {name!r}; pass another "
             "to_study_name (or delete_study it first).")
-    target_id = target.create_new_study(name, source.get_study_direction(source_id))
+    target_id = target.create_new_study(name, source.get_study_directions(source_id))
     for key, value in source.get_study_system_attrs(source_id).items():
         target.set_study_system_attr(target_id, key, value)
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -185,9 +185,11 @@ def list_studies(storage):
     storage = get_storage(storage)
     rows = []
     for study_id, name in storage.get_all_studies():
-        direction = storage.get_study_direction(study_id)
+        directions = storage.get_study_directions(study_id)
         trials = [t for t in storage.get_all_trials(study_id) if not is_warm_start(t)]
-        best = best_of(trials, direction)
+        # several objectives have a front, not a best value
+        best = best_of(trials, directions[0]) if len(directions) == 1 else None
+        direction = ", ".join(directions)
         times = [t for trial in trials for t in (trial.datetime_start, trial.datetime_complete)
                  if t is not None]
         created = storage.get_study_system_attrs(study_id).get(CREATED_ATTR)

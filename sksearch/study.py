@@ -3,6 +3,7 @@
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import dataclasses
 import datetime
 import math
 import numbers
@@ -18,15 +19,37 @@ from . import _known
 from .pruners import get_pruner
 from .samplers import get_sampler
 from .storage import DuplicatedStudyError, get_storage
-from .trial import FrozenTrial, Trial, TrialPruned, TrialState, best_of, is_finite_value
+from .trial import CONSTRAINTS_KEY, FrozenTrial, Trial, TrialPruned, TrialState, best_of
 
 __all__ = ["Study"]
 
 _DIRECTIONS = ("maximize", "minimize")
 
 
+def _check_directions(direction, directions):
+    """The study's directions as a list, or ``None`` to take the stored ones."""
+    if direction is not None and direction not in _DIRECTIONS:
+        raise ValueError(
+            f"direction must be 'minimize', 'maximize' or None, got {direction!r}.")
+    if directions is None:
+        return None if direction is None else [direction]
+    if direction is not None:
+        raise ValueError(
+            f"Give direction or directions, not both (got direction={direction!r}, "
+            f"directions={directions!r}).")
+    if isinstance(directions, str) or not hasattr(directions, "__iter__"):
+        raise TypeError(
+            f"directions must be a list of 'minimize' / 'maximize', got {directions!r}.")
+    directions = list(directions)
+    if not directions or any(d not in _DIRECTIONS for d in directions):
+        raise ValueError(
+            "directions must be a non-empty list of 'minimize' / 'maximize', got "
+            f"{directions!r}.")
+    return directions
+
+
 class Study(_known.KnownTrials):
-    """A sequence of trials optimising one objective.
+    """A sequence of trials optimising one objective, or several at once.
 
     Use it define-by-run with :meth:`optimize`, or drive it yourself with
     :meth:`ask` and :meth:`tell`. All of its state is in its ``storage``.
@@ -39,7 +62,7 @@ class Study(_known.KnownTrials):
         direction and creates a new study as ``"minimize"``, Optuna's default
         (until sksearch 0.1 the default was ``"maximize"``; the searches
         still maximise their scores, as scikit-learn's do).
-    sampler : {"tpe", "cmaes", "random"}, BaseSampler or None, default=None
+    sampler : {"tpe", "cmaes", "random", "nsga2"}, BaseSampler or None, default=None
         Which parameters to try next; ``None`` means TPE.
     pruner : str, BasePruner or None, default=None
         When to stop a trial early; ``None`` never prunes.
@@ -47,19 +70,34 @@ class Study(_known.KnownTrials):
         Where trials live; ``None`` keeps them in memory.
     study_name : str or None, default=None
         Name within the storage. If a study of that name exists it is attached
-        to (and must have the same direction). ``None`` creates a new name in
+        to (and must have the same directions). ``None`` creates a new name in
         a storage that holds no study yet; in one that does, it is an error
         that lists the studies (give ``study_name``, or see
         :func:`sksearch.load_study`), never a new study beside them.
     random_state : int, RandomState instance or None, default=None
         Seeds a sampler given by name.
+    directions : list of {"minimize", "maximize"} or None, default=None
+        One direction per objective, for a study of several objectives (the
+        objective then returns a tuple of values); give ``direction`` or
+        ``directions``, not both.
+    constraints_func : callable or None, default=None
+        ``constraints_func(frozen_trial) -> sequence of float``, called after
+        each COMPLETE trial (``frozen_trial`` holds its values); the trial is
+        feasible when every value is <= 0. The values are stored with the
+        trial (:attr:`FrozenTrial.constraints`) in the same write as its
+        state, and every sampler and :attr:`best_trials` read them. A
+        constraint is a property of the problem, so it lives on the study and
+        must be passed again when a stored study is resumed.
 
     Attributes
     ----------
     study_name : str
+    directions : list of str
     direction : str
+        Of a single-objective study; raises on a study of several objectives.
     sampler : BaseSampler
     pruner : BasePruner
+    constraints_func : callable or None
 
     Examples
     --------
@@ -69,18 +107,30 @@ class Study(_known.KnownTrials):
     >>> x = trial.suggest_float("x", -1, 1)
     >>> study.tell(trial, x ** 2).state.name
     'COMPLETE'
+
+    Two objectives, one constraint:
+
+    >>> study = Study(directions=["minimize", "minimize"], sampler="random",
+    ...               random_state=0, constraints_func=lambda t: [t.params["x"] - 0.8])
+    >>> study.optimize(lambda t: (t.suggest_float("x", 0, 1),
+    ...                           1 - t.params["x"]), n_trials=20)
+    >>> all(t.is_feasible for t in study.best_trials)
+    True
     """
 
     def __init__(self, direction=None, sampler=None, pruner=None, storage=None,
-                 study_name=None, random_state=None):
-        if direction is not None and direction not in _DIRECTIONS:
-            raise ValueError(
-                f"direction must be 'minimize', 'maximize' or None, got {direction!r}.")
+                 study_name=None, random_state=None, *, directions=None,
+                 constraints_func=None):
+        directions = _check_directions(direction, directions)
         if study_name is not None and not isinstance(study_name, str):
             raise TypeError(f"study_name must be a str or None, got {study_name!r}.")
+        if constraints_func is not None and not callable(constraints_func):
+            raise TypeError(
+                f"constraints_func must be a callable or None, got {constraints_func!r}.")
         seed = _seed_from(random_state)
         self.sampler = get_sampler(sampler, seed=seed)
         self.pruner = get_pruner(pruner)
+        self.constraints_func = constraints_func
         self._storage = get_storage(storage)
         self._stop_flag = False
         # Samplers keep caches of the history; one lock serialises every call
@@ -99,25 +149,47 @@ class Study(_known.KnownTrials):
         if study_id is None:
             try:
                 study_id = self._storage.create_new_study(study_name,
-                                                          direction or "minimize")
+                                                          directions or ["minimize"])
                 self._storage.set_study_system_attr(
                     study_id, "sksearch:created", datetime.datetime.now().isoformat())
             except DuplicatedStudyError:
                 # another process created it between the lookup and the insert
                 study_id = self._storage.get_study_id(study_name)
         if study_id is not None:
-            stored = self._storage.get_study_direction(study_id)
-            direction = direction or stored
-            if stored != direction:
+            stored = self._storage.get_study_directions(study_id)
+            directions = directions or stored
+            if stored != directions:
+                shown = (f"direction {stored[0]!r}, not {directions[0]!r}"
+                         if len(stored) == len(directions) == 1
+                         else f"directions {stored!r}, not {directions!r}")
                 raise ValueError(
-                    f"Study {study_name!r} exists in this storage with direction "
-                    f"{stored!r}, not {direction!r}; use another study_name."
+                    f"Study {study_name!r} exists in this storage with {shown}; use "
+                    "another study_name."
                 )
         self.study_name = study_name
-        self.direction = direction
+        self._directions = list(directions)
         self._study_id = study_id
         # the number this process expects its next trial to get
         self._next_number = self._storage.get_n_trials(study_id)
+
+    @property
+    def directions(self):
+        """The direction of each objective, as a list."""
+        return list(self._directions)
+
+    @property
+    def is_multi_objective(self):
+        """Whether the study has more than one objective."""
+        return len(self._directions) > 1
+
+    @property
+    def direction(self):
+        """The direction of a single-objective study."""
+        if self.is_multi_objective:
+            raise RuntimeError(
+                f"Study {self.study_name!r} has {len(self._directions)} objectives "
+                f"({self._directions!r}); read study.directions, not study.direction.")
+        return self._directions[0]
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -172,16 +244,24 @@ class Study(_known.KnownTrials):
         storage's rule); return their numbers."""
         return self._storage.fail_running_trials(self._study_id)
 
+    def _single_objective(self, name):
+        if self.is_multi_objective:
+            raise RuntimeError(
+                f"Study {self.study_name!r} has {len(self._directions)} objectives, so it "
+                f"has no single {name}; read study.best_trials (the Pareto front).")
+
     @property
     def best_trial(self):
-        """The complete trial with the best finite value; the earliest of equals
-        (see :func:`sksearch.trial.best_of`). Prior trials of a warm start
-        (:meth:`add_prior_trials`) are not candidates."""
-        complete = [t for t in self.get_trials((TrialState.COMPLETE,))
-                    if not _known.is_warm_start(t)]
-        best = best_of(complete, self.direction)
+        """The feasible complete trial with the best finite value; the earliest
+        of equals (see :func:`sksearch.trial.best_of`). Single objective only.
+        Prior trials of a warm start (:meth:`add_prior_trials`) are not
+        candidates."""
+        self._single_objective("best_trial")
+        feasible = [t for t in self.get_trials((TrialState.COMPLETE,))
+                    if t.is_feasible and not _known.is_warm_start(t)]
+        best = best_of(feasible, self.direction)
         if best is None:
-            raise ValueError(f"Study {self.study_name!r} has no complete trial yet.")
+            raise ValueError(f"Study {self.study_name!r} has no feasible complete trial yet.")
         return best
 
     @property
@@ -199,6 +279,17 @@ class Study(_known.KnownTrials):
         return self.best_trial.value
 
     @property
+    def best_trials(self):
+        """The Pareto front: the feasible COMPLETE trials that no other feasible
+        COMPLETE trial dominates, ordered by number (for one objective, the
+        trials of the best value); prior trials of a warm start are not on it."""
+        from .multiobjective import pareto_front_trials
+
+        trials = [t for t in self.get_trials((TrialState.COMPLETE,))
+                  if t.is_feasible and not _known.is_warm_start(t)]
+        return pareto_front_trials(trials, self._directions)
+
+    @property
     def system_attrs(self):
         """The study's system attributes (used by searches and storages)."""
         return self._storage.get_study_system_attrs(self._study_id)
@@ -210,14 +301,17 @@ class Study(_known.KnownTrials):
     def trials_dataframe(self):
         """One row per trial as a :class:`pandas.DataFrame`.
 
-        Columns: ``number``, ``state``, ``value``, ``datetime_start``,
+        Columns: ``number``, ``state``, ``value`` (``values_0``, ``values_1``,
+        ... for a study of several objectives), ``datetime_start``,
         ``datetime_complete``, ``duration``, one ``params_<name>`` per parameter
         (NaN where a conditional parameter is absent), one
-        ``intermediate_<step>`` per reported step, and ``user_attrs_<key>``.
+        ``intermediate_<step>`` per reported step, ``user_attrs_<key>``, and,
+        when any trial has constraint values, ``constraints_<i>`` and
+        ``feasible``.
         """
         from ._dataframe import trials_dataframe
 
-        return trials_dataframe(self.trials)
+        return trials_dataframe(self.trials, n_objectives=len(self._directions))
 
     # -- ask / tell -------------------------------------------------------------
     def ask(self, fixed_distributions=None):
@@ -283,12 +377,13 @@ class Study(_known.KnownTrials):
         ----------
         trial : Trial or int
             The trial, or its number.
-        value : float or None
-            The objective value. A missing or non-finite value of a trial told
-            COMPLETE turns it into FAIL, with a warning.
+        value : float, sequence of float or None
+            The objective value; for a study of several objectives, a sequence
+            of one value per direction. A missing or non-finite value of a
+            trial told COMPLETE turns it into FAIL, with a warning.
         state : TrialState or None
-            ``None`` means COMPLETE. A PRUNED trial without ``value`` takes its
-            last intermediate value.
+            ``None`` means COMPLETE. A PRUNED trial of one objective without
+            ``value`` takes its last intermediate value.
         system_attrs : dict or None, default=None
             JSON-serialisable system attributes stored in the same write as the
             state and value: no reader, and no process killed in between, ever
@@ -297,6 +392,13 @@ class Study(_known.KnownTrials):
         Returns
         -------
         frozen_trial : FrozenTrial
+
+        Notes
+        -----
+        With a ``constraints_func``, a COMPLETE trial's constraint values are
+        computed here and stored in the same write; a ``constraints_func``
+        that raises, or returns anything but finite numbers, fails the trial
+        and the error is raised.
         """
         trial_id = self._resolve_trial_id(trial)
         if state is None:
@@ -308,33 +410,75 @@ class Study(_known.KnownTrials):
             raise RuntimeError(
                 f"Trial {frozen.number} is already finished ({frozen.state.name})."
             )
-        if value is not None:
-            if not isinstance(value, numbers.Real):
-                try:
-                    value = float(value)
-                except (TypeError, ValueError) as exc:
-                    raise TypeError(
-                        f"value must be a number, got {value!r} for trial {frozen.number}."
-                    ) from exc
-            value = float(value)
-        if state is TrialState.COMPLETE and not is_finite_value(value):
+        values = self._check_values(value, frozen.number)
+        finite = values is not None and all(math.isfinite(v) for v in values)
+        if state is TrialState.COMPLETE and not finite:
+            shown = value if values is None or len(values) > 1 else values[0]
             warnings.warn(
-                f"Trial {frozen.number} finished with value {value!r}, which is not "
+                f"Trial {frozen.number} finished with value {shown!r}, which is not "
                 "a finite number; it is recorded as FAIL.", UserWarning, stacklevel=2,
             )
-            state, value = TrialState.FAIL, None
-        if state is TrialState.PRUNED and value is None and frozen.intermediate_values:
-            value = frozen.intermediate_values[frozen.last_step]
-        if state is TrialState.FAIL or not is_finite_value(value):
-            value = None  # a pruned trial's NaN (failed) last step is no evidence
+            state, values = TrialState.FAIL, None
+        if (state is TrialState.PRUNED and values is None and frozen.intermediate_values
+                and not self.is_multi_objective):
+            values = (frozen.intermediate_values[frozen.last_step],)
+        if state is TrialState.FAIL or not (
+                values is not None and all(math.isfinite(v) for v in values)):
+            values = None  # a pruned trial's NaN (failed) last step is no evidence
         if system_attrs is not None and not isinstance(system_attrs, dict):
             raise TypeError(f"system_attrs must be a dict or None, got {system_attrs!r}.")
+        error = None
+        if state is TrialState.COMPLETE and self.constraints_func is not None:
+            try:
+                constraints = self._constraints_of(
+                    dataclasses.replace(frozen, state=state, values=values))
+                system_attrs = {**(system_attrs or {}), CONSTRAINTS_KEY: constraints}
+            except Exception as exc:  # noqa: BLE001 - recorded, then raised
+                error = exc
+                state, values = TrialState.FAIL, None
+                system_attrs = {**(system_attrs or {}), "fail_reason": repr(exc)}
         with self._sampler_lock:
-            self._storage.set_trial_state_values(trial_id, state, value,
+            self._storage.set_trial_state_values(trial_id, state, values,
                                                  system_attrs=system_attrs)
             frozen = self._storage.get_trial(trial_id)
-            self.sampler.after_trial(self, frozen, state, value)
+            self.sampler.after_trial(self, frozen, state, values)
+        if error is not None:
+            raise error
         return frozen
+
+    def _check_values(self, value, number):
+        """``value`` as a tuple of floats, one per objective, or ``None``."""
+        if value is None:
+            return None
+        n_objectives = len(self._directions)
+        if isinstance(value, numbers.Real) or not hasattr(value, "__len__"):
+            value = [value]
+        if len(value) != n_objectives:
+            raise ValueError(
+                f"Trial {number} was told {len(value)} value(s) {list(value)!r}; the study "
+                f"has {n_objectives} objective(s) {self._directions!r}.")
+        checked = []
+        for v in value:
+            try:
+                checked.append(float(v))
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"value must be a number, got {v!r} for trial {number}."
+                                ) from exc
+        return tuple(checked)
+
+    def _constraints_of(self, frozen):
+        constraints = self.constraints_func(frozen)
+        try:
+            constraints = [float(c) for c in constraints]
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"constraints_func must return a sequence of numbers, got {constraints!r} "
+                f"for trial {frozen.number}.") from None
+        if not all(math.isfinite(c) for c in constraints):
+            raise ValueError(
+                f"constraints_func returned {constraints!r} for trial {frozen.number}; "
+                "every constraint value must be finite.")
+        return constraints
 
     def fail_trial(self, trial, exc):
         """Finish ``trial`` as FAIL because of ``exc``, recorded in its
@@ -445,7 +589,8 @@ class Study(_known.KnownTrials):
         if show_progress_bar:
             from ._progress import open_progress
 
-            progress = open_progress(n_trials, self.direction)
+            progress = open_progress(
+                n_trials, None if self.is_multi_objective else self.direction)
 
         def run_one():
             frozen = self._run_trial(objective, catch)
@@ -498,25 +643,25 @@ class Study(_known.KnownTrials):
             # no trial is left RUNNING in the storage.
             self.fail_trial(trial, exc)
             raise
-        if value is not None and not isinstance(value, numbers.Real):
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                warnings.warn(
-                    f"Trial {trial.number} returned {value!r}, not a number; recorded as FAIL.",
-                    UserWarning, stacklevel=3,
-                )
-                return self.tell(trial, state=TrialState.FAIL)
-        if value is None or not math.isfinite(value):
+        try:
+            values = self._check_values(value, trial.number)
+        except (TypeError, ValueError) as exc:
+            problem = "not a number" if isinstance(exc, TypeError) else str(exc)
+            warnings.warn(f"Trial {trial.number} returned {value!r}, {problem}; "
+                          "recorded as FAIL.", UserWarning, stacklevel=3)
+            return self.tell(trial, state=TrialState.FAIL)
+        if values is None or not all(math.isfinite(v) for v in values):
             warnings.warn(
                 f"Trial {trial.number} returned {value!r}; recorded as FAIL.",
                 UserWarning, stacklevel=3,
             )
             return self.tell(trial, state=TrialState.FAIL)
-        return self.tell(trial, value)
+        return self.tell(trial, values)
 
     def __repr__(self):
-        return (f"Study(study_name={self.study_name!r}, direction={self.direction!r}, "
+        shown = (f"directions={self._directions!r}" if self.is_multi_objective
+                 else f"direction={self.direction!r}")
+        return (f"Study(study_name={self.study_name!r}, {shown}, "
                 f"sampler={self.sampler!r}, n_trials={len(self.trials)})")
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from .distributions import BaseDistribution, Categorical, Float, Int
 
-__all__ = ["FrozenTrial", "Trial", "TrialPruned", "TrialState", "best_of", "make_distribution"]
+__all__ = ["CONSTRAINTS_KEY", "FrozenTrial", "Trial", "TrialPruned", "TrialState", "best_of",
+           "make_distribution"]
 
 
 class TrialState(enum.Enum):
@@ -38,7 +39,12 @@ class TrialPruned(Exception):
     """Raise inside an objective to stop a trial the pruner gave up on."""
 
 
-@dataclass
+#: The system attribute under which a study stores a trial's constraint values
+#: (what its ``constraints_func`` returned; feasible when all are <= 0).
+CONSTRAINTS_KEY = "constraints"
+
+
+@dataclass(init=False)
 class FrozenTrial:
     """An immutable snapshot of a trial, as stored.
 
@@ -49,9 +55,14 @@ class FrozenTrial:
     trial_id : int
         The storage's identifier of the trial.
     state : TrialState
+    values : tuple of float or None
+        The objective values, one per direction of the study; for a pruned
+        single-objective trial, its last evidence (see the sampler docs);
+        ``None`` while running, after a failure, or for a pruned trial of a
+        multi-objective study.
     value : float or None
-        The objective value; for a pruned trial, its last evidence (see the
-        sampler docs); ``None`` while running or after a failure.
+        The only objective value (read-only); raises ``RuntimeError`` for a
+        trial of several objectives.
     internal_params : dict of str -> float
         Parameter values in the samplers' internal representation.
     distributions : dict of str -> BaseDistribution
@@ -59,12 +70,20 @@ class FrozenTrial:
         Values reported with :meth:`Trial.report`, by step.
     user_attrs, system_attrs : dict
     datetime_start, datetime_complete : datetime.datetime or None
+
+    Examples
+    --------
+    >>> from sksearch.trial import FrozenTrial, TrialState
+    >>> t = FrozenTrial(number=0, trial_id=0, state=TrialState.COMPLETE, values=[0.9, 2.0],
+    ...                 internal_params={}, distributions={})
+    >>> t.values
+    (0.9, 2.0)
     """
 
     number: int
     trial_id: int
     state: TrialState
-    value: float | None
+    values: tuple | None
     internal_params: dict
     distributions: dict
     intermediate_values: dict = field(default_factory=dict)
@@ -72,6 +91,50 @@ class FrozenTrial:
     system_attrs: dict = field(default_factory=dict)
     datetime_start: datetime.datetime | None = None
     datetime_complete: datetime.datetime | None = None
+
+    def __init__(self, number, trial_id, state, value=None, internal_params=None,
+                 distributions=None, intermediate_values=None, user_attrs=None,
+                 system_attrs=None, datetime_start=None, datetime_complete=None, *,
+                 values=None):
+        if value is not None and values is not None:
+            raise ValueError("Give a FrozenTrial value or values, not both.")
+        if value is not None:
+            values = (float(value),)
+        self.number = number
+        self.trial_id = trial_id
+        self.state = state
+        self.values = None if values is None else tuple(float(v) for v in values)
+        self.internal_params = {} if internal_params is None else internal_params
+        self.distributions = {} if distributions is None else distributions
+        self.intermediate_values = {} if intermediate_values is None else intermediate_values
+        self.user_attrs = {} if user_attrs is None else user_attrs
+        self.system_attrs = {} if system_attrs is None else system_attrs
+        self.datetime_start = datetime_start
+        self.datetime_complete = datetime_complete
+
+    @property
+    def value(self):
+        """The objective value of a single-objective trial, or ``None``."""
+        if self.values is None:
+            return None
+        if len(self.values) != 1:
+            raise RuntimeError(
+                f"Trial {self.number} has {len(self.values)} objective values; read "
+                "trial.values, not trial.value.")
+        return self.values[0]
+
+    @property
+    def constraints(self):
+        """The constraint values the study's ``constraints_func`` gave, as a
+        tuple, or ``None`` where none were computed."""
+        stored = self.system_attrs.get(CONSTRAINTS_KEY)
+        return None if stored is None else tuple(stored)
+
+    @property
+    def is_feasible(self):
+        """Whether every constraint value is <= 0 (``True`` without constraints)."""
+        stored = self.system_attrs.get(CONSTRAINTS_KEY)
+        return stored is None or all(c <= 0.0 for c in stored)
 
     @property
     def params(self):

@@ -59,3 +59,27 @@ def test_dask_gives_what_threads_and_loky_give(client, sampler, pruner):
         assert list(results[backend]["status"]) == list(results["dask"]["status"])
         np.testing.assert_array_equal(results[backend]["mean_test_score"],
                                       results["dask"]["mean_test_score"])
+
+
+def test_a_search_on_postgres_fits_on_dask_and_a_second_script_resumes_it(client,
+                                                                          postgres_url):
+    # docs/persistence.md's recipe: the study on the server, the fits on dask
+    from sksearch import TrialState
+    from sksearch.storage import PostgreSQLStorage
+
+    X, y = load_iris(return_X_y=True)
+
+    def search(n_iter):
+        return BayesSearchCV(LogisticRegression(max_iter=200), {"C": Float(0.01, 10, log=True)},
+                             n_iter=n_iter, cv=2, n_jobs=2, sampler="random", random_state=0,
+                             refit=False, storage=postgres_url, study_name="team")
+
+    with joblib.parallel_config(backend="dask"):
+        first = search(4).fit(X, y)
+        second = search(6).fit(X, y)  # another script: reuses the 4, runs 2 more
+    assert second.n_fold_fits_ == 2 * 2
+    assert second.cv_results_["params"][:4] == first.cv_results_["params"]
+    storage = PostgreSQLStorage(postgres_url)
+    trials = storage.get_all_trials(storage.get_study_id("team"))
+    assert [t.number for t in trials] == list(range(6))
+    assert all(t.state is TrialState.COMPLETE for t in trials)

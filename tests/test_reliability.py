@@ -3,6 +3,8 @@ and input checking (issue 14): each test failed before its fix."""
 
 import json
 import os
+import pathlib
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +26,8 @@ from sksearch.storage import (
     StorageError,
     get_storage,
 )
+
+DATA = pathlib.Path(__file__).parent / "data"
 
 # -- 1. resuming a space of estimators, transformers, callables and objects ---------
 
@@ -174,7 +178,7 @@ def test_old_heartbeat_is_stale_even_when_its_pid_is_alive_here(tmp_path):
     # another storage object: as a process of a container that restarted with
     # this host name and, by chance, this pid
     other = SQLiteStorage(path)
-    study_id = other.create_new_study("s", "maximize")
+    study_id = other.create_new_study("s", ["maximize"])
     old, _ = other.create_new_trial(study_id)
     fresh, _ = other.create_new_trial(study_id)
     _age_heartbeat(path, old, 601)
@@ -192,7 +196,7 @@ def test_old_heartbeat_is_stale_even_when_its_pid_is_alive_here(tmp_path):
 def test_a_running_trial_keeps_its_heartbeat_fresh(tmp_path, monkeypatch):
     monkeypatch.setattr(SQLiteStorage, "heartbeat_interval", 0.05)
     storage = SQLiteStorage(tmp_path / "beat.db")
-    study_id = storage.create_new_study("s", "maximize")
+    study_id = storage.create_new_study("s", ["maximize"])
     trial_id, _ = storage.create_new_trial(study_id)
     first = storage.get_trial(trial_id).system_attrs["heartbeat"]
     deadline = time.monotonic() + 5
@@ -227,10 +231,10 @@ def test_tell_writes_system_attrs_with_the_state_or_nothing(kind, tmp_path):
 
 
 def test_sqlite_state_and_attrs_are_one_transaction(tmp_path, monkeypatch):
-    from sksearch.storage import sqlite as sqlite_module
+    from sksearch.storage import _sql as sqlite_module  # the SQL core SQLite runs on
 
     storage = SQLiteStorage(tmp_path / "t.db")
-    study_id = storage.create_new_study("s", "maximize")
+    study_id = storage.create_new_study("s", ["maximize"])
     trial_id, _ = storage.create_new_trial(study_id)
     calls = []
 
@@ -240,7 +244,7 @@ def test_sqlite_state_and_attrs_are_one_transaction(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sqlite_module, "_dumps", dumps_then_die)
     with pytest.raises(KeyboardInterrupt):
-        storage.set_trial_state_values(trial_id, TrialState.COMPLETE, 1.0,
+        storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [1.0],
                                        system_attrs={"sksearch:folds": []})
     monkeypatch.undo()
     assert calls  # it did get past the state's UPDATE
@@ -294,13 +298,30 @@ def test_schema_version_is_recorded_and_a_file_without_it_still_opens(tmp_path):
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM sksearch_meta WHERE key = 'schema_version'"
-                          ).fetchone() == ("1",)
-        db.execute("DROP TABLE sksearch_meta")  # as written by an older sksearch
+                          ).fetchone() == ("2",)
+    # a file of version 1, as sksearch wrote it before versions were recorded
+    old = tmp_path / "old.db"
+    shutil.copy(DATA / "study_schema_v1.db", old)
+    with sqlite3.connect(old) as db:
+        db.execute("DROP TABLE sksearch_meta")
         db.execute("DROP TABLE trial_finish_log")
-    assert len(Study(storage=SQLiteStorage(path), study_name="s").trials) == 2
+    assert len(Study(storage=SQLiteStorage(old), study_name="old").trials) == 4
     with sqlite3.connect(path) as db:
         db.execute("UPDATE sksearch_meta SET value = '99'")
     with pytest.raises(StorageError, match="newer sksearch"):
+        SQLiteStorage(path)
+
+
+def test_a_file_whose_version_does_not_match_its_tables_is_refused(tmp_path):
+    path = tmp_path / "s.db"
+    Study(storage=SQLiteStorage(path), study_name="s")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE sksearch_meta SET value = '1'")
+    with pytest.raises(StorageError, match="does not match its tables"):
+        SQLiteStorage(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE sksearch_meta")
+    with pytest.raises(StorageError, match="no schema_version"):
         SQLiteStorage(path)
 
 
@@ -349,6 +370,7 @@ def _edited_copy(template, tmp_path, edit):
 
 _P = "UPDATE trial_params SET {} WHERE name = '{}'"
 _T = "UPDATE trials SET {}"
+_O = "UPDATE trial_objective_values SET {}"
 _INT = '{"type": "int", "low": 1, "high": 10, "log": false, "step": 1}'
 HOSTILE = [
     # (edit, the column the error must name)
@@ -375,10 +397,15 @@ HOSTILE = [
     (_P.format("distribution = 3", "c"), "parameter 'c'"),
     (_T.format("state = 'BOGUS'"), "trials.state"),
     (_T.format("state = 'complete'"), "trials.state"),
-    (_T.format("value = 1e999"), "trials.value"),
-    (_T.format("value = -1e999"), "trials.value"),
-    (_T.format("value = NULL"), "trials.value"),
-    (_T.format("value = 'high'"), "trials.value"),
+    (_O.format("value = 1e999"), "trial_objective_values.value"),
+    (_O.format("value = -1e999"), "trial_objective_values.value"),
+    (_O.format("value = NULL"), "trial_objective_values.value"),
+    (_O.format("value = 'high'"), "trial_objective_values.value"),
+    (_O.format("objective = 1"), "trial_objective_values.objective"),
+    ("DELETE FROM trial_objective_values WHERE trial_id = "
+     "(SELECT MIN(trial_id) FROM trials WHERE state = 'COMPLETE')", "trial_objective_values"),
+    ("INSERT INTO trial_objective_values SELECT trial_id, 1, 0.5 FROM trials "
+     "WHERE state = 'COMPLETE'", "trial_objective_values"),
     (_T.format("number = -1"), "trials.number"),
     (_T.format("number = 'one'"), "trials.number"),
     (_T.format("datetime_start = 'yesterday'"), "trials.datetime_start"),
@@ -407,7 +434,8 @@ def test_a_damaged_trial_is_refused_naming_study_trial_and_column(study_file, tm
 
 @pytest.mark.parametrize("edit, column", [
     ("UPDATE study_attrs SET value = 'nope'", "study_attrs.value of 'k'"),
-    ("UPDATE studies SET direction = 'sideways'", "studies.direction"),
+    ("UPDATE study_directions SET direction = 'sideways'", "study_directions.direction"),
+    ("UPDATE study_directions SET objective = 2", "study_directions.objective"),
 ])
 def test_a_damaged_study_is_refused_naming_it_and_the_column(study_file, tmp_path, edit,
                                                              column):

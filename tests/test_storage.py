@@ -17,34 +17,37 @@ from sksearch.distributions import Categorical, Float, Int
 from sksearch.storage import (
     DuplicatedStudyError,
     InMemoryStorage,
+    PostgreSQLStorage,
     SQLiteStorage,
     get_storage,
 )
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def storage(request, tmp_path):
     if request.param == "memory":
         return InMemoryStorage()
+    if request.param == "postgres":
+        return PostgreSQLStorage(request.getfixturevalue("postgres_url"))
     return SQLiteStorage(tmp_path / "study.db")
 
 
 def test_studies(storage):
-    study_id = storage.create_new_study("a", "maximize")
+    study_id = storage.create_new_study("a", ["maximize"])
     assert storage.get_study_id("a") == study_id
     assert storage.get_study_id("b") is None
     assert storage.get_all_studies() == [(study_id, "a")]
-    other = storage.create_new_study("b", "minimize")
+    other = storage.create_new_study("b", ["minimize"])
     assert storage.get_all_studies() == [(study_id, "a"), (other, "b")]
-    assert storage.get_study_direction(study_id) == "maximize"
+    assert storage.get_study_directions(study_id) == ["maximize"]
     with pytest.raises(DuplicatedStudyError):
-        storage.create_new_study("a", "minimize")
+        storage.create_new_study("a", ["minimize"])
     storage.set_study_system_attr(study_id, "k", {"x": [1, 2]})
     assert storage.get_study_system_attrs(study_id) == {"k": {"x": [1, 2]}}
 
 
 def test_trial_lifecycle_and_round_trips(storage):
-    study_id = storage.create_new_study("s", "minimize")
+    study_id = storage.create_new_study("s", ["minimize"])
     ids = [storage.create_new_trial(study_id) for _ in range(3)]
     assert [number for _, number in ids] == [0, 1, 2]
     trial_id = ids[0][0]
@@ -59,7 +62,7 @@ def test_trial_lifecycle_and_round_trips(storage):
     storage.set_trial_intermediate_value(trial_id, 1, float("nan"))
     storage.set_trial_user_attr(trial_id, "note", "hi")
     storage.set_trial_system_attr(trial_id, "folds", [None, {"fit_time": 0.1}])
-    assert storage.set_trial_state_values(trial_id, TrialState.COMPLETE, 0.25)
+    assert storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [0.25])
     assert not storage.set_trial_state_values(trial_id, TrialState.FAIL)
     with pytest.raises(RuntimeError, match="already finished"):
         storage.set_trial_param(trial_id, "late", 0.0, Float(0, 1))
@@ -102,8 +105,8 @@ def test_get_storage_urls(tmp_path):
     assert get_storage(f"sqlite:///{path}").path == str(path)
     assert get_storage(str(path)).path == str(path)
     assert get_storage(path).path == str(path)
-    with pytest.raises(ValueError, match="only 'sqlite:///path'"):
-        get_storage("postgresql://host/db")
+    with pytest.raises(ValueError, match="scheme 'mysql' is not supported"):
+        get_storage("mysql://host/db")
     with pytest.raises(TypeError, match="storage must be"):
         get_storage(3)
 
@@ -202,12 +205,12 @@ def test_thread_writes_while_another_reads(tmp_path):
 
 def _finish(storage, trial_id, state=TrialState.COMPLETE, value=1.0):
     assert storage.set_trial_state_values(trial_id, state, None if state is TrialState.FAIL
-                                          else value)
+                                          else [value])
 
 
 def test_trials_finished_since_returns_each_finish_once(storage):
-    study_id = storage.create_new_study("s", "minimize")
-    other = storage.create_new_study("other", "minimize")
+    study_id = storage.create_new_study("s", ["minimize"])
+    other = storage.create_new_study("other", ["minimize"])
     ids = [storage.create_new_trial(study_id)[0] for _ in range(4)]
     storage.create_new_trial(other)
     assert storage.get_trials_finished_since(study_id)[0] == []
@@ -234,7 +237,7 @@ def test_trials_finished_since_returns_each_finish_once(storage):
 
 
 def test_running_trials_read_in_number_order_after_finishes(storage):
-    study_id = storage.create_new_study("s", "minimize")
+    study_id = storage.create_new_study("s", ["minimize"])
     ids = [storage.create_new_trial(study_id)[0] for _ in range(5)]
     _finish(storage, ids[1])
     _finish(storage, ids[3])
@@ -245,7 +248,7 @@ def test_running_trials_read_in_number_order_after_finishes(storage):
 def test_sqlite_finish_log_is_shared_and_survives_an_old_file(tmp_path):
     path = tmp_path / "log.db"
     first, second = SQLiteStorage(path), SQLiteStorage(path)
-    study_id = first.create_new_study("s", "minimize")
+    study_id = first.create_new_study("s", ["minimize"])
     ids = [first.create_new_trial(study_id)[0] for _ in range(3)]
     _finish(first, ids[0])
     trials, cursor = second.get_trials_finished_since(study_id)
@@ -262,7 +265,7 @@ def test_sqlite_finish_log_is_shared_and_survives_an_old_file(tmp_path):
 
 def test_in_memory_storage_pickled_before_the_finish_log():
     storage = InMemoryStorage()
-    study_id = storage.create_new_study("s", "minimize")
+    study_id = storage.create_new_study("s", ["minimize"])
     ids = [storage.create_new_trial(study_id)[0] for _ in range(3)]
     _finish(storage, ids[1])
     state = pickle.loads(pickle.dumps(storage)).__getstate__()

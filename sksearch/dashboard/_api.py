@@ -55,7 +55,9 @@ class Storage:
         for study_id, name in self.storage.get_all_studies():
             study = self.view(study_id).study
             counts = {state.name: study.n_trials((state,)) for state in TrialState}
-            rows.append({"id": study_id, "name": name, "direction": study.direction,
+            # a study of several objectives is drawn on its first one
+            rows.append({"id": study_id, "name": name, "direction": study.directions[0],
+                         "directions": study.directions,
                          "n_trials": sum(counts.values()), "states": counts})
         return rows
 
@@ -108,7 +110,8 @@ class StudyView:
         with self._lock:
             self._refresh()
             return {"id": self.study_id, "name": self.study.study_name,
-                    "direction": self.study.direction, "axes": dict(self._axes)}
+                    "direction": self.study.directions[0],
+                    "directions": self.study.directions, "axes": dict(self._axes)}
 
     def trials(self, since=0):
         """Trials finished after the first ``since`` already sent, and every
@@ -175,7 +178,9 @@ class StudyView:
         record = {
             "number": trial.number,
             "state": trial.state.name,
-            "value": _finite(trial.value),
+            # the first objective's value; every one in "values"
+            "value": None if trial.values is None else _finite(trial.values[0]),
+            "values": None if trial.values is None else [_finite(v) for v in trial.values],
             "start": _timestamp(trial.datetime_start),
             "end": _timestamp(trial.datetime_complete),
             "params": params,

@@ -136,7 +136,7 @@ class MLflowCallback:
                 tags={**self._extra_tags(), TAG_STUDY: study.study_name,
                       TAG_ROLE: "search"}).info.run_id
             client.log_batch(ours, params=_params({
-                "direction": study.direction, "sampler": type(study.sampler).__name__,
+                "direction": ", ".join(study.directions), "sampler": type(study.sampler).__name__,
                 "pruner": type(study.pruner).__name__}))
             # Processes sharing the study may each have created one at the same
             # moment: all keep the earliest, and the others delete their own.
@@ -146,9 +146,14 @@ class MLflowCallback:
         logged = {int(r.data.tags[TAG_NUMBER])
                   for r in _runs(client, experiment_id, study.study_name, "trial")}
         best = None
-        complete = [t for t in study.get_trials((TrialState.COMPLETE,)) if t.value is not None]
+        # several objectives have a front, not a best trial: no best is logged
+        complete = [t for t in study.get_trials((TrialState.COMPLETE,))
+                    if t.values is not None and not study.is_multi_objective]
         if complete:
-            best = study.best_trial
+            try:
+                best = study.best_trial
+            except ValueError:  # none feasible yet
+                best = None
         session = _Session(client, experiment_id, parent, logged, best)
         sessions[study.study_name] = session
         return session
@@ -178,7 +183,8 @@ class MLflowCallback:
         client.set_terminated(run.info.run_id, status=_STATUS[trial.state], end_time=end)
         session.logged.add(trial.number)
 
-        if trial.state is TrialState.COMPLETE and trial.value is not None and (
+        if trial.state is TrialState.COMPLETE and not study.is_multi_objective and (
+                trial.values is not None) and (
                 session.best is None or _better(trial.value, session.best.value,
                                                 study.direction)):
             session.best = trial
@@ -234,8 +240,9 @@ def _metrics(trial):
             out += [("mean_fit_time", float(np.mean(fit_times)), 0),
                     ("fit_time", float(np.sum(fit_times)), 0)]
     else:
-        if trial.value is not None:
-            out.append(("value", float(trial.value), 0))
+        if trial.values is not None:
+            out += ([("value", float(trial.values[0]), 0)] if len(trial.values) == 1 else
+                    [(f"values_{k}", float(v), 0) for k, v in enumerate(trial.values)])
         out += [("intermediate_value", float(v), int(s))
                 for s, v in sorted(trial.intermediate_values.items())]
     if trial.duration is not None:

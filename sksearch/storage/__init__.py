@@ -4,12 +4,14 @@ import os
 
 from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError, StorageError
 from .memory import InMemoryStorage
+from .postgres import PostgreSQLStorage
 from .sqlite import SQLiteStorage
 
 __all__ = ["BaseStorage", "CorruptStorageError", "DuplicatedStudyError", "InMemoryStorage",
-           "SQLiteStorage", "StorageError", "get_storage"]
+           "PostgreSQLStorage", "SQLiteStorage", "StorageError", "get_storage"]
 
 _SQLITE_PREFIX = "sqlite:///"
+_POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
 
 def get_storage(storage):
@@ -18,7 +20,9 @@ def get_storage(storage):
     ``None`` gives a fresh :class:`InMemoryStorage`; a storage instance is used
     as is; ``"sqlite:///path.db"`` (``sqlite:////abs/path.db`` for an absolute
     path, as in SQLAlchemy URLs) or a plain file path gives a
-    :class:`SQLiteStorage`.
+    :class:`SQLiteStorage`; ``"postgresql://user:password@host/db"`` (or
+    ``"postgresql:///db?host=/socket/dir"``) gives a :class:`PostgreSQLStorage`
+    (the optional extra ``postgres``).
 
     Examples
     --------
@@ -41,15 +45,19 @@ def get_storage(storage):
                     "(the default) for an in-memory study, or 'sqlite:///path.db'."
                 )
             return SQLiteStorage(path)
+        if storage.startswith(_POSTGRES_PREFIXES):
+            return PostgreSQLStorage(storage)
         if "://" in storage:
+            scheme = storage.split("://", 1)[0]
             raise ValueError(
-                f"storage={storage!r}: only 'sqlite:///path' URLs are supported; pass a "
-                "path or a BaseStorage instance."
+                f"storage URL scheme {scheme!r} is not supported: use 'sqlite:///path' "
+                "or 'postgresql://user:password@host/db', or pass a path or a "
+                "BaseStorage instance."
             )
         if not storage:
             raise ValueError("storage='' is not a path; pass None for an in-memory study.")
         return SQLiteStorage(storage)
     raise TypeError(
-        f"storage must be None, a path, a 'sqlite:///...' URL or a BaseStorage instance, "
-        f"got {storage!r}."
+        f"storage must be None, a path, a 'sqlite:///...' or 'postgresql://...' URL or a "
+        f"BaseStorage instance, got {storage!r}."
     )

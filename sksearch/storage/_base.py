@@ -40,8 +40,11 @@ class BaseStorage(ABC):
 
     # -- studies --------------------------------------------------------------
     @abstractmethod
-    def create_new_study(self, study_name, direction):
+    def create_new_study(self, study_name, directions):
         """Create a study and return its integer id.
+
+        ``directions`` is a non-empty list of ``"minimize"`` / ``"maximize"``,
+        one per objective.
 
         Raises :class:`DuplicatedStudyError` if ``study_name`` exists.
         """
@@ -60,8 +63,9 @@ class BaseStorage(ABC):
         raise NotImplementedError(f"{type(self).__name__} cannot delete studies.")
 
     @abstractmethod
-    def get_study_direction(self, study_id):
-        """Return ``"minimize"`` or ``"maximize"``."""
+    def get_study_directions(self, study_id):
+        """Return the list of directions, one ``"minimize"`` or ``"maximize"``
+        per objective."""
 
     @abstractmethod
     def set_study_system_attr(self, study_id, key, value):
@@ -97,16 +101,17 @@ class BaseStorage(ABC):
         """Store a JSON-serialisable system attribute on a trial."""
 
     @abstractmethod
-    def set_trial_state_values(self, trial_id, state, value=None, system_attrs=None):
-        """Finish a trial: set its state (not RUNNING), value and, optionally,
-        system attributes, all at once.
+    def set_trial_state_values(self, trial_id, state, values=None, system_attrs=None):
+        """Finish a trial: set its state (not RUNNING), objective values and,
+        optionally, system attributes, all at once.
 
         Parameters
         ----------
         trial_id : int
         state : TrialState
             COMPLETE, PRUNED or FAIL.
-        value : float or None, default=None
+        values : sequence of float or None, default=None
+            One finite value per objective of the study (the caller checks).
         system_attrs : dict or None, default=None
             JSON-serialisable system attributes written with the state: a reader
             sees either none of them and a RUNNING trial, or all of them and the
@@ -152,7 +157,7 @@ class BaseStorage(ABC):
 
         A model-based sampler keeps a table of finished trials and, at every
         ask, absorbs only the ones it has not seen, instead of reading the
-        whole study again. A finished trial's state, value, parameters and
+        whole study again. A finished trial's state, values, parameters and
         intermediate values never change, so what was absorbed stays true.
 
         Parameters

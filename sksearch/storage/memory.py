@@ -30,7 +30,7 @@ class InMemoryStorage(BaseStorage):
 
     def __init__(self):
         self._lock = threading.RLock()
-        # study_id -> dict(name, direction, system_attrs, trial_ids, finished,
+        # study_id -> dict(name, directions, system_attrs, trial_ids, finished,
         # running): ``finished`` lists trial ids in the order they finished (the
         # cursor of get_trials_finished_since is a position in it); ``running``
         # holds the running ones, in number order, so constant-liar reads do not
@@ -56,20 +56,27 @@ class InMemoryStorage(BaseStorage):
         self.__dict__.update(state)
         self._lock = threading.RLock()
         for study in self._studies.values():
+            if "directions" not in study:  # pickled by a single-objective version
+                study["directions"] = [study.pop("direction")]
+        for trial in [*self._trials.values(), *self._snapshots.values()]:
+            if "values" not in trial.__dict__:
+                value = trial.__dict__.pop("value", None)
+                trial.values = None if value is None else (value,)
             if "finished" not in study:  # pickled by a version without the log
                 ids = study["trial_ids"]
                 study["finished"] = [i for i in ids if self._trials[i].state.is_finished()]
                 study["running"] = {i: None for i in ids
                                     if not self._trials[i].state.is_finished()}
 
-    def create_new_study(self, study_name, direction):
+    def create_new_study(self, study_name, directions):
+        directions = list(directions)
         with self._lock:
             if study_name in self._names:
                 raise DuplicatedStudyError(f"A study named {study_name!r} already exists.")
             # ids are never reused, even after a delete (samplers key caches by them)
             study_id = self._last_study_id = max(
                 getattr(self, "_last_study_id", -1), max(self._studies, default=-1)) + 1
-            self._studies[study_id] = {"name": study_name, "direction": direction,
+            self._studies[study_id] = {"name": study_name, "directions": directions,
                                        "system_attrs": {}, "trial_ids": [],
                                        "finished": [], "running": {}}
             self._names[study_name] = study_id
@@ -91,8 +98,8 @@ class InMemoryStorage(BaseStorage):
                 del self._trial_study[trial_id]
                 self._snapshots.pop(trial_id, None)
 
-    def get_study_direction(self, study_id):
-        return self._studies[study_id]["direction"]
+    def get_study_directions(self, study_id):
+        return list(self._studies[study_id]["directions"])
 
     def set_study_system_attr(self, study_id, key, value):
         with self._lock:
@@ -109,7 +116,7 @@ class InMemoryStorage(BaseStorage):
             number = len(trial_ids)
             self._trials[trial_id] = FrozenTrial(
                 number=number, trial_id=trial_id, state=TrialState.RUNNING,
-                value=None, internal_params={}, distributions={},
+                internal_params={}, distributions={},
                 datetime_start=datetime.datetime.now(),
             )
             self._trial_study[trial_id] = study_id
@@ -133,7 +140,7 @@ class InMemoryStorage(BaseStorage):
             now = datetime.datetime.now()
             self._trials[trial_id] = FrozenTrial(
                 number=number, trial_id=trial_id, state=trial.state,
-                value=None if trial.value is None else float(trial.value),
+                values=None if trial.values is None else [float(v) for v in trial.values],
                 internal_params={k: float(v) for k, v in trial.internal_params.items()},
                 distributions={k: self._distributions.setdefault(d, d)
                                for k, d in trial.distributions.items()},
@@ -180,7 +187,7 @@ class InMemoryStorage(BaseStorage):
             self._snapshots.pop(trial_id, None)
             self._trials[trial_id].system_attrs[key] = copy.deepcopy(value)
 
-    def set_trial_state_values(self, trial_id, state, value=None, system_attrs=None):
+    def set_trial_state_values(self, trial_id, state, values=None, system_attrs=None):
         if state is TrialState.RUNNING:
             raise ValueError("A trial cannot be set back to RUNNING.")
         # copied (and checked) before anything changes: all or nothing
@@ -192,7 +199,7 @@ class InMemoryStorage(BaseStorage):
             self._snapshots.pop(trial_id, None)
             trial.system_attrs.update(attrs)
             trial.state = state
-            trial.value = None if value is None else float(value)
+            trial.values = None if values is None else tuple(float(v) for v in values)
             trial.datetime_complete = datetime.datetime.now()
             study = self._studies[self._trial_study[trial_id]]
             study["finished"].append(trial_id)
@@ -215,7 +222,7 @@ class InMemoryStorage(BaseStorage):
         # FrozenTrial's attribute values as read-only.
         return FrozenTrial(
             number=trial.number, trial_id=trial.trial_id, state=trial.state,
-            value=trial.value, internal_params=dict(trial.internal_params),
+            values=trial.values, internal_params=dict(trial.internal_params),
             distributions=dict(trial.distributions),
             intermediate_values=dict(trial.intermediate_values),
             user_attrs=dict(trial.user_attrs),

@@ -1,0 +1,288 @@
+"""Multi-objective studies and constraints: engine, storage, primitives, samplers."""
+
+import pathlib
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+
+from sksearch import Study, TrialState
+from sksearch.multiobjective import (
+    constrained_ranks,
+    crowding_distance,
+    hypervolume,
+    hypervolume_contributions,
+    non_dominated_sort,
+    pareto_front_mask,
+)
+from sksearch.storage import CorruptStorageError, InMemoryStorage, SQLiteStorage
+
+DATA = pathlib.Path(__file__).parent / "data"
+
+
+def _bi_objective(trial):
+    x = trial.suggest_float("x", 0, 1)
+    y = trial.suggest_float("y", 0, 1)
+    return x, (1 - x) ** 2 + y
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def storage(request, tmp_path):
+    return InMemoryStorage() if request.param == "memory" else SQLiteStorage(tmp_path / "s.db")
+
+
+# -- 1. the engine ---------------------------------------------------------------------
+
+def test_values_directions_and_the_pareto_front(storage):
+    study = Study(directions=["minimize", "minimize"], sampler="random", random_state=0,
+                  storage=storage, study_name="mo")
+    study.optimize(_bi_objective, n_trials=30)
+    assert study.directions == ["minimize", "minimize"] and study.is_multi_objective
+    trials = study.get_trials((TrialState.COMPLETE,))
+    assert len(trials) == 30 and all(len(t.values) == 2 for t in trials)
+    front = study.best_trials
+    # brute force: a trial is on the front when no other is <= everywhere and < somewhere
+    expected = [t.number for t in trials if not any(
+        all(a <= b for a, b in zip(o.values, t.values)) and o.values != t.values
+        for o in trials)]
+    assert [t.number for t in front] == expected and expected
+    for name in ("direction", "best_trial", "best_value", "best_params"):
+        with pytest.raises(RuntimeError, match="objectives"):
+            getattr(study, name)
+    with pytest.raises(RuntimeError, match="trial.values"):
+        _ = trials[0].value
+    frame = study.trials_dataframe()
+    assert list(frame.columns[:4]) == ["number", "state", "values_0", "values_1"]
+    assert frame["values_1"].tolist() == [t.values[1] for t in study.trials]
+
+
+def test_maximize_and_minimize_mix_on_the_front():
+    study = Study(directions=["maximize", "minimize"], sampler="random")
+    for values in [(1.0, 1.0), (2.0, 2.0), (0.5, 2.0), (2.0, 3.0)]:
+        trial = study.ask()
+        study.tell(trial, list(values))
+    assert [t.values for t in study.best_trials] == [(1.0, 1.0), (2.0, 2.0)]
+
+
+def test_tell_checks_the_number_of_values_and_fails_non_finite_ones():
+    study = Study(directions=["minimize", "maximize"], sampler="random")
+    trial = study.ask()
+    with pytest.raises(ValueError, match="1 value.*2 objective"):
+        study.tell(trial, 1.0)
+    with pytest.warns(UserWarning, match="recorded as FAIL"):
+        assert study.tell(trial, [1.0, float("nan")]).state is TrialState.FAIL
+    with pytest.warns(UserWarning, match="recorded as FAIL"):
+        study.optimize(lambda t: (1.0, 2.0, 3.0), n_trials=1)
+    # a pruned trial of several objectives has no values (its steps are one metric)
+    trial = study.ask()
+    trial.report(0.5, 0)
+    assert study.tell(trial, state=TrialState.PRUNED).values is None
+
+
+def test_direction_and_directions_are_validated_and_must_match_the_stored_study():
+    with pytest.raises(ValueError, match="not both"):
+        Study(direction="minimize", directions=["minimize"])
+    with pytest.raises(ValueError, match="non-empty list"):
+        Study(directions=[])
+    with pytest.raises(ValueError, match="non-empty list"):
+        Study(directions=["minimize", "up"])
+    with pytest.raises(TypeError, match="directions must be a list"):
+        Study(directions="minimize")
+    with pytest.raises(TypeError, match="constraints_func must be a callable"):
+        Study(constraints_func=3)
+    storage = InMemoryStorage()
+    Study(directions=["minimize", "maximize"], storage=storage, study_name="s")
+    assert Study(storage=storage, study_name="s").directions == ["minimize", "maximize"]
+    with pytest.raises(ValueError, match="directions"):
+        Study(directions=["minimize", "minimize"], storage=storage, study_name="s")
+
+
+def test_constraints_are_stored_with_the_trial_and_filter_the_best(storage):
+    seen = []
+
+    def constraints(frozen):
+        seen.append(frozen.values)
+        return [frozen.values[0] - 0.5]  # feasible when x <= 0.5
+
+    study = Study(directions=["maximize", "minimize"], sampler="random", random_state=1,
+                  storage=storage, study_name="c", constraints_func=constraints)
+    study.optimize(_bi_objective, n_trials=25)
+    trials = study.trials
+    assert seen == [t.values for t in trials]  # called with the trial's values
+    assert all(t.constraints == (t.values[0] - 0.5,) for t in trials)
+    assert all(t.is_feasible == (t.values[0] <= 0.5) for t in trials)
+    front = study.best_trials
+    assert front and all(t.values[0] <= 0.5 for t in front)
+    feasible = [t for t in trials if t.is_feasible]
+    assert {t.number for t in front} == {t.number for t in feasible if not any(
+        o.values[0] >= t.values[0] and o.values[1] <= t.values[1] and o.values != t.values
+        for o in feasible)}
+    frame = study.trials_dataframe()
+    assert frame["feasible"].tolist() == [t.is_feasible for t in trials]
+    assert frame["constraints_0"].tolist() == [t.constraints[0] for t in trials]
+
+
+def test_a_single_objective_study_takes_constraints_too():
+    study = Study(direction="minimize", sampler="random", random_state=0,
+                  constraints_func=lambda t: [0.3 - t.params["x"]])  # x >= 0.3
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=40)
+    feasible = [t.value for t in study.trials if t.value >= 0.3]
+    assert study.best_value == min(feasible)
+    assert [t.value for t in study.best_trials] == [min(feasible)]
+
+
+def test_a_broken_constraints_func_fails_the_trial_and_raises():
+    study = Study(constraints_func=lambda t: ["high"])
+    trial = study.ask()
+    with pytest.raises(TypeError, match="sequence of numbers"):
+        study.tell(trial, 1.0)
+    assert study.trials[0].state is TrialState.FAIL
+    assert "sequence of numbers" in study.trials[0].system_attrs["fail_reason"]
+    study = Study(constraints_func=lambda t: [float("nan")])
+    with pytest.raises(ValueError, match="finite"):
+        study.optimize(lambda t: 1.0, n_trials=1)
+
+
+# -- 2. storage ------------------------------------------------------------------------
+
+def test_sqlite_round_trip_and_resume_in_another_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "mo.db"
+    code = textwrap.dedent(f"""
+        import sys
+        from sksearch import Study
+        study = Study(directions=["minimize", "maximize"], storage={str(path)!r},
+                      study_name="mo", sampler="random", random_state=int(sys.argv[1]),
+                      constraints_func=lambda t: [t.values[0] - 0.7])
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 2.0), n_trials=6)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    for seed in range(2):  # the second process resumes the study
+        subprocess.run([sys.executable, "-c", code, str(seed)], check=True, cwd=tmp_path,
+                       env=env)
+    study = Study(storage=SQLiteStorage(path), study_name="mo")
+    trials = study.trials
+    assert study.directions == ["minimize", "maximize"]
+    assert [t.number for t in trials] == list(range(12))
+    assert all(t.values == (t.params["x"], 2.0) for t in trials)
+    assert all(t.constraints == (t.params["x"] - 0.7,) for t in trials)
+    front = study.best_trials
+    assert len(front) == 1 and front[0].values[0] == min(t.values[0] for t in trials)
+
+
+def test_a_file_of_schema_version_1_is_migrated(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copy(DATA / "study_schema_v1.db", path)  # written by sksearch before this change
+    study = Study(storage=SQLiteStorage(path), study_name="old")
+    assert study.direction == "maximize"
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.PRUNED,
+                                         TrialState.FAIL, TrialState.COMPLETE]
+    assert trials[0].values == (0.636962,) and trials[1].value == trials[1].intermediate_values[0]
+    assert trials[2].values is None and trials[3].value == 0.75
+    assert trials[0].user_attrs == {"note": "n0"} and trials[0].params["c"] == "b"
+    assert study.best_value == 0.75
+    assert Study(storage=SQLiteStorage(path), study_name="other").directions == ["minimize"]
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert len(study.trials) == 5
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM sksearch_meta").fetchone() == ("2",)
+        columns = [row[1] for row in db.execute("PRAGMA table_info(trials)")]
+    assert "value" not in columns
+
+
+def test_damaged_objective_rows_are_refused(tmp_path):
+    path = tmp_path / "s.db"
+    study = Study(directions=["minimize", "minimize"], storage=SQLiteStorage(path),
+                  sampler="random", study_name="s")
+    study.tell(study.ask(), [1.0, 2.0])
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM trial_objective_values WHERE objective = 1")
+    with pytest.raises(CorruptStorageError, match="1 values for a study of 2 objectives"):
+        _ = Study(storage=SQLiteStorage(path), study_name="s").trials
+
+
+# -- 3. primitives against hand-computed answers -----------------------------------------
+
+def test_non_dominated_sort_of_a_hand_drawn_set():
+    points = [[1, 5], [2, 3], [4, 1], [3, 4], [5, 2], [5, 5], [2, 3], [6, 6]]
+    # fronts: {(1,5),(2,3),(4,1),(2,3)}, then {(3,4),(5,2)}, then {(5,5)}, then {(6,6)}
+    assert non_dominated_sort(points).tolist() == [0, 0, 0, 1, 1, 2, 0, 3]
+    assert pareto_front_mask(points).tolist() == [True, True, True, False, False, False,
+                                                  True, False]
+    three = [[0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 1], [0, 0, 2]]
+    assert non_dominated_sort(three).tolist() == [0, 0, 0, 1, 1]
+    assert pareto_front_mask(three).tolist() == [True, True, True, False, False]
+    assert non_dominated_sort(np.zeros((0, 2))).tolist() == []
+
+
+def test_the_2d_front_mask_agrees_with_the_general_one():
+    rng = np.random.default_rng(0)
+    points = rng.integers(0, 6, size=(200, 2)).astype(float)  # many ties and duplicates
+    general = ~np.array([any((o <= p).all() and (o < p).any() for o in points) for p in points])
+    assert pareto_front_mask(points).tolist() == general.tolist()
+
+
+def test_crowding_distance_by_hand():
+    # objective 0 spans 0..6, objective 1 spans 0..3
+    points = [[0, 3], [2, 2], [3, 1], [6, 0]]
+    # point 1: (3-0)/6 + (3-1)/3 = 0.5 + 0.6667; point 2: (6-2)/6 + (2-0)/3
+    assert crowding_distance(points) == pytest.approx([np.inf, 0.5 + 2 / 3, 4 / 6 + 2 / 3,
+                                                       np.inf])
+    assert crowding_distance([[1, 1], [2, 2]]).tolist() == [np.inf, np.inf]
+    # a constant objective adds nothing
+    assert crowding_distance([[0, 1], [1, 1], [3, 1]]).tolist() == [np.inf, 1.0, np.inf]
+
+
+def test_constraint_domination():
+    points = [[5, 5], [0, 0], [1, 1], [9, 9], [0, 0]]
+    violation = [0.0, 2.0, 0.0, 0.0, 1.0]
+    # feasible first ((1,1) dominates (5,5) dominates (9,9)); then violation 1, then 2
+    assert constrained_ranks(points, violation).tolist() == [1, 4, 0, 2, 3]
+    assert constrained_ranks([[1, 1]], [3.0]).tolist() == [0]
+
+
+def test_hypervolume_of_known_sets():
+    # 2-d staircase: 3 unit columns of heights 1, 2, 3
+    assert hypervolume([[1, 3], [2, 2], [3, 1]], [4, 4]) == 6.0
+    # dominated points, duplicates and points outside the box add nothing
+    assert hypervolume([[1, 3], [2, 2], [3, 1], [3, 3], [2, 2], [5, 0]], [4, 4]) == 6.0
+    assert hypervolume(np.zeros((0, 2)), [1, 1]) == 0.0
+    # 3-d: two boxes [0,2]x[0,1]x[0,1] and [0,1]x[0,2]x[0,1] (ref 2,2,2 from points
+    # (0,1,1),(1,0,1)), overlap 1: volumes 2 + 2 - 1 = 3... with ref (2, 2, 2)
+    assert hypervolume([[0, 1, 1], [1, 0, 1]], [2, 2, 2]) == pytest.approx(3.0)
+    # the unit simplex corners in 3-d, ref (1,1,1): union of boxes [e_i, 1]: 3 boxes of
+    # volume 0 (one side of length 0) -> 0; shifted corners at 0.5 instead
+    pts = 0.5 * np.eye(3)
+    # each box is 1 x 1 x 0.5 minus overlaps: inclusion-exclusion 3*0.5 - 3*0.25 + 0.125
+    assert hypervolume(pts, [1, 1, 1]) == pytest.approx(3 * 0.5 - 3 * 0.25 + 0.125)
+    # 4-d: same pattern, closed form by inclusion-exclusion: sum_k C(4,k)(-1)^(k+1) 0.5^k
+    expected = sum((-1) ** (k + 1) * [4, 6, 4, 1][k - 1] * 0.5 ** k for k in range(1, 5))
+    assert hypervolume(0.5 * np.eye(4), [1, 1, 1, 1]) == pytest.approx(expected)
+
+
+def test_hypervolume_against_monte_carlo_in_3d():
+    rng = np.random.default_rng(1)
+    points = rng.uniform(0, 1, size=(30, 3))
+    samples = rng.uniform(0, 1, size=(200_000, 3))
+    covered = np.zeros(len(samples), dtype=bool)
+    for p in points:
+        covered |= (samples >= p).all(axis=1)
+    assert hypervolume(points, [1, 1, 1]) == pytest.approx(covered.mean(), abs=4e-3)
+
+
+def test_hypervolume_contributions_are_the_loss_without_each_point():
+    rng = np.random.default_rng(2)
+    for m in (2, 3):
+        points = rng.uniform(0, 1, size=(15, m))
+        total = hypervolume(points, np.ones(m))
+        loss = [total - hypervolume(np.delete(points, i, axis=0), np.ones(m))
+                for i in range(len(points))]
+        assert hypervolume_contributions(points, np.ones(m)) == pytest.approx(loss, abs=1e-12)
+    # a duplicated point contributes nothing on its own
+    assert hypervolume_contributions([[1, 1], [1, 1]], [2, 2]).tolist() == [0.0, 0.0]
