@@ -22,7 +22,11 @@ What stays the same as one plain fit, measured with the installed versions
   the same model).
 - CatBoost: exact, subsampling included, once ``learning_rate`` is set
   (left unset, CatBoost derives it from the number of iterations, which an
-  increment changes; this is refused).
+  increment changes; this is refused). A model with a bias (RMSE's
+  ``boost_from_average``) that was unpickled -- it came from another worker
+  process -- cannot be continued faithfully by CatBoost 1.2; such an
+  increment fits all its rounds from the start instead (exact, at the cost
+  of a plain fit).
 
 Each increment goes through the wrapper's ``fit``, which converts the
 training data again (LightGBM's ``Dataset`` binning, XGBoost's quantile
@@ -38,6 +42,7 @@ continue the last step.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import inspect
+import weakref
 
 from sklearn.base import clone
 
@@ -149,11 +154,32 @@ class _CatBoost(BoostingGrowth):
         return next((name for name in self.rounds_parameters if name in params),
                     "iterations")
 
+    def __init__(self):
+        # CatBoost models fitted in this process. A model that comes back from
+        # a pickle (from another worker), a copy() or a file loses what
+        # CatBoost 1.2 needs to continue one with a bias (boost_from_average,
+        # the default of RMSE): continued from it, the model is not the
+        # plain fit's (tests/test_boosting.py shows the difference).
+        # (by id: CatBoost models are unhashable)
+        self._fitted_here = weakref.WeakValueDictionary()
+
+    def start(self, estimator, n_rounds):
+        super().start(estimator, n_rounds)
+        self._fitted_here[id(estimator)] = estimator
+
     def continue_fit(self, model, X, y, fit_params, n_more):
-        # a fitted CatBoost model's parameters cannot change: continue into a
-        # copy with the rounds to add
-        grown = clone(model).set_params(**{self._rounds_name(model): n_more})
-        grown.fit(X, y, init_model=model, **fit_params)
+        n_rounds = model.tree_count_ + n_more
+        if (self._fitted_here.get(id(model)) is not model
+                and model.get_scale_and_bias()[1] != 0):
+            # cannot be continued faithfully: fit the rounds from the start
+            grown = clone(model).set_params(**{self._rounds_name(model): n_rounds})
+            grown.fit(X, y, **fit_params)
+        else:
+            # a fitted CatBoost model's parameters cannot change: continue
+            # into a copy with the rounds to add
+            grown = clone(model).set_params(**{self._rounds_name(model): n_more})
+            grown.fit(X, y, init_model=model, **fit_params)
+        self._fitted_here[id(grown)] = grown
         return grown
 
 
