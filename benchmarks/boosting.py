@@ -29,9 +29,11 @@ models at a time. "fold fits" counts folds started (pruned ones too; for
     python benchmarks/boosting.py --seeds 3 --n-samples 1000 --max-rounds 200
     python benchmarks/boosting.py --overhead     # increments vs one plain fit
     python benchmarks/boosting.py --exactness    # subsampled models: increments vs plain
+    python benchmarks/boosting.py --from-logs run1.err run2.err   # one table of runs
 """
 
 import argparse
+import re
 import sys
 import time
 import warnings
@@ -52,9 +54,17 @@ from sklearn.model_selection import (
 from threadpoolctl import threadpool_limits
 
 from sksearch import BayesSearchCV
-from sksearch.pruners import SuccessiveHalvingPruner
+from sksearch.pruners import HyperbandPruner, MedianPruner, SuccessiveHalvingPruner
 
 ARMS = ["sksearch", "randomized", "halving", "optuna-search-cv", "optuna-recipe"]
+# other pruners for BayesSearchCV with increments (--arms to run them)
+PRUNER_ARMS = {
+    "sksearch": lambda k: SuccessiveHalvingPruner(),
+    "sksearch-halving-from-2": lambda k: SuccessiveHalvingPruner(min_resource=2),
+    "sksearch-halving-from-fold": lambda k: SuccessiveHalvingPruner(min_resource=k),
+    "sksearch-median": lambda k: MedianPruner(n_startup_trials=5),
+    "sksearch-hyperband": lambda k: HyperbandPruner(),
+}
 LIBRARIES = ["lightgbm", "xgboost"]
 
 
@@ -179,9 +189,9 @@ def run_arm(arm, library, spec, X_train, y_train, X_test, y_test, args, seed):
         model = make_estimator(library, seed, **params).fit(X_train, y_train)
         best = np.nan
     else:
-        if arm == "sksearch":
+        if arm in PRUNER_ARMS:
             search = BayesSearchCV(estimator, sksearch_space(spec), n_iter=args.n_iter,
-                                   sampler="tpe", pruner=SuccessiveHalvingPruner(),
+                                   sampler="tpe", pruner=PRUNER_ARMS[arm](args.k),
                                    increments={"n_estimators": args.k}, **common)
         elif arm == "randomized":
             search = RandomizedSearchCV(estimator, scipy_space(spec), n_iter=args.n_iter,
@@ -197,7 +207,7 @@ def run_arm(arm, library, spec, X_train, y_train, X_test, y_test, args, seed):
                                     random_state=seed, verbose=0)
         search.fit(X_train, y_train)
         model, best = search.best_estimator_, search.best_score_
-        if arm == "sksearch":
+        if arm in PRUNER_ARMS:
             fold_fits = search.n_fold_fits_
             pruned = sum(t.state.name == "PRUNED" for t in search.study_.trials)
         elif arm == "halving":
@@ -233,24 +243,50 @@ def compare(args):
                 print(f"  {library} seed {seed} {arm:<17} {wall:7.1f} s  test {test:.4f}  "
                       f"fold fits {fold_fits}  pruned {pruned}", file=sys.stderr, flush=True)
 
+    summarise(rows, args)
+
+
+def summarise(rows, args):
+    """The table: medians over seeds, ratios and deltas against the same
+    seed's RandomizedSearchCV."""
+    libraries = [lib for lib in LIBRARIES if any(r[0] == lib for r in rows)]
+    arms = list(dict.fromkeys(r[2] for r in rows))
     print(f"\n{args.n_samples} rows searched, {args.n_test} held out, 20 features, "
           f"n_iter={args.n_iter}, cv={args.cv}, n_jobs=2, rounds up to {args.max_rounds}, "
-          f"k={args.k} increments; medians over {args.seeds} seeds; ratios vs randomized "
-          "(held-out delta in AUC points x 1000 = thousandths)")
-    print(f"{'library':<10}{'arm':<18}{'wall s':>8}{'wall/rand':>10}{'held-out':>10}"
+          f"k={args.k} increments; medians over {len({r[1] for r in rows})} seeds; ratios "
+          "vs randomized (held-out delta in AUC points x 1000 = thousandths)")
+    print(f"{'library':<10}{'arm':<28}{'wall s':>8}{'wall/rand':>10}{'held-out':>10}"
           f"{'delta':>8}{'fold fits':>10}{'pruned':>8}")
-    for library in args.libraries:
+    for library in libraries:
         base = {r[1]: r for r in rows if r[0] == library and r[2] == "randomized"}
-        for arm in args.arms:
+        for arm in arms:
             arm_rows = [r for r in rows if r[0] == library and r[2] == arm]
             wall = np.median([r[3] for r in arm_rows])
-            ratio = (np.median([r[3] / base[r[1]][3] for r in arm_rows]) if base else np.nan)
-            delta = (np.median([1000 * (r[5] - base[r[1]][5]) for r in arm_rows])
-                     if base else np.nan)
-            print(f"{library:<10}{arm:<18}{wall:>8.1f}{ratio:>10.2f}"
+            paired = [r for r in arm_rows if r[1] in base]
+            ratio = (np.median([r[3] / base[r[1]][3] for r in paired]) if paired else np.nan)
+            delta = (np.median([1000 * (r[5] - base[r[1]][5]) for r in paired])
+                     if paired else np.nan)
+            print(f"{library:<10}{arm:<28}{wall:>8.1f}{ratio:>10.2f}"
                   f"{np.median([r[5] for r in arm_rows]):>10.4f}{delta:>+8.1f}"
                   f"{np.median([r[6] for r in arm_rows]):>10.0f}"
                   f"{np.median([r[7] for r in arm_rows]):>8.0f}")
+
+
+def from_logs(paths):
+    """Rows from the per-arm lines a run printed on stderr, so runs of
+    different arms on the same seeds and data combine into one table."""
+    pattern = re.compile(r"^\s+(\w+) seed (\d+) (\S+)\s+([\d.]+) s\s+test ([\d.]+)"
+                         r"\s+fold fits (\d+)\s+pruned (\d+)")
+    rows = []
+    for path in paths:
+        with open(path) as log:
+            for line in log:
+                match = pattern.match(line)
+                if match:
+                    lib, seed, arm, wall, test, fits, pruned = match.groups()
+                    rows.append((lib, int(seed), arm, float(wall), np.nan, float(test),
+                                 int(fits), int(pruned)))
+    return rows
 
 
 def overhead(args):
@@ -325,13 +361,16 @@ def main():
     parser.add_argument("--max-rounds", type=int, default=500)
     parser.add_argument("--k", type=int, default=5, help="increments per fold")
     parser.add_argument("--libraries", nargs="+", default=LIBRARIES, choices=LIBRARIES)
-    parser.add_argument("--arms", nargs="+", default=ARMS, choices=ARMS)
+    parser.add_argument("--arms", nargs="+", default=ARMS,
+                        choices=ARMS + [a for a in PRUNER_ARMS if a not in ARMS])
     parser.add_argument("--quick", action="store_true",
                         help="1 seed, 1,000 rows, n_iter=8, cv=3, 60 rounds: a smoke run")
     parser.add_argument("--overhead", action="store_true")
     parser.add_argument("--catboost", type=int, default=1,
                         help="with --overhead: also CatBoost (0 to leave it out)")
     parser.add_argument("--exactness", action="store_true")
+    parser.add_argument("--from-logs", nargs="+", metavar="LOG",
+                        help="summarise the stderr of earlier runs (same seeds, data)")
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.n_samples, args.n_iter, args.cv, args.max_rounds = 1, 1000, 8, 3, 60
@@ -341,6 +380,8 @@ def main():
             overhead(args)
         elif args.exactness:
             exactness(args)
+        elif args.from_logs:
+            summarise(from_logs(args.from_logs), args)
         else:
             compare(args)
 
