@@ -230,7 +230,7 @@ def data(n_samples, seed):
 def compare(args):
     rows = []
     # seeds outermost: a run stopped early still has every library per seed
-    for seed in range(args.seeds):
+    for seed in args.seed_list or range(args.seeds):
         for library in args.libraries:
             spec = space(library, args.max_rounds)
             X, y = data(args.n_samples + args.n_test, seed)
@@ -354,6 +354,7 @@ def exactness(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seed-list", type=int, nargs="+", help="these seeds, not 0..seeds-1")
     parser.add_argument("--n-samples", type=int, default=16000, help="rows searched")
     parser.add_argument("--n-test", type=int, default=5000, help="rows held out")
     parser.add_argument("--n-iter", type=int, default=60)
