@@ -256,7 +256,7 @@ def summarise(rows, args):
           f"k={args.k} increments; medians over {len({r[1] for r in rows})} seeds; ratios "
           "vs randomized (held-out delta in AUC points x 1000 = thousandths)")
     print(f"{'library':<10}{'arm':<28}{'wall s':>8}{'wall/rand':>10}{'held-out':>10}"
-          f"{'delta':>8}{'fold fits':>10}{'pruned':>8}")
+          f"{'delta':>8}{'fold fits':>10}{'pruned':>8}{'seeds':>7}")
     for library in libraries:
         base = {r[1]: r for r in rows if r[0] == library and r[2] == "randomized"}
         for arm in arms:
@@ -269,7 +269,7 @@ def summarise(rows, args):
             print(f"{library:<10}{arm:<28}{wall:>8.1f}{ratio:>10.2f}"
                   f"{np.median([r[5] for r in arm_rows]):>10.4f}{delta:>+8.1f}"
                   f"{np.median([r[6] for r in arm_rows]):>10.0f}"
-                  f"{np.median([r[7] for r in arm_rows]):>8.0f}")
+                  f"{np.median([r[7] for r in arm_rows]):>8.0f}{len(arm_rows):>7}")
 
 
 def from_logs(paths):
