@@ -237,11 +237,14 @@ def fit_fold(context, task):
     def fit_step(index):
         """Run step ``index``; False when it changed nothing (a grown
         parameter that kept its value), so the previous score stands."""
+        nonlocal estimator
         if increments is None:
             _fit(estimator, X_train, y_train, fit_params)
             return True
-        return fit_increment(estimator, X_train, y_train, fit_params, increments,
-                             schedule, index, context.classes)
+        # a CatBoost model continues into a new object: keep the one returned
+        estimator, refitted = fit_increment(estimator, X_train, y_train, fit_params,
+                                            increments, schedule, index, context.classes)
+        return refitted
 
     outcome = FoldOutcome(record=record)
     ctx = task.callback_ctx

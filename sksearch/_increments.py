@@ -13,6 +13,11 @@ estimator into ``k`` increments and scores the model after each one:
   which only adds to the model. After the last
   increment the model is the one a plain fit with ``v`` gives, so without
   pruning the scores equal GridSearchCV's.
+- ``{"n_estimators": k}`` for LightGBM, XGBoost and CatBoost models (alone or
+  as the last step of a Pipeline): the same schedule of boosting rounds, each
+  increment continuing the fitted model through the library's own
+  continued-training argument of ``fit`` (see :mod:`sksearch._boosting` for
+  when that equals one plain fit).
 - ``{"partial_fit": k}``: ``k`` calls of ``partial_fit`` (one pass over the
   training fold each, with ``classes`` for classifiers). This *is* the
   training procedure: the refitted ``best_estimator_`` is trained the same way
@@ -33,6 +38,8 @@ import numbers
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.multiclass import unique_labels
+
+from ._boosting import boosting_growth
 
 __all__ = ["Increments", "IncrementsError", "class_labels", "cumulative_parameters",
            "fit_all_increments", "fit_increment"]
@@ -85,6 +92,10 @@ class Increments:
                     f"{type(estimator).__name__} has none."
                 )
             return cls(parameter, int(n))
+        growth, owner = _boosting_owner(estimator, parameter)
+        if growth is not None:
+            _check_boosting(spec, estimator, owner, growth, parameter)
+            return cls(parameter, int(n))
         params = estimator.get_params()
         if not isinstance(parameter, str) or parameter not in params:
             raise ValueError(
@@ -129,7 +140,19 @@ class Increments:
         ``None`` for ``partial_fit``. Raises if the final value is not an int."""
         if not self.grows_parameter:
             return None
-        final = parameters.get(self.parameter, estimator.get_params()[self.parameter])
+        prefix = self.parameter.rpartition("__")[0]
+        owner = parameters.get(prefix, _step(estimator, prefix)) if prefix else estimator
+        growth = boosting_growth(owner)
+        if growth is None:
+            final = parameters.get(self.parameter, estimator.get_params()[self.parameter])
+        else:
+            owner_params = {**owner.get_params(), **_step_parameters(parameters, prefix)}
+            reason = growth.refusal(owner, owner_params)
+            if reason is not None:
+                raise IncrementsError(
+                    f"increments={{{self.parameter!r}: {self.n}}} cannot grow "
+                    f"{type(owner).__name__} with parameters {parameters!r}: {reason}.")
+            final = parameters.get(self.parameter, growth.rounds(owner_params))
         if not isinstance(final, numbers.Integral) or isinstance(final, bool) or final < 1:
             raise ValueError(
                 f"increments grows {self.parameter!r}, so every candidate's value of it "
@@ -148,7 +171,9 @@ def cumulative_parameters(estimator):
     ``warm_start``: refitting with a larger value only adds to what was fitted.
 
     Known: ``n_estimators`` of forests, extra trees, bagging, isolation forests
-    and gradient boosting; ``max_iter`` of HistGradientBoosting. An estimator
+    and gradient boosting; ``max_iter`` of HistGradientBoosting; the boosting
+    rounds of LightGBM, XGBoost and CatBoost models, which grow by continued
+    training instead of ``warm_start`` (:mod:`sksearch._boosting`). An estimator
     of another library opts in with a class attribute::
 
         class MyBoosting(BaseEstimator):
@@ -157,6 +182,9 @@ def cumulative_parameters(estimator):
     declared = getattr(type(estimator), "sksearch_cumulative_params", None)
     if declared is not None:
         return tuple(declared)
+    growth = boosting_growth(estimator)
+    if growth is not None:
+        return growth.rounds_parameters
     from sklearn import ensemble
 
     growing_trees = (ensemble.RandomForestClassifier, ensemble.RandomForestRegressor,
@@ -194,10 +222,13 @@ def warm_start_name(parameter):
 
 
 def fit_increment(estimator, X, y, fit_params, increments, schedule, index, classes=None):
-    """Run increment ``index`` of ``increments`` on ``estimator`` (in place).
+    """Run increment ``index`` of ``increments`` on ``estimator``.
 
-    Returns False when the increment repeats the previous value of a grown
-    parameter, so nothing was fitted and the previous score stands.
+    Returns ``(estimator, refitted)``: the model after the increment (the
+    same object, fitted in place, except for a CatBoost model, which is
+    continued into a new one) and False when the increment repeats the
+    previous value of a grown parameter, so nothing was fitted and the
+    previous score stands.
     """
     if not increments.grows_parameter:
         kwargs = dict(fit_params)
@@ -207,9 +238,12 @@ def fit_increment(estimator, X, y, fit_params, increments, schedule, index, clas
             estimator.partial_fit(X, **kwargs)
         else:
             estimator.partial_fit(X, y, **kwargs)
-        return True
+        return estimator, True
     if index > 0 and schedule[index] == schedule[index - 1]:
-        return False
+        return estimator, False
+    growth, owner = _boosting_owner(estimator, increments.parameter)
+    if growth is not None:
+        return _grow_boosting(estimator, owner, growth, X, y, fit_params, schedule, index), True
     estimator.set_params(**{increments.parameter: schedule[index],
                             warm_start_name(increments.parameter): True})
     if y is None:
@@ -225,7 +259,7 @@ def fit_increment(estimator, X, y, fit_params, increments, schedule, index, clas
             f"increments set {increments.parameter}={schedule[index]}: the parameter is "
             "not cumulative under warm_start. Use increments={'partial_fit': k} instead."
         )
-    return True
+    return estimator, True
 
 
 def fit_all_increments(estimator, X, y, fit_params, increments, parameters):
@@ -234,7 +268,8 @@ def fit_all_increments(estimator, X, y, fit_params, increments, parameters):
     schedule = increments.schedule(estimator, parameters)
     classes = class_labels(estimator, y)
     for index in range(increments.n):
-        fit_increment(estimator, X, y, fit_params, increments, schedule, index, classes)
+        estimator, _ = fit_increment(estimator, X, y, fit_params, increments, schedule,
+                                     index, classes)
     return estimator
 
 
@@ -247,6 +282,80 @@ def class_labels(estimator, y):
     if y.ndim > 1:
         return None
     return unique_labels(y)
+
+
+def _boosting_owner(estimator, parameter):
+    """``(growth, model)`` when ``parameter`` names the rounds of a LightGBM,
+    XGBoost or CatBoost model (``estimator`` or one of its steps), else
+    ``(None, None)``."""
+    if not isinstance(parameter, str):
+        return None, None
+    prefix = parameter.rpartition("__")[0]
+    owner = _step(estimator, prefix) if prefix else estimator
+    growth = boosting_growth(owner) if owner is not None else None
+    return (growth, owner) if growth is not None else (None, None)
+
+
+def _check_boosting(spec, estimator, owner, growth, parameter):
+    """Refuse what continued training of ``owner`` cannot grow in increments."""
+    prefix, _, name = parameter.rpartition("__")
+    kind = type(owner).__name__
+    if name not in growth.rounds_parameters:
+        raise IncrementsError(
+            f"increments={spec!r}: {kind} grows by its boosting rounds, "
+            + " or ".join(repr(f"{prefix}__{g}" if prefix else g)
+                          for g in growth.rounds_parameters[:2])
+            + f", not {name!r}.")
+    if prefix and prefix != _final_step_name(estimator):
+        raise IncrementsError(
+            f"increments={spec!r}: a {kind} grows in increments on its own or as the "
+            f"last step of a Pipeline, not as {prefix!r} of {type(estimator).__name__}.")
+    reason = growth.refusal(owner, owner.get_params())
+    if reason is not None:
+        raise IncrementsError(f"increments={spec!r}: {reason}.")
+
+
+def _grow_boosting(estimator, owner, growth, X, y, fit_params, schedule, index):
+    """Increment ``index`` of a boosting model, alone or as the last step of
+    a Pipeline; returns the estimator holding the grown model."""
+    if index == 0:
+        growth.start(owner, schedule[0])
+        estimator.fit(X, y, **fit_params)
+        return estimator
+    n_more = schedule[index] - schedule[index - 1]
+    if owner is estimator:
+        return growth.continue_fit(estimator, X, y, fit_params, n_more)
+    # The transformers were fitted at the first increment and are
+    # deterministic functions of the same training rows: transform with them
+    # and continue the last step only.
+    name = estimator.steps[-1][0]
+    step_fit_params = {key.partition("__")[2]: value for key, value in fit_params.items()
+                       if key.startswith(f"{name}__")}
+    grown = growth.continue_fit(owner, estimator[:-1].transform(X), y, step_fit_params,
+                                n_more)
+    if grown is not owner:
+        estimator.set_params(**{name: grown})
+    return estimator
+
+
+def _step(estimator, prefix):
+    step = estimator.get_params().get(prefix)
+    return step if hasattr(step, "fit") else None
+
+
+def _step_parameters(parameters, prefix):
+    """The entries of ``parameters`` that set the step ``prefix``, named as
+    the step names them (all plain names without a prefix)."""
+    if not prefix:
+        return {key: value for key, value in parameters.items() if "__" not in key}
+    start = f"{prefix}__"
+    return {key[len(start):]: value for key, value in parameters.items()
+            if key.startswith(start) and "__" not in key[len(start):]}
+
+
+def _final_step_name(estimator):
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][0] if steps else None
 
 
 def _iterations_run(estimator):

@@ -1,0 +1,206 @@
+"""Growing the models of LightGBM, XGBoost and CatBoost by more boosting rounds.
+
+These libraries have no ``warm_start``; their scikit-learn wrappers continue
+a fitted model instead: ``fit(X, y, init_model=booster)`` (LightGBM),
+``fit(X, y, xgb_model=booster)`` (XGBoost) and ``fit(X, y, init_model=model)``
+(CatBoost) add ``n_estimators`` (``iterations``) rounds to the given model.
+An increment of ``increments={"n_estimators": k}`` sets the rounds to the
+difference between two values of the schedule and continues the model.
+
+A library is recognised by the module of its classes (``lightgbm``,
+``xgboost``, ``catboost``) and the continued-training argument of ``fit``;
+none of them is imported here, so sksearch imports without them.
+
+What stays the same as one plain fit, measured with the installed versions
+(LightGBM 4.7, XGBoost 3.2, CatBoost 1.2; see ``tests/test_boosting.py``):
+
+- LightGBM and XGBoost without row or column subsampling: the continued
+  model predicts exactly what the plain fit's model predicts. With
+  subsampling (``subsample``/``bagging_fraction`` < 1, ``colsample_*`` or
+  ``feature_fraction`` < 1) each continued fit draws its samples afresh from
+  the seed, so the model differs from one fit (a model of the same kind, not
+  the same model).
+- CatBoost: exact, subsampling included, once ``learning_rate`` is set
+  (left unset, CatBoost derives it from the number of iterations, which an
+  increment changes; this is refused). A model with a bias (RMSE's
+  ``boost_from_average``) that was unpickled -- it came from another worker
+  process -- cannot be continued faithfully by CatBoost 1.2; such an
+  increment fits all its rounds from the start instead (exact, at the cost
+  of a plain fit).
+
+Each increment goes through the wrapper's ``fit``, which converts the
+training data again (LightGBM's ``Dataset`` binning, XGBoost's quantile
+matrix, CatBoost's ``Pool``) and predicts the rounds fitted so far to start
+from; the wrappers take no prepared matrix, so this conversion is the cost of
+an increment on top of its rounds (measured in ``benchmarks/boosting.py
+--overhead``). In a Pipeline the transformers are fitted at the first
+increment only: later increments transform the training data with them and
+continue the last step.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import inspect
+import weakref
+
+from sklearn.base import clone
+
+__all__ = ["BoostingGrowth", "boosting_growth"]
+
+
+class BoostingGrowth:
+    """How the model of one boosting library grows by more rounds.
+
+    Attributes
+    ----------
+    library : str
+        The library's module name.
+    rounds_parameters : tuple of str
+        Names under which the estimator takes its number of rounds; the first
+        is the one ``increments`` is given (``"n_estimators"``).
+    default_rounds : int
+        The rounds of an estimator that leaves them unset.
+    """
+
+    library = None
+    continue_argument = None
+    rounds_parameters = ("n_estimators",)
+    default_rounds = 100
+
+    def recognises(self, estimator):
+        """Whether ``estimator`` is a model of this library that ``fit`` can
+        continue (a class of its module whose ``fit`` takes the argument)."""
+        in_library = any(cls.__module__.partition(".")[0] == self.library
+                         for cls in type(estimator).__mro__)
+        return in_library and self.continue_argument in _fit_parameters(estimator)
+
+    def rounds(self, params):
+        """The rounds a plain fit with the estimator parameters ``params`` runs."""
+        for name in self.rounds_parameters:
+            if params.get(name) is not None:
+                return params[name]
+        return self.default_rounds
+
+    def refusal(self, estimator, params):
+        """Why ``estimator`` with parameters ``params`` cannot grow by
+        continued training, or ``None``."""
+        return None
+
+    def start(self, estimator, n_rounds):
+        """Set the rounds of the not yet fitted ``estimator`` (in place)."""
+        estimator.set_params(**{self._rounds_name(estimator): n_rounds})
+
+    def continue_fit(self, model, X, y, fit_params, n_more):
+        """Add ``n_more`` rounds to the fitted ``model``; returns the model
+        holding all rounds (``model`` itself, or a new one where the library
+        allows no change of a fitted model's parameters)."""
+        model.set_params(**{self._rounds_name(model): n_more})
+        model.fit(X, y, **{self.continue_argument: self._previous(model)}, **fit_params)
+        return model
+
+    def _rounds_name(self, estimator):
+        return self.rounds_parameters[0]
+
+    def _previous(self, model):
+        return model
+
+
+class _LightGBM(BoostingGrowth):
+    library = "lightgbm"
+    continue_argument = "init_model"
+
+    def refusal(self, estimator, params):
+        if params.get("boosting_type") == "rf":
+            return ("LightGBM's random forest mode (boosting_type='rf') cannot continue "
+                    "a fitted model")
+        return None
+
+    def _previous(self, model):
+        return model.booster_
+
+
+class _XGBoost(BoostingGrowth):
+    library = "xgboost"
+    continue_argument = "xgb_model"
+
+    def refusal(self, estimator, params):
+        if type(estimator).__name__.startswith("XGBRF"):
+            return (f"{type(estimator).__name__} fits its n_estimators trees in one "
+                    "boosting round, which continued training cannot cut")
+        return None
+
+    def _previous(self, model):
+        return model.get_booster()
+
+
+class _CatBoost(BoostingGrowth):
+    library = "catboost"
+    continue_argument = "init_model"
+    rounds_parameters = ("n_estimators", "iterations", "num_boost_round", "num_trees")
+    default_rounds = 1000
+
+    def refusal(self, estimator, params):
+        if params.get("learning_rate") is None:
+            return ("CatBoost chooses its learning_rate from the number of iterations "
+                    "when learning_rate is not set, and an increment changes that "
+                    "number; set learning_rate in the estimator or the space")
+        return None
+
+    def _rounds_name(self, estimator):
+        # CatBoost refuses two aliases of the rounds set at once: keep the one
+        # the estimator already uses
+        params = estimator.get_params()
+        return next((name for name in self.rounds_parameters if name in params),
+                    "iterations")
+
+    def __init__(self):
+        # CatBoost models fitted in this process. A model that comes back from
+        # a pickle (from another worker), a copy() or a file loses what
+        # CatBoost 1.2 needs to continue one with a bias (boost_from_average,
+        # the default of RMSE): continued from it, the model is not the
+        # plain fit's (tests/test_boosting.py shows the difference).
+        # (by id: CatBoost models are unhashable)
+        self._fitted_here = weakref.WeakValueDictionary()
+
+    def start(self, estimator, n_rounds):
+        super().start(estimator, n_rounds)
+        self._fitted_here[id(estimator)] = estimator
+
+    def continue_fit(self, model, X, y, fit_params, n_more):
+        n_rounds = model.tree_count_ + n_more
+        if (self._fitted_here.get(id(model)) is not model
+                and model.get_scale_and_bias()[1] != 0):
+            # cannot be continued faithfully: fit the rounds from the start
+            grown = clone(model).set_params(**{self._rounds_name(model): n_rounds})
+            grown.fit(X, y, **fit_params)
+        else:
+            # a fitted CatBoost model's parameters cannot change: continue
+            # into a copy with the rounds to add
+            grown = clone(model).set_params(**{self._rounds_name(model): n_more})
+            grown.fit(X, y, init_model=model, **fit_params)
+        self._fitted_here[id(grown)] = grown
+        return grown
+
+
+_LIBRARIES = (_LightGBM(), _XGBoost(), _CatBoost())
+
+
+def boosting_growth(estimator):
+    """The :class:`BoostingGrowth` of ``estimator``'s library, or ``None``
+    for an estimator of none of them.
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> boosting_growth(RandomForestClassifier()) is None
+    True
+    """
+    return next((growth for growth in _LIBRARIES if growth.recognises(estimator)), None)
+
+
+def _fit_parameters(estimator):
+    try:
+        return inspect.signature(estimator.fit).parameters
+    except (AttributeError, TypeError, ValueError):
+        return {}
