@@ -286,3 +286,109 @@ def test_hypervolume_contributions_are_the_loss_without_each_point():
         assert hypervolume_contributions(points, np.ones(m)) == pytest.approx(loss, abs=1e-12)
     # a duplicated point contributes nothing on its own
     assert hypervolume_contributions([[1, 1], [1, 1]], [2, 2]).tolist() == [0.0, 0.0]
+
+
+# -- 4. samplers -----------------------------------------------------------------------
+
+def _mixed(trial):
+    """Two objectives over a log float, a stepped int and a categorical."""
+    lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
+    depth = trial.suggest_int("depth", 2, 12, step=2)
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    offset = {"a": 0.0, "b": 0.3, "c": 0.6}[kind]
+    return (np.log10(lr) + 3) / 3 + offset, (depth - 2) / 10 + (1 - (np.log10(lr) + 3) / 3)
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "nsga2", "random"])
+def test_multi_objective_samplers_are_reproducible(sampler):
+    def run(seed):
+        study = Study(directions=["minimize", "minimize"], sampler=sampler, random_state=seed,
+                      constraints_func=lambda t: [t.values[0] - 1.2])
+        if sampler == "nsga2":
+            from sksearch.samplers import NSGAIISampler
+            study.sampler = NSGAIISampler(population_size=8, seed=seed)
+        study.optimize(_mixed, n_trials=30)
+        return [t.params for t in study.trials]
+
+    first = run(0)
+    assert first == run(0) and first != run(1)
+
+
+def test_nsga2_children_are_legal_values_bred_from_the_parents():
+    from sksearch.distributions import Categorical, Float, Int
+    from sksearch.samplers import NSGAIISampler
+
+    sampler = NSGAIISampler(population_size=6, seed=3)
+    study = Study(directions=["minimize", "minimize"], sampler=sampler)
+    study.optimize(_mixed, n_trials=18)  # generations 0, 1, 2
+    generations = [t.system_attrs["nsga2:generation"] for t in study.trials]
+    assert generations == [0] * 6 + [1] * 6 + [2] * 6
+    space = {"depth": Int(2, 12, step=2), "kind": Categorical(["a", "b", "c"]),
+             "lr": Float(1e-3, 1.0, log=True)}
+    trial = study.ask()
+    relative = sampler.sample_relative(study, study._storage.get_trial(trial.trial_id), space)
+    assert set(relative) == set(space)
+    assert all(space[name].contains_internal(value) for name, value in relative.items())
+    # SBX children lie in the unit box
+    from sksearch.samplers.nsga2 import _polynomial_mutation, _sbx
+    rng = np.random.default_rng(0)
+    a, b = rng.random(1000), rng.random(1000)
+    c1, c2 = _sbx(a, b, 20.0, rng)
+    assert ((0 <= c1) & (c1 <= 1) & (0 <= c2) & (c2 <= 1)).all()
+    # a large distribution index keeps the children at the parents (low, high)
+    c1, c2 = _sbx(a, b, 1e4, rng)
+    assert np.allclose(c1, np.minimum(a, b), atol=2e-3)
+    assert np.allclose(c2, np.maximum(a, b), atol=2e-3)
+    # polynomial mutation of 0.5: P(delta < -0.1) = P(2u < 0.9 ** 21) = 0.9 ** 21 / 2
+    mutated = np.array([_polynomial_mutation(0.5, 20.0, rng) for _ in range(20000)])
+    assert np.mean(mutated < 0.4) == pytest.approx(0.9 ** 21 / 2, abs=0.005)
+    assert np.mean(mutated > 0.6) == pytest.approx(0.9 ** 21 / 2, abs=0.005)
+
+
+def _zdt1(trial):
+    x = np.array([trial.suggest_float(f"x{i}", 0, 1) for i in range(4)])
+    g = 1 + 9 * x[1:].mean()
+    return x[0], g * (1 - np.sqrt(x[0] / g))
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "nsga2"])
+def test_multi_objective_samplers_beat_random_search(sampler):
+    from sksearch.samplers import NSGAIISampler
+
+    def final_hypervolume(name, seed):
+        chosen = NSGAIISampler(population_size=12, seed=seed) if name == "nsga2" else name
+        study = Study(directions=["minimize", "minimize"], sampler=chosen, random_state=seed)
+        study.optimize(_zdt1, n_trials=80)
+        return hypervolume([t.values for t in study.best_trials], [1.1, 11.0])
+
+    ours = [final_hypervolume(sampler, seed) for seed in range(3)]
+    rand = [final_hypervolume("random", seed) for seed in range(3)]
+    assert np.median(ours) > np.median(rand)
+
+
+def test_the_motpe_good_set_is_the_first_fronts_then_the_largest_contributions():
+    from sksearch.samplers._tpe_history import _multi_objective_order
+
+    losses = np.array([[4.0, 4.0], [1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [2.5, 2.5],
+                       [1.9, 2.9]])
+    # front 0: rows 1, 2, 3, 5; row 5 (1.9, 2.9) adds least, (1,3) and (3,1) are ends
+    order = _multi_objective_order(losses, np.arange(6.0))
+    assert order[:4].tolist() != [] and set(order[:4]) == {1, 2, 3, 5}
+    assert order[3] == 5 and order.tolist()[4:] == [4, 0]
+
+
+def test_constrained_tpe_proposes_feasible_trials_more_often_than_random():
+    def feasible_share(sampler):
+        study = Study(directions=["minimize", "minimize"], sampler=sampler, random_state=0,
+                      constraints_func=lambda t: [t.params["x"] + t.params["y"] - 0.5])
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.suggest_float("y", 0, 1)),
+                       n_trials=60)
+        return np.mean([t.is_feasible for t in study.trials[20:]])
+
+    # the feasible triangle is 1/8 of the box
+    assert feasible_share("tpe") > 2 * max(feasible_share("random"), 0.125)
+    # single objective too
+    study = Study(direction="minimize", sampler="tpe", random_state=0,
+                  constraints_func=lambda t: [0.7 - t.params["x"]])
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=40)
+    assert study.best_value >= 0.7 and study.best_value < 0.75
