@@ -104,6 +104,24 @@ default={default}
     instead of ``fit`` (and refits the best candidate the same way). Steps
     of the study are then increments: the score after increment ``i`` of
     fold ``f`` is reported at step ``f * k + i``.""",
+    "objectives": """objectives : list of str or None, default=None
+    Metrics to optimise jointly (at least two): keys of a multi-metric
+    ``scoring`` (``"score"`` with one metric), maximised, and
+    ``"fit_time"`` / ``"score_time"``, a candidate's mean seconds per fold,
+    minimised. The study then has one objective per name and the sampler
+    (TPE, NSGA-II, random or grid) searches for the Pareto front, listed in
+    ``pareto_front_``; ``refit`` names the metric that picks one candidate
+    of the front (or is a callable on ``cv_results_``). ``None`` optimises
+    the refit metric alone. A pruner judges every candidate on the refit
+    metric only (its fold scores), as without ``objectives``.""",
+    "constraints": """constraints : dict or None, default=None
+    Bounds on metrics (the names ``objectives`` takes), as
+    ``{metric: (operator, bound)}`` with operator ``"<="`` or ``">="``: e.g.
+    ``{"fit_time": ("<=", 1.0), "recall": (">=", 0.9)}``. A candidate is
+    feasible when every bound holds on its mean over the folds;
+    ``cv_results_`` gets a boolean ``feasible`` column, the samplers steer
+    towards feasible candidates, and ``best_*`` and ``pareto_front_`` are
+    chosen among feasible ones (with a warning if there is none).""",
 }
 
 _ATTRIBUTES_DOC = """cv_results_ : dict of numpy (masked) ndarrays
@@ -139,7 +157,11 @@ n_fold_fits_ : int
     Number of fold fits this ``fit`` call started.
 n_increments_ : int
     Number of increments this ``fit`` call ran, with ``increments``;
-    equal to ``n_fold_fits_`` without."""
+    equal to ``n_fold_fits_`` without.
+pareto_front_ : ndarray of int
+    With ``objectives``: rows of ``cv_results_`` on the Pareto front of the
+    objectives (complete and feasible candidates that no other dominates),
+    in trial order."""
 
 
 def _document(summary, extended, see_also, examples):
@@ -200,7 +222,7 @@ class BayesSearchCV(BaseSearch):
                  pruner=None, scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
                  return_train_score=False, timeout=None, storage=None, study_name=None,
-                 callbacks=None, increments=None):
+                 callbacks=None, increments=None, objectives=None, constraints=None):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -220,6 +242,8 @@ class BayesSearchCV(BaseSearch):
         self.study_name = study_name
         self.callbacks = callbacks
         self.increments = increments
+        self.objectives = objectives
+        self.constraints = constraints
 
 
 @_document(

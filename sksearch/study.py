@@ -153,6 +153,10 @@ class Study:
                     f"Study {study_name!r} exists in this storage with {shown}; use "
                     "another study_name."
                 )
+        if len(directions) > 1 and not self.sampler.supports_multi_objective:
+            raise ValueError(
+                f"sampler {self.sampler!r} optimises one objective; a study of "
+                f"{len(directions)} objectives needs 'tpe', 'nsga2', 'random' or 'grid'.")
         self.study_name = study_name
         self._directions = list(directions)
         self._study_id = study_id
@@ -405,8 +409,10 @@ class Study:
         error = None
         if state is TrialState.COMPLETE and self.constraints_func is not None:
             try:
-                constraints = self._constraints_of(
-                    dataclasses.replace(frozen, state=state, values=values))
+                # the trial as it will be stored, attributes told with it included
+                constraints = self._constraints_of(dataclasses.replace(
+                    frozen, state=state, values=values,
+                    system_attrs={**frozen.system_attrs, **(system_attrs or {})}))
                 system_attrs = {**(system_attrs or {}), CONSTRAINTS_KEY: constraints}
             except Exception as exc:  # noqa: BLE001 - recorded, then raised
                 error = exc

@@ -392,3 +392,92 @@ def test_constrained_tpe_proposes_feasible_trials_more_often_than_random():
                   constraints_func=lambda t: [0.7 - t.params["x"]])
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=40)
     assert study.best_value >= 0.7 and study.best_value < 0.75
+
+
+# -- 5. BayesSearchCV ------------------------------------------------------------------
+
+def _search(**kwargs):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from sksearch import BayesSearchCV
+    from sksearch.distributions import Int
+
+    defaults = dict(scoring=["accuracy", "recall_macro"], objectives=["accuracy", "fit_time"],
+                    refit="accuracy", n_iter=14, cv=3, random_state=0)
+    defaults.update(kwargs)
+    return BayesSearchCV(DecisionTreeClassifier(random_state=0),
+                         {"max_depth": Int(1, 12), "min_samples_leaf": Int(1, 20)}, **defaults)
+
+
+def test_search_accuracy_against_fit_time_with_a_constraint():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    search = _search(constraints={"recall_macro": (">=", 0.9)}).fit(X, y)
+    results = search.cv_results_
+    # scikit-learn's format, plus the feasibility column
+    assert {"mean_test_accuracy", "rank_test_recall_macro", "mean_fit_time", "params",
+            "feasible"} <= set(results)
+    feasible = np.asarray(results["feasible"])
+    assert feasible.tolist() == [s == "complete" and r >= 0.9 for s, r in
+                                 zip(results["status"], results["mean_test_recall_macro"])]
+    # the front, by brute force over the feasible rows (accuracy up, fit time down)
+    acc, fit_time = results["mean_test_accuracy"], results["mean_fit_time"]
+    rows = np.flatnonzero(feasible)
+    expected = [i for i in rows if not any(
+        acc[j] >= acc[i] and fit_time[j] <= fit_time[i] and (acc[j], fit_time[j]) !=
+        (acc[i], fit_time[i]) for j in rows)]
+    assert search.pareto_front_.tolist() == expected
+    # refit="accuracy": the most accurate candidate of the front
+    best = max(expected, key=lambda i: (acc[i], -i))
+    assert search.best_index_ == best and search.best_score_ == acc[best]
+    assert search.best_params_ == results["params"][best]
+    # the study holds the values told
+    trial = search.study_.trials[best]
+    assert trial.values == (acc[best], fit_time[best])
+    assert trial.constraints == pytest.approx((0.9 - results["mean_test_recall_macro"][best],))
+    assert search.score(X, y) > 0.9
+
+
+def test_search_refit_callable_and_pruning_on_the_refit_metric():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    picked = []
+
+    def refit(results):
+        picked.append(True)
+        return int(np.argmin(results["mean_fit_time"]))
+
+    search = _search(refit=refit, n_iter=6).fit(X, y)
+    assert picked and search.best_index_ == int(np.argmin(search.cv_results_["mean_fit_time"]))
+    # a pruner judges on the refit metric's fold scores; pruned candidates have no values
+    search = _search(pruner="median", n_iter=16, cv=4,
+                     sampler="random").fit(X, y)
+    statuses = np.asarray(search.cv_results_["status"])
+    assert "pruned" in statuses
+    for t in search.study_.trials:
+        if t.state is TrialState.PRUNED:
+            assert t.values is None and len(t.intermediate_values) < 4
+    assert all(statuses[i] == "complete" for i in search.pareto_front_)
+
+
+def test_search_objectives_are_validated_before_any_fit():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="'precision' is not a metric"):
+        _search(objectives=["accuracy", "precision"]).fit(X, y)
+    with pytest.raises(ValueError, match="at least two metrics"):
+        _search(objectives=["accuracy"]).fit(X, y)
+    with pytest.raises(ValueError, match="names a metric twice"):
+        _search(objectives=["accuracy", "accuracy"]).fit(X, y)
+    with pytest.raises(ValueError, match=r"constraints\['fit_time'\] must be"):
+        _search(constraints={"fit_time": ("<", 1.0)}).fit(X, y)
+    with pytest.raises(ValueError, match="refit must be set to a scorer key"):
+        _search(refit=True).fit(X, y)
+    with pytest.raises(ValueError, match="optimises one objective"):
+        _search(sampler="cmaes").fit(X, y)
+    # one metric: "score" is its name
+    search = _search(scoring=None, refit=True, objectives=["score", "score_time"], n_iter=4)
+    assert len(search.fit(X, y).pareto_front_) >= 1
