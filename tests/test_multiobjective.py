@@ -367,14 +367,25 @@ def test_multi_objective_samplers_beat_random_search(sampler):
 
 
 def test_the_motpe_good_set_is_the_first_fronts_then_the_largest_contributions():
-    from sksearch.samplers._tpe_history import _multi_objective_order
+    from sksearch.samplers.tpe import TPESampler
 
-    losses = np.array([[4.0, 4.0], [1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [2.5, 2.5],
-                       [1.9, 2.9]])
-    # front 0: rows 1, 2, 3, 5; row 5 (1.9, 2.9) adds least, (1,3) and (3,1) are ends
-    order = _multi_objective_order(losses, np.arange(6.0))
-    assert order[:4].tolist() != [] and set(order[:4]) == {1, 2, 3, 5}
-    assert order[3] == 5 and order.tolist()[4:] == [4, 0]
+    # front 0: (1,3), (2,2), (3,1), (1.9,2.9); (1.9, 2.9) adds least; then (2.5,2.5), (4,4)
+    told = [(4.0, 4.0), (1.0, 3.0), (2.0, 2.0), (3.0, 1.0), (2.5, 2.5), (1.9, 2.9)]
+    for n_good, expected in [(3, {1, 2, 3}), (4, {1, 2, 3, 5}), (5, {1, 2, 3, 5, 4})]:
+        study = Study(directions=["minimize", "minimize"], sampler="random")
+        for values in told:
+            trial = study.ask()
+            trial.suggest_float("x", 0, 10)
+            study.tell(trial, list(values))
+        sampler = TPESampler(n_startup_trials=0, gamma=lambda n, k=n_good: k, seed=0)
+        trial = study.ask()
+        history = sampler._history(study, study._storage.get_trial(trial.trial_id))
+        plan = sampler._plan(["x"], [study.trials[0].distributions["x"]])
+        below, _ = history.split(plan, sampler.gamma)
+        xs = [t.params["x"] for t in study.trials[:6]]
+        chosen = {xs.index(v) for v in plan.from_unit(below)[:, 0]}
+        assert chosen == expected
+        study.tell(trial, [9.0, 9.0])
 
 
 def test_constrained_tpe_proposes_feasible_trials_more_often_than_random():
@@ -481,3 +492,52 @@ def test_search_objectives_are_validated_before_any_fit():
     # one metric: "score" is its name
     search = _search(scoring=None, refit=True, objectives=["score", "score_time"], n_iter=4)
     assert len(search.fit(X, y).pareto_front_) >= 1
+
+
+# -- 6. analysis -----------------------------------------------------------------------
+
+def test_pareto_front_plot_shows_front_dominated_and_infeasible_apart():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sksearch.plot import plot_hypervolume_history, plot_pareto_front
+
+    study = Study(directions=["minimize", "minimize"], sampler="random", random_state=0,
+                  constraints_func=lambda t: [t.values[0] - 0.7])
+    study.optimize(_bi_objective, n_trials=30)
+    ax = plot_pareto_front(study)
+    drawn = {c.get_label(): c.get_offsets().data for c in ax.collections}
+    trials = study.trials
+    front = {t.number for t in study.best_trials}
+    infeasible = [t.values for t in trials if not t.is_feasible]
+    assert len(drawn["infeasible"]) == len(infeasible)
+    assert sorted(map(tuple, drawn["Pareto front"])) == sorted(
+        t.values for t in trials if t.number in front)
+    assert len(drawn["feasible"]) == len(trials) - len(infeasible) - len(front)
+    # the hypervolume history ends at the front's hypervolume
+    line = plot_hypervolume_history(study, reference=[1.0, 2.0]).get_lines()[0]
+    assert line.get_ydata()[-1] == pytest.approx(
+        hypervolume([t.values for t in study.best_trials], [1.0, 2.0]))
+    three = Study(directions=["minimize"] * 3, sampler="random", random_state=0)
+    three.optimize(lambda t: (t.suggest_float("a", 0, 1), t.suggest_float("b", 0, 1),
+                              2 - t.params["a"] - t.params["b"]), n_trials=10)
+    assert plot_pareto_front(three).name == "3d"
+    four = Study(directions=["minimize"] * 4, sampler="random")
+    four.optimize(lambda t: (1.0, 2.0, 3.0, 4.0), n_trials=2)
+    with pytest.raises(ValueError, match="2 or 3 objectives"):
+        plot_pareto_front(four)
+
+
+def test_importances_per_objective():
+    from sksearch.importance import param_importances
+
+    study = Study(directions=["minimize", "maximize"], sampler="random", random_state=0)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1) ** 2, 3 * t.suggest_float("y", 0, 1)
+                              + 0.01 * t.params["x"]), n_trials=50)
+    assert list(param_importances(study, objective=0, random_state=0))[0] == "x"
+    assert param_importances(study, objective=1, random_state=0)["y"] > 0.9
+    with pytest.raises(ValueError, match="pass objective=0 .. 1"):
+        param_importances(study)
+    with pytest.raises(ValueError, match="objective must be an int in"):
+        param_importances(study, objective=2)

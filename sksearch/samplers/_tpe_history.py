@@ -31,7 +31,7 @@ from ..trial import TrialState
 # Above this many points, a front of three or more objectives is ordered by
 # crowding distance instead of exact hypervolume contributions (each costs a
 # hypervolume of the others; see _within_front_merit).
-_EXACT_CONTRIBUTIONS_UP_TO = 40
+_EXACT_CONTRIBUTIONS_UP_TO = 24
 
 
 class _TrialTable:
@@ -71,6 +71,10 @@ class _TrialTable:
         self.conditional = False
         self._blocks = {}  # plan -> (rows converted, unit-box buffer, columns)
         self._ranked = None  # (rows ranked, order best first, complete rows)
+        # several objectives: each row's non-domination rank (-1: pruned) and
+        # the reference point of hypervolume contributions, set by ranking()
+        self.front_rank = None
+        self.reference = None
 
     def matches(self, study):
         return self.identity == study.identity
@@ -216,6 +220,10 @@ class _TrialTable:
         """How many rows have ``name`` drawn from ``dist``."""
         return self._column(name, dist).count
 
+    def losses(self, rows):
+        """Loss vectors (lower is better) of ``rows``."""
+        return self._losses[rows]
+
     @property
     def constraints(self):
         """Constraint values by row (NaN where none), or ``None`` if no trial
@@ -241,7 +249,12 @@ class _TrialTable:
             losses = losses[:, 0]
             done = done[np.lexsort((numbers[done], losses[done]))]
         else:
-            done = done[_multi_objective_order(losses[done], numbers[done])]
+            order, ranks = _multi_objective_order(losses[done], numbers[done])
+            self.front_rank = np.full(n, -1)
+            self.front_rank[done] = ranks
+            if len(done):
+                self.reference = _reference_point(losses[done])
+            done = done[order]
             # a pruned trial of several objectives has no values: by steps only
             losses = np.zeros(n)
         pruned = pruned[np.lexsort((numbers[pruned], losses[pruned], -steps[pruned]))]
@@ -251,19 +264,17 @@ class _TrialTable:
 
 def _multi_objective_order(losses, numbers):
     """Order of complete trials of several objectives, best first (Ozaki et al.
-    2020, 2022): by non-domination rank, and within a front by decreasing
-    hypervolume contribution, so the good set is the first fronts and, of the
-    front it cuts, the members that add the most hypervolume; then by number."""
+    2020, 2022): by non-domination rank, then by number; and the rank of each
+    trial. The front that the good set cuts is re-ordered by hypervolume
+    contribution where the cut is known (:meth:`_History.split`)."""
     ranks = non_dominated_sort(losses)
-    merit = np.zeros(len(losses))
-    if len(losses):
-        low, high = losses.min(axis=0), losses.max(axis=0)
-        # the reference point just beyond the worst value seen, per objective
-        reference = high + 0.1 * (high - low) + 1e-12
-        for r in range(int(ranks.max()) + 1):
-            members = np.flatnonzero(ranks == r)
-            merit[members] = _within_front_merit(losses[members], reference)
-    return np.lexsort((numbers, -merit, ranks))
+    return np.lexsort((numbers, ranks)), ranks
+
+
+def _reference_point(losses):
+    """Just beyond the worst value seen, per objective."""
+    low, high = losses.min(axis=0), losses.max(axis=0)
+    return high + 0.1 * (high - low) + 1e-12
 
 
 def _within_front_merit(front, reference):
@@ -351,6 +362,8 @@ class _History:
         n_complete = int(is_complete.sum())
         if n_complete:
             n_below = min(n_below, n_complete)
+        if self.table.front_rank is not None and 0 < n_below < n_complete:
+            values, rows = self._order_cut_front(values, rows, n_below)
         above = values[n_below:]
         running = [t for t in self.running
                    if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
@@ -386,6 +399,21 @@ class _History:
                 continue
             splits.append((block[rows[good]], block[rows[~good]]))
         return splits
+
+    def _order_cut_front(self, values, rows, n_below):
+        """With several objectives, the members of the front that the good set
+        cuts, ordered by decreasing hypervolume contribution within the front
+        (Ozaki et al. 2020: the good set takes whole fronts, then the members
+        of the next that add the most hypervolume)."""
+        rank = self.table.front_rank[rows]
+        cut = rank[n_below - 1]
+        if rank[n_below] != cut:
+            return values, rows
+        members = np.flatnonzero(rank == cut)  # contiguous: rows are by rank
+        merit = _within_front_merit(self.table.losses(rows[members]), self.table.reference)
+        order = np.arange(len(rows))
+        order[members] = members[np.argsort(-merit, kind="stable")]
+        return values[order], rows[order]
 
     @property
     def above_numbers(self):
