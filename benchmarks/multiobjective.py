@@ -151,8 +151,8 @@ def run_one(job):
     return problem_name, arm, seed, final_hypervolume(problem, study.trials), wall
 
 
-def hypervolume_table(arms, seeds, n_trials, processes):
-    jobs = [(p, arm, seed, n_trials) for p in PROBLEMS for arm in arms for seed in seeds]
+def hypervolume_table(arms, seeds, n_trials, processes, problems=tuple(PROBLEMS)):
+    jobs = [(p, arm, seed, n_trials) for p in problems for arm in arms for seed in seeds]
     with Pool(processes) as pool:
         results = pool.map(run_one, jobs, chunksize=1)
     by_cell, walls = {}, {}
@@ -162,7 +162,7 @@ def hypervolume_table(arms, seeds, n_trials, processes):
     print(f"Hypervolume of the final feasible front after {n_trials} trials, "
           f"median [IQR] over {len(seeds)} seeds (larger is better); median wall s per run")
     print(f"{'problem':<10}" + "".join(f"{arm:>30}" for arm in arms))
-    for problem_name in PROBLEMS:
+    for problem_name in problems:
         cells = []
         for arm in arms:
             values = np.array(by_cell[(problem_name, arm)])
@@ -175,7 +175,7 @@ def hypervolume_table(arms, seeds, n_trials, processes):
     if ours and theirs:
         print("\nBetter sksearch sampler vs better Optuna sampler (medians)")
         n_more = n_lost = 0
-        for problem_name in PROBLEMS:
+        for problem_name in problems:
             best_ours = max(ours, key=lambda a: np.median(by_cell[(problem_name, a)]))
             best_theirs = max(theirs, key=lambda a: np.median(by_cell[(problem_name, a)]))
             a = np.median(by_cell[(problem_name, best_ours)])
@@ -184,7 +184,7 @@ def hypervolume_table(arms, seeds, n_trials, processes):
             n_more += a > b
             n_lost += a < b
             print(f"  {problem_name:<10} {best_ours} {a:.4g} vs {best_theirs} {b:.4g}: {verdict}")
-        print(f"  more on {n_more}, less on {n_lost} of {len(PROBLEMS)} problems")
+        print(f"  more on {n_more}, less on {n_lost} of {len(problems)} problems")
 
 
 def overhead_table(n_trials, repeats):
@@ -253,10 +253,12 @@ def main():
     parser.add_argument("--seeds", type=int, default=7)
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--overhead-trials", type=int, default=500)
-    parser.add_argument("--search-iter", type=int, default=30)
-    parser.add_argument("--search-seeds", type=int, default=2)
+    parser.add_argument("--overhead-repeats", type=int, default=1)
+    parser.add_argument("--search-iter", type=int, default=20)
+    parser.add_argument("--search-seeds", type=int, default=1)
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.trials, args.overhead_trials = 2, 60, 150
@@ -266,9 +268,9 @@ def main():
     print(f"python {' '.join(sys.argv)}  (pid {os.getpid()})")
     if args.hypervolume:
         hypervolume_table(args.arms.split(","), list(range(args.seeds)), args.trials,
-                          args.processes)
+                          args.processes, args.problems.split(","))
     if args.overhead:
-        overhead_table(args.overhead_trials, 1 if args.quick else 2)
+        overhead_table(args.overhead_trials, args.overhead_repeats)
     if args.search:
         search_table(args.search_iter, range(args.search_seeds))
 

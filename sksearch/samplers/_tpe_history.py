@@ -31,7 +31,7 @@ from ..trial import TrialState
 # Above this many points, a front of three or more objectives is ordered by
 # crowding distance instead of exact hypervolume contributions (each costs a
 # hypervolume of the others; see _within_front_merit).
-_EXACT_CONTRIBUTIONS_UP_TO = 24
+_EXACT_CONTRIBUTIONS_UP_TO = 64
 
 
 class _TrialTable:
