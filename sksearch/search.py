@@ -44,13 +44,14 @@ _PARAMETER_DOCS = {
     "n_iter": """n_iter : int or None, default={default}
     Number of candidates in total, counting those of a resumed study.
     ``None`` means the whole space, which must be finite (a grid).""",
-    "sampler": """sampler : {"tpe", "cmaes", "random", "grid"} or BaseSampler, \
+    "sampler": """sampler : {"tpe", "cmaes", "random", "grid", "nsga2"} or BaseSampler, \
 default={default}
     How candidates are chosen. ``"grid"`` enumerates the space in
-    ``ParameterGrid`` order. ``"cmaes"`` is ``CmaEsSampler()`` (with its
-    surrogate) for up to 4 parallel candidates, and plain CMA-ES
-    (``CmaEsSampler(surrogate=None)``) for more (``n_jobs > 4``). An instance
-    is deep-copied at fit, so repeated fits start from the same state.""",
+    ``ParameterGrid`` order; ``"nsga2"`` is NSGA-II, for ``objectives``.
+    ``"cmaes"`` is ``CmaEsSampler()`` (with its surrogate) for up to 4
+    parallel candidates, and plain CMA-ES (``CmaEsSampler(surrogate=None)``)
+    for more (``n_jobs > 4``). An instance is deep-copied at fit, so repeated
+    fits start from the same state.""",
     "pruner": """pruner : {"median", "percentile", "halving", "hyperband", "wilcoxon", \
 "bound"}, BasePruner or None, default=None
     Stops candidates fold by fold. ``None`` scores every fold, exactly like

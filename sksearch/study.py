@@ -510,13 +510,14 @@ class Study:
 
     def optimize(self, objective, n_trials=None, timeout=None, n_jobs=1,
                  callbacks=None, catch=(), show_progress_bar=False):
-        """Run ``objective(trial) -> float`` for many trials.
+        """Run ``objective(trial) -> float`` (a tuple of floats for several
+        objectives) for many trials.
 
         Parameters
         ----------
         objective : callable
-            Suggests parameters through the trial and returns the value; may
-            ``raise TrialPruned()``.
+            Suggests parameters through the trial and returns the value (one
+            per direction); may ``raise TrialPruned()``.
         n_trials : int or None, default=None
             Number of trials to run now; ``None`` runs until ``timeout``, a
             :meth:`stop`, or a finite sampler's exhaustion.
