@@ -541,3 +541,20 @@ def test_importances_per_objective():
         param_importances(study)
     with pytest.raises(ValueError, match="objective must be an int in"):
         param_importances(study, objective=2)
+
+
+def test_search_with_objectives_resumes_from_its_storage(tmp_path):
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    storage = f"sqlite:///{tmp_path / 'mo.db'}"
+    first = _search(n_iter=4, storage=storage, constraints={"fit_time": ("<=", 10.0)}).fit(X, y)
+    second = _search(n_iter=7, storage=storage, constraints={"fit_time": ("<=", 10.0)}).fit(X, y)
+    assert len(second.cv_results_["params"]) == 7
+    assert second.cv_results_["params"][:4] == first.cv_results_["params"]
+    assert second.study_.directions == ["maximize", "minimize"]
+    assert all(t.constraints is not None for t in second.study_.trials)
+    # another set of objectives is another problem: refused, naming the directions
+    with pytest.raises(ValueError, match="directions"):
+        _search(n_iter=8, storage=storage, objectives=["accuracy", "recall_macro", "fit_time"],
+                study_name=second.study_.study_name).fit(X, y)
