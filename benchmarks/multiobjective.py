@@ -251,6 +251,8 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="2 seeds, 60 trials, overhead at 150 trials, small search")
     parser.add_argument("--seeds", type=int, default=7)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="choose settings on seeds >= 100, report on 0..")
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--problems", default=",".join(PROBLEMS))
@@ -267,7 +269,8 @@ def main():
         args.hypervolume = args.overhead = args.search = True
     print(f"python {' '.join(sys.argv)}  (pid {os.getpid()})")
     if args.hypervolume:
-        hypervolume_table(args.arms.split(","), list(range(args.seeds)), args.trials,
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        hypervolume_table(args.arms.split(","), seeds, args.trials,
                           args.processes, args.problems.split(","))
     if args.overhead:
         overhead_table(args.overhead_trials, args.overhead_repeats)

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..multiobjective import (
     crowding_distance,
+    hypervolume,
     hypervolume_contributions,
     non_dominated_sort,
 )
@@ -32,6 +33,7 @@ from ..trial import TrialState
 # crowding distance instead of exact hypervolume contributions (each costs a
 # hypervolume of the others; see _within_front_merit).
 _EXACT_CONTRIBUTIONS_UP_TO = 64
+_WEIGHT_GOOD_BY_CONTRIBUTION = False
 
 
 class _TrialTable:
@@ -271,6 +273,40 @@ def _multi_objective_order(losses, numbers):
     return np.lexsort((numbers, ranks)), ranks
 
 
+def _below_weights(losses, reference):
+    """Weights of the good trials of several objectives, proportional to each
+    one's hypervolume contribution within the good set (Ozaki et al. 2022); a
+    member adding nothing keeps a small weight."""
+    if losses.shape[1] > 2 and len(losses) > _EXACT_CONTRIBUTIONS_UP_TO:
+        return None
+    contributions = hypervolume_contributions(losses, reference)
+    total = contributions.sum()
+    if not total > 0:
+        return None
+    weights = np.maximum(contributions / total, 1e-3 / len(losses))
+    return weights / weights.sum()
+
+
+def _greedy_subset(front, reference, k):
+    """Indices of ``k`` members of ``front`` taken one at a time, each the one
+    adding the most hypervolume to those taken before: the greedy solution of
+    the hypervolume subset selection problem (Ozaki et al. 2020); ties go to
+    the lower index."""
+    inclusive = np.prod(reference - front, axis=1)
+    gains = inclusive.copy()
+    available = np.ones(len(front), dtype=bool)
+    chosen = []
+    for _ in range(k):
+        candidates = np.flatnonzero(available)
+        best = int(candidates[np.argmax(gains[candidates])])
+        chosen.append(best)
+        available[best] = False
+        for i in np.flatnonzero(available):
+            gains[i] = inclusive[i] - hypervolume(np.maximum(front[chosen], front[i]),
+                                                  reference)
+    return np.array(chosen, dtype=int)
+
+
 def _reference_point(losses):
     """Just beyond the worst value seen, per objective."""
     low, high = losses.min(axis=0), losses.max(axis=0)
@@ -330,6 +366,8 @@ class _History:
         self.trial_id = current.trial_id
         self.n_trials = study.n_trials()
         self._selectors = {}
+        # weights of the good rows of the last split (several objectives), or None
+        self.below_weights = None
 
     def selectors(self, plan):
         """Columns of ``plan`` that are branch choices: categorical parameters
@@ -364,6 +402,11 @@ class _History:
             n_below = min(n_below, n_complete)
         if self.table.front_rank is not None and 0 < n_below < n_complete:
             values, rows = self._order_cut_front(values, rows, n_below)
+        self.below_weights = None
+        if (_WEIGHT_GOOD_BY_CONTRIBUTION and self.table.front_rank is not None
+                and n_below > 1 and n_complete):
+            self.below_weights = _below_weights(self.table.losses(rows[:n_below]),
+                                                self.table.reference)
         above = values[n_below:]
         running = [t for t in self.running
                    if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
@@ -410,9 +453,15 @@ class _History:
         if rank[n_below] != cut:
             return values, rows
         members = np.flatnonzero(rank == cut)  # contiguous: rows are by rank
-        merit = _within_front_merit(self.table.losses(rows[members]), self.table.reference)
+        front = self.table.losses(rows[members])
+        if front.shape[1] > 2 and len(front) <= _EXACT_CONTRIBUTIONS_UP_TO:
+            ranked = _greedy_subset(front, self.table.reference, n_below - members[0])
+            ranked = np.concatenate([ranked, np.setdiff1d(np.arange(len(front)), ranked)])
+        else:
+            merit = _within_front_merit(front, self.table.reference)
+            ranked = np.argsort(-merit, kind="stable")
         order = np.arange(len(rows))
-        order[members] = members[np.argsort(-merit, kind="stable")]
+        order[members] = members[ranked]
         return values[order], rows[order]
 
     @property
