@@ -558,3 +558,17 @@ def test_search_with_objectives_resumes_from_its_storage(tmp_path):
     with pytest.raises(ValueError, match="directions"):
         _search(n_iter=8, storage=storage, objectives=["accuracy", "recall_macro", "fit_time"],
                 study_name=second.study_.study_name).fit(X, y)
+
+
+def test_greedy_hypervolume_subset_selection_by_hand():
+    from sksearch.samplers._tpe_history import _greedy_subset
+
+    front = np.array([[1.0, 1.0, 3.0], [1.0, 3.0, 1.0], [3.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    # with reference (4, 4, 4) each corner alone covers 3 * 3 * 1 = 9 and the centre
+    # 2 * 2 * 2 = 8: the first corner wins (ties go to the lower index); the second pick
+    # is the one adding most to it
+    picked = _greedy_subset(front, np.array([4.0, 4.0, 4.0]), 4).tolist()
+    assert picked[0] == 0
+    gains = {i: hypervolume(front[[0, i]], [4, 4, 4]) - 9.0 for i in (1, 2, 3)}
+    assert picked[1] == max(gains, key=lambda i: (gains[i], -i))
+    assert sorted(picked) == [0, 1, 2, 3]

@@ -254,7 +254,7 @@ class TPESampler(BaseSampler):
         kwargs = dict(prior_weight=self.prior_weight, bandwidth=self.bandwidth,
                       bandwidth_factor=self.bandwidth_factor, min_bandwidth=self.min_bandwidth,
                       step_widths=plan.step_widths)
-        good = ParzenEstimator(below, history.below_weights, plan.n_choices, **kwargs)
+        good = ParzenEstimator(below, None, plan.n_choices, **kwargs)
         bad = ParzenEstimator(above, above_weights, plan.n_choices, **kwargs)
         candidates = good.sample(self._rng, self.n_ei_candidates)
         if self.explore_branches:
