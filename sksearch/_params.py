@@ -84,6 +84,11 @@ PARAMETER_CONSTRAINTS = {
         "None or a list of callables taking (study, trial)",
         lambda v: v is None or (isinstance(v, (list, tuple)) and all(callable(c) for c in v)),
     ),
+    "objectives": ("None or a list of metric names",
+                   lambda v: v is None or (isinstance(v, (list, tuple))
+                                           and all(isinstance(n, str) for n in v))),
+    "constraints": ("None or a dict {metric: (operator, bound)}",
+                    lambda v: v is None or isinstance(v, dict)),
     "increments": (
         "None or a dict with one entry, {parameter or 'partial_fit': n_increments}",
         lambda v: v is None or (isinstance(v, dict) and len(v) == 1),

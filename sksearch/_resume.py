@@ -58,7 +58,8 @@ def _data_fingerprint(X, y, splits):
     return joblib.hash((X, y, [np.asarray(test) for _, test in splits]))
 
 
-def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
+def attach_or_create_study(search, space, sampler, pruner, X, y, splits,
+                           directions=("maximize",), constraints_func=None):
     """Return ``(study, n_reused)`` for ``search.fit``.
 
     Without a storage, a new in-memory study. With one, the study named
@@ -67,8 +68,8 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
     marked FAIL.
     """
     if search.storage is None:
-        study = Study(direction="maximize", sampler=sampler, pruner=pruner,
-                      study_name=search.study_name)
+        study = Study(directions=list(directions), sampler=sampler, pruner=pruner,
+                      study_name=search.study_name, constraints_func=constraints_func)
         _store_branch_labels(study, space)
         return study, 0
     storage = get_storage(search.storage)
@@ -78,8 +79,8 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits):
                                               joblib.hash((data_print, space_print)))
     # every branch's: two branches of a list of dicts may both have "clf"
     storage.register_distributions(space.all_distributions())
-    study = Study(direction="maximize", sampler=sampler, pruner=pruner,
-                  storage=storage, study_name=name)
+    study = Study(directions=list(directions), sampler=sampler, pruner=pruner,
+                  storage=storage, study_name=name, constraints_func=constraints_func)
     attrs = study.system_attrs
     if attrs.get(_DATA_ATTR, data_print) != data_print:
         raise ValueError(

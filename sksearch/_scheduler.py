@@ -85,6 +85,10 @@ class SearchPlan:
         trial (samples the space; raises before any fit on bad values).
     refit_score : callable
         Picks the optimised metric from a fold's test scores.
+    objective_values : callable or None
+        ``objective_values(folds) -> tuple``: the values told for a complete
+        candidate of a study of several objectives (``None``: the mean of
+        ``refit_score``). Pruners judge on ``refit_score`` in either case.
     pruner : BasePruner or None
         ``None`` scores every fold, as ``GridSearchCV``.
     per_fold : int
@@ -112,6 +116,7 @@ class SearchPlan:
     n_iter: int
     propose: object
     refit_score: object
+    objective_values: object = None
     pruner: object = None
     per_fold: int = 1
     n_workers: int = 1
@@ -174,7 +179,7 @@ class _Candidate:
         ``step + 1`` values, as a finished (pruned) trial, whatever it did
         after -- the same record whichever of the two got there first."""
         values = dict(list(self.frozen.intermediate_values.items())[: step + 1])
-        return replace(self.frozen, state=TrialState.PRUNED, value=None,
+        return replace(self.frozen, state=TrialState.PRUNED, values=None,
                        intermediate_values=values)
 
 
@@ -182,14 +187,22 @@ class _TrialsView:
     """The study as one pruning decision sees it. Pruners read it like a study."""
 
     def __init__(self, study, trials):
-        self.direction = study.direction
+        # search scores are maximised; with several objectives the pruner sees
+        # the refit metric's fold scores (the steps) and, for a complete
+        # trial, their mean as its value
+        self.direction = "maximize"
         self.study_name = study.study_name
         self._study = study
+        if study.is_multi_objective:
+            trials = tuple(_refit_metric_view(t) for t in trials)
         self._trials = trials
 
     def extended(self, trials):
         """This view with ``trials`` added."""
-        return _TrialsView(self._study, self._trials + tuple(trials))
+        view = _TrialsView(self._study, ())
+        view._trials = self._trials + tuple(
+            _refit_metric_view(t) if self._study.is_multi_objective else t for t in trials)
+        return view
 
     def get_trials(self, states=None):
         if states is None:
@@ -203,6 +216,17 @@ class _TrialsView:
     @property
     def system_attrs(self):
         return self._study.system_attrs
+
+
+def _refit_metric_view(trial):
+    """A trial of several objectives as a pruner of the refit metric reads it:
+    its value the mean of its steps (the refit metric's fold scores)."""
+    if trial.values is None or len(trial.values) == 1:
+        return trial
+    steps = list(trial.intermediate_values.values())
+    value = mean_score(steps) if steps else None
+    return replace(trial, values=None if value is None or not np.isfinite(value)
+                   else (value,))
 
 
 class _Scheduler:
@@ -240,7 +264,7 @@ class _Scheduler:
         study = self.plan.study
         study.clear_stop()
         self._absorb_finished()
-        self._best = _best_value(self._finished)
+        self._best = None if study.is_multi_objective else _best_value(self._finished)
         try:
             while True:
                 self._settle_budget()
@@ -610,6 +634,12 @@ class _Scheduler:
         scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
         value = mean_score(scores) if scores else None
         system_attrs = {FOLDS_ATTR: records_to_json(c.folds)}
+        if plan.objective_values is not None and scores:
+            # several objectives: a complete candidate's values; a pruned one
+            # has none (its evidence is its steps)
+            value = None if c.pruned else plan.objective_values(c.folds)
+            if value is not None and not all(np.isfinite(value)):
+                value = float("nan")
         if fail:
             state, value = TrialState.FAIL, None
         elif c.allowed == 0:  # the budget was spent before its first fold
@@ -617,7 +647,7 @@ class _Scheduler:
             system_attrs = {"fail_reason": "the budget of fold fits was spent"}
         elif c.pruned:
             state = TrialState.PRUNED
-        elif value is not None and np.isfinite(value):
+        elif value is not None and np.all(np.isfinite(value)):
             state = TrialState.COMPLETE
         else:
             state, value = TrialState.FAIL, None
@@ -631,13 +661,13 @@ class _Scheduler:
             c.callback_ctx.call_on_fit_task_end(estimator=plan.caller)
         if quiet:
             return
-        if best_of([frozen], "maximize") is not None and (
+        if not study.is_multi_objective and best_of([frozen], "maximize") is not None and (
                 self._best is None or frozen.value > self._best):
             self._best = frozen.value
         if plan.verbose > 0:
             elapsed = time.monotonic() - self._started
             print(f"[trial {frozen.number + 1}/{plan.n_iter}] "
-                  f"{frozen.state.name.lower()} score={_fmt(frozen.value)} "
+                  f"{frozen.state.name.lower()} score={_fmt(frozen.values)} "
                   f"best={_fmt(self._best)} elapsed={elapsed:.1f}s params={c.params}")
         for callback in plan.callbacks:
             callback(study, frozen)
@@ -667,4 +697,6 @@ def _best_value(trials):
 
 
 def _fmt(value):
+    if isinstance(value, tuple):  # a trial's values
+        return ",".join(f"{v:.4f}" for v in value)
     return "nan" if value is None else f"{value:.4f}"

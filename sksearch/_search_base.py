@@ -39,6 +39,7 @@ from ._cv_results import format_cv_results
 from ._delegation import DelegationMixin
 from ._fold import FoldContext, warn_about_fit_failures
 from ._increments import Increments, class_labels, fit_all_increments
+from ._objectives import SearchObjectives, best_row_of, pareto_rows
 from ._params import validate_params
 from ._records import FOLDS_ATTR, records_from_json
 from ._resume import (
@@ -70,6 +71,7 @@ class _Setup:
     refit_metric: object
     routed: object
     increments: object
+    objectives: object
     root_ctx: object
     metadata: object
     X: object
@@ -189,7 +191,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         finally:
             # Whatever happens (Ctrl-C included), the trials are in the study.
             self.study_ = study
-        self._collect_results(study, setup.space, setup.refit_metric, outcome.params)
+        self._collect_results(study, setup.space, setup.refit_metric, outcome.params,
+                              setup.objectives)
         if self.refit:
             self._refit(setup)
         scorers = setup.plan.fold_context.scorer
@@ -209,6 +212,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             space.check_estimator_params(self.estimator)
         initial = check_initial_params(space, getattr(self, "initial_params", None))
         scorers, refit_metric = self._get_scorers()
+        objectives = self._objectives(scorers)
         pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
         if isinstance(pruner, NopPruner):
             pruner = None
@@ -238,7 +242,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         sampler = self._make_sampler(space, seed)
         n_iter = self._resolve_n_iter(space, sampler)
         study, _ = attach_or_create_study(
-            self, space, sampler, pruner or NopPruner(), X, y, splits)
+            self, space, sampler, pruner or NopPruner(), X, y, splits,
+            directions=objectives.directions if objectives.names else ["maximize"],
+            constraints_func=objectives.constraints_func if objectives.constraints else None)
         warm_start(study, getattr(self, "warm_start_from", None), sampler)
         enqueue_initial_params(study, initial)
         per_fold = 1 if increments is None else increments.n
@@ -265,14 +271,33 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         plan = SearchPlan(
             study=study, fold_context=fold_context, splits=splits, n_iter=n_iter,
             propose=self._proposer(space, increments), refit_score=self._refit_score,
+            objective_values=objectives.values if objectives.names else None,
             pruner=pruner, per_fold=per_fold, n_workers=n_workers,
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
             callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
             caller=self, max_fold_fits=getattr(self, "max_fold_fits", None))
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
-                      increments=increments, root_ctx=root_ctx, metadata=metadata,
-                      X=X, y=y)
+                      increments=increments, objectives=objectives, root_ctx=root_ctx,
+                      metadata=metadata, X=X, y=y)
+
+    def _objectives(self, scorers):
+        """The validated ``objectives`` and ``constraints`` (BayesSearchCV's;
+        the drop-in searches have none)."""
+        spec = getattr(self, "objectives", None)
+        constraints = getattr(self, "constraints", None)
+        if callable(self.scoring):
+            names = None  # a callable's metrics are known after the first fold
+        elif hasattr(scorers, "_scorers"):
+            names = list(scorers._scorers)
+        else:
+            names = ["score"]
+        objectives = SearchObjectives.from_spec(spec, constraints, names)
+        if len(objectives.names) == 1:
+            raise ValueError(
+                f"objectives must name at least two metrics to optimise jointly, got "
+                f"{list(objectives.names)!r}; for one, use scoring and refit.")
+        return objectives
 
     def _proposer(self, space, increments):
         """``propose(trial) -> params`` for the scheduler: samples the space and
@@ -364,7 +389,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return test_scores
 
     # -- results ------------------------------------------------------------------
-    def _collect_results(self, study, space, refit_metric, run_params):
+    def _collect_results(self, study, space, refit_metric, run_params, objectives=None):
         """``cv_results_`` and ``best_*`` from the study's trials;
         ``run_params`` are the estimator params of this run's trials, by number
         (those of earlier runs are rebuilt through the space)."""
@@ -387,6 +412,14 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             statuses.append(trial.state.name.lower())
         results = format_cv_results(candidate_params, fold_results, statuses,
                                     self.n_splits_, self.return_train_score)
+        if objectives is not None and objectives.constraints:
+            results["feasible"] = np.array(
+                [t.state is TrialState.COMPLETE and t.is_feasible for t in trials], dtype=bool)
+        candidates = None  # rows refit may choose from; None: every row
+        if objectives is not None and objectives.names:
+            self.pareto_front_ = candidates = pareto_rows(results, objectives)
+        elif objectives is not None and objectives.constraints:
+            candidates = np.flatnonzero(results["feasible"])
         # a failed fold of a callable multi-metric scorer holds the bare
         # error_score: any dict says the scoring is multi-metric
         scored = [f.test_scores for folds in fold_results for f in folds if f is not None]
@@ -397,14 +430,23 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             refit_metric = self.refit
         self.n_pruned_ = sum(s == "pruned" for s in statuses)
         if self.refit or not self.multimetric_:
-            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
+            self.best_index_ = self._select_best_index(self.refit, refit_metric, results,
+                                                       candidates)
             if not callable(self.refit):
                 self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
             self.best_params_ = results["params"][self.best_index_]
         self.cv_results_ = results
 
     @staticmethod
-    def _select_best_index(refit, refit_metric, results):
+    def _select_best_index(refit, refit_metric, results, candidates=None):
+        if candidates is not None and not callable(refit):
+            # several objectives or constraints: the best on the refit metric
+            # among the Pareto front (or the feasible candidates)
+            if len(candidates):
+                return best_row_of(results, candidates, refit_metric)
+            warnings.warn(
+                "No complete candidate satisfies the constraints; best_* are those of "
+                "the best candidate on the refit metric, infeasible.", UserWarning)
         if callable(refit):
             best_index = refit(results)
             if not isinstance(best_index, numbers.Integral):

@@ -34,13 +34,16 @@ from .trial import TrialState
 __all__ = ["param_importances"]
 
 def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth=64,
-                      random_state=None):
+                      random_state=None, objective=None):
     """Share of the objective's variation explained by each parameter.
 
     Parameters
     ----------
     study_or_search : Study or fitted BayesSearchCV
     method : {"fanova", "permutation"}, default="fanova"
+    objective : int or None, default=None
+        With several objectives, the index of the one to explain (required);
+        ``None`` for a study of one.
     n_trees : int, default=64
         Trees of the random forest.
     max_depth : int, default=64
@@ -62,12 +65,20 @@ def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth
     >>> shares = param_importances(study, random_state=0)
     >>> list(shares)[0], shares["z"] < 0.05
     ('x', True)
+
+    Per objective of a study of several:
+
+    >>> study = Study(directions=["minimize", "minimize"], sampler="random", random_state=0)
+    >>> study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
+    ...                n_trials=60)
+    >>> [list(param_importances(study, objective=k, random_state=0))[0] for k in (0, 1)]
+    ['x', 'y']
     """
     if method not in ("fanova", "permutation"):
         raise ValueError(f"method must be 'fanova' or 'permutation', got {method!r}.")
     study = getattr(study_or_search, "study_", study_or_search)
     rng = np.random.default_rng(_seed(random_state))
-    names, X, y = _encode(study, rng)
+    names, X, y = _encode(study, rng, _objective_index(study, objective))
     forest = RandomForestRegressor(n_estimators=n_trees, max_depth=max_depth,
                                    min_samples_leaf=1, random_state=random_state)
     forest.fit(X, y)
@@ -92,9 +103,24 @@ def _seed(random_state):
     return int(random_state.randint(0, 2**31 - 1))
 
 
-def _encode(study, rng):
+def _objective_index(study, objective):
+    n_objectives = len(study.directions)
+    if objective is None:
+        if n_objectives > 1:
+            raise ValueError(
+                f"The study has {n_objectives} objectives; pass objective=0 .. "
+                f"{n_objectives - 1} to say which one to explain.")
+        return 0
+    if not (isinstance(objective, (int, np.integer)) and not isinstance(objective, bool)
+            and 0 <= objective < n_objectives):
+        raise ValueError(
+            f"objective must be an int in [0, {n_objectives - 1}] or None, got {objective!r}.")
+    return int(objective)
+
+
+def _encode(study, rng, objective=0):
     trials = [t for t in study.get_trials((TrialState.COMPLETE,))
-              if t.value is not None and math.isfinite(t.value)]
+              if t.values is not None and math.isfinite(t.values[objective])]
     if len(trials) < 2:
         raise ValueError(
             f"Parameter importances need at least 2 complete trials; the study has "
@@ -115,7 +141,7 @@ def _encode(study, rng):
             X[rows, j] = (values + 0.5) / len(dist.choices)
         else:
             X[rows, j] = dist._to_unit(values)
-    y = np.array([t.value for t in trials], dtype=float)
+    y = np.array([t.values[objective] for t in trials], dtype=float)
     return names, X, y
 
 

@@ -171,8 +171,9 @@ def hypervolume(points, reference):
     ``[p, reference]``. Points not strictly better than the reference in every
     objective add nothing.
 
-    Exact for any number of objectives: a sweep for two, the WFG algorithm
-    (While et al. 2012) for more.
+    Exact for any number of objectives: a sweep for two, slabs of
+    two-dimensional sweeps for three, the WFG algorithm (While et al. 2012)
+    for more.
 
     Examples
     --------
@@ -205,6 +206,20 @@ def _hv2d(points, reference):
     return float(np.sum(widths * (reference[1] - best_y)))
 
 
+def _hv3d(points, reference):
+    """Three objectives: sweep the third, summing the area the first two
+    cover below each level times the slab's height."""
+    order = np.argsort(points[:, 2], kind="stable")
+    points = points[order]
+    levels = np.append(points[1:, 2], reference[2])
+    total = 0.0
+    for k in range(len(points)):
+        height = levels[k] - points[k, 2]
+        if height > 0:
+            total += _hv2d(points[:k + 1, :2], reference[:2]) * height
+    return total
+
+
 def _wfg(points, reference):
     """Hypervolume of a non-dominated set: the sum of each point's exclusive
     volume with respect to the points after it (While et al. 2012, Eq. 3)."""
@@ -213,6 +228,8 @@ def _wfg(points, reference):
         return 0.0
     if m == 2:
         return _hv2d(points, reference)
+    if m == 3:
+        return _hv3d(points, reference)
     if n == 1:
         return float(np.prod(reference - points[0]))
     # sorting by the last objective keeps the limited sets small
@@ -229,7 +246,6 @@ def _exclusive(point, others, reference):
         return inclusive
     limited = np.maximum(others, point)
     limited = limited[pareto_front_mask(limited)]
-    limited = np.unique(limited, axis=0)
     return inclusive - _wfg(limited, reference)
 
 

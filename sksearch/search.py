@@ -44,13 +44,14 @@ _PARAMETER_DOCS = {
     "n_iter": """n_iter : int or None, default={default}
     Number of candidates in total, counting those of a resumed study.
     ``None`` means the whole space, which must be finite (a grid).""",
-    "sampler": """sampler : {"tpe", "cmaes", "random", "grid"} or BaseSampler, \
+    "sampler": """sampler : {"tpe", "cmaes", "random", "grid", "nsga2"} or BaseSampler, \
 default={default}
     How candidates are chosen. ``"grid"`` enumerates the space in
-    ``ParameterGrid`` order. ``"cmaes"`` is ``CmaEsSampler()`` (with its
-    surrogate) for up to 4 parallel candidates, and plain CMA-ES
-    (``CmaEsSampler(surrogate=None)``) for more (``n_jobs > 4``). An instance
-    is deep-copied at fit, so repeated fits start from the same state.""",
+    ``ParameterGrid`` order; ``"nsga2"`` is NSGA-II, for ``objectives``.
+    ``"cmaes"`` is ``CmaEsSampler()`` (with its surrogate) for up to 4
+    parallel candidates, and plain CMA-ES (``CmaEsSampler(surrogate=None)``)
+    for more (``n_jobs > 4``). An instance is deep-copied at fit, so repeated
+    fits start from the same state.""",
     "pruner": """pruner : {"median", "percentile", "halving", "hyperband", "wilcoxon", \
 "bound"}, BasePruner or None, default=None
     Stops candidates fold by fold. ``None`` scores every fold, exactly like
@@ -128,6 +129,24 @@ default={default}
     pruner's view. They are added to this search's study marked with the
     system attribute ``"sksearch:warm_start"`` (once: a resumed study keeps
     them). Needs a sampler that learns from results (not random or grid).""",
+    "objectives": """objectives : list of str or None, default=None
+    Metrics to optimise jointly (at least two): keys of a multi-metric
+    ``scoring`` (``"score"`` with one metric), maximised, and
+    ``"fit_time"`` / ``"score_time"``, a candidate's mean seconds per fold,
+    minimised. The study then has one objective per name and the sampler
+    (TPE, NSGA-II, random or grid) searches for the Pareto front, listed in
+    ``pareto_front_``; ``refit`` names the metric that picks one candidate
+    of the front (or is a callable on ``cv_results_``). ``None`` optimises
+    the refit metric alone. A pruner judges every candidate on the refit
+    metric only (its fold scores), as without ``objectives``.""",
+    "constraints": """constraints : dict or None, default=None
+    Bounds on metrics (the names ``objectives`` takes), as
+    ``{metric: (operator, bound)}`` with operator ``"<="`` or ``">="``: e.g.
+    ``{"fit_time": ("<=", 1.0), "recall": (">=", 0.9)}``. A candidate is
+    feasible when every bound holds on its mean over the folds;
+    ``cv_results_`` gets a boolean ``feasible`` column, the samplers steer
+    towards feasible candidates, and ``best_*`` and ``pareto_front_`` are
+    chosen among feasible ones (with a warning if there is none).""",
 }
 
 _ATTRIBUTES_DOC = """cv_results_ : dict of numpy (masked) ndarrays
@@ -163,7 +182,11 @@ n_fold_fits_ : int
     Number of fold fits this ``fit`` call started.
 n_increments_ : int
     Number of increments this ``fit`` call ran, with ``increments``;
-    equal to ``n_fold_fits_`` without."""
+    equal to ``n_fold_fits_`` without.
+pareto_front_ : ndarray of int
+    With ``objectives``: rows of ``cv_results_`` on the Pareto front of the
+    objectives (complete and feasible candidates that no other dominates),
+    in trial order."""
 
 
 def _document(summary, extended, see_also, examples):
@@ -225,7 +248,7 @@ class BayesSearchCV(BaseSearch):
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
                  return_train_score=False, timeout=None, storage=None, study_name=None,
                  callbacks=None, increments=None, max_fold_fits=None, initial_params=None,
-                 warm_start_from=None):
+                 warm_start_from=None, objectives=None, constraints=None):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -248,6 +271,8 @@ class BayesSearchCV(BaseSearch):
         self.max_fold_fits = max_fold_fits
         self.initial_params = initial_params
         self.warm_start_from = warm_start_from
+        self.objectives = objectives
+        self.constraints = constraints
 
 
 @_document(

@@ -166,6 +166,10 @@ class Study(_known.KnownTrials):
                     f"Study {study_name!r} exists in this storage with {shown}; use "
                     "another study_name."
                 )
+        if len(directions) > 1 and not self.sampler.supports_multi_objective:
+            raise ValueError(
+                f"sampler {self.sampler!r} optimises one objective; a study of "
+                f"{len(directions)} objectives needs 'tpe', 'nsga2', 'random' or 'grid'.")
         self.study_name = study_name
         self._directions = list(directions)
         self._study_id = study_id
@@ -430,8 +434,10 @@ class Study(_known.KnownTrials):
         error = None
         if state is TrialState.COMPLETE and self.constraints_func is not None:
             try:
-                constraints = self._constraints_of(
-                    dataclasses.replace(frozen, state=state, values=values))
+                # the trial as it will be stored, attributes told with it included
+                constraints = self._constraints_of(dataclasses.replace(
+                    frozen, state=state, values=values,
+                    system_attrs={**frozen.system_attrs, **(system_attrs or {})}))
                 system_attrs = {**(system_attrs or {}), CONSTRAINTS_KEY: constraints}
             except Exception as exc:  # noqa: BLE001 - recorded, then raised
                 error = exc
@@ -529,13 +535,14 @@ class Study(_known.KnownTrials):
 
     def optimize(self, objective, n_trials=None, timeout=None, n_jobs=1,
                  callbacks=None, catch=(), show_progress_bar=False):
-        """Run ``objective(trial) -> float`` for many trials.
+        """Run ``objective(trial) -> float`` (a tuple of floats for several
+        objectives) for many trials.
 
         Parameters
         ----------
         objective : callable
-            Suggests parameters through the trial and returns the value; may
-            ``raise TrialPruned()``.
+            Suggests parameters through the trial and returns the value (one
+            per direction); may ``raise TrialPruned()``.
         n_trials : int or None, default=None
             Number of trials to run now; ``None`` runs until ``timeout``, a
             :meth:`stop`, or a finite sampler's exhaustion.

@@ -286,3 +286,289 @@ def test_hypervolume_contributions_are_the_loss_without_each_point():
         assert hypervolume_contributions(points, np.ones(m)) == pytest.approx(loss, abs=1e-12)
     # a duplicated point contributes nothing on its own
     assert hypervolume_contributions([[1, 1], [1, 1]], [2, 2]).tolist() == [0.0, 0.0]
+
+
+# -- 4. samplers -----------------------------------------------------------------------
+
+def _mixed(trial):
+    """Two objectives over a log float, a stepped int and a categorical."""
+    lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
+    depth = trial.suggest_int("depth", 2, 12, step=2)
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    offset = {"a": 0.0, "b": 0.3, "c": 0.6}[kind]
+    return (np.log10(lr) + 3) / 3 + offset, (depth - 2) / 10 + (1 - (np.log10(lr) + 3) / 3)
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "nsga2", "random"])
+def test_multi_objective_samplers_are_reproducible(sampler):
+    def run(seed):
+        study = Study(directions=["minimize", "minimize"], sampler=sampler, random_state=seed,
+                      constraints_func=lambda t: [t.values[0] - 1.2])
+        if sampler == "nsga2":
+            from sksearch.samplers import NSGAIISampler
+            study.sampler = NSGAIISampler(population_size=8, seed=seed)
+        study.optimize(_mixed, n_trials=30)
+        return [t.params for t in study.trials]
+
+    first = run(0)
+    assert first == run(0) and first != run(1)
+
+
+def test_nsga2_children_are_legal_values_bred_from_the_parents():
+    from sksearch.distributions import Categorical, Float, Int
+    from sksearch.samplers import NSGAIISampler
+
+    sampler = NSGAIISampler(population_size=6, seed=3)
+    study = Study(directions=["minimize", "minimize"], sampler=sampler)
+    study.optimize(_mixed, n_trials=18)  # generations 0, 1, 2
+    generations = [t.system_attrs["nsga2:generation"] for t in study.trials]
+    assert generations == [0] * 6 + [1] * 6 + [2] * 6
+    space = {"depth": Int(2, 12, step=2), "kind": Categorical(["a", "b", "c"]),
+             "lr": Float(1e-3, 1.0, log=True)}
+    trial = study.ask()
+    relative = sampler.sample_relative(study, study._storage.get_trial(trial.trial_id), space)
+    assert set(relative) == set(space)
+    assert all(space[name].contains_internal(value) for name, value in relative.items())
+    # SBX children lie in the unit box
+    from sksearch.samplers.nsga2 import _polynomial_mutation, _sbx
+    rng = np.random.default_rng(0)
+    a, b = rng.random(1000), rng.random(1000)
+    c1, c2 = _sbx(a, b, 20.0, rng)
+    assert ((0 <= c1) & (c1 <= 1) & (0 <= c2) & (c2 <= 1)).all()
+    # a large distribution index keeps the children at the parents (low, high)
+    c1, c2 = _sbx(a, b, 1e4, rng)
+    assert np.allclose(c1, np.minimum(a, b), atol=2e-3)
+    assert np.allclose(c2, np.maximum(a, b), atol=2e-3)
+    # polynomial mutation of 0.5: P(delta < -0.1) = P(2u < 0.9 ** 21) = 0.9 ** 21 / 2
+    mutated = np.array([_polynomial_mutation(0.5, 20.0, rng) for _ in range(20000)])
+    assert np.mean(mutated < 0.4) == pytest.approx(0.9 ** 21 / 2, abs=0.005)
+    assert np.mean(mutated > 0.6) == pytest.approx(0.9 ** 21 / 2, abs=0.005)
+
+
+def _zdt1(trial):
+    x = np.array([trial.suggest_float(f"x{i}", 0, 1) for i in range(4)])
+    g = 1 + 9 * x[1:].mean()
+    return x[0], g * (1 - np.sqrt(x[0] / g))
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "nsga2"])
+def test_multi_objective_samplers_beat_random_search(sampler):
+    from sksearch.samplers import NSGAIISampler
+
+    def final_hypervolume(name, seed):
+        chosen = NSGAIISampler(population_size=12, seed=seed) if name == "nsga2" else name
+        study = Study(directions=["minimize", "minimize"], sampler=chosen, random_state=seed)
+        study.optimize(_zdt1, n_trials=80)
+        return hypervolume([t.values for t in study.best_trials], [1.1, 11.0])
+
+    ours = [final_hypervolume(sampler, seed) for seed in range(3)]
+    rand = [final_hypervolume("random", seed) for seed in range(3)]
+    assert np.median(ours) > np.median(rand)
+
+
+def test_the_motpe_good_set_is_the_first_fronts_then_the_largest_contributions():
+    from sksearch.samplers.tpe import TPESampler
+
+    # front 0: (1,3), (2,2), (3,1), (1.9,2.9); (1.9, 2.9) adds least; then (2.5,2.5), (4,4)
+    told = [(4.0, 4.0), (1.0, 3.0), (2.0, 2.0), (3.0, 1.0), (2.5, 2.5), (1.9, 2.9)]
+    for n_good, expected in [(3, {1, 2, 3}), (4, {1, 2, 3, 5}), (5, {1, 2, 3, 5, 4})]:
+        study = Study(directions=["minimize", "minimize"], sampler="random")
+        for values in told:
+            trial = study.ask()
+            trial.suggest_float("x", 0, 10)
+            study.tell(trial, list(values))
+        sampler = TPESampler(n_startup_trials=0, gamma=lambda n, k=n_good: k, seed=0)
+        trial = study.ask()
+        history = sampler._history(study, study._storage.get_trial(trial.trial_id))
+        plan = sampler._plan(["x"], [study.trials[0].distributions["x"]])
+        below, _ = history.split(plan, sampler.gamma)
+        xs = [t.params["x"] for t in study.trials[:6]]
+        chosen = {xs.index(v) for v in plan.from_unit(below)[:, 0]}
+        assert chosen == expected
+        study.tell(trial, [9.0, 9.0])
+
+
+def test_constrained_tpe_proposes_feasible_trials_more_often_than_random():
+    def feasible_share(sampler):
+        study = Study(directions=["minimize", "minimize"], sampler=sampler, random_state=0,
+                      constraints_func=lambda t: [t.params["x"] + t.params["y"] - 0.5])
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.suggest_float("y", 0, 1)),
+                       n_trials=60)
+        return np.mean([t.is_feasible for t in study.trials[20:]])
+
+    # the feasible triangle is 1/8 of the box
+    assert feasible_share("tpe") > 2 * max(feasible_share("random"), 0.125)
+    # single objective too
+    study = Study(direction="minimize", sampler="tpe", random_state=0,
+                  constraints_func=lambda t: [0.7 - t.params["x"]])
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=40)
+    assert study.best_value >= 0.7 and study.best_value < 0.75
+
+
+# -- 5. BayesSearchCV ------------------------------------------------------------------
+
+def _search(**kwargs):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from sksearch import BayesSearchCV
+    from sksearch.distributions import Int
+
+    defaults = dict(scoring=["accuracy", "recall_macro"], objectives=["accuracy", "fit_time"],
+                    refit="accuracy", n_iter=14, cv=3, random_state=0)
+    defaults.update(kwargs)
+    return BayesSearchCV(DecisionTreeClassifier(random_state=0),
+                         {"max_depth": Int(1, 12), "min_samples_leaf": Int(1, 20)}, **defaults)
+
+
+def test_search_accuracy_against_fit_time_with_a_constraint():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    search = _search(constraints={"recall_macro": (">=", 0.9)}).fit(X, y)
+    results = search.cv_results_
+    # scikit-learn's format, plus the feasibility column
+    assert {"mean_test_accuracy", "rank_test_recall_macro", "mean_fit_time", "params",
+            "feasible"} <= set(results)
+    feasible = np.asarray(results["feasible"])
+    assert feasible.tolist() == [s == "complete" and r >= 0.9 for s, r in
+                                 zip(results["status"], results["mean_test_recall_macro"])]
+    # the front, by brute force over the feasible rows (accuracy up, fit time down)
+    acc, fit_time = results["mean_test_accuracy"], results["mean_fit_time"]
+    rows = np.flatnonzero(feasible)
+    expected = [i for i in rows if not any(
+        acc[j] >= acc[i] and fit_time[j] <= fit_time[i] and (acc[j], fit_time[j]) !=
+        (acc[i], fit_time[i]) for j in rows)]
+    assert search.pareto_front_.tolist() == expected
+    # refit="accuracy": the most accurate candidate of the front
+    best = max(expected, key=lambda i: (acc[i], -i))
+    assert search.best_index_ == best and search.best_score_ == acc[best]
+    assert search.best_params_ == results["params"][best]
+    # the study holds the values told
+    trial = search.study_.trials[best]
+    assert trial.values == (acc[best], fit_time[best])
+    assert trial.constraints == pytest.approx((0.9 - results["mean_test_recall_macro"][best],))
+    assert search.score(X, y) > 0.9
+
+
+def test_search_refit_callable_and_pruning_on_the_refit_metric():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    picked = []
+
+    def refit(results):
+        picked.append(True)
+        return int(np.argmin(results["mean_fit_time"]))
+
+    search = _search(refit=refit, n_iter=6).fit(X, y)
+    assert picked and search.best_index_ == int(np.argmin(search.cv_results_["mean_fit_time"]))
+    # a pruner judges on the refit metric's fold scores; pruned candidates have no values
+    search = _search(pruner="median", n_iter=16, cv=4,
+                     sampler="random").fit(X, y)
+    statuses = np.asarray(search.cv_results_["status"])
+    assert "pruned" in statuses
+    for t in search.study_.trials:
+        if t.state is TrialState.PRUNED:
+            assert t.values is None and len(t.intermediate_values) < 4
+    assert all(statuses[i] == "complete" for i in search.pareto_front_)
+
+
+def test_search_objectives_are_validated_before_any_fit():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="'precision' is not a metric"):
+        _search(objectives=["accuracy", "precision"]).fit(X, y)
+    with pytest.raises(ValueError, match="at least two metrics"):
+        _search(objectives=["accuracy"]).fit(X, y)
+    with pytest.raises(ValueError, match="names a metric twice"):
+        _search(objectives=["accuracy", "accuracy"]).fit(X, y)
+    with pytest.raises(ValueError, match=r"constraints\['fit_time'\] must be"):
+        _search(constraints={"fit_time": ("<", 1.0)}).fit(X, y)
+    with pytest.raises(ValueError, match="refit must be set to a scorer key"):
+        _search(refit=True).fit(X, y)
+    with pytest.raises(ValueError, match="optimises one objective"):
+        _search(sampler="cmaes").fit(X, y)
+    # one metric: "score" is its name
+    search = _search(scoring=None, refit=True, objectives=["score", "score_time"], n_iter=4)
+    assert len(search.fit(X, y).pareto_front_) >= 1
+
+
+# -- 6. analysis -----------------------------------------------------------------------
+
+def test_pareto_front_plot_shows_front_dominated_and_infeasible_apart():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sksearch.plot import plot_hypervolume_history, plot_pareto_front
+
+    study = Study(directions=["minimize", "minimize"], sampler="random", random_state=0,
+                  constraints_func=lambda t: [t.values[0] - 0.7])
+    study.optimize(_bi_objective, n_trials=30)
+    ax = plot_pareto_front(study)
+    drawn = {c.get_label(): c.get_offsets().data for c in ax.collections}
+    trials = study.trials
+    front = {t.number for t in study.best_trials}
+    infeasible = [t.values for t in trials if not t.is_feasible]
+    assert len(drawn["infeasible"]) == len(infeasible)
+    assert sorted(map(tuple, drawn["Pareto front"])) == sorted(
+        t.values for t in trials if t.number in front)
+    assert len(drawn["feasible"]) == len(trials) - len(infeasible) - len(front)
+    # the hypervolume history ends at the front's hypervolume
+    line = plot_hypervolume_history(study, reference=[1.0, 2.0]).get_lines()[0]
+    assert line.get_ydata()[-1] == pytest.approx(
+        hypervolume([t.values for t in study.best_trials], [1.0, 2.0]))
+    three = Study(directions=["minimize"] * 3, sampler="random", random_state=0)
+    three.optimize(lambda t: (t.suggest_float("a", 0, 1), t.suggest_float("b", 0, 1),
+                              2 - t.params["a"] - t.params["b"]), n_trials=10)
+    assert plot_pareto_front(three).name == "3d"
+    four = Study(directions=["minimize"] * 4, sampler="random")
+    four.optimize(lambda t: (1.0, 2.0, 3.0, 4.0), n_trials=2)
+    with pytest.raises(ValueError, match="2 or 3 objectives"):
+        plot_pareto_front(four)
+
+
+def test_importances_per_objective():
+    from sksearch.importance import param_importances
+
+    study = Study(directions=["minimize", "maximize"], sampler="random", random_state=0)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1) ** 2, 3 * t.suggest_float("y", 0, 1)
+                              + 0.01 * t.params["x"]), n_trials=50)
+    assert list(param_importances(study, objective=0, random_state=0))[0] == "x"
+    assert param_importances(study, objective=1, random_state=0)["y"] > 0.9
+    with pytest.raises(ValueError, match="pass objective=0 .. 1"):
+        param_importances(study)
+    with pytest.raises(ValueError, match="objective must be an int in"):
+        param_importances(study, objective=2)
+
+
+def test_search_with_objectives_resumes_from_its_storage(tmp_path):
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    storage = f"sqlite:///{tmp_path / 'mo.db'}"
+    first = _search(n_iter=4, storage=storage, constraints={"fit_time": ("<=", 10.0)}).fit(X, y)
+    second = _search(n_iter=7, storage=storage, constraints={"fit_time": ("<=", 10.0)}).fit(X, y)
+    assert len(second.cv_results_["params"]) == 7
+    assert second.cv_results_["params"][:4] == first.cv_results_["params"]
+    assert second.study_.directions == ["maximize", "minimize"]
+    assert all(t.constraints is not None for t in second.study_.trials)
+    # another set of objectives is another problem: refused, naming the directions
+    with pytest.raises(ValueError, match="directions"):
+        _search(n_iter=8, storage=storage, objectives=["accuracy", "recall_macro", "fit_time"],
+                study_name=second.study_.study_name).fit(X, y)
+
+
+def test_greedy_hypervolume_subset_selection_by_hand():
+    from sksearch.samplers._tpe_history import _greedy_subset
+
+    front = np.array([[1.0, 1.0, 3.0], [1.0, 3.0, 1.0], [3.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    # with reference (4, 4, 4) each corner alone covers 3 * 3 * 1 = 9 and the centre
+    # 2 * 2 * 2 = 8: the first corner wins (ties go to the lower index); the second pick
+    # is the one adding most to it
+    picked = _greedy_subset(front, np.array([4.0, 4.0, 4.0]), 4).tolist()
+    assert picked[0] == 0
+    gains = {i: hypervolume(front[[0, i]], [4, 4, 4]) - 9.0 for i in (1, 2, 3)}
+    assert picked[1] == max(gains, key=lambda i: (gains[i], -i))
+    assert sorted(picked) == [0, 1, 2, 3]

@@ -22,16 +22,19 @@ branch of a list-of-dicts space by the estimator (or values) it fixes.
 import importlib
 
 from . import _data
+from ._pareto import plot_hypervolume_history, plot_pareto_front
 from ._source import read
 from ._timeline import timeline_data
 
 __all__ = [
     "plot_contour",
     "plot_edf",
+    "plot_hypervolume_history",
     "plot_intermediate_values",
     "plot_optimization_history",
     "plot_parallel_coordinates",
     "plot_param_importances",
+    "plot_pareto_front",
     "plot_rank",
     "plot_slice",
     "plot_timeline",
@@ -386,6 +389,3 @@ def plot_edf(objs, ax=None, labels=None, *, backend="matplotlib"):
                          f"got {len(labels)}: {labels!r}.")
     return _draw("edf", _data.edf_data(sources, list(labels)), backend, ax)
 
-
-# plot_pareto_front (multi-objective studies) joins here: its data function in
-# _data.py, its drawing in _matplotlib.py and _plotly.py, its name in __all__.

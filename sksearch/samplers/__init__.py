@@ -3,6 +3,7 @@
 from ._base import BaseSampler, intersection_search_space
 from .cmaes import CmaEsSampler
 from .grid import GridSampler
+from .nsga2 import NSGAIISampler
 from .random import RandomSampler
 from .tpe import TPESampler
 
@@ -10,13 +11,14 @@ __all__ = [
     "BaseSampler",
     "CmaEsSampler",
     "GridSampler",
+    "NSGAIISampler",
     "RandomSampler",
     "TPESampler",
     "get_sampler",
     "intersection_search_space",
 ]
 
-SAMPLER_NAMES = ("tpe", "cmaes", "random", "grid")
+SAMPLER_NAMES = ("tpe", "cmaes", "random", "grid", "nsga2")
 
 
 def get_sampler(sampler, seed=None, search_space=None):
@@ -49,6 +51,8 @@ def get_sampler(sampler, seed=None, search_space=None):
         return GridSampler(search_space, seed=seed)
     if sampler == "tpe":
         return TPESampler(seed=seed)
+    if sampler == "nsga2":
+        return NSGAIISampler(seed=seed)
     if sampler == "cmaes":
         return CmaEsSampler(seed=seed)
     raise ValueError(

@@ -41,6 +41,8 @@ class BaseSampler(ABC):
     #: gives a sampler that learns a window of finished trials to learn from;
     #: one that does not (random, grid) gets every candidate at once.
     learns_from_results = True
+    #: Whether the sampler handles a study of several objectives.
+    supports_multi_objective = True
 
     def __init__(self, seed=None):
         self.seed = seed
@@ -71,8 +73,9 @@ class BaseSampler(ABC):
     def before_trial(self, study, trial):
         """Called when ``trial`` is created, before any sampling."""
 
-    def after_trial(self, study, trial, state, value):
-        """Called when ``trial`` has finished with ``state`` and ``value``."""
+    def after_trial(self, study, trial, state, values):
+        """Called when ``trial`` has finished with ``state`` and ``values``
+        (a tuple, one per objective, or ``None``)."""
 
     def is_exhausted(self, study):
         """Whether the sampler has nothing new to propose (finite samplers)."""

@@ -180,6 +180,9 @@ class CmaEsSampler(BaseSampler):
     True
     """
 
+    #: CMA-ES ranks one objective.
+    supports_multi_objective = False
+
     def __init__(self, *, popsize=None, sigma0=None, x0=None, restart_strategy="ipop",
                  separable=False, lr_adapt=False, surrogate="auto", n_startup_trials=0,
                  independent_sampler=None, seed=None):

@@ -271,6 +271,14 @@ class TPESampler(BaseSampler):
         if plan.stepped:
             candidates = plan.to_unit(internal)
         score = _log_ratio(good, bad, candidates, plan.on_grid)
+        # c-TPE (Watanabe and Hutter 2023, Eq. 5): the acquisition is the
+        # product of the objective's density ratio and each constraint's,
+        # whose good set is the trials satisfying it
+        for feasible, infeasible in history.constraint_splits(plan, self.gamma or default_gamma):
+            score = score + _log_ratio(ParzenEstimator(feasible, None, plan.n_choices, **kwargs),
+                                       ParzenEstimator(infeasible, None, plan.n_choices,
+                                                       **kwargs),
+                                       candidates, plan.on_grid)
         return dict(zip(names, internal[int(np.argmax(score))].tolist()))
 
     def __repr__(self):

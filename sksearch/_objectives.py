@@ -1,0 +1,157 @@
+"""Several objectives and constraints for BayesSearchCV.
+
+``objectives`` names the metrics a search optimises jointly: keys of its
+scoring (maximised; ``"score"`` for a single metric) and ``"fit_time"`` /
+``"score_time"`` (a candidate's mean seconds over its folds, minimised).
+``constraints`` bounds metrics, ``{"fit_time": ("<=", 1.0), "recall": (">=",
+0.9)}``; a candidate is feasible when every bound holds. This module turns
+those arguments into the study's directions and ``constraints_func``, the
+values told for each candidate, and the Pareto front's rows of
+``cv_results_``.
+"""
+
+# Authors: the sksearch developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._records import FOLDS_ATTR, mean_score, records_from_json
+from .multiobjective import pareto_front_mask, to_minimization
+
+__all__ = ["SearchObjectives", "TIME_METRICS"]
+
+#: Metrics measured by the search itself, minimised.
+TIME_METRICS = ("fit_time", "score_time")
+_OPERATORS = ("<=", ">=")
+
+
+@dataclass(frozen=True)
+class SearchObjectives:
+    """The validated ``objectives`` and ``constraints`` of a search."""
+
+    names: tuple
+    constraints: tuple  # (metric, operator, bound)
+
+    @property
+    def directions(self):
+        return ["minimize" if n in TIME_METRICS else "maximize" for n in self.names]
+
+    @classmethod
+    def from_spec(cls, objectives, constraints, scorer_names):
+        """Validate the arguments (before any fit). ``scorer_names`` are the
+        scoring's keys (``["score"]`` for one metric), or ``None`` when a
+        callable scorer's keys are known only after the first fold."""
+        known = None if scorer_names is None else [*scorer_names, *TIME_METRICS]
+
+        def check_metric(name, where):
+            if not isinstance(name, str):
+                raise TypeError(f"{where}: metric names must be str, got {name!r}.")
+            if known is not None and name not in known:
+                raise ValueError(
+                    f"{where}: {name!r} is not a metric of this search; the metrics are "
+                    f"the scoring's keys and the times, {known!r}.")
+
+        if objectives is None:
+            names = ()
+        else:
+            if isinstance(objectives, str) or not isinstance(objectives, (list, tuple)):
+                raise TypeError(
+                    f"objectives must be a list of metric names or None, got {objectives!r}.")
+            if not objectives:
+                raise ValueError("objectives must name at least one metric, got [].")
+            for name in objectives:
+                check_metric(name, "objectives")
+            if len(set(objectives)) != len(objectives):
+                raise ValueError(f"objectives names a metric twice: {list(objectives)!r}.")
+            names = tuple(objectives)
+        bounds = []
+        if constraints is not None:
+            if not isinstance(constraints, dict):
+                raise TypeError(
+                    "constraints must be a dict {metric: (operator, bound)} or None, got "
+                    f"{constraints!r}.")
+            for metric, rule in constraints.items():
+                check_metric(metric, "constraints")
+                if not (isinstance(rule, (tuple, list)) and len(rule) == 2
+                        and rule[0] in _OPERATORS and isinstance(rule[1], numbers.Real)
+                        and not isinstance(rule[1], bool) and math.isfinite(rule[1])):
+                    raise ValueError(
+                        f"constraints[{metric!r}] must be ('<=', bound) or ('>=', bound) "
+                        f"with a finite bound, got {rule!r}.")
+                bounds.append((metric, rule[0], float(rule[1])))
+        return cls(names=names, constraints=tuple(bounds))
+
+    # -- per candidate -----------------------------------------------------------------
+    @staticmethod
+    def metric_mean(folds, metric):
+        """The candidate's mean of ``metric`` over its scored folds (NaN if
+        none, or if a fold's score is missing)."""
+        folds = [f for f in folds if f is not None]
+        if not folds:
+            return math.nan
+        if metric in TIME_METRICS:
+            return float(np.mean([getattr(f, metric) for f in folds]))
+        scores = []
+        for f in folds:
+            s = f.test_scores
+            if isinstance(s, dict):
+                if metric not in s:
+                    raise ValueError(
+                        f"The scoring returned the metrics {sorted(s)!r}, without "
+                        f"{metric!r} named in objectives or constraints.")
+                s = s[metric]
+            scores.append(s)
+        return mean_score(scores)
+
+    def values(self, folds):
+        """What the study is told for a complete candidate."""
+        return tuple(self.metric_mean(folds, n) for n in self.names)
+
+    def constraint_values(self, folds):
+        """One value per constraint, feasible when <= 0."""
+        out = []
+        for metric, operator, bound in self.constraints:
+            mean = self.metric_mean(folds, metric)
+            if not math.isfinite(mean):
+                out.append(math.inf)
+            else:
+                out.append(mean - bound if operator == "<=" else bound - mean)
+        # a storage holds finite numbers: an unscored metric is a large violation
+        return [c if math.isfinite(c) else 1e300 for c in out]
+
+    def constraints_func(self, frozen):
+        """The study's ``constraints_func``: reads the fold records stored with
+        the trial."""
+        folds = records_from_json(frozen.system_attrs[FOLDS_ATTR], frozen.number)
+        return self.constraint_values(folds)
+
+
+def pareto_rows(results, objectives):
+    """Rows of ``cv_results_`` on the Pareto front of the objectives: complete
+    (and, with constraints, feasible) candidates no other such one dominates."""
+    rows = np.flatnonzero(np.asarray(results["status"]) == "complete")
+    if "feasible" in results:
+        rows = rows[np.asarray(results["feasible"], dtype=bool)[rows]]
+    if not len(rows):
+        return rows
+    columns = [results[_column(n)] for n in objectives.names]
+    points = np.column_stack([np.asarray(c, dtype=float)[rows] for c in columns])
+    finite = np.isfinite(points).all(axis=1)
+    rows, points = rows[finite], points[finite]
+    mask = pareto_front_mask(to_minimization(points, objectives.directions))
+    return rows[mask]
+
+
+def best_row_of(results, rows, metric):
+    """The row of ``rows`` best on ``metric`` (the first of equals)."""
+    column = np.asarray(results[_column(metric)], dtype=float)[rows]
+    pick = np.argmin(column) if metric in TIME_METRICS else np.argmax(column)
+    return int(rows[pick])
+
+
+def _column(metric):
+    return f"mean_{metric}" if metric in TIME_METRICS else f"mean_test_{metric}"
