@@ -48,6 +48,11 @@ class EarlyStopping:
         self._waited = 0
 
     def __call__(self, study, trial):
+        if study.is_multi_objective:
+            raise ValueError(
+                f"EarlyStopping watches one objective; study {study.study_name!r} has "
+                f"{len(study.directions)}. Stop a study of several objectives with "
+                "n_trials, timeout or a callback of your own reading study.best_trials.")
         value = trial.value
         improved = (
             trial.state is TrialState.COMPLETE and value is not None and math.isfinite(value)

@@ -43,3 +43,10 @@ def test_with_bayes_search_cv():
 def test_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
         EarlyStopping(**kwargs)
+
+
+def test_early_stopping_refuses_a_study_of_several_objectives():
+    study = Study(directions=["minimize", "minimize"], sampler="random", random_state=0)
+    with pytest.raises(ValueError, match="EarlyStopping watches one objective.*has 2"):
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=2,
+                       callbacks=[EarlyStopping(patience=2)])
