@@ -6,11 +6,14 @@
 import numpy as np
 import pandas as pd
 
-from .space import BRANCH_PARAM
+from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM
 
 
-def trials_dataframe(trials, n_objectives=1):
-    """One row per trial; see :meth:`sksearch.Study.trials_dataframe`."""
+def trials_dataframe(trials, n_objectives=1, study_attrs=None):
+    """One row per trial; see :meth:`sksearch.Study.trials_dataframe`. The
+    branch of a list-of-dicts space is its label when a search stored them
+    in ``study_attrs``, else its index."""
+    labels = (study_attrs or {}).get(BRANCH_LABELS_ATTR)
     rows = []
     value_columns = (["value"] if n_objectives == 1
                      else [f"values_{k}" for k in range(n_objectives)])
@@ -32,7 +35,9 @@ def trials_dataframe(trials, n_objectives=1):
             if name != BRANCH_PARAM:
                 row[f"params_{name}"] = value
         if BRANCH_PARAM in trial.internal_params:
-            row["branch"] = int(trial.internal_params[BRANCH_PARAM])
+            index = int(trial.internal_params[BRANCH_PARAM])
+            row["branch"] = (labels[index] if isinstance(labels, list)
+                             and 0 <= index < len(labels) else index)
         for step in sorted(trial.intermediate_values):
             row[f"intermediate_{step}"] = trial.intermediate_values[step]
         for key, value in trial.user_attrs.items():

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _known
 from .distributions import Categorical, Float, Int
-from .space import BRANCH_PARAM, BranchSpace, CallableSpace
+from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM, BranchSpace, CallableSpace
 from .storage import get_storage
 from .study import Study
 from .trial import TrialState, make_distribution
@@ -225,8 +225,6 @@ def _store_branch_labels(study, space):
     """Keep the branch names in the study, so that reading it as a Study
     (listing, plots) shows them instead of branch indices."""
     if isinstance(space, BranchSpace):
-        from .studies import BRANCH_LABELS_ATTR
-
         study.set_system_attr(BRANCH_LABELS_ATTR, branch_labels(space))
 
 

@@ -33,6 +33,8 @@ __all__ = ["BRANCH_PARAM", "SearchSpace", "make_search_space"]
 #: Name of the parameter recording which dict of a list-of-dicts space a trial
 #: uses. A double underscore can never start an estimator parameter's name.
 BRANCH_PARAM = "__branch__"
+#: The study system attribute where a search keeps its branches' labels.
+BRANCH_LABELS_ATTR = "sksearch:branch_labels"
 
 
 class SearchSpace:

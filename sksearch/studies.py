@@ -16,6 +16,7 @@ Optuna studies reads the same here::
 
 from ._known import is_warm_start
 from .distributions import Categorical
+from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM
 from .storage import DuplicatedStudyError, get_storage
 from .study import Study
 from .trial import TrialState, best_of
@@ -24,11 +25,10 @@ __all__ = ["copy_study", "delete_study", "list_studies", "load_study", "readable
 
 #: Study system attribute where a search keeps a label per branch of a
 #: list-of-dicts space (the estimator it holds, or its parameter names).
-BRANCH_LABELS_ATTR = "sksearch:branch_labels"
 #: Study system attribute: when the study was created (ISO time).
 CREATED_ATTR = "sksearch:created"
 
-_BRANCH_PARAM = "__branch__"
+
 
 
 def _study_id(storage, study_name, what="study_name"):
@@ -252,7 +252,7 @@ def readable_params(trial, study_attrs=None):
     params = {}
     for name, value in trial.params.items():
         distribution = trial.distributions[name]
-        if name == _BRANCH_PARAM and isinstance(labels, list) and isinstance(
+        if name == BRANCH_PARAM and isinstance(labels, list) and isinstance(
                 value, int) and 0 <= value < len(labels):
             value = labels[value]
         elif (isinstance(distribution, Categorical) and isinstance(value, str)

@@ -315,7 +315,8 @@ class Study(_known.KnownTrials):
         """
         from ._dataframe import trials_dataframe
 
-        return trials_dataframe(self.trials, n_objectives=len(self._directions))
+        return trials_dataframe(self.trials, n_objectives=len(self._directions),
+                                study_attrs=self.system_attrs)
 
     # -- ask / tell -------------------------------------------------------------
     def ask(self, fixed_distributions=None):

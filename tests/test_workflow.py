@@ -237,6 +237,11 @@ def test_a_loaded_search_study_reads_as_the_user_wrote_it(tmp_path):
     assert best["clf__C"] == pytest.approx(branches.best_params_["clf__C"])
     trial = study.trials[0]
     assert readable_params(trial)["__branch__"] in (0, 1)  # without the study's labels
+    # the trials table names the branches too, for the loaded study and the search
+    names = {type(t.params["clf"]).__name__ if not isinstance(t.params["clf"], str)
+             else t.params["clf"].split("(")[0] for t in study.trials}
+    assert set(study.trials_dataframe()["branch"]) <= names
+    assert set(branches.trials_dataframe()["branch"]) <= names
 
 
 def test_load_delete_copy(tmp_path):

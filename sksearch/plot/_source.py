@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..distributions import Categorical, Int
-from ..space import BRANCH_PARAM, make_search_space
-from ..studies import BRANCH_LABELS_ATTR
+from ..space import BRANCH_LABELS_ATTR, BRANCH_PARAM, make_search_space
 from ..trial import TrialState
 
 #: Colours of trial states, shared by both backends (hex, which both read).
