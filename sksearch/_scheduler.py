@@ -167,6 +167,7 @@ class _Candidate:
     callback_ctx: object = None  # its task, under the search's (with a pruner)
     allowed: int = 0  # folds the budget let it start (all of them without a budget)
     budget_wait: bool = False  # waiting for earlier candidates to settle the budget
+    recorded: bool = False  # its outcome is recorded, waiting to be told
 
     def reached(self, step):
         """Whether a decision at ``step`` of another candidate may read this
@@ -475,11 +476,11 @@ class _Scheduler:
         The result of such a fold is held until the decisions before it say
         go on, and is thrown away if one says stop: no decision ever reads it
         early, so the results are those of the search without speculation;
-        only idle workers are spent. The oldest candidate's folds first: it
-        gates the window, and the tail of a search is one survivor running its
-        folds one after another while the other workers wait.
+        only idle workers are spent. Candidates in the order of
+        :meth:`_by_promise`: the tail of a search is its survivors running
+        their last folds while the other workers wait.
         """
-        for c in self.candidates[self.n_told:]:
+        for c in self._by_promise():
             if c.finished or c.queued:
                 continue
             while free > 0 and c.handed < self.n_rounds:
@@ -487,6 +488,27 @@ class _Scheduler:
                 free -= 1
             if free <= 0:
                 return
+
+    def _by_promise(self):
+        """The unfinished candidates in the order their later folds are
+        speculated: while candidates are still asked, the oldest first (it
+        gates the window); then by the mean of the scores they reported so
+        far, best first, a candidate without any taking the median of the
+        others'. A fold of a likely survivor is the one least likely to be
+        thrown away, and at the tail of a search, with workers to spare, the
+        survivors' folds are what the wall waits for. Only speculation follows
+        this order, so it changes no result."""
+        live = [c for c in self.candidates[self.n_told:] if not c.finished]
+        means = {}
+        for c in live:
+            values = [v for v in c.frozen.intermediate_values.values() if np.isfinite(v)]
+            means[c.index] = float(np.mean(values)) if values else None
+        known = [m for m in means.values() if m is not None]
+        neutral = float(np.median(known)) if known else 0.0
+        first = live[:1] if self.asking else []
+        rest = sorted(live[len(first):], key=lambda c: -(
+            neutral if means[c.index] is None else means[c.index]))
+        return first + rest
 
     def _submit(self, c, task_round, speculative):
         fold, steps = task_round
@@ -619,18 +641,34 @@ class _Scheduler:
 
     # -- telling ---------------------------------------------------------------------------
     def _tell_ready(self):
-        """Tell finished candidates in order, each once the window allows."""
+        """Tell finished candidates in order, each once the window allows;
+        record the outcome of those that must wait (see :meth:`_record`)."""
         while self.n_told < len(self.candidates):
             c = self.candidates[self.n_told]
             if not c.finished:
-                return
+                break
             if (self.asking and self.window is not None
                     and len(self.candidates) < c.index + self.window):
-                return  # candidate c + W - 1 is not asked yet
+                break  # candidate c + W - 1 is not asked yet
             self._tell(c)
+        self._record()
 
-    def _tell(self, c, fail=False, quiet=False):
-        plan, study = self.plan, self.plan.study
+    def _record(self):
+        """Record the outcome of every finished candidate that waits to be
+        told, once: if this process is killed, a persistent storage then
+        finishes its trial with it on resume instead of failing it (see
+        ``Study.record_outcome``). Without it a kill could lose up to a
+        window of finished candidates."""
+        for c in self.candidates[self.n_told:]:
+            if c.finished and not c.recorded:
+                c.recorded = True
+                value, state, system_attrs = self._outcome(c)
+                self.plan.study.record_outcome(c.trial, value, state=state,
+                                               system_attrs=system_attrs)
+
+    def _outcome(self, c, fail=False):
+        """``(value, state, system_attrs)`` that candidate ``c`` is told."""
+        plan = self.plan
         scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
         value = mean_score(scores) if scores else None
         system_attrs = {FOLDS_ATTR: records_to_json(c.folds)}
@@ -651,6 +689,11 @@ class _Scheduler:
             state = TrialState.COMPLETE
         else:
             state, value = TrialState.FAIL, None
+        return value, state, system_attrs
+
+    def _tell(self, c, fail=False, quiet=False):
+        plan, study = self.plan, self.plan.study
+        value, state, system_attrs = self._outcome(c, fail)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             # the folds and the state in one transaction: a kill between them

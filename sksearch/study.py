@@ -244,8 +244,10 @@ class Study(_known.KnownTrials):
         self._storage.set_trial_system_attr(trial.trial_id, key, value)
 
     def fail_stale_trials(self):
-        """Mark FAIL the RUNNING trials left by a process that died (see the
-        storage's rule); return their numbers."""
+        """Finish the RUNNING trials left by a process that died (see the
+        storage's rule): with the outcome they recorded
+        (:meth:`record_outcome`) if they had finished, else as FAIL; return
+        their numbers."""
         return self._storage.fail_running_trials(self._study_id)
 
     def _single_objective(self, name):
@@ -415,13 +417,30 @@ class Study(_known.KnownTrials):
             raise RuntimeError(
                 f"Trial {frozen.number} is already finished ({frozen.state.name})."
             )
+        state, values, system_attrs, error = self._final_outcome(frozen, value, state,
+                                                                 system_attrs)
+        with self._sampler_lock:
+            self._storage.set_trial_state_values(trial_id, state, values,
+                                                 system_attrs=system_attrs)
+            frozen = self._storage.get_trial(trial_id)
+            self.sampler.after_trial(self, frozen, state, values)
+        if error is not None:
+            raise error
+        return frozen
+
+    def _final_outcome(self, frozen, value, state, system_attrs):
+        """What telling ``frozen`` ``value`` and ``state`` stores: ``(state,
+        values, system_attrs, error)``, with the rules of :meth:`tell` (a
+        non-finite COMPLETE value fails, a PRUNED trial takes its last step,
+        constraints computed); ``error`` is a ``constraints_func`` failure,
+        raised once the trial is stored."""
         values = self._check_values(value, frozen.number)
         finite = values is not None and all(math.isfinite(v) for v in values)
         if state is TrialState.COMPLETE and not finite:
             shown = value if values is None or len(values) > 1 else values[0]
             warnings.warn(
                 f"Trial {frozen.number} finished with value {shown!r}, which is not "
-                "a finite number; it is recorded as FAIL.", UserWarning, stacklevel=2,
+                "a finite number; it is recorded as FAIL.", UserWarning, stacklevel=3,
             )
             state, values = TrialState.FAIL, None
         if (state is TrialState.PRUNED and values is None and frozen.intermediate_values
@@ -444,14 +463,35 @@ class Study(_known.KnownTrials):
                 error = exc
                 state, values = TrialState.FAIL, None
                 system_attrs = {**(system_attrs or {}), "fail_reason": repr(exc)}
-        with self._sampler_lock:
-            self._storage.set_trial_state_values(trial_id, state, values,
-                                                 system_attrs=system_attrs)
-            frozen = self._storage.get_trial(trial_id)
-            self.sampler.after_trial(self, frozen, state, values)
-        if error is not None:
-            raise error
-        return frozen
+        return state, values, system_attrs, error
+
+    def record_outcome(self, trial, value=None, state=None, system_attrs=None):
+        """Record what ``tell(trial, value, state, system_attrs)`` will store,
+        for a trial that is finished but told later.
+
+        A search tells its candidates in the order they were asked, so a
+        candidate that finished may wait for an older one; if its process is
+        killed meanwhile, a persistent storage finishes it with this outcome
+        (see :meth:`fail_stale_trials`) instead of failing it. The trial stays
+        RUNNING, and nothing else reads the record; :meth:`tell` drops it. An
+        in-memory storage records nothing. Arguments as :meth:`tell`.
+        """
+        trial_id = self._resolve_trial_id(trial)
+        if state is None:
+            state = TrialState.COMPLETE
+        if not isinstance(state, TrialState) or state is TrialState.RUNNING:
+            raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, got {state!r}.")
+        frozen = self._storage.get_trial(trial_id)
+        if frozen.state.is_finished():
+            raise RuntimeError(
+                f"Trial {frozen.number} is already finished ({frozen.state.name}).")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # tell warns, once
+            state, values, system_attrs, error = self._final_outcome(
+                frozen, value, state, system_attrs)
+        if error is None:
+            self._storage.set_trial_pending_outcome(trial_id, state, values,
+                                                    system_attrs=system_attrs)
 
     def _check_values(self, value, number):
         """``value`` as a tuple of floats, one per objective, or ``None``."""

@@ -277,3 +277,23 @@ def test_a_server_restart_in_the_middle_of_a_search_loses_nothing(tmp_path,
     assert all(t.state is TrialState.COMPLETE for t in trials)
     assert all(t.intermediate_values == {0: t.value} for t in trials)
     assert {n: v for n, v in ((t.number, t.value) for t in trials) if n in before} == before
+
+
+def test_a_recorded_outcome_finishes_a_stale_trial(postgres_url):
+    import json
+
+    other = PostgreSQLStorage(postgres_url)  # the process about to die
+    study = Study(storage=other, study_name="recorded", direction="maximize")
+    done, lost = study.ask(), study.ask()
+    study.record_outcome(done, 0.5, system_attrs={"folds": [3]})
+    study.record_outcome(lost, 0.25)
+    study.tell(lost, 0.25)  # told after all: its record is dropped with the tell
+    _sql(postgres_url, "UPDATE trial_attrs SET value = %s WHERE trial_id = %s AND "
+         "key = 'heartbeat'", (json.dumps(time.time() - 601), done.trial_id))
+    reader = PostgreSQLStorage(postgres_url)
+    study_id = reader.get_study_id("recorded")
+    assert reader.fail_running_trials(study_id) == [0]
+    trial = reader.get_trial(done.trial_id)
+    assert trial.state is TrialState.COMPLETE and trial.values == (0.5,)
+    assert trial.system_attrs["folds"] == [3] and "pending_outcome" not in trial.system_attrs
+    assert "pending_outcome" not in reader.get_trial(lost.trial_id).system_attrs

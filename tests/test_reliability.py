@@ -634,3 +634,76 @@ def test_fail_trial_records_the_reason_once():
     frozen = other.study.fail_trial(other, KeyboardInterrupt())
     assert frozen.state is TrialState.FAIL and frozen.system_attrs["fail_reason"] == (
         "KeyboardInterrupt()")
+
+
+# -- finished candidates waiting to be told survive a kill -------------------------------
+
+def test_a_stale_trial_with_a_recorded_outcome_is_finished_with_it(tmp_path):
+    path = tmp_path / "pending.db"
+    other = SQLiteStorage(path)  # the process that is about to die
+    study = Study(storage=other, study_name="s", direction="maximize")
+    done, waiting, failed = study.ask(), study.ask(), study.ask()
+    done.report(0.7, step=0)
+    study.record_outcome(done, 0.75, system_attrs={"folds": [1, 2]})
+    waiting.report(0.2, step=0)
+    study.record_outcome(waiting, state=TrialState.PRUNED)
+    for trial in (done, waiting, failed):
+        _age_heartbeat(path, trial.trial_id, 601)
+    reader = SQLiteStorage(path)
+    study_id = reader.get_study_id("s")
+    assert sorted(reader.fail_running_trials(study_id)) == [0, 1, 2]
+    recovered = reader.get_trial(done.trial_id)
+    assert recovered.state is TrialState.COMPLETE and recovered.values == (0.75,)
+    assert recovered.system_attrs["folds"] == [1, 2]
+    assert "recorded" in recovered.system_attrs["recovered"]
+    assert "pending_outcome" not in recovered.system_attrs
+    pruned = reader.get_trial(waiting.trial_id)
+    assert pruned.state is TrialState.PRUNED and pruned.values == (0.2,)
+    assert reader.get_trial(failed.trial_id).state is TrialState.FAIL
+
+
+def test_tell_drops_the_recorded_outcome_and_a_live_trial_keeps_running(tmp_path):
+    path = tmp_path / "pending.db"
+    storage = SQLiteStorage(path)
+    study = Study(storage=storage, study_name="s")
+    trial = study.ask()
+    study.record_outcome(trial, 1.5)
+    # recorded, but its process is alive: nobody finishes it
+    assert SQLiteStorage(path).fail_running_trials(storage.get_study_id("s")) == []
+    assert storage.get_trial(trial.trial_id).state is TrialState.RUNNING
+    frozen = study.tell(trial, 1.5)
+    assert frozen.value == 1.5 and "pending_outcome" not in frozen.system_attrs
+    with pytest.raises(RuntimeError, match="already finished"):
+        study.record_outcome(trial, 2.0)
+    with pytest.raises(ValueError, match="state must be"):
+        study.record_outcome(study.ask(), 1.0, state=TrialState.RUNNING)
+
+
+@pytest.mark.parametrize("record, match", [
+    ({"state": "COMPLETE", "values": None, "system_attrs": {}}, "without values"),
+    ({"state": "WEIRD", "values": [1.0], "system_attrs": {}}, "is not COMPLETE"),
+    ({"state": "COMPLETE", "values": [1.0, 2.0], "system_attrs": {}}, "1 finite"),
+    ({"state": "COMPLETE", "values": ["x"], "system_attrs": {}}, "1 finite"),
+    ({"state": "COMPLETE", "values": [1.0], "system_attrs": []}, "not a dict"),
+    ("garbage", "not an outcome record"),
+])
+def test_a_damaged_recorded_outcome_fails_the_trial_saying_why(tmp_path, record, match):
+    path = tmp_path / "pending.db"
+    other = SQLiteStorage(path)
+    study_id = other.create_new_study("s", ["minimize"])
+    trial_id, _ = other.create_new_trial(study_id)
+    other.set_trial_system_attr(trial_id, "pending_outcome", record)
+    _age_heartbeat(path, trial_id, 601)
+    reader = SQLiteStorage(path)
+    assert reader.fail_running_trials(study_id) == [0]
+    trial = reader.get_trial(trial_id)
+    assert trial.state is TrialState.FAIL
+    assert "recorded outcome could not be read" in trial.system_attrs["fail_reason"]
+    assert match in trial.system_attrs["fail_reason"]
+
+
+def test_in_memory_studies_record_nothing():
+    study = Study()
+    trial = study.ask()
+    study.record_outcome(trial, 1.0)
+    assert "pending_outcome" not in study.trials[0].system_attrs

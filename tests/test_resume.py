@@ -191,3 +191,94 @@ def test_two_processes_share_the_budget(tmp_path):
     # one in the same instant, so the total can exceed it by one per process
     assert 12 <= len(complete) <= 13
     assert len({t.number for t in trials}) == len(trials)
+
+
+PENDING_SCRIPT = '''
+import sys, time
+import joblib
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sksearch import BayesSearchCV
+from sksearch.distributions import Float
+
+class Uneven(LogisticRegression):
+    def fit(self, X, y):
+        # small C fits fast, large C slowly: younger candidates overtake older ones
+        time.sleep(0.02 if self.C < 1 else 0.3)
+        return super().fit(X, y)
+
+X, y = load_iris(return_X_y=True)
+with joblib.parallel_config(backend="threading"):
+    BayesSearchCV(Uneven(max_iter=300), {"C": Float(0.01, 10, log=True)}, n_iter=400, cv=3,
+                  sampler="random", pruner="median", n_jobs=2, random_state=0,
+                  storage=sys.argv[1], study_name="pending").fit(X, y)
+'''
+
+
+def test_finished_candidates_waiting_to_be_told_survive_a_sigkill(tmp_path):
+    """With n_jobs > 1 candidates are told in the order they were asked; those
+    that finished while an older one ran record their outcome, and a resumed
+    search gets them back instead of failing and refitting them."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from sksearch.storage import SQLiteStorage
+
+    path = tmp_path / "pending.db"
+    script = tmp_path / "search.py"
+    script.write_text(PENDING_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    process = subprocess.Popen([sys.executable, str(script), str(path)], env=env)
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            assert time.monotonic() < deadline and process.poll() is None
+            if path.exists():
+                try:
+                    with sqlite3.connect(path) as db:
+                        n = db.execute("SELECT COUNT(*) FROM trial_attrs "
+                                       "WHERE key = 'pending_outcome'").fetchone()[0]
+                except sqlite3.OperationalError:  # the schema is being created
+                    n = 0
+                if n >= 2:
+                    break
+            time.sleep(0.01)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    storage = SQLiteStorage(path)
+    study_id = storage.get_study_id("pending")
+    pending = {t.number: t for t in storage.get_all_trials(study_id, (TrialState.RUNNING,))
+               if "pending_outcome" in t.system_attrs}
+    assert pending
+    finished_before = len(storage.get_all_trials(
+        study_id, (TrialState.COMPLETE, TrialState.PRUNED)))
+
+    class Uneven(LogisticRegression):  # the killed script's class name
+        pass
+
+    n_new = 2
+    resumed = BayesSearchCV(
+        Uneven(max_iter=300), {"C": Float(0.01, 10, log=True)},
+        n_iter=finished_before + len(pending) + n_new, cv=3, sampler="random",
+        pruner="median", random_state=0, storage=str(path), study_name="pending").fit(X, y)
+    trials = resumed.study_.trials
+    for number, before in pending.items():
+        recorded = before.system_attrs["pending_outcome"]
+        after = trials[number]
+        assert after.state.name == recorded["state"]
+        assert after.values == (None if recorded["values"] is None
+                                else tuple(recorded["values"]))
+        assert "recovered" in after.system_attrs
+    # the recovered candidates are in cv_results_ with their fold scores, and
+    # were not refitted: the resumed run fitted only its new candidates
+    shown = [p["C"] for p in resumed.cv_results_["params"]]
+    for number in pending:
+        assert trials[number].params["C"] in shown
+    assert len(resumed.cv_results_["params"]) == finished_before + len(pending) + n_new
+    assert resumed.n_fold_fits_ <= n_new * 3
+    assert not resumed.study_.get_trials((TrialState.RUNNING,))

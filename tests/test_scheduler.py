@@ -314,3 +314,41 @@ def test_stored_spans_are_validated_when_read():
                   [["w", float("nan"), 1.0]]):
         with pytest.raises(ValueError, match="spans"):
             FoldRecord.from_json({"test_scores": 0.5, "spans": spans})
+
+
+class Uneven(LogisticRegression):
+    """Small ``C`` fits fast and large ``C`` slowly, so younger candidates
+    finish before older ones and wait to be told."""
+
+    def fit(self, X, y, **kwargs):
+        time.sleep(0.0 if self.C < 1 else 0.15)
+        return super().fit(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("sampler,pruner", [("tpe", "median"), ("random", None)])
+def test_candidates_waiting_to_be_told_record_what_they_are_told(tmp_path, sampler, pruner):
+    from sksearch.storage import SQLiteStorage
+
+    recorded = {}
+
+    class Spy(SQLiteStorage):
+        def set_trial_pending_outcome(self, trial_id, state, values=None, system_attrs=None):
+            assert trial_id not in recorded  # once per candidate
+            recorded[trial_id] = (state, None if values is None else tuple(values),
+                                  json.dumps(system_attrs, sort_keys=True))
+            super().set_trial_pending_outcome(trial_id, state, values, system_attrs)
+
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(
+        Uneven(max_iter=200), {"C": Float(1e-2, 1e2, log=True)}, n_iter=12, cv=3,
+        sampler=sampler, pruner=pruner, n_jobs=2, random_state=0, refit=False,
+        storage=Spy(tmp_path / "s.db"))
+    with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    assert recorded  # some candidate finished while an older one still ran
+    for trial in search.study_.trials:
+        if trial.trial_id in recorded:
+            state, values, _ = recorded[trial.trial_id]
+            assert (trial.state, trial.values) == (state, values)
+            assert "pending_outcome" not in trial.system_attrs

@@ -13,11 +13,16 @@ Values cross this interface in internal form only (floats for params, see
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
 from abc import ABC, abstractmethod
 
 from ..trial import TrialState
 
 __all__ = ["BaseStorage", "CorruptStorageError", "DuplicatedStudyError", "StorageError"]
+
+#: The system attribute holding a trial's recorded outcome (see
+#: :meth:`BaseStorage.set_trial_pending_outcome`).
+PENDING_OUTCOME = "pending_outcome"
 
 
 class DuplicatedStudyError(ValueError):
@@ -123,6 +128,19 @@ class BaseStorage(ABC):
             ``False``, changing nothing, if the trial was already finished.
         """
 
+    def set_trial_pending_outcome(self, trial_id, state, values=None, system_attrs=None):
+        """Record the final outcome of a RUNNING trial that will be finished
+        later (a search tells its candidates in order, so a finished candidate
+        may wait for an older one).
+
+        The trial stays RUNNING. If its process dies before finishing it,
+        :meth:`fail_running_trials` finishes it with this outcome instead of
+        FAIL, so nothing completed is lost; :meth:`set_trial_state_values`
+        drops the record. The arguments are those of
+        :meth:`set_trial_state_values`. A storage that lives in one process
+        (nothing outlives it) records nothing: the default does nothing.
+        """
+
     def create_finished_trial(self, study_id, trial):
         """Add a trial that finished elsewhere: the state, value, parameters,
         intermediate values, attributes and times of the FrozenTrial
@@ -197,10 +215,42 @@ class BaseStorage(ABC):
         """
 
     def fail_running_trials(self, study_id, grace_seconds=600.0):
-        """Mark FAIL the RUNNING trials left by a process that died; return their
-        numbers. A storage that lives in one process has none."""
+        """Finish the RUNNING trials left by a process that died: with their
+        recorded outcome (:meth:`set_trial_pending_outcome`) if they have one,
+        else as FAIL; return their numbers. A storage that lives in one
+        process has none."""
         return []
 
     def get_n_trials(self, study_id, states=None):
         """Number of trials, optionally only those in ``states``."""
         return len(self.get_all_trials(study_id, states=states))
+
+
+def pending_outcome_to_json(state, values, system_attrs):
+    """The JSON record of :meth:`BaseStorage.set_trial_pending_outcome`."""
+    return {"state": state.name, "values": None if values is None else [float(v) for v in values],
+            "system_attrs": dict(system_attrs or {})}
+
+
+def pending_outcome_from_json(record, n_objectives):
+    """``(state, values, system_attrs)`` of a stored pending outcome, checked
+    (it was read from a file): ``ValueError`` saying what is wrong with it."""
+    if not isinstance(record, dict) or set(record) != {"state", "values", "system_attrs"}:
+        raise ValueError(f"not an outcome record: {record!r:.200}")
+    state = {s.name: s for s in (TrialState.COMPLETE, TrialState.PRUNED,
+                                 TrialState.FAIL)}.get(record["state"])
+    if state is None:
+        raise ValueError(f"state {record['state']!r:.50} is not COMPLETE, PRUNED or FAIL")
+    values = record["values"]
+    if values is not None:
+        if not (isinstance(values, list) and len(values) == n_objectives and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in values)):
+            raise ValueError(f"values {values!r:.200} are not {n_objectives} finite numbers")
+        if state is TrialState.FAIL:
+            raise ValueError("a FAIL outcome with values")
+    elif state is TrialState.COMPLETE:
+        raise ValueError("a COMPLETE outcome without values")
+    if not isinstance(record["system_attrs"], dict):
+        raise ValueError("system_attrs is not a dict")
+    return state, values, record["system_attrs"]

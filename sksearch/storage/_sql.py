@@ -30,7 +30,14 @@ import uuid
 from ..distributions import stand_in_from_json
 from ..trial import TrialState
 from . import _sql_schema
-from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError
+from ._base import (
+    PENDING_OUTCOME,
+    BaseStorage,
+    CorruptStorageError,
+    DuplicatedStudyError,
+    pending_outcome_from_json,
+    pending_outcome_to_json,
+)
 from ._heartbeat import HEARTBEAT, Heartbeats, stale_reason
 from ._sql_rows import TrialRows, build_trials, loads
 
@@ -403,6 +410,9 @@ class SQLStorage(BaseStorage):
                 "trial_id")
             self._executemany(db, "INSERT INTO trial_objective_values VALUES (?, ?, ?)",
                               [(trial_id, k, v) for k, v in enumerate(values)])
+            # a recorded outcome has served its purpose once the trial is finished
+            self._execute(db, "DELETE FROM trial_attrs WHERE trial_id = ? AND kind = ? "
+                          "AND key = ?", (trial_id, "system", PENDING_OUTCOME))
             self._executemany(db, "INSERT INTO trial_params VALUES (?, ?, ?, ?)",
                               [(trial_id, *row) for row in params])
             self._executemany(db, "INSERT INTO trial_values VALUES (?, ?, ?)", [
@@ -467,6 +477,10 @@ class SQLStorage(BaseStorage):
     def set_trial_system_attr(self, trial_id, key, value):
         self._set_attr(trial_id, "system", key, value)
 
+    def set_trial_pending_outcome(self, trial_id, state, values=None, system_attrs=None):
+        self._set_attr(trial_id, "system", PENDING_OUTCOME,
+                       pending_outcome_to_json(state, values, system_attrs))
+
     def set_trial_state_values(self, trial_id, state, values=None, system_attrs=None):
         if state is TrialState.RUNNING:
             raise ValueError("A trial cannot be set back to RUNNING.")
@@ -486,6 +500,9 @@ class SQLStorage(BaseStorage):
                 return False
             self._executemany(db, "INSERT INTO trial_objective_values VALUES (?, ?, ?)",
                               [(trial_id, k, v) for k, v in enumerate(values)])
+            # a recorded outcome has served its purpose once the trial is finished
+            self._execute(db, "DELETE FROM trial_attrs WHERE trial_id = ? AND kind = ? "
+                          "AND key = ?", (trial_id, "system", PENDING_OUTCOME))
             self._executemany(db, _UPSERT_ATTR, [(trial_id, "system", key, _dumps(v))
                                                  for key, v in (system_attrs or {}).items()])
             # The finish log orders finishes by commit: the study's row is held
@@ -501,7 +518,7 @@ class SQLStorage(BaseStorage):
         return changed
 
     def fail_running_trials(self, study_id, grace_seconds=600.0):
-        """Mark FAIL the RUNNING trials whose process is gone.
+        """Finish the RUNNING trials whose process is gone.
 
         A running trial's heartbeat is refreshed every
         :attr:`heartbeat_interval` seconds by the process that runs it. A trial
@@ -509,22 +526,39 @@ class SQLStorage(BaseStorage):
         owner seems to be (after a container restart a new process may have the
         dead one's pid and host name); and, at once, when its owner's pid no
         longer exists on this host. Trials this storage object is running are
-        never stale.
+        never stale. A stale trial with a recorded outcome
+        (:meth:`set_trial_pending_outcome`: it had finished and was waiting to
+        be told) is finished with that outcome; the others are marked FAIL.
 
         Returns
         -------
-        failed : list of int
-            Numbers of the trials marked FAIL.
+        finished : list of int
+            Numbers of the trials finished, either way.
         """
         host, now, mine = socket.gethostname(), time.time(), self._heartbeats.running()
-        failed = []
+        n_objectives = None
+        finished = []
         for trial in self.get_all_trials(study_id, states=(TrialState.RUNNING,)):
             reason = (None if trial.trial_id in mine
                       else stale_reason(trial.system_attrs, grace_seconds, now, host))
-            if reason is not None and self.set_trial_state_values(
-                    trial.trial_id, TrialState.FAIL, system_attrs={"fail_reason": reason}):
-                failed.append(trial.number)
-        return failed
+            if reason is None:
+                continue
+            state, values, attrs = TrialState.FAIL, None, {"fail_reason": reason}
+            if PENDING_OUTCOME in trial.system_attrs:
+                if n_objectives is None:
+                    n_objectives = len(self.get_study_directions(study_id))
+                try:
+                    state, values, attrs = pending_outcome_from_json(
+                        trial.system_attrs[PENDING_OUTCOME], n_objectives)
+                    attrs = {**attrs, "recovered": f"{reason}; finished with the "
+                             "outcome it had recorded"}
+                except ValueError as exc:
+                    attrs["fail_reason"] = (f"{reason}; its recorded outcome could not "
+                                            f"be read ({exc})")
+            if self.set_trial_state_values(trial.trial_id, state, values,
+                                           system_attrs=attrs):
+                finished.append(trial.number)
+        return finished
 
     # -- reading -------------------------------------------------------------------
     def get_trial(self, trial_id):
