@@ -25,8 +25,12 @@ told, exactly the sequential search. With ``L > 1`` workers, ``W = L`` when
 every fold of a candidate can run at once (no pruner); with a pruner a
 candidate runs one fold at a time and would leave its worker idle whenever
 the oldest candidate of the window is still running, so ``W = 2L``. A sampler
-that does not learn from results (random, grid) without a pruner has no
-window: every (candidate, fold) pair goes out as one stream.
+that does not learn from results (random, grid) has no window: without a
+pruner every (candidate, fold) pair goes out as one stream; with one,
+candidates are asked as workers need work, and candidate ``i``'s decisions
+wait instead until the candidates before ``i - 2L + 1`` are told, so they read
+exactly what they would read with the window (the same results), while the
+workers run other candidates' first folds rather than wait for the oldest.
 
 Among ready tasks the oldest candidate's go first: it gates the window, and
 finishing it first lets the next candidate be asked soonest.
@@ -168,6 +172,8 @@ class _Candidate:
     allowed: int = 0  # folds the budget let it start (all of them without a budget)
     budget_wait: bool = False  # waiting for earlier candidates to settle the budget
     recorded: bool = False  # its outcome is recorded, waiting to be told
+    told_upto: int = 0  # the candidates before it in told_view
+    told: object = None  # its FrozenTrial once told
 
     def reached(self, step):
         """Whether a decision at ``step`` of another candidate may read this
@@ -205,6 +211,15 @@ class _TrialsView:
             _refit_metric_view(t) if self._study.is_multi_objective else t for t in trials)
         return view
 
+    def with_told(self, trials):
+        """This view with the finished ``trials`` added among its told ones,
+        in trial-number order (as the study lists them)."""
+        view = _TrialsView(self._study, ())
+        added = tuple(_refit_metric_view(t) if self._study.is_multi_objective else t
+                      for t in trials)
+        view._trials = tuple(sorted(self._trials + added, key=lambda t: t.number))
+        return view
+
     def get_trials(self, states=None):
         if states is None:
             return list(self._trials)
@@ -237,14 +252,20 @@ class _Scheduler:
         self.n_splits = len(plan.splits)
         self.n_rounds = self.n_splits * plan.per_fold
         self.pruning = plan.pruner is not None
+        # the pruner's horizon: candidate i's decisions read the candidates
+        # before i - H + 1 as told (finished), the later ones as of the step
+        self.horizon = 1 if plan.n_workers == 1 else 2 * plan.n_workers
         if plan.n_workers == 1:
             self.window = 1
+        elif not plan.learns:
+            # proposals do not depend on results: candidates are asked as
+            # workers need them (with a pruner, each decision waits instead
+            # for the candidates before its horizon to be told)
+            self.window = None
         elif self.pruning:
-            self.window = 2 * plan.n_workers
-        elif plan.learns:
-            self.window = plan.n_workers
+            self.window = self.horizon
         else:
-            self.window = None  # nothing depends on results: one stream
+            self.window = plan.n_workers
         self.candidates = []  # every candidate of this run, in ask order
         self.n_told = 0
         self.n_in_flight = 0
@@ -361,13 +382,20 @@ class _Scheduler:
             study.fail_trial(trial, exc)
             raise
         self.out.params[trial.number] = params
-        told_view = _TrialsView(study, tuple(self._finished))
+        index = len(self.candidates)
+        # with a window, exactly the candidates before index - H + 1 are told
+        # now; without one, the decisions wait for them (see _decide)
+        first_untold = self.n_told if self.window is not None else max(
+            0, index - self.horizon + 1)
+        told_upto = min(self.n_told, first_untold)
+        mine = {c.trial.number for c in self.candidates[told_upto:]}
+        told_view = _TrialsView(study, tuple(t for t in self._finished if t.number not in mine))
         frozen = study.get_trials((TrialState.RUNNING,))
         frozen = next(t for t in frozen if t.trial_id == trial.trial_id)
-        c = _Candidate(index=len(self.candidates), first_untold=self.n_told, trial=trial,
+        c = _Candidate(index=index, first_untold=first_untold, trial=trial,
                        params=params, told_view=told_view, frozen=frozen,
                        folds=[None] * self.n_splits,
-                       order=list(range(self.n_splits)))
+                       order=list(range(self.n_splits)), told_upto=told_upto)
         if self.pruning and plan.pruner.shuffle_folds:
             rng = np.random.default_rng([plan.seed or 0, trial.number])
             c.order = [int(i) for i in rng.permutation(self.n_splits)]
@@ -505,7 +533,7 @@ class _Scheduler:
             means[c.index] = float(np.mean(values)) if values else None
         known = [m for m in means.values() if m is not None]
         neutral = float(np.median(known)) if known else 0.0
-        first = live[:1] if self.asking else []
+        first = live[:1] if self.asking or self.window is None else []
         rest = sorted(live[len(first):], key=lambda c: -(
             neutral if means[c.index] is None else means[c.index]))
         return first + rest
@@ -597,6 +625,12 @@ class _Scheduler:
                 if not c.awaiting:
                     continue
                 step = len(c.frozen.intermediate_values) - 1
+                if c.told_upto < c.first_untold:  # asked without a window
+                    if self.n_told < c.first_untold:
+                        continue
+                    c.told_view = c.told_view.with_told(
+                        m.told for m in self.candidates[c.told_upto:c.first_untold])
+                    c.told_upto = c.first_untold
                 alongside = self.candidates[c.first_untold:c.index]
                 if not all(m.reached(step) for m in alongside):
                     continue
@@ -699,6 +733,7 @@ class _Scheduler:
             # the folds and the state in one transaction: a kill between them
             # cannot leave a trial with scores but no state, or the reverse
             frozen = study.tell(c.trial, value, state=state, system_attrs=system_attrs)
+        c.told = frozen
         self.n_told += 1
         if c.callback_ctx is not None:
             c.callback_ctx.call_on_fit_task_end(estimator=plan.caller)

@@ -352,3 +352,30 @@ def test_candidates_waiting_to_be_told_record_what_they_are_told(tmp_path, sampl
             state, values, _ = recorded[trial.trial_id]
             assert (trial.state, trial.values) == (state, values)
             assert "pending_outcome" not in trial.system_attrs
+
+
+# cv_results_ digests of seeded random searches with a pruner, made at 6268af4,
+# when such searches still asked their candidates through a window of 2 * n_jobs:
+# without the window the decisions wait for the same trials, so nothing moves
+WINDOW_PINS = {"halving@2": "234038e804b06925", "halving@4": "234038e804b06925",
+               "median@2": "74c7d9ddb1faea24", "median@4": "45dd94425d3d772c"}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOW_PINS))
+def test_random_searches_with_a_pruner_give_what_the_window_gave(name):
+    import hashlib
+
+    pruner, n_jobs = name.split("@")
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = X[:150, :5], y[:150]
+    search = BayesSearchCV(
+        Jittery(max_iter=50), {"C": Float(1e-3, 1e2, log=True)}, n_iter=14, cv=3,
+        sampler="random", pruner=pruner, n_jobs=int(n_jobs), random_state=0, refit=False)
+    with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    r = search.cv_results_
+    key = repr([[round(p["C"], 12) for p in r["params"]],
+                [[round(float(v), 12) for v in r[f"split{k}_test_score"]] for k in range(3)],
+                list(r["status"])])
+    assert hashlib.sha256(key.encode()).hexdigest()[:16] == WINDOW_PINS[name]
