@@ -12,8 +12,9 @@ the active joblib backend (``joblib.parallel_config`` applies, as it does for
 - the threading backend: a thread pool of ``n_jobs`` threads;
 - any other backend (loky, the default; multiprocessing; dask; a registered
   custom backend): ``n_jobs`` runner threads, each passing the tasks queued
-  at the time to one ``joblib.Parallel`` call on that backend, so that short
-  tasks share a call. Process pools are shared between calls (loky's pool is
+  at the time to one call of its own ``joblib.Parallel`` object (entered
+  once, so the data are memory-mapped once per runner), so that short tasks
+  share a call. Process pools are shared between calls (loky's pool is
   reused), so a call costs little; joblib only notices a finished task within
   ~10 ms, which the runners hide by keeping up to ``pre_dispatch`` tasks (more
   when tasks are short) on the pool.
@@ -26,6 +27,7 @@ Only joblib's public interface is used: ``Parallel``, ``delayed``,
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import queue
 import threading
 import time
@@ -178,8 +180,16 @@ class _JoblibRunners(_Queued):
     def _runner(self):
         # joblib's configuration is thread-local: name the backend again here,
         # with the number of workers found in the caller's thread (n_jobs=None
-        # there may mean a parallel_config(n_jobs=...) that this thread lacks)
-        with parallel_config(backend=self._backend, n_jobs=self.n_workers):
+        # there may mean a parallel_config(n_jobs=...) that this thread lacks).
+        # One Parallel object serves all of the runner's calls (entered as a
+        # context manager): its workers and its folder of memory-mapped arrays
+        # are set up once, so the training data is dumped once per runner, not
+        # at every call (a 3 MB X made a call of two tiny tasks cost 33 ms
+        # instead of 11 ms), and a killed search leaves one such folder per
+        # runner behind, not one per call.
+        with parallel_config(backend=self._backend, n_jobs=self.n_workers), \
+                contextlib.ExitStack() as stack:
+            parallel = None
             while True:
                 batch = [self._tasks.get()]
                 while True:  # everything queued now goes in the same call
@@ -190,15 +200,22 @@ class _JoblibRunners(_Queued):
                 stop = any(item is None for item in batch)
                 batch = [item for item in batch if item is not None]
                 if batch:
-                    self._run_batch(batch)
+                    if parallel is None:
+                        parallel = stack.enter_context(
+                            Parallel(return_as="generator_unordered"))
+                    if not self._run_batch(parallel, batch):
+                        stack.close()  # a broken backend: a fresh one next time
+                        parallel = None
                 if stop:
                     return
 
-    def _run_batch(self, batch):
+    def _run_batch(self, parallel, batch):
+        """Run ``batch`` in one call of ``parallel``; ``False`` if the backend
+        broke (each task not delivered then gets the error)."""
         start = time.perf_counter()
         delivered = set()
         try:
-            outputs = Parallel(return_as="generator_unordered")(
+            outputs = parallel(
                 delayed(_configured)(token, fn, args, self._config)
                 for token, fn, args in batch)
             for token, outcome, error in outputs:
@@ -208,11 +225,12 @@ class _JoblibRunners(_Queued):
             for token, _, _ in batch:
                 if token not in delivered:
                     self._results.put((token, None, exc))
-            return
+            return False
         seconds = (time.perf_counter() - start) * min(len(batch), self.n_workers) / len(batch)
         with self._lock:
             previous = self._task_seconds
             self._task_seconds = seconds if previous is None else 0.7 * previous + 0.3 * seconds
+        return True
 
     def close(self):
         for _ in self._runners:
