@@ -17,9 +17,12 @@ What stays the same as one plain fit, measured with the installed versions
 - LightGBM and XGBoost without row or column subsampling: the continued
   model predicts exactly what the plain fit's model predicts. With
   subsampling (``subsample``/``bagging_fraction`` < 1, ``colsample_*`` or
-  ``feature_fraction`` < 1) each continued fit draws its samples afresh from
-  the seed, so the model differs from one fit (a model of the same kind, not
-  the same model).
+  ``feature_fraction`` < 1) the rounds of a continued fit draw other rows and
+  columns than one fit's would, so the model differs from one fit (a model
+  of the same kind, not the same model). LightGBM restarts its generators
+  from the same seeds at each continued fit, which would redraw the first
+  increment's subsamples every time: each continuation gets its own seeds
+  (see ``BoostingGrowth._reseeded``).
 - CatBoost: exact, subsampling included, once ``learning_rate`` is set
   (left unset, CatBoost derives it from the number of iterations, which an
   increment changes; this is refused). A model with a bias (RMSE's
@@ -42,8 +45,10 @@ continue the last step.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import inspect
+import numbers
 import weakref
 
+import numpy as np
 from sklearn.base import clone
 
 __all__ = ["BoostingGrowth", "boosting_growth"]
@@ -95,9 +100,38 @@ class BoostingGrowth:
         """Add ``n_more`` rounds to the fitted ``model``; returns the model
         holding all rounds (``model`` itself, or a new one where the library
         allows no change of a fitted model's parameters)."""
-        model.set_params(**{self._rounds_name(model): n_more})
+        model.set_params(**{self._rounds_name(model): n_more}, **self._reseeded(model))
         model.fit(X, y, **{self.continue_argument: self._previous(model)}, **fit_params)
         return model
+
+    def _reseeded(self, model):
+        """Seeds for a continued fit of a model that subsamples, or ``{}``.
+
+        Continued training starts the library's random generators afresh
+        from the same seeds, so without this the rounds of every increment
+        would draw the subsamples the first increment's rounds drew (the
+        model then sees the same rows and columns again and again). Each
+        continuation gets seeds derived from the model's own and the rounds
+        fitted so far: a fresh draw, and the same one whenever the search is
+        repeated. A model that draws nothing is left exactly as it is."""
+        params = model.get_params()
+        if not self._subsamples(params):
+            return {}
+        base = params.get("random_state")
+        base = int(base) if isinstance(base, numbers.Integral) else 0
+        state = np.random.SeedSequence([base % 2**32, self._rounds_done(model)])
+        return dict(zip(self.seed_parameters,
+                        (int(v) % (2**31 - 1) for v in state.generate_state(
+                            len(self.seed_parameters)))))
+
+    #: the estimator parameters seeding the library's subsampling
+    seed_parameters = ()
+
+    def _subsamples(self, params):
+        return False
+
+    def _rounds_done(self, model):
+        return 0
 
     def _rounds_name(self, estimator):
         return self.rounds_parameters[0]
@@ -119,6 +153,18 @@ class _LightGBM(BoostingGrowth):
     def _previous(self, model):
         return model.booster_
 
+    seed_parameters = ("bagging_seed", "feature_fraction_seed")
+
+    def _subsamples(self, params):
+        bagging = (_below_one(params, "subsample", "bagging_fraction", "pos_bagging_fraction",
+                              "neg_bagging_fraction")
+                   and any((params.get(k) or 0) > 0 for k in ("subsample_freq", "bagging_freq")))
+        return bagging or _below_one(params, "colsample_bytree", "feature_fraction",
+                                     "feature_fraction_bynode")
+
+    def _rounds_done(self, model):
+        return model.booster_.current_iteration()
+
 
 class _XGBoost(BoostingGrowth):
     library = "xgboost"
@@ -132,6 +178,7 @@ class _XGBoost(BoostingGrowth):
 
     def _previous(self, model):
         return model.get_booster()
+
 
 
 class _CatBoost(BoostingGrowth):
@@ -197,6 +244,11 @@ def boosting_growth(estimator):
     True
     """
     return next((growth for growth in _LIBRARIES if growth.recognises(estimator)), None)
+
+
+def _below_one(params, *names):
+    """Whether any of the fractions ``names`` is set below one."""
+    return any(isinstance(params.get(n), numbers.Real) and params[n] < 1 for n in names)
 
 
 def _fit_parameters(estimator):

@@ -230,6 +230,46 @@ def test_subsampled_models_grow_to_the_candidates_rounds(make, kwargs):
     assert n_trees == 10
 
 
+@_needs("lightgbm")
+def test_lightgbm_increments_draw_fresh_subsamples_reproducibly():
+    # LightGBM restarts its bagging and feature-fraction generators at every
+    # continued fit: with the same seeds each increment would redraw the first
+    # increment's subsamples. Each continuation gets seeds derived from the
+    # model's random_state and the rounds so far: fresh, and the same on a rerun.
+    from sksearch._increments import fit_increment
+
+    def grown(**kwargs):
+        estimator = lgbm_classifier(**kwargs)
+        increments = Increments.from_spec({"n_estimators": 3}, estimator)
+        schedule = increments.schedule(estimator, {"n_estimators": 9})
+        seeds = []
+        for index in range(3):
+            estimator, _ = fit_increment(estimator, X_clf, y_clf, {}, increments,
+                                         schedule, index)
+            params = estimator.get_params()
+            seeds.append((params.get("bagging_seed"), params.get("feature_fraction_seed")))
+        return estimator, seeds
+
+    model, seeds = grown(subsample=0.6, subsample_freq=1, colsample_bytree=0.6)
+    assert seeds[0] == (None, None)  # the first increment is the plain fit's start
+    assert seeds[1] != seeds[2] and all(s is not None for s in seeds[1] + seeds[2])
+    again, seeds_again = grown(subsample=0.6, subsample_freq=1, colsample_bytree=0.6)
+    assert seeds_again == seeds
+    np.testing.assert_array_equal(model.predict_proba(X_clf), again.predict_proba(X_clf))
+    other_seed = lgbm_classifier(subsample=0.6, subsample_freq=1).set_params(random_state=1)
+    assert growth_seeds(other_seed) != growth_seeds(lgbm_classifier(
+        subsample=0.6, subsample_freq=1))
+    # a model that draws nothing is continued exactly as it was (the parity
+    # with GridSearchCV above depends on it)
+    _, plain_seeds = grown()
+    assert plain_seeds == [(None, None)] * 3
+
+
+def growth_seeds(estimator):
+    fitted = estimator.set_params(n_estimators=2).fit(X_clf, y_clf)
+    return boosting_growth(fitted)._reseeded(fitted)
+
+
 @_needs("xgboost")
 def test_unset_rounds_grow_to_the_librarys_default():
     import xgboost
