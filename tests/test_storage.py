@@ -276,3 +276,15 @@ def test_in_memory_storage_pickled_before_the_finish_log():
     trials, _ = old.get_trials_finished_since(study_id)
     assert [t.trial_id for t in trials] == [ids[1]]
     assert [t.number for t in old.get_all_trials(study_id, (TrialState.RUNNING,))] == [0, 2]
+
+
+def test_a_deleted_study_says_so_when_its_study_object_is_used_again(storage):
+    study = Study(storage=storage, study_name="gone", direction="maximize")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    running = study.ask()
+    storage.delete_study(study._study_id)
+    with pytest.raises(KeyError, match="No study with id .*deleted"):
+        study.ask()
+    with pytest.raises(KeyError, match="No trial with id"):
+        study.tell(running, 1.0)
+    assert storage.get_study_id("gone") is None

@@ -117,9 +117,14 @@ class SQLStorage(BaseStorage):
 
     def _lock_study(self, db, study_id):
         """Hold the study's row until the transaction ends, so that its trial
-        numbers and finish-log entries are taken one transaction at a time."""
-        self._execute(db, f"SELECT 1 FROM studies WHERE study_id = ?{self._FOR_UPDATE}",
-                      (study_id,))
+        numbers and finish-log entries are taken one transaction at a time;
+        ``KeyError`` if the study is not there (deleted, by another process
+        perhaps, while a Study object still held it)."""
+        row = self._execute(db, f"SELECT 1 FROM studies WHERE study_id = ?{self._FOR_UPDATE}",
+                            (study_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"No study with id {study_id!r} in {self._label()}: it was "
+                           "deleted, or never existed.")
 
     def _lock_schema(self, db):
         """Hold off other processes creating or migrating the tables."""

@@ -35,9 +35,9 @@ class InMemoryStorage(BaseStorage):
         # cursor of get_trials_finished_since is a position in it); ``running``
         # holds the running ones, in number order, so constant-liar reads do not
         # scan the whole study.
-        self._studies = {}
+        self._studies = _Table("study")
         self._names = {}
-        self._trials = {}  # trial_id -> FrozenTrial (owned, mutated under the lock)
+        self._trials = _Table("trial")  # trial_id -> FrozenTrial (owned, mutated under the lock)
         self._trial_study = {}
         # One shared object per distinct distribution: samplers compare the
         # distributions of every trial, and identical objects compare at once.
@@ -55,6 +55,9 @@ class InMemoryStorage(BaseStorage):
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._lock = threading.RLock()
+        for name, what in (("_studies", "study"), ("_trials", "trial")):
+            if not isinstance(getattr(self, name), _Table):  # pickled by an older version
+                setattr(self, name, _Table(what, getattr(self, name)))
         for study in self._studies.values():
             if "directions" not in study:  # pickled by a single-objective version
                 study["directions"] = [study.pop("direction")]
@@ -259,6 +262,19 @@ class InMemoryStorage(BaseStorage):
             if states is None:
                 return len(ids)
             return sum(self._trials[i].state in states for i in ids)
+
+
+class _Table(dict):
+    """Studies or trials by id: a missing id (a study deleted while a Study
+    object still held it) is a ``KeyError`` that says so."""
+
+    def __init__(self, what, *args):
+        super().__init__(*args)
+        self.what = what
+
+    def __missing__(self, key):
+        raise KeyError(f"No {self.what} with id {key!r} in this in-memory storage: it "
+                       "was deleted, or never existed.")
 
 
 def _json_copy(value):

@@ -128,8 +128,6 @@ class SQLiteStorage(SQLStorage):
     def _insert(self, db, sql, args, key):
         return db.execute(sql, args).lastrowid  # RETURNING needs SQLite >= 3.35
 
-    def _lock_study(self, db, study_id):
-        pass  # BEGIN IMMEDIATE holds the whole file
 
 
 def _check_path(path):
