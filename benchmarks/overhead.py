@@ -5,6 +5,11 @@ fits: the study, the sampler, storage of fold results and building cv_results_.
 Both arms run interleaved in one process, repeated, and the median is reported.
 
     python benchmarks/overhead.py --repeats 5 --n-points 100
+    python benchmarks/overhead.py --repeats 3 --n-points 36 --n-jobs 2 --n-samples 20000
+
+With ``--n-jobs 2`` (loky) and ``--n-samples 20000`` (20 features, 3.2 MB,
+above joblib's 1 MB memory-mapping threshold) it measures what a process
+backend costs per task on data that joblib memory-maps.
 """
 
 import argparse
@@ -26,12 +31,15 @@ def main():
                         help="grid size (a square number: n x n values)")
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, default=None)
+    parser.add_argument("--n-samples", type=int, default=200)
+    parser.add_argument("--n-features", type=int, default=5)
     args = parser.parse_args()
 
     side = int(round(args.n_points ** 0.5))
     grid = {"alpha": list(np.linspace(0.1, 1, side)), "beta": list(np.linspace(1, 2, side))}
     rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(200, 5)), rng.integers(0, 2, size=200)
+    X = rng.normal(size=(args.n_samples, args.n_features))
+    y = rng.integers(0, 2, size=args.n_samples)
 
     def run_grid():
         GridSearchCV(MajorityClassifier(), grid, cv=args.cv, n_jobs=args.n_jobs).fit(X, y)
@@ -52,7 +60,7 @@ def main():
 
     grid_median = statistics.median(times["GridSearchCV"])
     print(f"{side * side} candidates x {args.cv} folds, n_jobs={args.n_jobs}, "
-          f"median of {args.repeats}")
+          f"X {X.shape[0]} x {X.shape[1]} ({X.nbytes / 1e6:.1f} MB), median of {args.repeats}")
     print(f"{'search':<22}{'median s':>10}{'ratio':>8}")
     for name, values in times.items():
         median = statistics.median(values)
