@@ -14,6 +14,7 @@ reaches the same state; the sampler orchestrates them.
 
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def fit_surrogate(search, data):
     first), or ``None`` when they are too few; cached by trial ids, since a
     model is a function of its data alone: it is needed again by later
     asks of the same generation and by the next generation."""
-    key = tuple(d[0] for d in data)
+    key = tuple(map(_first, data))
     fits = search.fits
     if key not in fits:
         while len(fits) >= 32:  # the oldest fits belong to told generations
@@ -59,6 +60,9 @@ def fit_surrogate(search, data):
             if model.kind is not None:
                 fits[key] = SurrogateFit(model, points, losses)
     return fits[key]
+
+_first = itemgetter(0)
+
 
 def model_trusted(fit, popsize, evaluated):
     """Whether the model of ``fit`` ranks the most recent of its data as
@@ -100,7 +104,7 @@ def lq_generation(search, members, sign):
         batch = members[:size]
         if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
             break
-        told = tuple((t.trial_id, search.told_point(t), sign * t.value)
+        told = tuple((t.trial_id, search.told_point(t, generation), sign * t.value)
                      for t in batch if is_complete(t))
         data = (archive + told)[-window:]
         fit = fit_surrogate(search, data)
@@ -151,10 +155,24 @@ class Search:
     # point is read at every ask of its generation
     told_points: dict = field(default_factory=dict)
 
-    def told_point(self, trial):
+    def told_point(self, trial, generation=None):
+        """The point CMA-ES is told for ``trial``; with the trial's ``generation``
+        (an :class:`OpenGeneration`), its row of the generation's rounded
+        samples when the trial evaluated that sample. The row is the same to
+        the bit when no grid coordinate is log-scaled (rounding is then exact
+        arithmetic, element by element); otherwise the point is rounded alone,
+        as it always was, since ``exp`` and ``log`` need not give the same bits
+        on a column as on a single value."""
         point = self.told_points.get(trial.trial_id)
         if point is None:
-            point = self.told_points[trial.trial_id] = told_point_of(trial, self.grid)
+            attrs = trial.system_attrs
+            index = attrs.get(INDEX, -1)
+            if (generation is not None and index >= 0 and not any(d.log for _, d in self.grid)
+                    and generation.population[index].tolist() == attrs[X]):
+                point = tuple(generation.rounded[index])
+            else:
+                point = told_point_of(trial, self.grid)
+            self.told_points[trial.trial_id] = point
         return point
 
 

@@ -66,6 +66,7 @@ class ParzenEstimator:
         n_obs, n_dims = observations.shape
         self.n_choices = list(n_choices)
         self._numerical = np.array([k is None for k in self.n_choices], dtype=bool)
+        self._has_numerical = None in self.n_choices
         # Components: the observations, then the prior.
         if weights is None:
             weights = np.ones(n_obs + 1)
@@ -105,9 +106,9 @@ class ParzenEstimator:
 
     def sample(self, rng, size):
         """Draw ``size`` points; returns an array of shape (size, d)."""
-        components = rng.choice(self.n_components, size=size, p=np.exp(self.log_weights))
+        components = _choice(rng, size, np.exp(self.log_weights))
         out = np.empty((size, len(self.n_choices)))
-        if self._numerical.any():
+        if self._has_numerical:
             mu, sigma = self.means[components], self.sigmas[components]
             low = self._cdf_low[components]
             mass = np.exp(self._log_mass[components])
@@ -132,7 +133,7 @@ class ParzenEstimator:
         points = np.asarray(points, dtype=float)
         log_p = np.empty((len(points), self.n_components))
         log_p[:] = self.log_weights
-        if self._numerical.any():
+        if self._has_numerical:
             # sum_d ((x - mu) / sigma)^2 expanded into matrix products, so the
             # (candidates x components) table comes from BLAS, not a 3-D array
             x = points[:, self._numerical]
@@ -156,9 +157,22 @@ class ParzenEstimator:
 def _logsumexp_rows(log_p):
     """``log(sum(exp(log_p), axis=1))`` with the terms far below each row's
     maximum clipped (see ``_LOG_FLOOR``)."""
-    peak = log_p.max(axis=1)
+    # the reductions called directly: ndarray.max and .sum are the same
+    # ufunc reductions behind a Python layer that cost as much as them here
+    peak = np.maximum.reduce(log_p, axis=1)
     shifted = np.maximum(log_p - peak[:, None], _LOG_FLOOR)
-    return peak + np.log(np.exp(shifted).sum(axis=1))
+    return peak + np.log(np.add.reduce(np.exp(shifted), axis=1))
+
+
+def _choice(rng, size, p):
+    """``rng.choice(len(p), size=size, p=p)``: the same inverse-CDF draw from
+    the same ``rng.random(size)``, so the same indices and the same generator
+    state after, without ``choice``'s checks of ``p`` (a normalised
+    ``exp(log_weights)`` here), which cost three times the draw. A test holds
+    this to ``rng.choice`` itself."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")
 
 
 def _normal_cdf_at_edges(means, sigmas):
