@@ -371,70 +371,12 @@ def best_of(trials, direction):
 def make_distribution(method, name, cls, *args, **kwargs):
     """``cls(*args, **kwargs)`` for ``trial.<method>(name, ...)``, with errors
     that name the parameter (from inside a define-by-run space the user could
-    not tell which call was wrong otherwise).
-
-    Distributions are immutable, and a define-by-run objective asks for the
-    same ones at every trial: those built from plain values (see
-    :func:`_intern_key`) are built once and the same object is returned after
-    that, so that samplers and storages comparing the distributions of every
-    trial find them identical at once.
-    """
+    not tell which call was wrong otherwise)."""
     if not isinstance(name, str):
         raise TypeError(f"{method}: the parameter name must be a str, got {name!r}.")
-    key = _intern_key(cls, args, kwargs)
-    if key is not None:
-        interned = _INTERNED.get(key)
-        if interned is not None:
-            return interned
     try:
-        distribution = cls(*args, **kwargs)
+        return cls(*args, **kwargs)
     except (TypeError, ValueError) as exc:
         shown = ", ".join([repr(name), *map(repr, args),
                            *(f"{k}={v!r}" for k, v in kwargs.items())])
         raise type(exc)(f"trial.{method}({shown}): {exc}") from None
-    if key is not None:
-        if len(_INTERNED) >= _MAX_INTERNED:
-            _INTERNED.clear()  # a space built afresh at every trial: start over
-        _INTERNED[key] = distribution
-    return distribution
-
-
-# Distributions built by make_distribution, by their arguments (see
-# _intern_key); bounded, since a space could be drawn anew at every trial.
-_INTERNED = {}
-_MAX_INTERNED = 1024
-_PLAIN = frozenset((str, int, bool, type(None)))
-
-
-def _plain_key(value):
-    """``value`` tagged with its type, or ``None`` when it is not a plain
-    value: 1, 1.0 and True are equal but build different distributions, and
-    so do 0.0 and -0.0 (hence floats by their bits); a NaN is never equal to
-    itself, so it is not interned at all."""
-    cls = type(value)
-    if cls in _PLAIN:
-        return (cls, value)
-    if cls is float:
-        return None if value != value else (cls, value.hex())
-    if cls is list or cls is tuple:
-        items = tuple(_plain_key(v) for v in value)
-        return None if None in items else (cls, items)
-    return None
-
-
-def _intern_key(cls, args, kwargs):
-    """The key under which ``cls(*args, **kwargs)`` is interned, or ``None``
-    when an argument is not a plain value (an estimator among the choices, a
-    numpy number): those distributions are built at every call."""
-    parts = [cls]
-    for value in args:
-        key = _plain_key(value)
-        if key is None:
-            return None
-        parts.append(key)
-    for name, value in kwargs.items():
-        key = _plain_key(value)
-        if key is None:
-            return None
-        parts.append((name, key))
-    return tuple(parts)
