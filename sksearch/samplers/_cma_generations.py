@@ -136,7 +136,7 @@ class Search:
     key: tuple  # (study identity, parameter names)
     n_dims: int
     steps: np.ndarray  # grid step of each coordinate in the unit box, 0 if continuous
-    grid: tuple  # the integer and stepped coordinates (see _grid)
+    grid: object  # Grid: the integer and stepped coordinates
     decoder: object  # Decoder: unit-box points to parameter values
     entropy: object  # seed of the restarts and of the surrogate's samples
     cma: _CMA  # after the last told generation
@@ -167,7 +167,7 @@ class Search:
         if point is None:
             attrs = trial.system_attrs
             index = attrs.get(INDEX, -1)
-            if (generation is not None and index >= 0 and not any(d.log for _, d in self.grid)
+            if (generation is not None and index >= 0 and not self.grid.logs
                     and generation.population[index].tolist() == attrs[X]):
                 point = tuple(generation.rounded[index])
             else:
@@ -295,19 +295,54 @@ def told_generation(trials, popsize, sign, grid):
 
 
 def joint_grid(dists):
-    """The integer and stepped coordinates, as ``(index, distribution)``: the
-    ones :func:`rounded` moves (found once per search, not at every call)."""
-    return tuple((j, d) for j, d in enumerate(dists) if d._unit_step() > 0)
+    """The integer and stepped coordinates of the joint space, as a :class:`Grid`
+    (found once per search, not at every call)."""
+    return Grid(dists)
+
+
+class Grid:
+    """The integer and stepped coordinates of a joint space, which
+    :func:`rounded` moves onto their grids.
+
+    The linear ones are moved together, with the arithmetic of
+    ``d._to_unit(d._from_unit(column))`` element by element (clip to the box,
+    scale, round onto the step grid, clip to the bounds, and back), so the
+    values are the same to the bit; log-scaled ones go through their
+    distribution, so that ``exp`` and ``log`` are the same calls as there. A
+    distribution at a time cost as much as the rest of a generation's
+    bookkeeping.
+    """
+
+    def __init__(self, dists):
+        coordinates = [(j, d) for j, d in enumerate(dists) if d._unit_step() > 0]
+        self.logs = tuple((j, d) for j, d in coordinates if d.log)
+        linear = [(j, d) for j, d in coordinates if not d.log]
+        self.columns = np.array([j for j, _ in linear], dtype=int)
+        bounds = [d._unit_bounds() for _, d in linear]
+        self.lo = np.array([lo for lo, _ in bounds])
+        self.width = np.array([hi - lo for lo, hi in bounds])  # > 0: a grid has a step
+        self.low = np.array([float(d.low) for _, d in linear])
+        self.step = np.array([float(d.step) for _, d in linear])
+        self.top = np.array([float(d._grid_high) for _, d in linear])
+
+    def round(self, points):
+        """``points`` (2-D) with the grid coordinates moved onto their grids."""
+        points = np.array(points, dtype=float)
+        if len(self.columns):
+            x = self.lo + np.clip(points[:, self.columns], 0.0, 1.0) * self.width
+            x = np.clip(self.low + np.round((x - self.low) / self.step) * self.step,
+                        self.low, self.top)
+            points[:, self.columns] = np.clip((x - self.lo) / self.width, 0.0, 1.0)
+        for j, d in self.logs:
+            points[:, j] = d._to_unit(d._from_unit(points[:, j]))
+        return points
 
 
 def rounded(points, grid):
     """Points with integer and stepped coordinates (``grid``, see :func:`joint_grid`)
     moved onto their grid, in the unit box (what the objective sees; see
     :func:`told_generation`)."""
-    points = np.array(points, dtype=float)
-    for j, d in grid:
-        points[:, j] = d._to_unit(d._from_unit(points[:, j]))
-    return points
+    return grid.round(points)
 
 
 def told_point_of(trial, grid):
