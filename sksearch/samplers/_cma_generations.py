@@ -169,7 +169,7 @@ class Search:
             index = attrs.get(INDEX, -1)
             if (generation is not None and index >= 0 and not self.grid.logs
                     and generation.population[index].tolist() == attrs[X]):
-                point = tuple(generation.rounded[index])
+                point = generation.rounded[index].copy()
             else:
                 point = told_point_of(trial, self.grid)
             self.told_points[trial.trial_id] = point
@@ -346,8 +346,9 @@ def rounded(points, grid):
 
 
 def told_point_of(trial, grid):
-    """A trial's point as told to CMA-ES (integers on their grid), a tuple."""
-    return tuple(rounded(np.array([trial.system_attrs[X]], dtype=float), grid)[0])
+    """A trial's point as told to CMA-ES (integers on their grid), a 1-D array
+    (a fit stacks a few dozen of them: rows stack faster than tuples)."""
+    return rounded(np.array([trial.system_attrs[X]], dtype=float), grid)[0]
 
 
 def is_complete(trial):

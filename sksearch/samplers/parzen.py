@@ -73,13 +73,13 @@ class ParzenEstimator:
             weights[-1] = prior_weight
         else:
             weights = np.append(np.asarray(weights, dtype=float), prior_weight)
-        self.log_weights = np.log(np.maximum(weights, _EPS) / weights.sum())
+        self.log_weights = np.log(np.maximum(weights, _EPS) / np.add.reduce(weights))
         self.n_components = n_obs + 1
 
         # Numerical kernels: mean at the observation, the prior at the centre
         # with a width covering the box.
-        num = observations[:, self._numerical]
-        if num.shape[1]:
+        if self._has_numerical:
+            num = observations[:, self._numerical]
             sigma = _bandwidths(num, bandwidth, bandwidth_factor, min_bandwidth)
             if step_widths is not None:
                 sigma = np.maximum(sigma, np.asarray(step_widths, dtype=float))
@@ -97,7 +97,8 @@ class ParzenEstimator:
         # Each kernel takes one of two values, so only the observed choices and
         # those two logs are kept, not an (n_components, k) table per dimension.
         eps = 1.0 / (1.0 + n_obs)
-        self._categorical = np.flatnonzero(~self._numerical)
+        self._categorical = np.array([j for j, k in enumerate(self.n_choices) if k is not None],
+                                     dtype=np.intp)
         self._observed = observations[:, self._categorical].astype(int)
         self._k = np.array([self.n_choices[c] for c in self._categorical], dtype=float)
         self._log_miss = np.log(eps / self._k)
