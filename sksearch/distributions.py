@@ -89,6 +89,8 @@ class BaseDistribution(ABC):
     def __eq__(self, other):
         if self is other:
             return True
+        if type(other) is type(self):  # before the ABC check, which costs more than the rest
+            return self._key_cache == other._key_cache
         return isinstance(other, BaseDistribution) and self._cached_key() == other._cached_key()
 
     def __hash__(self):
