@@ -100,7 +100,7 @@ def lq_generation(search, members, sign):
     members = sorted((t for t in members if t.system_attrs.get(INDEX, -1) >= 0),
                      key=lambda t: t.number)  # not the draws outside the generation
     fit = fit_surrogate(search, archive[-window:])
-    for size in _surrogate.batch_sizes(lam):
+    for size in _surrogate.batch_schedule(lam):
         batch = members[:size]
         if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
             break

@@ -88,6 +88,7 @@ def model_kinds(dim):
     return kinds if n_coefficients(dim, "full") <= MAX_FULL_COEFS else kinds[1:]
 
 
+@functools.lru_cache(maxsize=64)
 def window_size(dim, popsize):
     """Most recent evaluated points a model is fitted to: ``WINDOW_FACTOR``
     times the coefficients of the richest model, and at least the largest
@@ -124,6 +125,13 @@ def batch_sizes(popsize):
     while sizes[-1] < popsize:
         sizes.append(min(popsize, max(sizes[-1] + 1, int(math.ceil(BATCH_GROWTH * sizes[-1])))))
     return sizes
+
+
+@functools.lru_cache(maxsize=64)
+def batch_schedule(popsize):
+    """:func:`batch_sizes` as a tuple, computed once per population size (it
+    is read at every ask)."""
+    return tuple(batch_sizes(popsize))
 
 
 def kendall_tau(a, b):
