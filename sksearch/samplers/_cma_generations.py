@@ -100,12 +100,14 @@ def lq_generation(search, members, sign):
     members = sorted((t for t in members if t.system_attrs.get(INDEX, -1) >= 0),
                      key=lambda t: t.number)  # not the draws outside the generation
     fit = fit_surrogate(search, archive[-window:])
+    told, checked = (), 0  # the batches grow: each adds the members after the last
     for size in _surrogate.batch_schedule(lam):
         batch = members[:size]
-        if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
+        if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch[checked:]):
             break
-        told = tuple((t.trial_id, search.told_point(t, generation), sign * t.value)
-                     for t in batch if is_complete(t))
+        told += tuple((t.trial_id, search.told_point(t, generation), sign * t.value)
+                      for t in batch[checked:] if is_complete(t))
+        checked = size
         data = (archive + told)[-window:]
         fit = fit_surrogate(search, data)
         if size < lam and not model_trusted(fit, lam, size):
