@@ -18,6 +18,8 @@ candidates: ``log_pdf`` of C candidates under M components is one
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
+
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -69,11 +71,10 @@ class ParzenEstimator:
         self._has_numerical = None in self.n_choices
         # Components: the observations, then the prior.
         if weights is None:
-            weights = np.ones(n_obs + 1)
-            weights[-1] = prior_weight
+            self.log_weights = _equal_log_weights(n_obs, float(prior_weight))
         else:
             weights = np.append(np.asarray(weights, dtype=float), prior_weight)
-        self.log_weights = np.log(np.maximum(weights, _EPS) / np.add.reduce(weights))
+            self.log_weights = _log_weights(weights)
         self.n_components = n_obs + 1
 
         # Numerical kernels: mean at the observation, the prior at the centre
@@ -96,14 +97,11 @@ class ParzenEstimator:
         # spread evenly, eps shrinking as data accumulates; the prior is uniform.
         # Each kernel takes one of two values, so only the observed choices and
         # those two logs are kept, not an (n_components, k) table per dimension.
-        eps = 1.0 / (1.0 + n_obs)
         self._categorical = np.array([j for j, k in enumerate(self.n_choices) if k is not None],
                                      dtype=np.intp)
         self._observed = observations[:, self._categorical].astype(int)
-        self._k = np.array([self.n_choices[c] for c in self._categorical], dtype=float)
-        self._log_miss = np.log(eps / self._k)
-        self._log_hit = np.log(eps / self._k + (1.0 - eps))
-        self._log_uniform = np.log(1.0 / self._k)
+        self._k, self._log_miss, self._log_hit, self._log_uniform = _categorical_logs(
+            n_obs, tuple(int(k) for k in self.n_choices if k is not None))
 
     def sample(self, rng, size):
         """Draw ``size`` points; returns an array of shape (size, d)."""
@@ -153,6 +151,40 @@ class ParzenEstimator:
             by_choice[:, n_obs] = self._log_uniform[j]
             log_p += by_choice[points[:, column].astype(int)]
         return _logsumexp_rows(log_p)
+
+
+def _log_weights(weights):
+    """Log of the normalised component weights (floored at ``_EPS``)."""
+    return np.log(np.maximum(weights, _EPS) / np.add.reduce(weights))
+
+
+# The constants below depend only on the number of observations (and the
+# choices): the good density's are the same from one ask to the next (its
+# size is capped), so they are computed once, by the same calls, and shared
+# read-only.
+
+@functools.lru_cache(maxsize=256)
+def _equal_log_weights(n_obs, prior_weight):
+    """:func:`_log_weights` of ``n_obs`` unit weights and the prior's."""
+    weights = np.ones(n_obs + 1)
+    weights[-1] = prior_weight
+    return _read_only(_log_weights(weights))
+
+
+@functools.lru_cache(maxsize=256)
+def _categorical_logs(n_obs, n_choices):
+    """Per categorical dimension: the number of choices, and the logs of a
+    kernel's mass off and on its observed choice and of the prior's (uniform)
+    mass on each choice, with ``n_obs`` observations."""
+    eps = 1.0 / (1.0 + n_obs)
+    k = np.array(n_choices, dtype=float)
+    return (_read_only(k), _read_only(np.log(eps / k)),
+            _read_only(np.log(eps / k + (1.0 - eps))), _read_only(np.log(1.0 / k)))
+
+
+def _read_only(array):
+    array.flags.writeable = False
+    return array
 
 
 def _logsumexp_rows(log_p):
