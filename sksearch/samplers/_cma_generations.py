@@ -112,8 +112,11 @@ def lq_generation(search, members, sign):
         fit = fit_surrogate(search, data)
         if size < lam and not model_trusted(fit, lam, size):
             continue
+        # the evaluated points as the fits saw them, unless a log-scaled grid
+        # coordinate makes rounding them one by one the rule (Search.told_point)
+        told_point = None if search.grid.logs else (lambda t: search.told_point(t, generation))
         return ("tell", *surrogate_generation(generation.rounded, batch, fit, sign,
-                                               search.grid), size, data)
+                                               search.grid, told_point), size, data)
     handed = {t.system_attrs[INDEX] for t in members}
     free = [i for i in generation.ranked_by(fit) if i not in handed]
     return ("open", free[0] if free else None)
@@ -274,7 +277,7 @@ def bipop_regime(runs, default_popsize, default_sigma, rng):
     return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
 
 
-def told_generation(trials, popsize, sign, grid):
+def told_generation(trials, popsize, sign, grid, told_point=None):
     """Points and losses of a told generation: complete trials by value, pruned
     ones after all of them (by their partial value).
 
@@ -282,7 +285,10 @@ def told_generation(trials, popsize, sign, grid):
     rounded onto its grid and mapped back to the unit box, not as the raw
     sample: CMA-ES then sees that every sample of a cell is the same point, and
     a settled integer's variance contracts down to the margin instead of
-    wandering over a cell that the objective cannot tell apart."""
+    wandering over a cell that the objective cannot tell apart.
+
+    ``told_point``, if given, returns a trial's point already rounded (the
+    same values: see :meth:`Search.told_point`)."""
     trials = sorted(trials, key=lambda t: t.number)[:popsize]
     worst = max((sign * t.value for t in trials if t.state is TrialState.COMPLETE),
                 default=0.0)
@@ -292,7 +298,10 @@ def told_generation(trials, popsize, sign, grid):
         if t.state is TrialState.PRUNED:
             loss = abs(worst) + 1e6 + (loss if math.isfinite(loss) else 1e6)
         losses.append(loss)
-    points = rounded(np.array([t.system_attrs[X] for t in trials], dtype=float), grid)
+    if told_point is not None and trials:
+        points = np.array([told_point(t) for t in trials], dtype=float)
+    else:
+        points = rounded(np.array([t.system_attrs[X] for t in trials], dtype=float), grid)
     return points, np.array(losses, dtype=float)
 
 
@@ -359,7 +368,7 @@ def is_complete(trial):
             and math.isfinite(trial.value))
 
 
-def surrogate_generation(points, evaluated, model, sign, grid):
+def surrogate_generation(points, evaluated, model, sign, grid, told_point=None):
     """Points and losses of a generation told with a surrogate, from its
     samples as evaluated (``points``, integers on their grid).
 
@@ -368,12 +377,13 @@ def surrogate_generation(points, evaluated, model, sign, grid):
     the others the model's values, shifted by the model's error at the best
     evaluated sample and, if need be, further up so that none ranks before
     that sample. The evaluated ones come first, so a tie keeps them ahead.
+    ``told_point`` as in :func:`told_generation`.
     """
     ok = [t for t in evaluated if is_complete(t) or t.state is TrialState.PRUNED]
     failed = [t.system_attrs[INDEX] for t in evaluated
               if not (is_complete(t) or t.state is TrialState.PRUNED)]
     if ok:
-        ev_points, ev_losses = told_generation(ok, len(ok), sign, grid)
+        ev_points, ev_losses = told_generation(ok, len(ok), sign, grid, told_point)
     else:
         ev_points, ev_losses = np.empty((0, points.shape[1])), np.empty(0)
     finite = ev_losses[np.isfinite(ev_losses)]
