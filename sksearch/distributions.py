@@ -43,7 +43,10 @@ _QUANTILE_EPS = 1e-9
 
 
 def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    # int and float first: the ABC check is most of a distribution's
+    # construction, which define-by-run spaces repeat at every trial
+    return type(value) in (float, int) or (
+        isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
 class BaseDistribution(ABC):
@@ -78,6 +81,7 @@ class BaseDistribution(ABC):
         # trial at every step, so the description is computed once, at the end
         # of the constructor (not lazily: a fit must not change its inputs).
         self._key_cache = (type(self).__name__, self._key())
+        self._hash = hash(self._key_cache)
 
     def _cached_key(self):
         return self._key_cache
@@ -85,10 +89,16 @@ class BaseDistribution(ABC):
     def __eq__(self, other):
         if self is other:
             return True
+        if type(other) is type(self):  # before the ABC check, which costs more than the rest
+            return self._key_cache == other._key_cache
         return isinstance(other, BaseDistribution) and self._cached_key() == other._cached_key()
 
     def __hash__(self):
-        return hash(self._cached_key())
+        # the hash of the description, computed once (distributions key the
+        # storages' and samplers' tables, looked up for every trial); one
+        # unpickled from a version without it hashes its description
+        cached = self.__dict__.get("_hash")
+        return hash(self._key_cache) if cached is None else cached
 
 
 class NumericalDistribution(BaseDistribution):
@@ -274,7 +284,8 @@ class Int(NumericalDistribution):
 
     def __init__(self, low, high, *, log=False, step=1):
         for name, value in (("low", low), ("high", high), ("step", step)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            if type(value) is not int and (
+                    not isinstance(value, numbers.Integral) or isinstance(value, bool)):
                 raise ValueError(f"{name} must be an integer, got {value!r}.")
         self.low = int(low)
         self.high = int(high)
@@ -536,6 +547,7 @@ class _DescribedQuantiles(NumericalDistribution):
         self.log, self.step = False, None
         # equal to the live ScipyDistribution it stands for
         self._key_cache = ("ScipyDistribution", self._key())
+        self._hash = hash(self._key_cache)
 
     def to_internal(self, value):
         return float(value)

@@ -449,3 +449,21 @@ def test_a_points_density_does_not_depend_on_the_points_scored_with_it(n_choices
     distinct, where = np.unique(points[:, 0], return_inverse=True)
     assert np.array_equal(estimator.log_pdf(distinct[:, None])[where.ravel()], full)
     assert np.array_equal(estimator.log_pdf(points[3:4]), full[3:4])
+
+
+def test_component_draw_is_generator_choice_to_the_bit():
+    """The Parzen sampler draws components as ``rng.choice(n, size, p=p)`` does
+    (the same indices, and the generator left in the same state), without
+    choice's checks of ``p``."""
+    from sksearch.samplers.parzen import _choice
+
+    meta = np.random.default_rng(5)
+    for _ in range(300):
+        n, size = int(meta.integers(1, 600)), int(meta.integers(1, 40))
+        weights = meta.random(n) ** meta.uniform(0.1, 8)
+        weights[meta.random(n) < 0.3] = 1e-12  # components far below the others
+        p = np.exp(np.log(np.maximum(weights, 1e-12) / weights.sum()))
+        seed = int(meta.integers(2**32))
+        ours, numpy_s = np.random.default_rng(seed), np.random.default_rng(seed)
+        np.testing.assert_array_equal(_choice(ours, size, p), numpy_s.choice(n, size=size, p=p))
+        assert ours.random() == numpy_s.random()

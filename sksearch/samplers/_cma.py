@@ -17,6 +17,8 @@ from scipy.special import ndtri
 
 __all__ = ["_CMA"]
 
+_all, _any = np.logical_and.reduce, np.logical_or.reduce
+
 
 class _CMA:
     """(mu/mu_w, lambda)-CMA-ES in the unit box, minimising.
@@ -60,6 +62,7 @@ class _CMA:
         self.mean, self.sigma = np.array(mean, dtype=float), float(sigma)
         self.sigma0 = self.sigma
         self.steps = np.asarray(steps, dtype=float)
+        self._continuous = self.steps == 0  # read at every stop test
         mu = popsize // 2
         raw = math.log((popsize + 1) / 2) - np.log(np.arange(1, popsize + 1))  # eq. (49)
         positive, negative = raw[:mu], raw[mu:]
@@ -127,7 +130,7 @@ class _CMA:
         """Update from one generation: ``points`` (lambda, n), ``losses`` (lambda,)."""
         self._update_eigen()
         order = np.argsort(losses, kind="stable")
-        self.best_losses.append(float(np.min(losses)))
+        self.best_losses.append(float(np.minimum.reduce(losses)))
         # only TolHistFun's window is ever read; a bounded list keeps the state
         # (copied at every ask) small however many generations a run has
         del self.best_losses[:-(10 + math.ceil(30 * self.dim / self.popsize))]
@@ -139,7 +142,7 @@ class _CMA:
         inv_sqrt_c = (self.B / self.D) @ self.B.T
         self.p_sigma = ((1 - self.c_sigma) * self.p_sigma + math.sqrt(
             self.c_sigma * (2 - self.c_sigma) * self.mu_eff) * inv_sqrt_c @ y_w)  # eq. (43)
-        norm_ps = np.linalg.norm(self.p_sigma)
+        norm_ps = np.sqrt(self.p_sigma.dot(self.p_sigma))  # np.linalg.norm's own arithmetic
         threshold = (1.4 + 2 / (self.dim + 1)) * self.chi_n * math.sqrt(
             1 - (1 - self.c_sigma) ** (2 * (self.generation + 1)))
         h_sigma = float(norm_ps < threshold)
@@ -242,19 +245,22 @@ class _CMA:
         the margin keeps their spread at one grid step, so they never shrink.
         """
         self._update_eigen()
-        continuous = self.steps == 0
-        sd = self.sigma * np.sqrt(np.diag(self.C))
-        if continuous.any():
+        # (the reductions called as ufuncs: the same results without numpy's
+        # Python wrappers, which were most of this test's cost)
+        continuous = self._continuous
+        sd = self.sigma * np.sqrt(self.C.diagonal())
+        if _any(continuous):
             spread = np.maximum(sd, self.sigma * np.abs(self.p_c))[continuous]
-            if np.all(spread < self.TOL_X * self.sigma0):  # TolX
+            if _all(spread < self.TOL_X * self.sigma0):  # TolX
                 return True
             m = self.mean[continuous]
-            if np.any(m == m + 0.2 * sd[continuous]):  # NoEffectCoord
+            if _any(m == m + 0.2 * sd[continuous]):  # NoEffectCoord
                 return True
         i = self.generation % self.dim
-        if np.all(self.mean == self.mean + 0.1 * self.sigma * self.D[i] * self.B[:, i]):
+        if _all(self.mean == self.mean + 0.1 * self.sigma * self.D[i] * self.B[:, i]):
             return True  # NoEffectAxis (D holds the square roots of the eigenvalues)
-        if np.max(self.D) ** 2 > self.MAX_CONDITION * np.min(self.D) ** 2:  # ConditionCov
+        # ConditionCov
+        if np.maximum.reduce(self.D) ** 2 > self.MAX_CONDITION * np.minimum.reduce(self.D) ** 2:
             return True
         window = 10 + math.ceil(30 * self.dim / self.popsize)
         if len(self.best_losses) < window:

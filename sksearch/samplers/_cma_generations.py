@@ -14,6 +14,7 @@ reaches the same state; the sampler orchestrates them.
 
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def fit_surrogate(search, data):
     first), or ``None`` when they are too few; cached by trial ids, since a
     model is a function of its data alone: it is needed again by later
     asks of the same generation and by the next generation."""
-    key = tuple(d[0] for d in data)
+    key = tuple(map(_first, data))
     fits = search.fits
     if key not in fits:
         while len(fits) >= 32:  # the oldest fits belong to told generations
@@ -59,6 +60,9 @@ def fit_surrogate(search, data):
             if model.kind is not None:
                 fits[key] = SurrogateFit(model, points, losses)
     return fits[key]
+
+_first = itemgetter(0)
+
 
 def model_trusted(fit, popsize, evaluated):
     """Whether the model of ``fit`` ranks the most recent of its data as
@@ -96,18 +100,23 @@ def lq_generation(search, members, sign):
     members = sorted((t for t in members if t.system_attrs.get(INDEX, -1) >= 0),
                      key=lambda t: t.number)  # not the draws outside the generation
     fit = fit_surrogate(search, archive[-window:])
-    for size in _surrogate.batch_sizes(lam):
+    told, checked = (), 0  # the batches grow: each adds the members after the last
+    for size in _surrogate.batch_schedule(lam):
         batch = members[:size]
-        if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch):
+        if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch[checked:]):
             break
-        told = tuple((t.trial_id, search.told_point(t), sign * t.value)
-                     for t in batch if is_complete(t))
+        told += tuple((t.trial_id, search.told_point(t, generation), sign * t.value)
+                      for t in batch[checked:] if is_complete(t))
+        checked = size
         data = (archive + told)[-window:]
         fit = fit_surrogate(search, data)
         if size < lam and not model_trusted(fit, lam, size):
             continue
+        # the evaluated points as the fits saw them, unless a log-scaled grid
+        # coordinate makes rounding them one by one the rule (Search.told_point)
+        told_point = None if search.grid.logs else (lambda t: search.told_point(t, generation))
         return ("tell", *surrogate_generation(generation.rounded, batch, fit, sign,
-                                               search.grid), size, data)
+                                               search.grid, told_point), size, data)
     handed = {t.system_attrs[INDEX] for t in members}
     free = [i for i in generation.ranked_by(fit) if i not in handed]
     return ("open", free[0] if free else None)
@@ -132,7 +141,7 @@ class Search:
     key: tuple  # (study identity, parameter names)
     n_dims: int
     steps: np.ndarray  # grid step of each coordinate in the unit box, 0 if continuous
-    grid: tuple  # the integer and stepped coordinates (see _grid)
+    grid: object  # Grid: the integer and stepped coordinates
     decoder: object  # Decoder: unit-box points to parameter values
     entropy: object  # seed of the restarts and of the surrogate's samples
     cma: _CMA  # after the last told generation
@@ -151,10 +160,24 @@ class Search:
     # point is read at every ask of its generation
     told_points: dict = field(default_factory=dict)
 
-    def told_point(self, trial):
+    def told_point(self, trial, generation=None):
+        """The point CMA-ES is told for ``trial``; with the trial's ``generation``
+        (an :class:`OpenGeneration`), its row of the generation's rounded
+        samples when the trial evaluated that sample. The row is the same to
+        the bit when no grid coordinate is log-scaled (rounding is then exact
+        arithmetic, element by element); otherwise the point is rounded alone,
+        as it always was, since ``exp`` and ``log`` need not give the same bits
+        on a column as on a single value."""
         point = self.told_points.get(trial.trial_id)
         if point is None:
-            point = self.told_points[trial.trial_id] = told_point_of(trial, self.grid)
+            attrs = trial.system_attrs
+            index = attrs.get(INDEX, -1)
+            if (generation is not None and index >= 0 and not self.grid.logs
+                    and generation.population[index].tolist() == attrs[X]):
+                point = generation.rounded[index].copy()
+            else:
+                point = told_point_of(trial, self.grid)
+            self.told_points[trial.trial_id] = point
         return point
 
 
@@ -254,7 +277,7 @@ def bipop_regime(runs, default_popsize, default_sigma, rng):
     return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
 
 
-def told_generation(trials, popsize, sign, grid):
+def told_generation(trials, popsize, sign, grid, told_point=None):
     """Points and losses of a told generation: complete trials by value, pruned
     ones after all of them (by their partial value).
 
@@ -262,7 +285,10 @@ def told_generation(trials, popsize, sign, grid):
     rounded onto its grid and mapped back to the unit box, not as the raw
     sample: CMA-ES then sees that every sample of a cell is the same point, and
     a settled integer's variance contracts down to the margin instead of
-    wandering over a cell that the objective cannot tell apart."""
+    wandering over a cell that the objective cannot tell apart.
+
+    ``told_point``, if given, returns a trial's point already rounded (the
+    same values: see :meth:`Search.told_point`)."""
     trials = sorted(trials, key=lambda t: t.number)[:popsize]
     worst = max((sign * t.value for t in trials if t.state is TrialState.COMPLETE),
                 default=0.0)
@@ -272,29 +298,68 @@ def told_generation(trials, popsize, sign, grid):
         if t.state is TrialState.PRUNED:
             loss = abs(worst) + 1e6 + (loss if math.isfinite(loss) else 1e6)
         losses.append(loss)
-    points = rounded(np.array([t.system_attrs[X] for t in trials], dtype=float), grid)
+    if told_point is not None and trials:
+        points = np.array([told_point(t) for t in trials], dtype=float)
+    else:
+        points = rounded(np.array([t.system_attrs[X] for t in trials], dtype=float), grid)
     return points, np.array(losses, dtype=float)
 
 
 def joint_grid(dists):
-    """The integer and stepped coordinates, as ``(index, distribution)``: the
-    ones :func:`rounded` moves (found once per search, not at every call)."""
-    return tuple((j, d) for j, d in enumerate(dists) if d._unit_step() > 0)
+    """The integer and stepped coordinates of the joint space, as a :class:`Grid`
+    (found once per search, not at every call)."""
+    return Grid(dists)
+
+
+class Grid:
+    """The integer and stepped coordinates of a joint space, which
+    :func:`rounded` moves onto their grids.
+
+    The linear ones are moved together, with the arithmetic of
+    ``d._to_unit(d._from_unit(column))`` element by element (clip to the box,
+    scale, round onto the step grid, clip to the bounds, and back), so the
+    values are the same to the bit; log-scaled ones go through their
+    distribution, so that ``exp`` and ``log`` are the same calls as there. A
+    distribution at a time cost as much as the rest of a generation's
+    bookkeeping.
+    """
+
+    def __init__(self, dists):
+        coordinates = [(j, d) for j, d in enumerate(dists) if d._unit_step() > 0]
+        self.logs = tuple((j, d) for j, d in coordinates if d.log)
+        linear = [(j, d) for j, d in coordinates if not d.log]
+        self.columns = np.array([j for j, _ in linear], dtype=int)
+        bounds = [d._unit_bounds() for _, d in linear]
+        self.lo = np.array([lo for lo, _ in bounds])
+        self.width = np.array([hi - lo for lo, hi in bounds])  # > 0: a grid has a step
+        self.low = np.array([float(d.low) for _, d in linear])
+        self.step = np.array([float(d.step) for _, d in linear])
+        self.top = np.array([float(d._grid_high) for _, d in linear])
+
+    def round(self, points):
+        """``points`` (2-D) with the grid coordinates moved onto their grids."""
+        points = np.array(points, dtype=float)
+        if len(self.columns):
+            x = self.lo + np.clip(points[:, self.columns], 0.0, 1.0) * self.width
+            x = np.clip(self.low + np.round((x - self.low) / self.step) * self.step,
+                        self.low, self.top)
+            points[:, self.columns] = np.clip((x - self.lo) / self.width, 0.0, 1.0)
+        for j, d in self.logs:
+            points[:, j] = d._to_unit(d._from_unit(points[:, j]))
+        return points
 
 
 def rounded(points, grid):
     """Points with integer and stepped coordinates (``grid``, see :func:`joint_grid`)
     moved onto their grid, in the unit box (what the objective sees; see
     :func:`told_generation`)."""
-    points = np.array(points, dtype=float)
-    for j, d in grid:
-        points[:, j] = d._to_unit(d._from_unit(points[:, j]))
-    return points
+    return grid.round(points)
 
 
 def told_point_of(trial, grid):
-    """A trial's point as told to CMA-ES (integers on their grid), a tuple."""
-    return tuple(rounded(np.array([trial.system_attrs[X]], dtype=float), grid)[0])
+    """A trial's point as told to CMA-ES (integers on their grid), a 1-D array
+    (a fit stacks a few dozen of them: rows stack faster than tuples)."""
+    return rounded(np.array([trial.system_attrs[X]], dtype=float), grid)[0]
 
 
 def is_complete(trial):
@@ -303,7 +368,7 @@ def is_complete(trial):
             and math.isfinite(trial.value))
 
 
-def surrogate_generation(points, evaluated, model, sign, grid):
+def surrogate_generation(points, evaluated, model, sign, grid, told_point=None):
     """Points and losses of a generation told with a surrogate, from its
     samples as evaluated (``points``, integers on their grid).
 
@@ -312,12 +377,13 @@ def surrogate_generation(points, evaluated, model, sign, grid):
     the others the model's values, shifted by the model's error at the best
     evaluated sample and, if need be, further up so that none ranks before
     that sample. The evaluated ones come first, so a tie keeps them ahead.
+    ``told_point`` as in :func:`told_generation`.
     """
     ok = [t for t in evaluated if is_complete(t) or t.state is TrialState.PRUNED]
     failed = [t.system_attrs[INDEX] for t in evaluated
               if not (is_complete(t) or t.state is TrialState.PRUNED)]
     if ok:
-        ev_points, ev_losses = told_generation(ok, len(ok), sign, grid)
+        ev_points, ev_losses = told_generation(ok, len(ok), sign, grid, told_point)
     else:
         ev_points, ev_losses = np.empty((0, points.shape[1])), np.empty(0)
     finite = ev_losses[np.isfinite(ev_losses)]

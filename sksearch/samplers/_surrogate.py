@@ -22,7 +22,7 @@ import functools
 import math
 
 import numpy as np
-from scipy.linalg import lstsq
+from scipy.linalg import get_lapack_funcs, lstsq
 
 __all__ = ["QuadraticModel", "batch_sizes", "kendall_tau", "tau_window", "window_size"]
 
@@ -88,6 +88,7 @@ def model_kinds(dim):
     return kinds if n_coefficients(dim, "full") <= MAX_FULL_COEFS else kinds[1:]
 
 
+@functools.lru_cache(maxsize=64)
 def window_size(dim, popsize):
     """Most recent evaluated points a model is fitted to: ``WINDOW_FACTOR``
     times the coefficients of the richest model, and at least the largest
@@ -124,6 +125,13 @@ def batch_sizes(popsize):
     while sizes[-1] < popsize:
         sizes.append(min(popsize, max(sizes[-1] + 1, int(math.ceil(BATCH_GROWTH * sizes[-1])))))
     return sizes
+
+
+@functools.lru_cache(maxsize=64)
+def batch_schedule(popsize):
+    """:func:`batch_sizes` as a tuple, computed once per population size (it
+    is read at every ask)."""
+    return tuple(batch_sizes(popsize))
 
 
 def kendall_tau(a, b):
@@ -203,30 +211,92 @@ class QuadraticModel:
         ranks[np.argsort(values, kind="stable")] = np.arange(m)
         weights = 1 - ranks / m
         self.centre = points[np.argmin(values)]
-        scale = np.std(points, axis=0)
+        scale = _std(points, axis=0)
         self.scale = np.where(scale > 0, scale, 1.0)
         features = self._features(points)
         # values are centred and scaled too, so that rcond acts the same way
         # on an objective of any magnitude
-        self.offset, self.spread = float(np.median(values)), float(np.std(values)) or 1.0
+        self.offset, self.spread = _median(values), float(_std(values)) or 1.0
         root = np.sqrt(weights)[:, None]
         with _one_blas_thread(features.shape[1]):
             # QR with column pivoting (gelsy): rank-revealing like the SVD, for
             # data that do not determine every coefficient, and several times
             # faster
-            self.coef = lstsq(features * root, root[:, 0] * (values - self.offset) / self.spread,
-                              lapack_driver="gelsy", check_finite=False)[0]
+            self.coef = _gelsy(features * root, root[:, 0] * (values - self.offset) / self.spread)
 
     def _features(self, points):
+        # filled into one array rather than stacked from pieces: the same
+        # values, in the same (C-contiguous) layout, for fewer numpy calls
         z = (np.asarray(points, dtype=float) - self.centre) / self.scale
-        columns = [np.ones((len(z), 1)), z]
+        k, n = z.shape
+        features = np.empty((k, n_coefficients(n, self.kind)))
+        features[:, 0] = 1.0
+        features[:, 1:n + 1] = z
         if self.kind in ("diagonal", "full"):
-            columns.append(z**2)
+            np.square(z, out=features[:, n + 1:2 * n + 1])
         if self.kind == "full":
-            i, j = _upper_pairs(z.shape[1])
-            columns.append(z[:, i] * z[:, j])
-        return np.hstack(columns)
+            i, j = _upper_pairs(n)
+            np.multiply(z[:, i], z[:, j], out=features[:, 2 * n + 1:])
+        return features
 
     def predict(self, points):
         """Model values of ``points`` (ndarray of shape (k, n)), in loss units."""
         return self.offset + self.spread * (self._features(points) @ self.coef)
+
+
+# The helpers below compute what numpy's and scipy's functions do, with the
+# same arithmetic (so the same bits), without the Python layers around it:
+# a fit happens at almost every ask, and those layers were most of its cost.
+
+def _std(x, axis=None):
+    """``np.std(x, axis=axis)``: the same reductions in the same order."""
+    n = x.shape[0] if axis == 0 else x.size
+    mean = np.add.reduce(x, axis=axis, keepdims=True)
+    np.true_divide(mean, n, out=mean)
+    deviation = x - mean
+    np.square(deviation, out=deviation)
+    return np.sqrt(np.add.reduce(deviation, axis=axis) / n)
+
+
+def _median(values):
+    """``float(np.median(values))`` of a non-empty 1-D array."""
+    ordered = np.sort(values)
+    m = len(ordered)
+    low, high = float(ordered[(m - 1) // 2]), float(ordered[m // 2])
+    if not (math.isfinite(ordered[-1]) and math.isfinite(ordered[0])) or low == 0 or high == 0:
+        # NaN, infinities and signed zeros: as numpy treats them
+        return float(np.median(values))
+    return low if m % 2 else (low + high) / 2
+
+
+@functools.lru_cache(maxsize=1)
+def _gelsy_routines():
+    probe = np.empty((1, 1))
+    return get_lapack_funcs(("gelsy", "gelsy_lwork"), (probe, probe[:, 0]))
+
+
+@functools.lru_cache(maxsize=256)
+def _gelsy_work_size(m, n):
+    """LAPACK's workspace for a gelsy least-squares fit of this shape, as
+    ``scipy.linalg.lstsq`` asks for it (the shapes recur at every ask)."""
+    _, query = _gelsy_routines()
+    work, info = query(m, n, 1, np.finfo(float).eps)
+    if info != 0:
+        raise ValueError(f"LAPACK's work size query failed for a {m} x {n} fit: {info}")
+    return int(work.real)
+
+
+def _gelsy(a, b):
+    """``scipy.linalg.lstsq(a, b, lapack_driver="gelsy", check_finite=False)[0]``
+    for float64 ``a`` of shape (m, n), m >= n, and ``b`` of shape (m,): the
+    same LAPACK call with the same arguments and workspace."""
+    m, n = a.shape
+    if m < n:
+        return lstsq(a, b, lapack_driver="gelsy", check_finite=False)[0]
+    routine, _ = _gelsy_routines()
+    pivots = np.zeros((n, 1), dtype=np.int32)
+    _, x, _, _, info = routine(a, b, pivots, np.finfo(float).eps, _gelsy_work_size(m, n),
+                               False, False)
+    if info < 0:
+        raise ValueError(f"illegal value in argument {-info} of LAPACK's gelsy")
+    return x[:n]

@@ -18,6 +18,8 @@ candidates: ``log_pdf`` of C candidates under M components is one
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
+
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -66,19 +68,19 @@ class ParzenEstimator:
         n_obs, n_dims = observations.shape
         self.n_choices = list(n_choices)
         self._numerical = np.array([k is None for k in self.n_choices], dtype=bool)
+        self._has_numerical = None in self.n_choices
         # Components: the observations, then the prior.
         if weights is None:
-            weights = np.ones(n_obs + 1)
-            weights[-1] = prior_weight
+            self.log_weights = _equal_log_weights(n_obs, float(prior_weight))
         else:
             weights = np.append(np.asarray(weights, dtype=float), prior_weight)
-        self.log_weights = np.log(np.maximum(weights, _EPS) / weights.sum())
+            self.log_weights = _log_weights(weights)
         self.n_components = n_obs + 1
 
         # Numerical kernels: mean at the observation, the prior at the centre
         # with a width covering the box.
-        num = observations[:, self._numerical]
-        if num.shape[1]:
+        if self._has_numerical:
+            num = observations[:, self._numerical]
             sigma = _bandwidths(num, bandwidth, bandwidth_factor, min_bandwidth)
             if step_widths is not None:
                 sigma = np.maximum(sigma, np.asarray(step_widths, dtype=float))
@@ -95,19 +97,17 @@ class ParzenEstimator:
         # spread evenly, eps shrinking as data accumulates; the prior is uniform.
         # Each kernel takes one of two values, so only the observed choices and
         # those two logs are kept, not an (n_components, k) table per dimension.
-        eps = 1.0 / (1.0 + n_obs)
-        self._categorical = np.flatnonzero(~self._numerical)
+        self._categorical = np.array([j for j, k in enumerate(self.n_choices) if k is not None],
+                                     dtype=np.intp)
         self._observed = observations[:, self._categorical].astype(int)
-        self._k = np.array([self.n_choices[c] for c in self._categorical], dtype=float)
-        self._log_miss = np.log(eps / self._k)
-        self._log_hit = np.log(eps / self._k + (1.0 - eps))
-        self._log_uniform = np.log(1.0 / self._k)
+        self._k, self._log_miss, self._log_hit, self._log_uniform = _categorical_logs(
+            n_obs, tuple(int(k) for k in self.n_choices if k is not None))
 
     def sample(self, rng, size):
         """Draw ``size`` points; returns an array of shape (size, d)."""
-        components = rng.choice(self.n_components, size=size, p=np.exp(self.log_weights))
+        components = _choice(rng, size, np.exp(self.log_weights))
         out = np.empty((size, len(self.n_choices)))
-        if self._numerical.any():
+        if self._has_numerical:
             mu, sigma = self.means[components], self.sigmas[components]
             low = self._cdf_low[components]
             mass = np.exp(self._log_mass[components])
@@ -132,7 +132,7 @@ class ParzenEstimator:
         points = np.asarray(points, dtype=float)
         log_p = np.empty((len(points), self.n_components))
         log_p[:] = self.log_weights
-        if self._numerical.any():
+        if self._has_numerical:
             # sum_d ((x - mu) / sigma)^2 expanded into matrix products, so the
             # (candidates x components) table comes from BLAS, not a 3-D array
             x = points[:, self._numerical]
@@ -153,12 +153,59 @@ class ParzenEstimator:
         return _logsumexp_rows(log_p)
 
 
+def _log_weights(weights):
+    """Log of the normalised component weights (floored at ``_EPS``)."""
+    return np.log(np.maximum(weights, _EPS) / np.add.reduce(weights))
+
+
+# The constants below depend only on the number of observations (and the
+# choices): the good density's are the same from one ask to the next (its
+# size is capped), so they are computed once, by the same calls, and shared
+# read-only.
+
+@functools.lru_cache(maxsize=256)
+def _equal_log_weights(n_obs, prior_weight):
+    """:func:`_log_weights` of ``n_obs`` unit weights and the prior's."""
+    weights = np.ones(n_obs + 1)
+    weights[-1] = prior_weight
+    return _read_only(_log_weights(weights))
+
+
+@functools.lru_cache(maxsize=256)
+def _categorical_logs(n_obs, n_choices):
+    """Per categorical dimension: the number of choices, and the logs of a
+    kernel's mass off and on its observed choice and of the prior's (uniform)
+    mass on each choice, with ``n_obs`` observations."""
+    eps = 1.0 / (1.0 + n_obs)
+    k = np.array(n_choices, dtype=float)
+    return (_read_only(k), _read_only(np.log(eps / k)),
+            _read_only(np.log(eps / k + (1.0 - eps))), _read_only(np.log(1.0 / k)))
+
+
+def _read_only(array):
+    array.flags.writeable = False
+    return array
+
+
 def _logsumexp_rows(log_p):
     """``log(sum(exp(log_p), axis=1))`` with the terms far below each row's
     maximum clipped (see ``_LOG_FLOOR``)."""
-    peak = log_p.max(axis=1)
+    # the reductions called directly: ndarray.max and .sum are the same
+    # ufunc reductions behind a Python layer that cost as much as them here
+    peak = np.maximum.reduce(log_p, axis=1)
     shifted = np.maximum(log_p - peak[:, None], _LOG_FLOOR)
-    return peak + np.log(np.exp(shifted).sum(axis=1))
+    return peak + np.log(np.add.reduce(np.exp(shifted), axis=1))
+
+
+def _choice(rng, size, p):
+    """``rng.choice(len(p), size=size, p=p)``: the same inverse-CDF draw from
+    the same ``rng.random(size)``, so the same indices and the same generator
+    state after, without ``choice``'s checks of ``p`` (a normalised
+    ``exp(log_weights)`` here), which cost three times the draw. A test holds
+    this to ``rng.choice`` itself."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")
 
 
 def _normal_cdf_at_edges(means, sigmas):

@@ -106,11 +106,11 @@ class InMemoryStorage(BaseStorage):
 
     def set_study_system_attr(self, study_id, key, value):
         with self._lock:
-            self._studies[study_id]["system_attrs"][key] = copy.deepcopy(value)
+            self._studies[study_id]["system_attrs"][key] = _copied(value)
 
     def get_study_system_attrs(self, study_id):
         with self._lock:
-            return copy.deepcopy(self._studies[study_id]["system_attrs"])
+            return {key: _copied(v) for key, v in self._studies[study_id]["system_attrs"].items()}
 
     def create_new_trial(self, study_id):
         with self._lock:
@@ -183,12 +183,12 @@ class InMemoryStorage(BaseStorage):
     def set_trial_user_attr(self, trial_id, key, value):
         with self._lock:
             self._snapshots.pop(trial_id, None)
-            self._trials[trial_id].user_attrs[key] = copy.deepcopy(value)
+            self._trials[trial_id].user_attrs[key] = _copied(value)
 
     def set_trial_system_attr(self, trial_id, key, value):
         with self._lock:
             self._snapshots.pop(trial_id, None)
-            self._trials[trial_id].system_attrs[key] = copy.deepcopy(value)
+            self._trials[trial_id].system_attrs[key] = _copied(value)
 
     def set_trial_state_values(self, trial_id, state, values=None, system_attrs=None):
         if state is TrialState.RUNNING:
@@ -281,4 +281,25 @@ def _json_copy(value):
     """A copy of a JSON-serialisable value; raises TypeError for any other, as
     a storage that writes JSON would."""
     json.dumps(value)
+    return _copied(value)
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _copied(value):
+    """``copy.deepcopy(value)``, without its cost for the values samplers set
+    at every trial: a scalar is returned as is (immutable), and a list, tuple
+    or dict of scalars is copied one level down (nothing below to share). Any
+    other value goes through ``deepcopy``, which keeps shared and cyclic
+    references."""
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if cls is list or cls is tuple:
+        if all(type(v) in _SCALARS for v in value):
+            return list(value) if cls is list else value
+    elif cls is dict:
+        if all(type(k) in _SCALARS and type(v) in _SCALARS for k, v in value.items()):
+            return dict(value)
     return copy.deepcopy(value)
