@@ -38,6 +38,7 @@ class InMemoryStorage(BaseStorage):
         self._studies = _Table("study")
         self._names = {}
         self._trials = _Table("trial")  # trial_id -> FrozenTrial (owned, mutated under the lock)
+        self._last_trial_id = -1
         self._trial_study = {}
         # One shared object per distinct distribution: samplers compare the
         # distributions of every trial, and identical objects compare at once.
@@ -58,6 +59,8 @@ class InMemoryStorage(BaseStorage):
         for name, what in (("_studies", "study"), ("_trials", "trial")):
             if not isinstance(getattr(self, name), _Table):  # pickled by an older version
                 setattr(self, name, _Table(what, getattr(self, name)))
+        if "_last_trial_id" not in state:
+            self._last_trial_id = max(self._trials, default=-1)
         for study in self._studies.values():
             if "directions" not in study:  # pickled by a single-objective version
                 study["directions"] = [study.pop("direction")]
@@ -128,8 +131,8 @@ class InMemoryStorage(BaseStorage):
             return trial_id, number
 
     def _next_trial_id(self):
-        self._last_trial_id = max(getattr(self, "_last_trial_id", -1),
-                                  max(self._trials, default=-1)) + 1
+        # ids are never reused, also after a study is deleted
+        self._last_trial_id += 1
         return self._last_trial_id
 
     def create_finished_trial(self, study_id, trial):
