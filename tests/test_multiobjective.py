@@ -580,8 +580,8 @@ def test_search_with_objectives_resumes_from_its_storage(tmp_path):
     assert second.cv_results_["params"][:4] == first.cv_results_["params"]
     assert second.study_.directions == ["maximize", "minimize"]
     assert all(t.constraints is not None for t in second.study_.trials)
-    # another set of objectives is another problem: refused, naming the directions
-    with pytest.raises(ValueError, match="directions"):
+    # another set of objectives is another problem: refused, naming both sets
+    with pytest.raises(ValueError, match="run with objectives=.*this search has objectives="):
         _search(n_iter=8, storage=storage, objectives=["accuracy", "recall_macro", "fit_time"],
                 study_name=second.study_.study_name).fit(X, y)
 
