@@ -459,23 +459,25 @@ def test_the_page_switches_the_objective_it_draws(two_objectives, browser):
 
     server, study = two_objectives
     browser.get(server.url + "#study=1")
-    picker = _wait(lambda: [e for e in browser.find_elements(By.ID, "objective-pick")
-                            if e.is_displayed()], 30, "the objective selector")
-    assert picker
-    select = Select(browser.find_element(By.ID, "objective"))
-    assert [o.text for o in select.options] == ["0 (minimize)", "1 (maximize)"]
+    # read in the page in one call: the page redraws while it polls, and an
+    # element found in one call may be gone (stale) by the next
+    options = ("return document.getElementById('objective-pick').hidden ? null : "
+               "[...document.querySelectorAll('#objective option')].map(o => o.textContent)")
+    _wait(lambda: browser.execute_script(options) == ["0 (minimize)", "1 (maximize)"], 30,
+          "the objective selector")
 
     def table_values():  # the value column of the table, by trial number
-        rows = browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")
-        return {int(r.get_attribute("data-number")): r.find_elements(By.TAG_NAME, "td")[2].text
-                for r in rows}
+        rows = browser.execute_script(
+            "return [...document.querySelectorAll('#trials tbody tr')].map("
+            "r => [r.dataset.number, r.children[2].textContent])")
+        return {int(number): text for number, text in rows}
 
     def expected(k):
         return {t.number: "–" if t.values is None else
                 str(round(t.values[k] * 1e4) / 1e4).removesuffix(".0") for t in study.trials}
 
     _wait(lambda: table_values() == expected(0), 30, "objective 0 in the table")
-    select.select_by_value("1")
+    Select(browser.find_element(By.ID, "objective")).select_by_value("1")
     _wait(lambda: table_values() == expected(1), 30, "objective 1 in the table")
     assert "maximize" in browser.find_element(By.ID, "study-meta").text
     header = browser.find_element(By.CSS_SELECTOR, "#trials th[data-key=value]").text
