@@ -9,6 +9,10 @@ on ``ax`` (a new figure when ``None``) and returns the Axes; none calls
 library; calling a function without the one it needs raises an ImportError
 saying how to install it (``pip install sksearch[plot]`` installs both).
 
+The plots of one value take ``target=`` (an objective's index, or a callable
+``FrozenTrial -> float``) and ``target_name=``; a study of several objectives
+needs a target (the intermediate values and the timeline draw no value).
+
 What to draw is computed once (``_data``, ``_timeline``) and drawn by either
 backend (``_matplotlib``, ``_plotly``), so both show the same trials, ticks
 and labels. Parameters read as the user wrote them: log parameters on log
