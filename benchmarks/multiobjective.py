@@ -22,6 +22,8 @@ Optuna is a comparator only (``pip install -e ".[bench]"``).
 """
 
 import argparse
+import json
+import math
 import os
 import sys
 import time
@@ -96,7 +98,29 @@ PROBLEMS = {
 }
 
 
-def make_study(arm, problem, seed):
+def linear_forgetting(n, keep=25):
+    """Bad-set weights, oldest first: the ``keep`` latest weigh 1, older ones
+    linearly less down to 1/n (Bergstra et al. 2013); ``--tpe-forgetting``."""
+    if n < keep:
+        return np.ones(n)
+    return np.concatenate([np.linspace(1.0 / n, 1.0, n - keep), np.ones(keep)])
+
+
+#: Options of sksearch's TPESampler for the settings tried on development seeds
+#: (``--tpe-options``, ``--tpe-forgetting``, ``--tpe-gamma``); empty: its defaults.
+TPE_OPTIONS = {}
+
+
+def tpe_options(options_json, forgetting, gamma_fraction):
+    options = json.loads(options_json) if options_json else {}
+    if forgetting:
+        options["weights"] = linear_forgetting
+    if gamma_fraction is not None:
+        options["gamma"] = lambda n: min(max(int(math.ceil(gamma_fraction * n)), 1), 25)
+    return options
+
+
+def make_study(arm, problem, seed, tpe=None):
     """A study of ``arm`` with an ``optimize(objective, n_trials)``."""
     directions = ["minimize"] * problem.n_objectives
     constraints = None
@@ -104,7 +128,8 @@ def make_study(arm, problem, seed):
         def constraints(frozen):
             return list(frozen.user_attrs["constraints"])
     if arm.startswith("sksearch"):
-        sampler = TPESampler(seed=seed) if arm == "sksearch-tpe" else NSGAIISampler(seed=seed)
+        sampler = TPESampler(seed=seed, **(tpe or {})) if arm == "sksearch-tpe" \
+            else NSGAIISampler(seed=seed)
         return Study(directions=directions, sampler=sampler, constraints_func=constraints)
     import optuna
 
@@ -142,7 +167,7 @@ def final_hypervolume(problem, trials):
 def run_one(job):
     problem_name, arm, seed, n_trials = job
     problem = PROBLEMS[problem_name]
-    study = make_study(arm, problem, seed)
+    study = make_study(arm, problem, seed, TPE_OPTIONS)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -261,7 +286,16 @@ def main():
     parser.add_argument("--overhead-repeats", type=int, default=1)
     parser.add_argument("--search-iter", type=int, default=20)
     parser.add_argument("--search-seeds", type=int, default=1)
+    parser.add_argument("--tpe-options", default="",
+                        help='JSON keyword arguments of sksearch TPESampler, e.g. '
+                             '\'{"multivariate": false, "n_ei_candidates": 48}\'')
+    parser.add_argument("--tpe-forgetting", action="store_true",
+                        help="sksearch TPE's bad set forgets old trials linearly")
+    parser.add_argument("--tpe-gamma", type=float, default=None,
+                        help="sksearch TPE's good set: ceil(fraction * n), at most 25")
     args = parser.parse_args()
+    # module state, so that the worker processes (fork) see it too
+    TPE_OPTIONS.update(tpe_options(args.tpe_options, args.tpe_forgetting, args.tpe_gamma))
     if args.quick:
         args.seeds, args.trials, args.overhead_trials = 2, 60, 150
         args.search_iter, args.search_seeds = 8, 1

@@ -25,6 +25,7 @@ import joblib
 import numpy as np
 
 from . import _known
+from ._objectives import SearchObjectives
 from .distributions import Categorical, Float, Int
 from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM, BranchSpace, CallableSpace
 from .storage import get_storage
@@ -36,6 +37,7 @@ __all__ = ["ReplayTrial", "attach_or_create_study", "enqueue_initial_params",
 
 _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
+_OBJECTIVES_ATTR = "sksearch:objectives"
 
 
 def _space_fingerprint(space, estimator, increments=None):
@@ -77,6 +79,8 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits,
     space_print = _space_fingerprint(space, search.estimator, search.increments)
     name = search.study_name or _derived_name(storage, search.estimator, space,
                                               joblib.hash((data_print, space_print)))
+    defined = _objectives_definition(search)
+    _check_objectives(storage, name, defined)
     # every branch's: two branches of a list of dicts may both have "clf"
     storage.register_distributions(space.all_distributions())
     study = Study(directions=list(directions), sampler=sampler, pruner=pruner,
@@ -94,6 +98,7 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits,
         )
     study.set_system_attr(_DATA_ATTR, data_print)
     study.set_system_attr(_SPACE_ATTR, space_print)
+    study.set_system_attr(_OBJECTIVES_ATTR, defined)
     _store_branch_labels(study, space)
     study.fail_stale_trials()
     n_reused = len(study.get_trials())
@@ -102,6 +107,47 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits,
         # points of the first run.
         sampler.reseed_rng([int(sampler.seed), n_reused])
     return study, n_reused
+
+
+def _objectives_definition(search):
+    """What the values and feasibility of a search's trials mean, as JSON:
+    its ``objectives`` (in order) and ``constraints`` (metric, operator,
+    bound); empty for a search of one metric, or a drop-in search."""
+    objectives = SearchObjectives.from_spec(getattr(search, "objectives", None),
+                                            getattr(search, "constraints", None), None)
+    return {"objectives": list(objectives.names),
+            "constraints": [list(rule) for rule in objectives.constraints]}
+
+
+def _in_words(defined):
+    constraints = {metric: (operator, bound) for metric, operator, bound
+                   in defined.get("constraints", [])}
+    return (f"objectives={defined.get('objectives') or None!r}, "
+            f"constraints={constraints or None!r}")
+
+
+def _check_objectives(storage, name, defined):
+    """Refuse to resume the study ``name`` when it was run with other
+    objectives or constraints (its values or feasibility would mean something
+    else); a study stored before this was recorded is taken as it is. Checked
+    before the Study is opened, so a change in the number of objectives is
+    reported here, not as a change of directions."""
+    study_id = storage.get_study_id(name)
+    if study_id is None:
+        return
+    stored = storage.get_study_system_attrs(study_id).get(_OBJECTIVES_ATTR)
+    if stored is not None and stored != defined:
+        order = ""
+        if sorted(map(tuple, stored.get("constraints", []))) == sorted(
+                map(tuple, defined["constraints"])) and stored.get("objectives") == \
+                defined["objectives"]:
+            order = (" (the same constraints in another order: each trial's constraint "
+                     "values are stored in that order)")
+        raise ValueError(
+            f"Study {name!r} in this storage was run with {_in_words(stored)}; this search "
+            f"has {_in_words(defined)}{order}. Resuming it would mix trials whose values or "
+            "feasibility mean something else; use the same objectives and constraints, "
+            "or another study_name.")
 
 
 class ReplayTrial:

@@ -13,6 +13,7 @@ import uuid
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _known
@@ -494,22 +495,36 @@ class Study(_known.KnownTrials):
                                                     system_attrs=system_attrs)
 
     def _check_values(self, value, number):
-        """``value`` as a tuple of floats, one per objective, or ``None``."""
+        """``value`` as a tuple of floats, one per objective, or ``None``.
+
+        A number (a numpy scalar or 0-d array included) is one value; a
+        sequence or a 1-d array holds one value per objective.
+        """
         if value is None:
             return None
         n_objectives = len(self._directions)
-        if isinstance(value, numbers.Real) or not hasattr(value, "__len__"):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"value must be a number or a sequence of numbers, got {value!r} "
+                            f"for trial {number}.")
+        if isinstance(value, np.ndarray):
+            if value.ndim > 1:
+                raise ValueError(f"value must be a number or a 1-d sequence of numbers, got an "
+                                 f"array of shape {value.shape} for trial {number}.")
+            value = value.tolist() if value.ndim == 1 else [value.item()]
+        elif isinstance(value, numbers.Real) or not hasattr(value, "__len__"):
             value = [value]
         if len(value) != n_objectives:
             raise ValueError(
-                f"Trial {number} was told {len(value)} value(s) {list(value)!r}; the study "
-                f"has {n_objectives} objective(s) {self._directions!r}.")
+                f"value of trial {number} holds {len(value)} value(s) {list(value)!r}; the "
+                f"study has {n_objectives} objective(s) {self._directions!r}.")
         checked = []
         for v in value:
+            if isinstance(v, (str, bytes)):
+                raise TypeError(f"value must hold numbers, got {v!r} for trial {number}.")
             try:
                 checked.append(float(v))
             except (TypeError, ValueError) as exc:
-                raise TypeError(f"value must be a number, got {v!r} for trial {number}."
+                raise TypeError(f"value must hold numbers, got {v!r} for trial {number}."
                                 ) from exc
         return tuple(checked)
 

@@ -164,6 +164,74 @@ def test_importances_say_why_they_are_missing(tmp_path):
         server.server_close()
 
 
+@pytest.fixture
+def two_objectives(tmp_path):
+    """A served storage holding a study of two objectives (and a pruned trial)."""
+    path = tmp_path / "mo.db"
+    study = Study(directions=["minimize", "maximize"], storage=path, study_name="mo",
+                  sampler="random", random_state=0)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1),
+                              t.suggest_float("y", 0, 1) + 0.1 * t.suggest_float("x", 0, 1)),
+                   n_trials=10)
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    trial.report(0.5, 0)
+    study.tell(trial, state=TrialState.PRUNED)
+    server = make_server(path, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield server, study
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_objective_drawn_is_chosen_by_a_query_parameter(two_objectives):
+    server, study = two_objectives
+    trials = study.trials
+    status, studies = _json(server, "/api/studies")
+    assert studies[0]["directions"] == ["minimize", "maximize"]
+    for k, direction in ((None, "minimize"), (0, "minimize"), (1, "maximize")):
+        query = "" if k is None else f"?objective={k}"
+        summary = _json(server, f"/api/studies/1{query}")[1]
+        assert summary["direction"] == direction and summary["objective"] == (k or 0)
+        page = _json(server, f"/api/studies/1/trials?since=0{query and '&' + query[1:]}")[1]
+        assert [t["number"] for t in page["finished"]] == list(range(11))
+        assert [t["value"] for t in page["finished"]] == [
+            None if t.values is None else t.values[k or 0] for t in trials]
+        assert [t["values"] for t in page["finished"]] == [
+            None if t.values is None else list(t.values) for t in trials]
+        importances = _json(server, f"/api/studies/1/importances{query}")[1]
+        expected = param_importances(study, objective=k or 0, **IMPORTANCE_OPTIONS)
+        assert importances["importances"] == [[n, v] for n, v in expected.items()]
+        assert importances["n_trials"] == 10
+    # the per-objective encodings grow with the study; a running trial has no value
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), 2.0 + 0 * t.suggest_float("y", 0, 1)),
+                   n_trials=1)
+    running = study.ask()
+    running.suggest_float("x", 0, 1)
+    for k in (0, 1):
+        page = _json(server, f"/api/studies/1/trials?since=11&objective={k}")[1]
+        assert [t["value"] for t in page["finished"]] == [study.trials[11].values[k]]
+        assert [(t["number"], t["value"]) for t in page["running"]] == [(12, None)]
+        assert page["next"] == 12
+
+
+@pytest.mark.parametrize("path", ["/api/studies/1?objective=2",
+                                  "/api/studies/1/trials?objective=-1",
+                                  "/api/studies/1/importances?objective=one",
+                                  "/api/studies/1/trials?since=0&objective=1.0"])
+def test_a_wrong_objective_gets_a_json_error(two_objectives, path):
+    got, answer = _json(two_objectives[0], path)
+    value = path.rsplit("=", 1)[1]
+    assert got == 400 and answer["error"] == (
+        f"objective must be an integer in [0, 1] for this study (2 objectives), got {value!r}.")
+
+
+def test_a_study_of_one_objective_takes_objective_0_only(served):
+    assert _json(served, "/api/studies/2?objective=0")[1]["objective"] == 0
+    got, answer = _json(served, "/api/studies/2/trials?objective=1")
+    assert got == 400 and "in [0, 0] for this study (1 objective), got '1'" in answer["error"]
+
+
 def test_the_page_and_its_files_are_served_with_a_strict_policy(served):
     status, headers, body = _get(served, "/")
     static = resources.files("sksearch.dashboard").joinpath("static")
@@ -383,6 +451,37 @@ def test_markup_in_names_and_values_stays_text_in_a_browser(db, browser):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_page_switches_the_objective_it_draws(two_objectives, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    server, study = two_objectives
+    browser.get(server.url + "#study=1")
+    # read in the page in one call: the page redraws while it polls, and an
+    # element found in one call may be gone (stale) by the next
+    options = ("return document.getElementById('objective-pick').hidden ? null : "
+               "[...document.querySelectorAll('#objective option')].map(o => o.textContent)")
+    _wait(lambda: browser.execute_script(options) == ["0 (minimize)", "1 (maximize)"], 30,
+          "the objective selector")
+
+    def table_values():  # the value column of the table, by trial number
+        rows = browser.execute_script(
+            "return [...document.querySelectorAll('#trials tbody tr')].map("
+            "r => [r.dataset.number, r.children[2].textContent])")
+        return {int(number): text for number, text in rows}
+
+    def expected(k):
+        return {t.number: "–" if t.values is None else
+                str(round(t.values[k] * 1e4) / 1e4).removesuffix(".0") for t in study.trials}
+
+    _wait(lambda: table_values() == expected(0), 30, "objective 0 in the table")
+    Select(browser.find_element(By.ID, "objective")).select_by_value("1")
+    _wait(lambda: table_values() == expected(1), 30, "objective 1 in the table")
+    assert "maximize" in browser.find_element(By.ID, "study-meta").text
+    header = browser.find_element(By.CSS_SELECTOR, "#trials th[data-key=value]").text
+    assert header == "objective 1"
 
 
 def test_a_large_study_is_drawn_in_bulk(browser):

@@ -80,6 +80,32 @@ def test_tell_checks_the_number_of_values_and_fails_non_finite_ones():
     assert study.tell(trial, state=TrialState.PRUNED).values is None
 
 
+def test_tell_takes_numpy_scalars_and_arrays():
+    single = Study(direction="minimize", sampler="random")
+    for value in (np.array(0.25), np.float32(0.25), np.array([0.25])):
+        assert single.tell(single.ask(), value).values == (0.25,)
+    several = Study(directions=["minimize", "maximize"], sampler="random")
+    assert several.tell(several.ask(), np.array([1.5, -2.0])).values == (1.5, -2.0)
+    assert several.tell(several.ask(), (np.float64(1.0), np.int64(3))).values == (1.0, 3.0)
+    assert all(type(v) is float for v in several.trials[-1].values)
+    trial = several.ask()
+    with pytest.raises(ValueError, match=r"value of trial 2 holds 1 value.*2 objective"):
+        several.tell(trial, np.array(1.0))
+    with pytest.raises(ValueError, match=r"value of trial 2 holds 3 value.*2 objective"):
+        several.tell(trial, np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"value must be .*1-d.*shape \(1, 2\)"):
+        several.tell(trial, np.array([[1.0, 2.0]]))
+    with pytest.raises(TypeError, match="value must hold numbers, got 'a'"):
+        several.tell(trial, [1.0, "a"])
+    with pytest.raises(TypeError, match="value must hold numbers, got None"):
+        several.tell(trial, [1.0, None])
+    with pytest.raises(TypeError, match="value must be a number or a sequence"):
+        single.tell(single.ask(), "0.5")
+    # the refused tells left the trial running; a right one finishes it
+    assert [t.number for t in several.get_trials((TrialState.RUNNING,))] == [2]
+    assert several.tell(trial, np.array([0.0, 0.0])).state is TrialState.COMPLETE
+
+
 def test_direction_and_directions_are_validated_and_must_match_the_stored_study():
     with pytest.raises(ValueError, match="not both"):
         Study(direction="minimize", directions=["minimize"])
@@ -554,8 +580,8 @@ def test_search_with_objectives_resumes_from_its_storage(tmp_path):
     assert second.cv_results_["params"][:4] == first.cv_results_["params"]
     assert second.study_.directions == ["maximize", "minimize"]
     assert all(t.constraints is not None for t in second.study_.trials)
-    # another set of objectives is another problem: refused, naming the directions
-    with pytest.raises(ValueError, match="directions"):
+    # another set of objectives is another problem: refused, naming both sets
+    with pytest.raises(ValueError, match="run with objectives=.*this search has objectives="):
         _search(n_iter=8, storage=storage, objectives=["accuracy", "recall_macro", "fit_time"],
                 study_name=second.study_.study_name).fit(X, y)
 

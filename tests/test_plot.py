@@ -332,7 +332,7 @@ class HandStudy:
     """Trials placed by hand (what no sampler gives on purpose): the read-only
     part of a Study the plots use."""
 
-    direction, study_name, system_attrs = "minimize", "by hand", {}
+    direction, directions, study_name, system_attrs = "minimize", ["minimize"], "by hand", {}
 
     def __init__(self, points):
         space = {"x": Float(0, 10), "y": Float(0, 10)}
@@ -501,3 +501,155 @@ def test_worker_labels_keep_what_tells_workers_apart():
     assert _worker_labels(["vm:1:w_0", "vm:1:w_1"]) == ["w_0", "w_1"]
     assert _worker_labels(["a:1:T", "b:1:T"]) == ["a", "b"]
     assert _worker_labels(["vm:1:T"]) == ["T"]
+
+
+# --- several objectives: target= ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_objectives():
+    study = Study(directions=["minimize", "maximize"], sampler="random", random_state=0)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1),
+                              t.suggest_float("y", 0, 1) + 0.2 * t.suggest_float("x", 0, 1)),
+                   n_trials=16)
+    trial = study.ask()  # a pruned trial of several objectives has no value to draw
+    trial.suggest_float("x", 0, 1)
+    trial.report(0.5, 0)
+    study.tell(trial, state=TrialState.PRUNED)
+    return study
+
+
+VALUE_PLOTS = ["plot_optimization_history", "plot_param_importances", "plot_slice",
+               "plot_rank", "plot_parallel_coordinates", "plot_edf"]
+
+
+@pytest.mark.parametrize("name", VALUE_PLOTS + ["plot_contour"])
+def test_plots_of_several_objectives_need_a_target(two_objectives, name):
+    args = ("x", "y") if name == "plot_contour" else ()
+    with pytest.raises(ValueError, match=r"has 2 objectives \['minimize', 'maximize'\]; "
+                                         r"pass target= \(an objective index 0 \.\. 1"):
+        getattr(plot, name)(two_objectives, *args)
+    for bad in (2, -1, True, "x", 1.0):
+        with pytest.raises(ValueError, match=f"target must be an objective index in "
+                                             rf"\[0, 1\].*got {bad!r}"):
+            getattr(plot, name)(two_objectives, *args, target=bad)
+    with pytest.raises(TypeError, match="target_name must be a str"):
+        getattr(plot, name)(two_objectives, *args, target=0, target_name=3)
+    with pytest.raises(TypeError, match="target must return a number, got 'a' for trial 0"):
+        getattr(plot, name)(two_objectives, *args, target=lambda t: "a")
+    plt.close("all")
+
+
+def test_plots_that_draw_no_value_need_no_target(two_objectives):
+    assert plot.plot_intermediate_values(two_objectives).get_xlabel() == "step"
+    assert len(plot.plot_timeline(two_objectives).patches) == 17
+    plt.close("all")
+
+
+def test_history_of_an_objective_and_of_a_callable(two_objectives):
+    complete = two_objectives.get_trials((TrialState.COMPLETE,))
+    second = [t.values[1] for t in complete]
+    ax = plot.plot_optimization_history(two_objectives, target=1)
+    assert ax.get_ylabel() == "objective 1"
+    assert ax.collections[0].get_offsets()[:, 1].tolist() == second
+    assert len(ax.collections) == 1  # the pruned trial has no value of either objective
+    # objective 1 is maximised: the best so far is the running maximum
+    assert ax.lines[0].get_ydata().tolist() == np.maximum.accumulate(second).tolist()
+    ax = plot.plot_optimization_history(two_objectives, target=np.int64(0), target_name="x")
+    assert ax.get_ylabel() == "x"
+    first = [t.values[0] for t in complete]
+    assert ax.lines[0].get_ydata().tolist() == np.minimum.accumulate(first).tolist()
+    # a callable's value has no direction: drawn, without a best so far
+    ax = plot.plot_optimization_history(two_objectives,
+                                        target=lambda t: t.values[1] - t.values[0])
+    assert ax.get_ylabel() == "target" and not ax.lines
+    assert ax.collections[0].get_offsets()[:, 1].tolist() == [b - a for a, b in
+                                                              zip(first, second)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["complete"]
+    plt.close("all")
+
+
+def test_rank_slice_parallel_and_edf_draw_the_target(two_objectives):
+    complete = two_objectives.get_trials((TrialState.COMPLETE,))
+    second = np.array([t.values[1] for t in complete])
+    xs = np.array([t.params["x"] for t in complete])
+    axes = plot.plot_rank(two_objectives, params=["x"], target=1)
+    offsets = axes[0].collections[0].get_offsets()
+    assert offsets[offsets[:, 1] == 1][0][0] == pytest.approx(xs[np.argmax(second)])
+    assert axes[0].get_ylabel() == "rank of the value (1 = best)"
+    axes = plot.plot_rank(two_objectives, params=["x"], target=lambda t: t.values[1])
+    assert axes[0].get_ylabel() == "rank of the value (1 = smallest)"
+    offsets = axes[0].collections[0].get_offsets()
+    assert offsets[offsets[:, 1] == 1][0][0] == pytest.approx(xs[np.argmin(second)])
+    axes = plot.plot_slice(two_objectives, params=["x"], target=0, target_name="x again")
+    assert axes[0].collections[0].get_offsets()[:, 1].tolist() == xs.tolist()
+    assert axes[0].get_ylabel() == "x again"
+    ax = plot.plot_parallel_coordinates(two_objectives, target=1)
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["x", "y", "objective 1"]
+    ax = plot.plot_edf([two_objectives, two_objectives], labels=["a", "b"], target=1)
+    assert ax.lines[0].get_xdata().tolist() == sorted(second.tolist())
+    ax = plot.plot_contour(two_objectives, "x", "y", target=1)
+    assert ax.get_title() == "y vs x"
+    plt.close("all")
+
+
+def test_importances_of_an_objective_and_of_a_callable(two_objectives):
+    from sksearch.importance import param_importances
+
+    for k in (0, 1):
+        ax = plot.plot_param_importances(two_objectives, target=k)
+        shares = param_importances(two_objectives, objective=k, random_state=0)
+        assert ticklabels(ax, "y") == list(shares)[::-1]
+        assert [p.get_width() for p in ax.patches] == list(shares.values())[::-1]
+    # a callable: the importances of a study of one objective told its values
+    def target(t):
+        return t.values[1] - 3 * t.values[0]
+
+    told = Study(direction="minimize", sampler="random")
+    for t in two_objectives.get_trials((TrialState.COMPLETE,)):
+        told.add_trial(FrozenTrial(number=t.number, trial_id=t.trial_id, state=t.state,
+                                   value=target(t), internal_params=t.internal_params,
+                                   distributions=t.distributions))
+    ax = plot.plot_param_importances(two_objectives, target=target)
+    shares = param_importances(told, random_state=0)
+    assert list(shares)[0] == "x"
+    assert [p.get_width() for p in ax.patches] == list(shares.values())[::-1]
+    plt.close("all")
+
+
+def test_target_of_a_search_is_named_by_its_metric_and_one_objective_is_unchanged(study):
+    from sklearn.tree import DecisionTreeClassifier
+
+    search = BayesSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": Int(1, 6)},
+                           scoring=["accuracy"], objectives=["accuracy", "fit_time"],
+                           refit="accuracy", n_iter=4, cv=2, random_state=0).fit(X, Y)
+    assert plot.plot_optimization_history(search, target=1).get_ylabel() == "mean fit_time"
+    ax = plot.plot_slice(search, target=0)[0]
+    assert ax.get_ylabel() == "mean accuracy"
+    assert sorted(ax.collections[0].get_offsets()[:, 1]) == sorted(
+        search.cv_results_["mean_test_accuracy"])
+    # one objective: target=0 draws what no target draws, pruned trials included
+    a = plot.plot_optimization_history(study)
+    b = plot.plot_optimization_history(study, target=0)
+    assert len(b.collections) == 2 and b.get_ylabel() == "objective value"
+    for one, other in zip(a.collections, b.collections):
+        np.testing.assert_array_equal(one.get_offsets(), other.get_offsets())
+    np.testing.assert_array_equal(a.lines[0].get_ydata(), b.lines[0].get_ydata())
+    plt.close("all")
+
+
+def test_plotly_draws_the_target(two_objectives):
+    pytest.importorskip("plotly.graph_objects", reason="plotly is not installed")
+    complete = two_objectives.get_trials((TrialState.COMPLETE,))
+    figure = plot.plot_optimization_history(two_objectives, target=1, backend="plotly")
+    assert list(figure.data[0].y) == [t.values[1] for t in complete]
+    assert [trace.name for trace in figure.data] == ["complete", "best so far"]
+    assert figure.layout.yaxis.title.text == "objective 1"
+    figure = plot.plot_optimization_history(two_objectives, target=lambda t: -t.values[0],
+                                            target_name="minus x", backend="plotly")
+    assert [trace.name for trace in figure.data] == ["complete"]
+    assert list(figure.data[0].y) == [-t.values[0] for t in complete]
+    assert figure.layout.yaxis.title.text == "minus x"
+    for name in VALUE_PLOTS:
+        assert len(getattr(plot, name)(two_objectives, target=0, backend="plotly").data)
+    with pytest.raises(ValueError, match="pass target="):
+        plot.plot_slice(two_objectives, backend="plotly")

@@ -282,3 +282,67 @@ def test_finished_candidates_waiting_to_be_told_survive_a_sigkill(tmp_path):
     assert len(resumed.cv_results_["params"]) == finished_before + len(pending) + n_new
     assert resumed.n_fold_fits_ <= n_new * 3
     assert not resumed.study_.get_trials((TrialState.RUNNING,))
+
+
+def _objective_search(storage, **kwargs):
+    params = dict(scoring=["accuracy", "recall_macro"], refit="accuracy",
+                  objectives=["accuracy", "fit_time"], n_iter=2, cv=2, study_name="mo")
+    params.update(kwargs)
+    return make_search(storage, **params)
+
+
+@pytest.mark.parametrize("changed", [
+    dict(objectives=["accuracy", "recall_macro"]),  # another metric, same directions
+    dict(constraints={"fit_time": ("<=", 5.0)}),  # a constraint added
+    dict(objectives=["accuracy", "recall_macro", "fit_time"]),  # another number of them
+])
+def test_resume_refuses_other_objectives(changed):
+    storage = InMemoryStorage()
+    first = _objective_search(storage).fit(X, y)
+    n_trials = len(first.study_.trials)
+    with pytest.raises(ValueError, match=(
+            r"Study 'mo' in this storage was run with objectives=\['accuracy', 'fit_time'\], "
+            r"constraints=None; this search has objectives=.*use the same objectives")):
+        _objective_search(storage, **changed).fit(X, y)
+    # refused before any trial was asked for, let alone fitted
+    assert len(storage.get_all_trials(storage.get_study_id("mo"))) == n_trials
+
+
+def test_resume_refuses_other_constraints_and_order():
+    storage = InMemoryStorage()
+    rule = {"fit_time": ("<=", 5.0), "recall_macro": (">=", 0.5)}
+    _objective_search(storage, objectives=["accuracy", "recall_macro"],
+                      constraints=rule).fit(X, y)
+    for changed in (dict(objectives=["recall_macro", "accuracy"], constraints=rule),
+                    dict(objectives=["accuracy", "recall_macro"],
+                         constraints={**rule, "fit_time": ("<=", 2.0)}),
+                    dict(objectives=["accuracy", "recall_macro"], constraints=None)):
+        with pytest.raises(ValueError, match="constraints=.*'fit_time': \\('<=', 5.0\\)"):
+            _objective_search(storage, **changed).fit(X, y)
+    # the constraints' values are stored in their order: another order is refused
+    with pytest.raises(ValueError, match="the same constraints in another order"):
+        _objective_search(storage, objectives=["accuracy", "recall_macro"],
+                          constraints={"recall_macro": (">=", 0.5),
+                                       "fit_time": ("<=", 5.0)}).fit(X, y)
+    # the same definition (an int bound is the same bound) resumes
+    resumed = _objective_search(storage, objectives=["accuracy", "recall_macro"], n_iter=3,
+                                constraints={"fit_time": ("<=", 5),
+                                             "recall_macro": (">=", 0.5)}).fit(X, y)
+    assert len(resumed.cv_results_["params"]) == 3 and resumed.n_fold_fits_ == 2
+
+
+def test_resume_of_one_metric_refuses_objectives_and_takes_older_studies():
+    storage = InMemoryStorage()
+    make_search(storage, study_name="one", n_iter=2, cv=2).fit(X, y)
+    with pytest.raises(ValueError, match="run with objectives=None, constraints=None"):
+        make_search(storage, study_name="one", n_iter=2, cv=2, scoring=["accuracy"],
+                    refit="accuracy", constraints={"accuracy": (">=", 0.5)}).fit(X, y)
+    # a study that holds no record of its objectives (written before they were
+    # recorded) is taken as it is, and records them from then on
+    from sksearch import Study
+
+    Study(directions=["maximize", "minimize"], storage=storage, study_name="old")
+    _objective_search(storage, study_name="old").fit(X, y)
+    with pytest.raises(ValueError, match="run with objectives=\\['accuracy', 'fit_time'\\]"):
+        _objective_search(storage, study_name="old",
+                          constraints={"fit_time": ("<=", 5.0)}).fit(X, y)

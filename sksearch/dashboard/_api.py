@@ -98,24 +98,39 @@ class StudyView:
         self._lock = threading.Lock()
         self._importance_lock = threading.Lock()
         self._cursor = None
-        # finished trials as encoded JSON, in the order they were read: a
-        # finished trial never changes, so each is encoded once for every poll
-        self._finished = []
+        # finished trials in the order they were read, and for each objective
+        # asked for, encoded as JSON with its value: a finished trial never
+        # changes, so each is encoded once for every poll
+        self._records = []
+        self._by_objective = {}
         self._axes = {}  # parameter name -> axis description (latest distribution)
-        self._importances = None
-        self._importances_at = (-1, -math.inf)  # (complete trials, time) when fitted
+        self._importances = {}  # by objective
+        self._importances_at = {}  # by objective: (complete trials, time) when fitted
 
-    def summary(self):
-        """Name, direction and the parameters' axes."""
+    def objective(self, text):
+        """The objective index a request names (``?objective=k``; ``None``
+        is 0), checked against the study: ``ValueError`` saying why."""
+        n = len(self.study.directions)
+        if text is None:
+            return 0
+        if not (text.isdigit() and int(text) < n):
+            raise ValueError(f"objective must be an integer in [0, {n - 1}] for this study "
+                             f"({n} objective{'s' if n > 1 else ''}), got {text!r}.")
+        return int(text)
+
+    def summary(self, objective=0):
+        """Name, direction (of ``objective``, the one drawn) and the
+        parameters' axes."""
         with self._lock:
             self._refresh()
             return {"id": self.study_id, "name": self.study.study_name,
-                    "direction": self.study.directions[0],
+                    "direction": self.study.directions[objective], "objective": objective,
                     "directions": self.study.directions, "axes": dict(self._axes)}
 
-    def trials(self, since=0):
+    def trials(self, since=0, objective=0):
         """Trials finished after the first ``since`` already sent, and every
-        running trial, as a JSON text.
+        running trial, as a JSON text; each trial's ``value`` is that of
+        ``objective`` (all of them are in ``values``).
 
         It encodes ``{"finished": [...], "running": [...], "next": n,
         "reset": bool, "axes": {...}}``: pass ``next`` as ``since`` to the
@@ -132,39 +147,54 @@ class StudyView:
         """
         with self._lock:
             self._refresh()
-            running = [self._trial_json(t) for t in self.study.get_trials((TrialState.RUNNING,))]
-            reset = since > len(self._finished)
-            finished = self._finished[0 if reset else since:]
-            rest = _dumps({"running": running, "next": len(self._finished), "reset": reset,
+            running = [_with_value(self._trial_json(t), objective)
+                       for t in self.study.get_trials((TrialState.RUNNING,))]
+            encoded = self._encoded(objective)
+            reset = since > len(encoded)
+            finished = encoded[0 if reset else since:]
+            rest = _dumps({"running": running, "next": len(encoded), "reset": reset,
                            "axes": self._axes})
             return '{"finished":[' + ",".join(finished) + "]," + rest[1:]
 
-    def importances(self):
-        """fANOVA importances of the parameters over the complete trials, or
-        ``{"error": why}`` while they cannot be computed."""
+    def _encoded(self, objective):
+        """The finished trials as JSON texts with ``objective``'s value, each
+        encoded once (objective 0 as they are read; another when first asked
+        for, then as trials finish)."""
+        encoded = self._by_objective.setdefault(objective, [])
+        for record in self._records[len(encoded):]:
+            encoded.append(_dumps(_with_value(record, objective)))
+        return encoded
+
+    def importances(self, objective=0):
+        """fANOVA importances of the parameters over the complete trials (for
+        ``objective``'s value), or ``{"error": why}`` while they cannot be
+        computed."""
         from ..importance import param_importances
 
         # its own lock: polls of the trials go on while a forest is fitted
         with self._importance_lock:
             n_complete = self.study.n_trials((TrialState.COMPLETE,))
-            fitted_n, fitted_at = self._importances_at
+            cached = self._importances.get(objective)
+            fitted_n, fitted_at = self._importances_at.get(objective, (-1, -math.inf))
             grown = n_complete - fitted_n >= max(1, _IMPORTANCE_GROWTH * fitted_n)
-            if self._importances is None or (
+            if cached is None or (
                     grown and time.monotonic() - fitted_at >= _IMPORTANCE_MIN_SECONDS):
+                which = {"objective": objective} if self.study.is_multi_objective else {}
                 try:
-                    shares = param_importances(self.study, **IMPORTANCE_OPTIONS)
-                    self._importances = {"importances": [[k, v] for k, v in shares.items()],
-                                         "n_trials": n_complete}
+                    shares = param_importances(self.study, **which, **IMPORTANCE_OPTIONS)
+                    cached = {"importances": [[k, v] for k, v in shares.items()],
+                              "n_trials": n_complete}
                 except ValueError as exc:
-                    self._importances = {"error": str(exc), "n_trials": n_complete}
-                self._importances_at = (n_complete, time.monotonic())
-            return self._importances
+                    cached = {"error": str(exc), "n_trials": n_complete}
+                self._importances[objective] = cached
+                self._importances_at[objective] = (n_complete, time.monotonic())
+            return cached
 
     # -- reading ---------------------------------------------------------------
     def _refresh(self):
         new, self._cursor = self.study.get_trials_finished_since(self._cursor)
         for trial in sorted(new, key=lambda t: t.number):
-            self._finished.append(_dumps(self._trial_json(trial)))
+            self._records.append(self._trial_json(trial))
 
     def _trial_json(self, trial):
         params = {}
@@ -178,7 +208,7 @@ class StudyView:
         record = {
             "number": trial.number,
             "state": trial.state.name,
-            # the first objective's value; every one in "values"
+            # the drawn objective's value (see _with_value); every one in "values"
             "value": None if trial.values is None else _finite(trial.values[0]),
             "values": None if trial.values is None else [_finite(v) for v in trial.values],
             "start": _timestamp(trial.datetime_start),
@@ -192,6 +222,14 @@ class StudyView:
         if isinstance(reason, str):
             record["fail_reason"] = reason
         return record
+
+
+def _with_value(record, objective):
+    """``record`` with ``value`` that of ``objective`` (the key keeps its place)."""
+    if objective == 0:
+        return record
+    values = record["values"]
+    return {**record, "value": None if values is None else values[objective]}
 
 
 def _folds(trial):

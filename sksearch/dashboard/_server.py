@@ -10,6 +10,9 @@ Routes (all ``GET``; every other method answers 405, the server is read-only):
                                         sent, and the running ones
 ``/api/studies/<id>/importances``       parameter importances
 
+The three study routes take ``?objective=<k>`` (default 0): the objective of a
+study of several whose value, direction and importances they answer with.
+
 The static files are listed once at start-up and served by name from that
 list only, so no path a client sends (``..``, encoded or not, absolute, a
 symbolic link) can reach another file.
@@ -148,15 +151,21 @@ class _Handler(BaseHTTPRequestHandler):
             view = self.server.studies.view(int(match.group(1)))
         except KeyError:
             return self._not_found(f"No study with id {match.group(1)} in this storage.")
+        query = parse_qs(url.query)
+        try:
+            objective = view.objective(query.get("objective", [None])[-1])
+        except ValueError as exc:
+            return self._json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
         if match.group(2) is None:
-            return self._json(view.summary())
+            return self._json(view.summary(objective))
         if match.group(2) == "/importances":
-            return self._json(view.importances())
-        since = parse_qs(url.query).get("since", ["0"])[-1]
+            return self._json(view.importances(objective))
+        since = query.get("since", ["0"])[-1]
         if not since.isdigit():
             return self._json({"error": f"since must be a non-negative integer, got "
                                         f"{since!r}."}, HTTPStatus.BAD_REQUEST)
-        self._send(view.trials(int(since)).encode(), "application/json", HTTPStatus.OK)
+        self._send(view.trials(int(since), objective).encode(), "application/json",
+                   HTTPStatus.OK)
 
     def _static(self, name):
         found = self.server.static.get(name)

@@ -9,6 +9,10 @@ on ``ax`` (a new figure when ``None``) and returns the Axes; none calls
 library; calling a function without the one it needs raises an ImportError
 saying how to install it (``pip install sksearch[plot]`` installs both).
 
+The plots of one value take ``target=`` (an objective's index, or a callable
+``FrozenTrial -> float``) and ``target_name=``; a study of several objectives
+needs a target (the intermediate values and the timeline draw no value).
+
 What to draw is computed once (``_data``, ``_timeline``) and drawn by either
 backend (``_matplotlib``, ``_plotly``), so both show the same trials, ticks
 and labels. Parameters read as the user wrote them: log parameters on log
@@ -57,7 +61,8 @@ def _draw(name, data, backend, ax=None, **options):
     return getattr(module, name)(data, **options)
 
 
-def plot_optimization_history(obj, ax=None, *, backend="matplotlib"):
+def plot_optimization_history(obj, ax=None, *, target=None, target_name=None,
+                              backend="matplotlib"):
     """Each trial's value by trial number, and the best value so far.
 
     Pruned trials are drawn in grey at their partial value; failed trials are
@@ -67,6 +72,13 @@ def plot_optimization_history(obj, ax=None, *, backend="matplotlib"):
     ----------
     obj : fitted search or Study
     ax : matplotlib Axes, optional
+    target : int, callable or None, default=None
+        The value to draw: ``None`` for a study of one objective; an
+        objective's index, or a callable ``FrozenTrial -> float`` (called on
+        each complete trial), required for a study of several objectives.
+    target_name : str or None, default=None
+        The value's axis label; by default the objective's (a search's metric
+        name), or ``"target"`` for a callable.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
 
     Returns
@@ -84,11 +96,11 @@ def plot_optimization_history(obj, ax=None, *, backend="matplotlib"):
     >>> plot_optimization_history(study).get_title()
     'Optimization history'
     """
-    return _draw("history", _data.history_data(read(obj)), backend, ax)
+    return _draw("history", _data.history_data(read(obj, target, target_name)), backend, ax)
 
 
-def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *,
-                           backend="matplotlib"):
+def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *, target=None,
+                           target_name=None, backend="matplotlib"):
     """Horizontal bars of :func:`sksearch.importance.param_importances`.
 
     When every complete trial has the same value there is nothing to explain:
@@ -102,6 +114,13 @@ def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *,
     method : {"fanova", "permutation"}, default="fanova"
     random_state : int or None, default=0
         Seeds the random forest of the importances.
+    target : int, callable or None, default=None
+        The value to draw: ``None`` for a study of one objective; an
+        objective's index, or a callable ``FrozenTrial -> float`` (called on
+        each complete trial), required for a study of several objectives.
+    target_name : str or None, default=None
+        The value's axis label; by default the objective's (a search's metric
+        name), or ``"target"`` for a callable.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
 
     Returns
@@ -121,12 +140,13 @@ def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *,
     >>> [label.get_text() for label in ax.get_yticklabels()]
     ['y', 'x']
     """
-    source = read(obj)
+    source = read(obj, target, target_name)
     return _draw("importances", _data.importance_data(source, obj, method, random_state),
                  backend, ax)
 
 
-def plot_slice(obj, params=None, axes=None, *, backend="matplotlib"):
+def plot_slice(obj, params=None, axes=None, *, target=None, target_name=None,
+               backend="matplotlib"):
     """Value against each parameter, one panel per parameter, coloured by trial
     number.
 
@@ -140,6 +160,13 @@ def plot_slice(obj, params=None, axes=None, *, backend="matplotlib"):
         Parameters to show, by name; by default every one that varies.
     axes : array of matplotlib Axes, optional
         One per parameter (matplotlib only); a new figure when ``None``.
+    target : int, callable or None, default=None
+        The value to draw: ``None`` for a study of one objective; an
+        objective's index, or a callable ``FrozenTrial -> float`` (called on
+        each complete trial), required for a study of several objectives.
+    target_name : str or None, default=None
+        The value's axis label; by default the objective's (a search's metric
+        name), or ``"target"`` for a callable.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
 
     Returns
@@ -157,10 +184,12 @@ def plot_slice(obj, params=None, axes=None, *, backend="matplotlib"):
     >>> [ax.get_xscale() for ax in plot_slice(study)]
     ['log']
     """
-    return _draw("panels", _data.slice_data(read(obj), params), backend, axes)
+    return _draw("panels", _data.slice_data(read(obj, target, target_name), params), backend,
+                 axes)
 
 
-def plot_rank(obj, params=None, axes=None, *, backend="matplotlib"):
+def plot_rank(obj, params=None, axes=None, *, target=None, target_name=None,
+              backend="matplotlib"):
     """Each parameter against the rank of the trial's value (1 = best, at the
     top), coloured by the value.
 
@@ -175,6 +204,13 @@ def plot_rank(obj, params=None, axes=None, *, backend="matplotlib"):
         Parameters to show, by name; by default every one that varies.
     axes : array of matplotlib Axes, optional
         One per parameter (matplotlib only); a new figure when ``None``.
+    target : int, callable or None, default=None
+        The value to draw: ``None`` for a study of one objective; an
+        objective's index, or a callable ``FrozenTrial -> float`` (called on
+        each complete trial), required for a study of several objectives.
+    target_name : str or None, default=None
+        The value's axis label; by default the objective's (a search's metric
+        name), or ``"target"`` for a callable.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
 
     Returns
@@ -193,10 +229,12 @@ def plot_rank(obj, params=None, axes=None, *, backend="matplotlib"):
     >>> axes[0].get_ylabel(), bool(axes[0].yaxis_inverted())
     ('rank of the value (1 = best)', True)
     """
-    return _draw("panels", _data.rank_data(read(obj), params), backend, axes)
+    return _draw("panels", _data.rank_data(read(obj, target, target_name), params), backend,
+                 axes)
 
 
-def plot_parallel_coordinates(obj, params=None, ax=None, *, backend="matplotlib"):
+def plot_parallel_coordinates(obj, params=None, ax=None, *, target=None, target_name=None,
+                              backend="matplotlib"):
     """One line per complete trial across the parameters' axes, coloured by
     value, with a colour bar; the value is the last axis.
 
@@ -212,6 +250,13 @@ def plot_parallel_coordinates(obj, params=None, ax=None, *, backend="matplotlib"
         Parameters to show, by name; by default every one that varies.
     ax : matplotlib Axes, optional
         Where to draw (matplotlib only); a new figure when ``None``.
+    target : int, callable or None, default=None
+        The value to draw: ``None`` for a study of one objective; an
+        objective's index, or a callable ``FrozenTrial -> float`` (called on
+        each complete trial), required for a study of several objectives.
+    target_name : str or None, default=None
+        The value's axis label; by default the objective's (a search's metric
+        name), or ``"target"`` for a callable.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
 
     Returns
@@ -230,10 +275,12 @@ def plot_parallel_coordinates(obj, params=None, ax=None, *, backend="matplotlib"
     >>> [label.get_text() for label in ax.get_xticklabels()]
     ['x', 'objective value']
     """
-    return _draw("parallel", _data.parallel_data(read(obj), params), backend, ax)
+    return _draw("parallel", _data.parallel_data(read(obj, target, target_name), params),
+                 backend, ax)
 
 
-def plot_contour(obj, x, y, ax=None, levels=12, *, backend="matplotlib"):
+def plot_contour(obj, x, y, ax=None, levels=12, *, target=None, target_name=None,
+                 backend="matplotlib"):
     """Value interpolated over two parameters, with the trials on top.
 
     The surface is interpolated linearly between trials (log parameters by
@@ -251,6 +298,13 @@ def plot_contour(obj, x, y, ax=None, levels=12, *, backend="matplotlib"):
         Where to draw (matplotlib only); a new figure when ``None``.
     levels : int, default=12
         Contour levels.
+    target : int, callable or None, default=None
+        The value to draw: ``None`` for a study of one objective; an
+        objective's index, or a callable ``FrozenTrial -> float`` (called on
+        each complete trial), required for a study of several objectives.
+    target_name : str or None, default=None
+        The value's axis label; by default the objective's (a search's metric
+        name), or ``"target"`` for a callable.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
 
     Returns
@@ -269,7 +323,7 @@ def plot_contour(obj, x, y, ax=None, levels=12, *, backend="matplotlib"):
     >>> plot_contour(study, "x", "y").get_title()
     'y vs x'
     """
-    data = _data.contour_data(read(obj), x, y)
+    data = _data.contour_data(read(obj, target, target_name), x, y)
     options = {"levels": levels}
     return _draw("contour", data, backend, ax, **options)
 
@@ -306,7 +360,7 @@ def plot_intermediate_values(obj, ax=None, *, backend="matplotlib"):
     >>> plot_intermediate_values(study).get_xlabel()
     'step'
     """
-    return _draw("intermediate", _data.intermediate_data(read(obj)), backend, ax)
+    return _draw("intermediate", _data.intermediate_data(read(obj, values=False)), backend, ax)
 
 
 def plot_timeline(obj, ax=None, *, backend="matplotlib"):
@@ -342,10 +396,11 @@ def plot_timeline(obj, ax=None, *, backend="matplotlib"):
     >>> len(ax.patches), ax.get_ylabel()
     (5, 'concurrent trials')
     """
-    return _draw("timeline", timeline_data(read(obj)), backend, ax)
+    return _draw("timeline", timeline_data(read(obj, values=False)), backend, ax)
 
 
-def plot_edf(objs, ax=None, labels=None, *, backend="matplotlib"):
+def plot_edf(objs, ax=None, labels=None, *, target=None, target_name=None,
+             backend="matplotlib"):
     """Empirical distribution of the complete trials' values, one curve per
     search or study, on one axes: the fraction of trials with a value at most
     x. Of two samplers on one problem, the better one's curve lies further
@@ -357,6 +412,13 @@ def plot_edf(objs, ax=None, labels=None, *, backend="matplotlib"):
     ax : matplotlib Axes, optional
     labels : list of str, optional
         One per curve; by default each study's name.
+    target : int, callable or None, default=None
+        The value to draw: ``None`` for a study of one objective; an
+        objective's index, or a callable ``FrozenTrial -> float`` (called on
+        each complete trial), required for a study of several objectives.
+    target_name : str or None, default=None
+        The value's axis label; by default the objective's (a search's metric
+        name), or ``"target"`` for a callable.
     backend : {"matplotlib", "plotly"}, default="matplotlib"
 
     Returns
@@ -381,7 +443,7 @@ def plot_edf(objs, ax=None, labels=None, *, backend="matplotlib"):
     objs = list(objs) if isinstance(objs, (list, tuple)) else [objs]
     if not objs:
         raise ValueError("objs must hold at least one search or study, got an empty list.")
-    sources = [read(obj) for obj in objs]
+    sources = [read(obj, target, target_name) for obj in objs]
     if labels is None:
         labels = [source.study.study_name for source in sources]
     elif len(labels) != len(objs):

@@ -8,7 +8,6 @@ returns a plain dataclass of arrays, axes and labels; ``_matplotlib`` and
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -32,16 +31,19 @@ class HistoryData:
 
 
 def history_data(source):
-    complete = source.complete
-    pruned = [t for t in source.study.get_trials((TrialState.PRUNED,))
-              if t.value is not None and math.isfinite(t.value)]
+    """Values by trial number and the best so far; a value of no known
+    direction (a callable target on a study of several objectives) has no
+    best, and ``best`` is empty."""
+    complete, pruned = source.complete, source.pruned
     numbers = np.array([t.number for t in complete], dtype=float)
     values = np.array([t.value for t in complete], dtype=float)
     best = (np.maximum if source.maximize else np.minimum).accumulate(values) \
         if len(values) else values
     pruned_numbers = np.array([t.number for t in pruned], dtype=float)
     best_numbers = numbers
-    if len(values) and len(pruned) and pruned_numbers.max() > numbers[-1]:
+    if source.maximize is None:
+        best_numbers, best = np.empty(0), np.empty(0)
+    elif len(values) and len(pruned) and pruned_numbers.max() > numbers[-1]:
         # the best so far holds on through the pruned trials after the last complete one
         best_numbers = np.append(numbers, pruned_numbers.max())
         best = np.append(best, best[-1])
@@ -72,7 +74,12 @@ def importance_data(source, obj, method, random_state):
         warnings.warn(message, UserWarning, stacklevel=3)
         return ImportanceData(names[::-1], np.zeros(len(names)), f"importance ({method})",
                               message=message)
-    shares = param_importances(obj, method=method, random_state=random_state)
+    which = {}
+    if source.objective is None:  # a callable target: the importances of its values
+        obj = source.importance_study()
+    elif len(source.study.directions) > 1:
+        which = {"objective": source.objective}
+    shares = param_importances(obj, method=method, random_state=random_state, **which)
     ordered = list(shares)[::-1]
     return ImportanceData([source.display_name(n) for n in ordered],
                           np.array([shares[n] for n in ordered]), f"importance ({method})")
@@ -122,7 +129,9 @@ def rank_data(source, params):
         x = param.coordinates(complete)
         keep = np.isfinite(x)
         panels.append(Panel(x[keep], ranks[keep], values[keep], param.axis))
-    return PanelsData(panels, "rank of the value (1 = best)", source.value_label,
+    # a value of no known direction is ranked from the smallest
+    best = "smallest" if source.maximize is None else "best"
+    return PanelsData(panels, f"rank of the value (1 = {best})", source.value_label,
                       "Parameters by rank of the value", invert_y=True)
 
 

@@ -56,8 +56,9 @@ def history(data, ax=None):
     if len(data.numbers):
         ax.scatter(data.numbers, data.values, s=18, color=COLORS["complete"],
                    label="complete", zorder=3)
-        ax.step(data.best_numbers, data.best, where="post", color=COLORS["best"],
-                label="best so far", zorder=2)
+        if len(data.best):
+            ax.step(data.best_numbers, data.best, where="post", color=COLORS["best"],
+                    label="best so far", zorder=2)
     if len(data.pruned_numbers):
         ax.scatter(data.pruned_numbers, data.pruned_values, s=18, marker="x",
                    color=COLORS["pruned"], label="pruned (partial)", zorder=3)

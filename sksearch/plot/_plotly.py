@@ -48,9 +48,10 @@ def history(data):
         figure.add_trace(go.Scatter(x=_list(data.numbers), y=_list(data.values),
                                     mode="markers", name="complete",
                                     marker={"color": COLORS["complete"]}))
-        figure.add_trace(go.Scatter(x=_list(data.best_numbers), y=_list(data.best),
-                                    mode="lines", line={"shape": "hv", "color": COLORS["best"]},
-                                    name="best so far"))
+        if len(data.best):
+            figure.add_trace(go.Scatter(x=_list(data.best_numbers), y=_list(data.best),
+                                        mode="lines", name="best so far",
+                                        line={"shape": "hv", "color": COLORS["best"]}))
     if len(data.pruned_numbers):
         figure.add_trace(go.Scatter(x=_list(data.pruned_numbers), y=_list(data.pruned_values),
                                     mode="markers", name="pruned (partial)",

@@ -8,6 +8,7 @@ Nothing here imports a plotting library; both backends draw what
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -43,30 +44,119 @@ class Source:
 
     study: object
     value_label: str
-    maximize: bool
+    maximize: bool  # None: the value has no known direction (a callable target)
     branch_labels: list  # names of the branches of a list-of-dicts space, or None
     branch_title: str
-    complete: list  # the complete trials with a finite value, read once
+    # the complete trials with a finite value, read once; with a target, copies
+    # whose only value is the target's (so every plot reads ``trial.value``)
+    complete: list
+    pruned: list = None  # the pruned trials with a finite partial value of it
+    objective: int = None  # the objective plotted, when it is one of the study's
 
     def display_name(self, name):
         """The name a parameter is shown by: the branch by what it chooses."""
         return self.branch_title if name == BRANCH_PARAM else name
 
+    def importance_study(self):
+        """A study-like view (``directions``, ``get_trials``) whose complete
+        trials carry the plotted value only, for the importances of a
+        callable target."""
+        return _ValueView(self)
 
-def read(obj):
-    """The :class:`Source` of a fitted search (``study_``) or a Study."""
+
+class _ValueView:
+    def __init__(self, source):
+        self._complete = source.complete
+        self.directions = ["maximize" if source.maximize else "minimize"]
+
+    def get_trials(self, states=None):
+        if states is None or TrialState.COMPLETE in states:
+            return list(self._complete)
+        return []
+
+
+def read(obj, target=None, target_name=None, values=True):
+    """The :class:`Source` of a fitted search (``study_``) or a Study.
+
+    ``target`` says which value the plots draw: ``None`` for a study of one
+    objective, an objective's index, or a callable ``FrozenTrial -> float``
+    (called on the complete trials); ``target_name`` labels it. With
+    ``values=False`` (plots that draw no value) a study of several
+    objectives needs no target.
+    """
     study = getattr(obj, "study_", None)
     if study is None:
         if not hasattr(obj, "get_trials"):
             raise TypeError(f"Expected a fitted search or a Study, got {obj!r}.")
         study = obj
+    if target_name is not None and not isinstance(target_name, str):
+        raise TypeError(f"target_name must be a str or None, got {target_name!r}.")
     labels, title = _branch_labels(obj, study)
-    complete = [t for t in study.get_trials((TrialState.COMPLETE,))
-                if t.value is not None and math.isfinite(t.value)]
-    return Source(study=study,
-                  value_label="mean CV score" if study is not obj else "objective value",
-                  maximize=study.direction == "maximize", branch_labels=labels,
-                  branch_title=title, complete=complete)
+    directions = study.directions
+    search = study is not obj
+    default_label = "mean CV score" if search else "objective value"
+    if target is None and (len(directions) == 1 or not values):
+        complete = [t for t in study.get_trials((TrialState.COMPLETE,))
+                    if t.values is not None and len(t.values) == 1
+                    and math.isfinite(t.values[0])]
+        pruned = [t for t in study.get_trials((TrialState.PRUNED,))
+                  if t.values is not None and len(t.values) == 1
+                  and math.isfinite(t.values[0])]
+        return Source(study=study, value_label=target_name or default_label,
+                      maximize=directions[0] == "maximize", branch_labels=labels,
+                      branch_title=title, complete=complete, pruned=pruned,
+                      objective=0 if len(directions) == 1 else None)
+    if target is None:
+        raise ValueError(
+            f"The study {study.study_name!r} has {len(directions)} objectives "
+            f"{directions!r}; pass target= (an objective index 0 .. {len(directions) - 1}, "
+            "or a callable FrozenTrial -> float) to say which value to plot.")
+    if callable(target):
+        def value_of(trial):
+            value = target(trial)
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                raise TypeError(f"target must return a number, got {value!r} for trial "
+                                f"{trial.number}.") from None
+        maximize = directions[0] == "maximize" if len(directions) == 1 else None
+        label, objective = target_name or "target", None
+    elif isinstance(target, (int, np.integer)) and not isinstance(target, bool) \
+            and 0 <= target < len(directions):
+        objective = int(target)
+
+        def value_of(trial):
+            return trial.values[objective]
+        maximize = directions[objective] == "maximize"
+        label = target_name or _objective_label(obj, objective, search, default_label,
+                                                len(directions))
+    else:
+        raise ValueError(
+            f"target must be an objective index in [0, {len(directions) - 1}], a callable "
+            f"FrozenTrial -> float or None, got {target!r}.")
+    complete = []
+    for trial in study.get_trials((TrialState.COMPLETE,)):
+        if trial.values is None:
+            continue
+        value = value_of(trial)
+        if math.isfinite(value):
+            complete.append(dataclasses.replace(trial, values=(value,)))
+    # a pruned trial's partial value is one objective's, and only in a study of one
+    pruned = [] if objective != 0 or len(directions) > 1 else [
+        t for t in study.get_trials((TrialState.PRUNED,))
+        if t.values is not None and math.isfinite(t.values[0])]
+    return Source(study=study, value_label=label, maximize=maximize, branch_labels=labels,
+                  branch_title=title, complete=complete, pruned=pruned, objective=objective)
+
+
+def _objective_label(obj, objective, search, default_label, n_objectives):
+    """An objective's axis label: a search's metric name, else its index."""
+    if n_objectives == 1:
+        return default_label
+    names = getattr(obj, "objectives", None) if search else None
+    if isinstance(names, (list, tuple)) and len(names) == n_objectives:
+        return f"mean {names[objective]}"
+    return f"objective {objective}"
 
 
 def _branch_labels(obj, study):

@@ -19,7 +19,7 @@
   const app = {
     studies: [], studyId: null, summary: null, trials: new Map(), running: new Set(),
     next: 0, axes: {}, sort: {key: "number", desc: false}, importances: null, allRows: false,
-    importancesAt: 0, polls: 0, lastSignature: "",
+    importancesAt: 0, polls: 0, lastSignature: "", objective: 0,
   };
 
   // -- DOM helpers ---------------------------------------------------------------
@@ -126,6 +126,8 @@
   }
 
   // -- views ---------------------------------------------------------------------
+  // a study of several objectives draws the one chosen (?objective=k of the API)
+  function valueName() { return app.summary.directions.length > 1 ? `objective ${app.objective}` : "value"; }
   function sorted() { return [...app.trials.values()].sort((a, b) => a.number - b.number); }
   function better(a, b) { return app.summary.direction === "maximize" ? a > b : a < b; }
 
@@ -137,7 +139,7 @@
     const [lo, hi] = extent(shown.map((t) => t.value));
     const ys = scale(lo, hi, H - m.b, m.t);
     const root = frame(xs, ys, m);
-    axisLabels(root, m, "trial", "value");
+    axisLabels(root, m, "trial", valueName());
     let best = null, path = "";
     for (const t of shown) {
       if (t.state !== "COMPLETE") continue;
@@ -356,7 +358,7 @@
 
   function drawTable(trials) {
     const names = Object.keys(app.axes).sort();
-    const columns = [["number", "#", false], ["state", "state", true], ["value", "value", false],
+    const columns = [["number", "#", false], ["state", "state", true], ["value", valueName(), false],
                      ["duration", "duration (s)", false], ...names.map((n) => [`p:${n}`, n, false])];
     const head = document.querySelector("#trials thead tr");
     head.replaceChildren(...columns.map(([key, label, text]) => {
@@ -464,18 +466,41 @@
     if (id === null || id === app.studyId) return;
     app.studyId = id;
     app.trials.clear(); app.running.clear(); app.next = 0; app.axes = {};
-    app.importances = null; app.importancesAt = 0; app.lastSignature = "";
+    app.importances = null; app.importancesAt = 0; app.lastSignature = ""; app.objective = 0;
     app.summary = await getJSON(`api/studies/${id}`);
     document.getElementById("study").hidden = false;
     document.getElementById("study-title").textContent = app.summary.name;
+    drawObjectives();
     drawStudies();
     await loadTrials();
   }
 
-  async function loadTrials() {
+  function drawObjectives() {
+    const directions = app.summary.directions;
+    const select = document.getElementById("objective");
+    select.replaceChildren(...directions.map((d, k) => {
+      const option = html("option", {value: String(k)}, `${k} (${d})`);
+      if (k === app.objective) option.selected = true;
+      return option;
+    }));
+    document.getElementById("objective-pick").hidden = directions.length < 2;
+  }
+
+  async function selectObjective(k) {
     const id = app.studyId;
-    const data = await getJSON(`api/studies/${id}/trials?since=${app.next}`);
-    if (id !== app.studyId) return;  // the user moved on meanwhile
+    app.objective = k;
+    app.trials.clear(); app.running.clear(); app.next = 0;
+    app.importances = null; app.importancesAt = 0; app.lastSignature = "";
+    const summary = await getJSON(`api/studies/${id}?objective=${k}`);
+    if (id !== app.studyId || k !== app.objective) return;
+    app.summary = summary;
+    await loadTrials();
+  }
+
+  async function loadTrials() {
+    const id = app.studyId, objective = app.objective;
+    const data = await getJSON(`api/studies/${id}/trials?since=${app.next}&objective=${objective}`);
+    if (id !== app.studyId || objective !== app.objective) return;  // the user moved on meanwhile
     if (data.reset) app.trials.clear();
     for (const n of app.running) app.trials.delete(n);
     app.running.clear();
@@ -490,8 +515,8 @@
     const now = Date.now();
     if (now - app.importancesAt >= IMPORTANCE_MS && (changed || !app.importances)) {
       app.importancesAt = now;
-      const importances = await getJSON(`api/studies/${id}/importances`);
-      if (id !== app.studyId) return;
+      const importances = await getJSON(`api/studies/${id}/importances?objective=${objective}`);
+      if (id !== app.studyId || objective !== app.objective) return;
       app.importances = importances;
       drawImportances();
       drawParallel(sorted());
@@ -520,6 +545,9 @@
   document.getElementById("all-rows").addEventListener("click", () => {
     app.allRows = true;
     drawTable(sorted());
+  });
+  document.getElementById("objective").addEventListener("change", (event) => {
+    selectObjective(Number(event.target.value)).catch((e) => setStatus(e.message, true));
   });
   window.addEventListener("hashchange", () => { selectFromHash().catch((e) => setStatus(e.message, true)); });
   selectFromHash().catch((e) => setStatus(e.message, true)).finally(poll);
