@@ -408,16 +408,7 @@ class Study(_known.KnownTrials):
         that raises, or returns anything but finite numbers, fails the trial
         and the error is raised.
         """
-        trial_id = self._resolve_trial_id(trial)
-        if state is None:
-            state = TrialState.COMPLETE
-        if not isinstance(state, TrialState) or state is TrialState.RUNNING:
-            raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, got {state!r}.")
-        frozen = self._storage.get_trial(trial_id)
-        if frozen.state.is_finished():
-            raise RuntimeError(
-                f"Trial {frozen.number} is already finished ({frozen.state.name})."
-            )
+        trial_id, state, frozen = self._running_trial(trial, state)
         state, values, system_attrs, error = self._final_outcome(frozen, value, state,
                                                                  system_attrs)
         with self._sampler_lock:
@@ -428,6 +419,22 @@ class Study(_known.KnownTrials):
         if error is not None:
             raise error
         return frozen
+
+    def _running_trial(self, trial, state):
+        """``(trial_id, state, frozen)`` of a trial about to be finished in
+        ``state`` (``None``: COMPLETE); raises if the state is not a final
+        one or the trial is finished already."""
+        trial_id = self._resolve_trial_id(trial)
+        if state is None:
+            state = TrialState.COMPLETE
+        if not isinstance(state, TrialState) or state is TrialState.RUNNING:
+            raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, got {state!r}.")
+        frozen = self._storage.get_trial(trial_id)
+        if frozen.state.is_finished():
+            raise RuntimeError(
+                f"Trial {frozen.number} is already finished ({frozen.state.name})."
+            )
+        return trial_id, state, frozen
 
     def _final_outcome(self, frozen, value, state, system_attrs):
         """What telling ``frozen`` ``value`` and ``state`` stores: ``(state,
@@ -477,15 +484,7 @@ class Study(_known.KnownTrials):
         RUNNING, and nothing else reads the record; :meth:`tell` drops it. An
         in-memory storage records nothing. Arguments as :meth:`tell`.
         """
-        trial_id = self._resolve_trial_id(trial)
-        if state is None:
-            state = TrialState.COMPLETE
-        if not isinstance(state, TrialState) or state is TrialState.RUNNING:
-            raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, got {state!r}.")
-        frozen = self._storage.get_trial(trial_id)
-        if frozen.state.is_finished():
-            raise RuntimeError(
-                f"Trial {frozen.number} is already finished ({frozen.state.name}).")
+        trial_id, state, frozen = self._running_trial(trial, state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # tell warns, once
             state, values, system_attrs, error = self._final_outcome(
