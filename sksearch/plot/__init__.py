@@ -44,6 +44,25 @@ __all__ = [
     "plot_timeline",
 ]
 
+# The parameters every plot of one value shares, written once and put into
+# each docstring in full (help() and the API docs show them as written).
+_VALUE_PARAMETERS = (
+    "target : int, callable or None, default=None\n"
+    "        The value to draw: ``None`` for a study of one objective; an\n"
+    "        objective's index, or a callable ``FrozenTrial -> float`` (called on\n"
+    "        each complete trial), required for a study of several objectives.\n"
+    "    target_name : str or None, default=None\n"
+    "        The value's axis label; by default the objective's (a search's metric\n"
+    "        name), or ``\"target\"`` for a callable.\n"
+    "    backend : {\"matplotlib\", \"plotly\"}, default=\"matplotlib\"")
+
+
+def _value_plot(function):
+    """Fill in the shared parameters of a plot of one value's docstring."""
+    function.__doc__ = function.__doc__.replace("%(value_parameters)s", _VALUE_PARAMETERS)
+    return function
+
+
 _BACKENDS = {"matplotlib": "._matplotlib", "plotly": "._plotly"}
 
 
@@ -61,6 +80,7 @@ def _draw(name, data, backend, ax=None, **options):
     return getattr(module, name)(data, **options)
 
 
+@_value_plot
 def plot_optimization_history(obj, ax=None, *, target=None, target_name=None,
                               backend="matplotlib"):
     """Each trial's value by trial number, and the best value so far.
@@ -72,14 +92,7 @@ def plot_optimization_history(obj, ax=None, *, target=None, target_name=None,
     ----------
     obj : fitted search or Study
     ax : matplotlib Axes, optional
-    target : int, callable or None, default=None
-        The value to draw: ``None`` for a study of one objective; an
-        objective's index, or a callable ``FrozenTrial -> float`` (called on
-        each complete trial), required for a study of several objectives.
-    target_name : str or None, default=None
-        The value's axis label; by default the objective's (a search's metric
-        name), or ``"target"`` for a callable.
-    backend : {"matplotlib", "plotly"}, default="matplotlib"
+    %(value_parameters)s
 
     Returns
     -------
@@ -99,6 +112,7 @@ def plot_optimization_history(obj, ax=None, *, target=None, target_name=None,
     return _draw("history", _data.history_data(read(obj, target, target_name)), backend, ax)
 
 
+@_value_plot
 def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *, target=None,
                            target_name=None, backend="matplotlib"):
     """Horizontal bars of :func:`sksearch.importance.param_importances`.
@@ -114,14 +128,7 @@ def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *, tar
     method : {"fanova", "permutation"}, default="fanova"
     random_state : int or None, default=0
         Seeds the random forest of the importances.
-    target : int, callable or None, default=None
-        The value to draw: ``None`` for a study of one objective; an
-        objective's index, or a callable ``FrozenTrial -> float`` (called on
-        each complete trial), required for a study of several objectives.
-    target_name : str or None, default=None
-        The value's axis label; by default the objective's (a search's metric
-        name), or ``"target"`` for a callable.
-    backend : {"matplotlib", "plotly"}, default="matplotlib"
+    %(value_parameters)s
 
     Returns
     -------
@@ -145,6 +152,7 @@ def plot_param_importances(obj, ax=None, method="fanova", random_state=0, *, tar
                  backend, ax)
 
 
+@_value_plot
 def plot_slice(obj, params=None, axes=None, *, target=None, target_name=None,
                backend="matplotlib"):
     """Value against each parameter, one panel per parameter, coloured by trial
@@ -160,14 +168,7 @@ def plot_slice(obj, params=None, axes=None, *, target=None, target_name=None,
         Parameters to show, by name; by default every one that varies.
     axes : array of matplotlib Axes, optional
         One per parameter (matplotlib only); a new figure when ``None``.
-    target : int, callable or None, default=None
-        The value to draw: ``None`` for a study of one objective; an
-        objective's index, or a callable ``FrozenTrial -> float`` (called on
-        each complete trial), required for a study of several objectives.
-    target_name : str or None, default=None
-        The value's axis label; by default the objective's (a search's metric
-        name), or ``"target"`` for a callable.
-    backend : {"matplotlib", "plotly"}, default="matplotlib"
+    %(value_parameters)s
 
     Returns
     -------
@@ -188,6 +189,7 @@ def plot_slice(obj, params=None, axes=None, *, target=None, target_name=None,
                  axes)
 
 
+@_value_plot
 def plot_rank(obj, params=None, axes=None, *, target=None, target_name=None,
               backend="matplotlib"):
     """Each parameter against the rank of the trial's value (1 = best, at the
@@ -204,14 +206,7 @@ def plot_rank(obj, params=None, axes=None, *, target=None, target_name=None,
         Parameters to show, by name; by default every one that varies.
     axes : array of matplotlib Axes, optional
         One per parameter (matplotlib only); a new figure when ``None``.
-    target : int, callable or None, default=None
-        The value to draw: ``None`` for a study of one objective; an
-        objective's index, or a callable ``FrozenTrial -> float`` (called on
-        each complete trial), required for a study of several objectives.
-    target_name : str or None, default=None
-        The value's axis label; by default the objective's (a search's metric
-        name), or ``"target"`` for a callable.
-    backend : {"matplotlib", "plotly"}, default="matplotlib"
+    %(value_parameters)s
 
     Returns
     -------
@@ -233,6 +228,7 @@ def plot_rank(obj, params=None, axes=None, *, target=None, target_name=None,
                  axes)
 
 
+@_value_plot
 def plot_parallel_coordinates(obj, params=None, ax=None, *, target=None, target_name=None,
                               backend="matplotlib"):
     """One line per complete trial across the parameters' axes, coloured by
@@ -250,14 +246,7 @@ def plot_parallel_coordinates(obj, params=None, ax=None, *, target=None, target_
         Parameters to show, by name; by default every one that varies.
     ax : matplotlib Axes, optional
         Where to draw (matplotlib only); a new figure when ``None``.
-    target : int, callable or None, default=None
-        The value to draw: ``None`` for a study of one objective; an
-        objective's index, or a callable ``FrozenTrial -> float`` (called on
-        each complete trial), required for a study of several objectives.
-    target_name : str or None, default=None
-        The value's axis label; by default the objective's (a search's metric
-        name), or ``"target"`` for a callable.
-    backend : {"matplotlib", "plotly"}, default="matplotlib"
+    %(value_parameters)s
 
     Returns
     -------
@@ -279,6 +268,7 @@ def plot_parallel_coordinates(obj, params=None, ax=None, *, target=None, target_
                  backend, ax)
 
 
+@_value_plot
 def plot_contour(obj, x, y, ax=None, levels=12, *, target=None, target_name=None,
                  backend="matplotlib"):
     """Value interpolated over two parameters, with the trials on top.
@@ -298,14 +288,7 @@ def plot_contour(obj, x, y, ax=None, levels=12, *, target=None, target_name=None
         Where to draw (matplotlib only); a new figure when ``None``.
     levels : int, default=12
         Contour levels.
-    target : int, callable or None, default=None
-        The value to draw: ``None`` for a study of one objective; an
-        objective's index, or a callable ``FrozenTrial -> float`` (called on
-        each complete trial), required for a study of several objectives.
-    target_name : str or None, default=None
-        The value's axis label; by default the objective's (a search's metric
-        name), or ``"target"`` for a callable.
-    backend : {"matplotlib", "plotly"}, default="matplotlib"
+    %(value_parameters)s
 
     Returns
     -------
@@ -399,6 +382,7 @@ def plot_timeline(obj, ax=None, *, backend="matplotlib"):
     return _draw("timeline", timeline_data(read(obj, values=False)), backend, ax)
 
 
+@_value_plot
 def plot_edf(objs, ax=None, labels=None, *, target=None, target_name=None,
              backend="matplotlib"):
     """Empirical distribution of the complete trials' values, one curve per
@@ -412,14 +396,7 @@ def plot_edf(objs, ax=None, labels=None, *, target=None, target_name=None,
     ax : matplotlib Axes, optional
     labels : list of str, optional
         One per curve; by default each study's name.
-    target : int, callable or None, default=None
-        The value to draw: ``None`` for a study of one objective; an
-        objective's index, or a callable ``FrozenTrial -> float`` (called on
-        each complete trial), required for a study of several objectives.
-    target_name : str or None, default=None
-        The value's axis label; by default the objective's (a search's metric
-        name), or ``"target"`` for a callable.
-    backend : {"matplotlib", "plotly"}, default="matplotlib"
+    %(value_parameters)s
 
     Returns
     -------
