@@ -303,6 +303,12 @@ class _Scheduler:
                 self._absorb(token, outcome)
             self.asking = False
             self._tell_ready()
+            if self.n_told < len(self.candidates):
+                # every path above ends in a tell; leaving a trial RUNNING would
+                # make the search wait for it for ever
+                raise RuntimeError(
+                    f"sksearch's scheduler stopped with {len(self.candidates) - self.n_told} "
+                    "candidates neither finished nor told; please report this as a bug.")
         except BaseException:
             self._abandon()
             raise
@@ -611,13 +617,15 @@ class _Scheduler:
                 self._go_on(c)
 
     def _decide(self):
-        """Make the pruning decisions whose inputs are all known, oldest first.
+        """Make the pruning decisions whose inputs are all known, oldest
+        first; returns whether any was made.
 
         Candidate ``i`` deciding at step ``s`` reads the trials told before it
         was asked and, as of step ``s``, the candidates that ran alongside it
         and were asked before it; it waits until each of those has reported
         step ``s`` or finished, so the decision is the same whatever the timing.
         """
+        decided = False
         progress = True
         while progress:
             progress = False
@@ -636,7 +644,7 @@ class _Scheduler:
                     continue
                 view = c.told_view.extended(m.as_of(step) for m in alongside)
                 c.awaiting = False
-                progress = True
+                progress = decided = True
                 if self.plan.pruner.prune(view, c.frozen):
                     c.pruned = True
                     c.partial.clear()
@@ -645,6 +653,7 @@ class _Scheduler:
                     c.finished = True
                 else:
                     self._go_on(c)
+        return decided
 
     def _go_on(self, c):
         """Go on to the next round with something left to run (a failed
@@ -676,10 +685,15 @@ class _Scheduler:
     # -- telling ---------------------------------------------------------------------------
     def _tell_ready(self):
         """Tell finished candidates in order, each once the window allows;
-        record the outcome of those that must wait (see :meth:`_record`)."""
+        record the outcome of those that must wait (see :meth:`_record`).
+        Without a window a decision may wait for a tell (see :meth:`_decide`),
+        so the decisions a tell lets through are made here too, and what they
+        finish is told in turn."""
         while self.n_told < len(self.candidates):
             c = self.candidates[self.n_told]
             if not c.finished:
+                if self.pruning and self._decide():
+                    continue
                 break
             if (self.asking and self.window is not None
                     and len(self.candidates) < c.index + self.window):

@@ -379,3 +379,57 @@ def test_random_searches_with_a_pruner_give_what_the_window_gave(name):
                 [[round(float(v), 12) for v in r[f"split{k}_test_score"]] for k in range(3)],
                 list(r["status"])])
     assert hashlib.sha256(key.encode()).hexdigest()[:16] == WINDOW_PINS[name]
+
+
+class UnevenSGD(SGDClassifier):
+    """``partial_fit`` is slow for large ``alpha``, so later candidates often
+    reach a decision before earlier ones finish, and its times vary from run
+    to run; the scores do not."""
+
+    def partial_fit(self, X, y, classes=None, **kwargs):
+        time.sleep((0.03 if self.alpha > 1e-3 else 0.0)
+                   + int.from_bytes(os.urandom(1), "little") / 255 * 0.004)
+        return super().partial_fit(X, y, classes=classes, **kwargs)
+
+
+@pytest.mark.parametrize("pruner", ["halving", "median"])
+def test_random_searches_in_increments_with_a_pruner_finish_and_match_the_window(pruner):
+    # Without a window a decision may wait for earlier candidates to be told;
+    # a tell must then let it through, or the search stalled with candidates
+    # RUNNING at its end (it hung in collecting the results).
+    from sksearch.samplers import RandomSampler
+
+    class WindowedRandom(RandomSampler):
+        learns_from_results = True  # the scheduler then keeps its window
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X[:200, :8] - X[:200, :8].mean(axis=0)) / X[:200, :8].std(axis=0)
+    y = y[:200]
+
+    def fit(sampler):
+        search = BayesSearchCV(
+            UnevenSGD(random_state=0), {"alpha": Float(1e-6, 1e0, log=True)}, n_iter=24,
+            cv=3, sampler=sampler, pruner=pruner, increments={"partial_fit": 3}, n_jobs=2,
+            random_state=0, refit=False, timeout=60)
+        with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search.fit(X, y)
+        return search
+
+    import threading
+
+    done = {}
+    runner = threading.Thread(target=lambda: done.update(free=fit(RandomSampler(seed=0))),
+                              daemon=True)
+    runner.start()
+    runner.join(120)
+    assert "free" in done, "the search stalled: it never finished"
+    free, windowed = done["free"], fit(WindowedRandom(seed=0))
+    assert len(free.cv_results_["params"]) == 24
+    assert not free.study_.get_trials((TrialState.RUNNING,))
+    assert "pruned" in list(free.cv_results_["status"])
+    assert free.cv_results_["params"] == windowed.cv_results_["params"]
+    assert list(free.cv_results_["status"]) == list(windowed.cv_results_["status"])
+    for k in range(3):
+        np.testing.assert_array_equal(free.cv_results_[f"split{k}_test_score"],
+                                      windowed.cv_results_[f"split{k}_test_score"])
