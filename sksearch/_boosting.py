@@ -21,8 +21,13 @@ What stays the same as one plain fit, measured with the installed versions
   columns than one fit's would, so the model differs from one fit (a model
   of the same kind, not the same model). LightGBM restarts its generators
   from the same seeds at each continued fit, which would redraw the first
-  increment's subsamples every time: each continuation gets its own seeds
-  (see ``BoostingGrowth._reseeded``).
+  increment's subsamples every time; XGBoost does not reseed a continued
+  model whose seed is unchanged, so its rounds draw from wherever the
+  process's generator was left by earlier fits, and a search would not give
+  the same results twice (measured: the same continuation, repeated in one
+  thread, predicted probabilities up to 0.39 apart). Each continuation of a
+  model that subsamples therefore gets its own seeds (see
+  ``BoostingGrowth._reseeded``).
 - CatBoost: exact, subsampling included, once ``learning_rate`` is set
   (left unset, CatBoost derives it from the number of iterations, which an
   increment changes; this is refused). A model with a bias (RMSE's
@@ -113,7 +118,10 @@ class BoostingGrowth:
         model then sees the same rows and columns again and again). Each
         continuation gets seeds derived from the model's own and the rounds
         fitted so far: a fresh draw, and the same one whenever the search is
-        repeated. A model that draws nothing is left exactly as it is."""
+        repeated. A model that draws nothing is left exactly as it is.
+        (For XGBoost the seed replaced is ``random_state`` itself, so each
+        continuation's seed derives from the previous one's: a chain that is
+        the same on every run.)"""
         params = model.get_params()
         if not self._subsamples(params):
             return {}
@@ -179,6 +187,16 @@ class _XGBoost(BoostingGrowth):
     def _previous(self, model):
         return model.get_booster()
 
+    # the whole seed: XGBoost takes no separate seeds for its samplers, and a
+    # continued model is reseeded only when its seed changes
+    seed_parameters = ("random_state",)
+
+    def _subsamples(self, params):
+        return _below_one(params, "subsample", "colsample_bytree", "colsample_bylevel",
+                          "colsample_bynode")
+
+    def _rounds_done(self, model):
+        return model.get_booster().num_boosted_rounds()
 
 
 class _CatBoost(BoostingGrowth):

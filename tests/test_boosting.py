@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sksearch import BayesSearchCV
 from sksearch._boosting import boosting_growth
 from sksearch._increments import Increments, IncrementsError
+from sksearch.distributions import Float, Int
 from sksearch.pruners import SuccessiveHalvingPruner
 
 
@@ -263,6 +264,60 @@ def test_lightgbm_increments_draw_fresh_subsamples_reproducibly():
     # with GridSearchCV above depends on it)
     _, plain_seeds = grown()
     assert plain_seeds == [(None, None)] * 3
+
+
+@_needs("xgboost")
+def test_xgboost_increments_are_the_same_whatever_the_process_fitted_before():
+    # XGBoost does not reseed a continued model whose seed is unchanged: its
+    # subsamples then came from wherever earlier fits left the generator, and
+    # the same search gave other scores on a second run. Each continuation
+    # now gets its own seed.
+    from sksearch._increments import fit_increment
+
+    def grown():
+        estimator = xgb_classifier(subsample=0.6, colsample_bytree=0.6, colsample_bynode=0.7)
+        increments = Increments.from_spec({"n_estimators": 3}, estimator)
+        schedule = increments.schedule(estimator, {"n_estimators": 12})
+        seeds = []
+        for index in range(3):
+            # what other candidates fitted meanwhile in this worker
+            xgb_classifier(subsample=0.5, n_estimators=3).set_params(
+                random_state=index + 7).fit(X_clf, y_clf)
+            estimator, _ = fit_increment(estimator, X_clf, y_clf, {}, increments,
+                                         schedule, index)
+            seeds.append(estimator.get_params()["random_state"])
+        return estimator, seeds
+
+    (first, seeds), (second, again) = grown(), grown()
+    assert seeds[0] == 0 and len(set(seeds)) == 3 and again == seeds
+    np.testing.assert_array_equal(first.predict_proba(X_clf), second.predict_proba(X_clf))
+    # a model that draws nothing keeps its seed (and its parity with one fit)
+    plain = xgb_classifier().set_params(n_estimators=2).fit(X_clf, y_clf)
+    assert boosting_growth(plain)._reseeded(plain) == {}
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    pytest.param(lgbm_classifier, dict(subsample=0.7, subsample_freq=1, colsample_bytree=0.7),
+                 marks=_needs("lightgbm"), id="lightgbm"),
+    pytest.param(xgb_classifier, dict(subsample=0.7, colsample_bytree=0.7),
+                 marks=_needs("xgboost"), id="xgboost"),
+])
+def test_subsampled_searches_in_increments_are_reproducible(make, kwargs):
+    import joblib
+
+    def run():
+        search = BayesSearchCV(make(**kwargs), {"n_estimators": Int(4, 16),
+                                                 "learning_rate": Float(0.05, 0.5, log=True)},
+                               n_iter=8, cv=3, increments={"n_estimators": 4},
+                               pruner="halving", n_jobs=2, random_state=0, refit=False)
+        with joblib.parallel_config(backend="threading"):
+            return search.fit(X_clf, y_clf).cv_results_
+
+    first, second = run(), run()
+    assert first["params"] == second["params"]
+    for k in range(3):
+        np.testing.assert_array_equal(first[f"split{k}_test_score"],
+                                      second[f"split{k}_test_score"])
 
 
 def growth_seeds(estimator):
