@@ -10,6 +10,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
 )
 from sklearn.linear_model import SGDClassifier
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -253,3 +254,57 @@ def test_fold_times_add_up_over_rounds():
                            pruner="median").fit(X, y)
     # each fold ran in three rounds of one increment; its fit time is their sum
     assert search.cv_results_["mean_fit_time"][0] >= 3 * 0.02
+
+
+def _fold_tasks():
+    from sksearch._fold import FoldContext, FoldTask
+    from sksearch._increments import Increments
+
+    estimator = GradientBoostingClassifier(random_state=0)
+    increments = Increments.from_spec({"n_estimators": 3}, estimator)
+    train, test = next(StratifiedKFold(3).split(X, y))
+    scorer = check_scoring(estimator)
+
+    def context(**kwargs):
+        return FoldContext(estimator=estimator, X=X, y=y, scorer=scorer, fit_params={},
+                           score_params={}, return_train_score=False, error_score=np.nan,
+                           increments=increments, **kwargs)
+
+    def task(steps, previous=None):
+        return FoldTask(parameters={"n_estimators": 9}, train=train, test=test,
+                        steps=steps, previous=previous)
+
+    return context, task
+
+
+def test_a_partly_fitted_model_leaves_a_worker_process_pickled_once():
+    import pickle
+
+    from sksearch._fold import PackedModel, fit_fold
+
+    context, task = _fold_tasks()
+    here = fit_fold(context(), task(range(0, 1)))
+    assert isinstance(here.estimator, GradientBoostingClassifier)  # in-process: as it is
+    # a context built by another process: the model comes back as bytes that
+    # the scheduler keeps without unpickling them
+    there = fit_fold(context(origin="another process"), task(range(0, 1)))
+    assert isinstance(there.estimator, PackedModel)
+    assert pickle.loads(there.estimator.data).n_estimators == 3
+    # continuing from either gives the same model and scores, to the end of the fold
+    ends = [fit_fold(context(), task(range(1, 3), previous=first))
+            for first in (here, pickle.loads(pickle.dumps(there)))]
+    assert ends[0].finished and ends[1].finished
+    assert ends[0].step_scores == ends[1].step_scores
+    assert ends[0].record.test_scores == ends[1].record.test_scores
+
+
+def test_a_model_the_standard_pickle_cannot_take_travels_as_it_is():
+    from sksearch._fold import PackedModel
+
+    class Local(GradientBoostingClassifier):  # defined in a function: no import path
+        pass
+
+    model = Local()
+    assert PackedModel.of(model) is model
+    packed = PackedModel.of(GradientBoostingClassifier(n_estimators=7))
+    assert packed.unpack().n_estimators == 7
