@@ -77,9 +77,9 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits,
     storage = get_storage(search.storage)
     data_print = _data_fingerprint(X, y, splits)
     space_print = _space_fingerprint(space, search.estimator, search.increments)
-    name = search.study_name or _derived_name(storage, search.estimator, space,
-                                              joblib.hash((data_print, space_print)))
     defined = _objectives_definition(search)
+    name = search.study_name or _derived_name_of(storage, search.estimator, space,
+                                                 (data_print, space_print), defined)
     _check_objectives(storage, name, defined)
     # every branch's: two branches of a list of dicts may both have "clf"
     storage.register_distributions(space.all_distributions())
@@ -230,6 +230,23 @@ def replay_params(space, frozen):
 
 # -- names --------------------------------------------------------------------------
 _MAX_WORDS = 48
+
+
+def _derived_name_of(storage, estimator, space, prints, defined):
+    """The study name of a search without ``study_name``: from the data and
+    space fingerprints ``prints`` and, for a search of several objectives or
+    with constraints, their definition ``defined`` too -- changing them names
+    a new study instead of being refused. A study named without the
+    definition (as before it took part) still resumes when it holds the same
+    definition."""
+    plain = _derived_name(storage, estimator, space, joblib.hash(prints))
+    if not (defined["objectives"] or defined["constraints"]):
+        return plain
+    study_id = storage.get_study_id(plain)
+    if study_id is not None and storage.get_study_system_attrs(study_id).get(
+            _OBJECTIVES_ATTR) == defined:
+        return plain
+    return _derived_name(storage, estimator, space, joblib.hash((*prints, defined)))
 
 
 def _derived_name(storage, estimator, space, fingerprint):

@@ -86,8 +86,9 @@ default={default}
     by calling ``fit`` again.""",
     "study_name": """study_name : str or None, default=None
     Name of the study in ``storage``. With a storage and no name, a name is
-    derived from the data, the CV splits and the space, so refitting the
-    same search resumes it and the outer folds of a nested CV never mix.""",
+    derived from the data, the CV splits and the space (and the objectives
+    and constraints, if any), so refitting the same search resumes it and
+    the outer folds of a nested CV never mix.""",
     "callbacks": """callbacks : list of callable or None, default=None
     Each is called as ``callback(study, frozen_trial)`` after every
     candidate; ``study.stop()`` ends the search early. (scikit-learn's own

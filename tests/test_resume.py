@@ -346,3 +346,42 @@ def test_resume_of_one_metric_refuses_objectives_and_takes_older_studies():
     with pytest.raises(ValueError, match="run with objectives=\\['accuracy', 'fit_time'\\]"):
         _objective_search(storage, study_name="old",
                           constraints={"fit_time": ("<=", 5.0)}).fit(X, y)
+
+
+def test_a_search_without_study_name_names_its_objectives_in_the_study(monkeypatch):
+    # without study_name the study is named from the data and space; with
+    # several objectives (or constraints) from their definition too, so other
+    # objectives are another study, not a refusal
+    storage = InMemoryStorage()
+    first = _objective_search(storage, study_name=None).fit(X, y)
+    other = _objective_search(storage, study_name=None,
+                              objectives=["accuracy", "recall_macro"]).fit(X, y)
+    constrained = _objective_search(storage, study_name=None,
+                                    constraints={"fit_time": ("<=", 5.0)}).fit(X, y)
+    names = {s.study_name for s in (first.study_, other.study_, constrained.study_)}
+    assert len(names) == 3 and len(storage.get_all_studies()) == 3
+    again = _objective_search(storage, study_name=None, n_iter=3).fit(X, y)
+    assert again.study_.study_name == first.study_.study_name
+    assert len(again.cv_results_["params"]) == 3 and again.n_fold_fits_ == 2
+    # one metric: the name is the one it always was
+    one = make_search(storage, n_iter=2, cv=2).fit(X, y)
+    assert one.study_.study_name.startswith("LogisticRegression-")
+
+
+def test_a_study_named_before_its_objectives_took_part_still_resumes(monkeypatch):
+    from sksearch import _resume
+
+    storage = InMemoryStorage()
+    # the name given before the objectives were part of it
+    monkeypatch.setattr(_resume, "_derived_name_of", lambda storage, estimator, space,
+                        prints, defined: _resume._derived_name(
+                            storage, estimator, space, _resume.joblib.hash(prints)))
+    first = _objective_search(storage, study_name=None).fit(X, y)
+    monkeypatch.undo()
+    again = _objective_search(storage, study_name=None, n_iter=3).fit(X, y)
+    assert again.study_.study_name == first.study_.study_name
+    assert again.n_fold_fits_ == 2
+    # with other objectives it is another study, named with them
+    other = _objective_search(storage, study_name=None,
+                              objectives=["accuracy", "recall_macro"]).fit(X, y)
+    assert other.study_.study_name != first.study_.study_name
