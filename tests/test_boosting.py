@@ -206,12 +206,16 @@ def test_parallel_workers_continue_each_others_models():
                                   two.cv_results_["mean_test_score"])
 
 
-@pytest.mark.parametrize("make, kwargs", [
+# models of each library that draw rows and columns
+SUBSAMPLED = [
     pytest.param(lgbm_classifier, dict(subsample=0.6, subsample_freq=1, colsample_bytree=0.6),
                  marks=_needs("lightgbm"), id="lightgbm"),
     pytest.param(xgb_classifier, dict(subsample=0.6, colsample_bytree=0.6),
                  marks=_needs("xgboost"), id="xgboost"),
-])
+]
+
+
+@pytest.mark.parametrize("make, kwargs", SUBSAMPLED)
 def test_subsampled_models_grow_to_the_candidates_rounds(make, kwargs):
     # continued training redraws the subsamples (not the plain fit's model),
     # but the fold's model has the candidate's rounds in all
@@ -296,12 +300,7 @@ def test_xgboost_increments_are_the_same_whatever_the_process_fitted_before():
     assert boosting_growth(plain)._reseeded(plain) == {}
 
 
-@pytest.mark.parametrize("make, kwargs", [
-    pytest.param(lgbm_classifier, dict(subsample=0.7, subsample_freq=1, colsample_bytree=0.7),
-                 marks=_needs("lightgbm"), id="lightgbm"),
-    pytest.param(xgb_classifier, dict(subsample=0.7, colsample_bytree=0.7),
-                 marks=_needs("xgboost"), id="xgboost"),
-])
+@pytest.mark.parametrize("make, kwargs", SUBSAMPLED)
 def test_subsampled_searches_in_increments_are_reproducible(make, kwargs):
     import joblib
 
