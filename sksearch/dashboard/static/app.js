@@ -511,9 +511,16 @@
     const signature = `${app.next}|${JSON.stringify(data.running)}`;
     const changed = signature !== app.lastSignature;
     if (changed) { app.lastSignature = signature; drawAll(); }
-    // importances after the draw: the forest takes a while over many trials
+    // importances after the draw: the forest takes a while over many trials.
+    // Asked again while they cover fewer complete trials than the page shows:
+    // a change that came within IMPORTANCE_MS of the last ask (or that the
+    // server's own throttle answered from its cache) would otherwise leave
+    // them stale for good once the study stops growing.
     const now = Date.now();
-    if (now - app.importancesAt >= IMPORTANCE_MS && (changed || !app.importances)) {
+    let nComplete = 0;
+    for (const t of app.trials.values()) if (t.state === "COMPLETE") nComplete += 1;
+    const stale = !app.importances || app.importances.n_trials !== nComplete;
+    if (now - app.importancesAt >= IMPORTANCE_MS && (changed || stale)) {
       app.importancesAt = now;
       const importances = await getJSON(`api/studies/${id}/importances?objective=${objective}`);
       if (id !== app.studyId || objective !== app.objective) return;
