@@ -36,12 +36,14 @@ What stays the same as one plain fit, measured with the installed versions
   increment fits all its rounds from the start instead (exact, at the cost
   of a plain fit).
 
-Each increment goes through the wrapper's ``fit``, which converts the
+Each continued fit goes through the wrapper's ``fit``, which converts the
 training data again (LightGBM's ``Dataset`` binning, XGBoost's quantile
 matrix, CatBoost's ``Pool``) and predicts the rounds fitted so far to start
 from; the wrappers take no prepared matrix, so this conversion is the cost of
-an increment on top of its rounds (measured in ``benchmarks/boosting.py
---overhead``). In a Pipeline the transformers are fitted at the first
+a continued fit on top of its rounds (measured in ``benchmarks/boosting.py
+--overhead``). The search therefore continues a model only where the pruner
+may decide: the increments in between are one fit, scored after each by
+:class:`FirstRounds`. In a Pipeline the transformers are fitted at the first
 increment only: later increments transform the training data with them and
 continue the last step.
 """
@@ -49,6 +51,7 @@ continue the last step.
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
 import inspect
 import numbers
 import weakref
@@ -56,7 +59,7 @@ import weakref
 import numpy as np
 from sklearn.base import clone
 
-__all__ = ["BoostingGrowth", "boosting_growth"]
+__all__ = ["BoostingGrowth", "FirstRounds", "boosting_growth"]
 
 
 class BoostingGrowth:
@@ -147,6 +150,11 @@ class BoostingGrowth:
     def _previous(self, model):
         return model
 
+    def first_rounds(self, n_rounds):
+        """The keyword arguments of the wrapper's predict methods that predict
+        with the model's first ``n_rounds`` rounds only."""
+        raise NotImplementedError
+
 
 class _LightGBM(BoostingGrowth):
     library = "lightgbm"
@@ -173,6 +181,9 @@ class _LightGBM(BoostingGrowth):
     def _rounds_done(self, model):
         return model.booster_.current_iteration()
 
+    def first_rounds(self, n_rounds):
+        return {"num_iteration": int(n_rounds)}
+
 
 class _XGBoost(BoostingGrowth):
     library = "xgboost"
@@ -197,6 +208,9 @@ class _XGBoost(BoostingGrowth):
 
     def _rounds_done(self, model):
         return model.get_booster().num_boosted_rounds()
+
+    def first_rounds(self, n_rounds):
+        return {"iteration_range": (0, int(n_rounds))}
 
 
 class _CatBoost(BoostingGrowth):
@@ -247,8 +261,62 @@ class _CatBoost(BoostingGrowth):
         self._fitted_here[id(grown)] = grown
         return grown
 
+    def first_rounds(self, n_rounds):
+        return {"ntree_end": int(n_rounds)}
+
 
 _LIBRARIES = (_LightGBM(), _XGBoost(), _CatBoost())
+
+
+class FirstRounds:
+    """A fitted boosting model (alone or the last step of a Pipeline) as its
+    first rounds predict, for a scorer to read.
+
+    Boosting is sequential: the first ``r`` rounds of a model fitted with
+    ``v > r`` rounds are the model a fit of ``r`` rounds gives (when the
+    library draws no subsamples; otherwise a model of the same kind, see the
+    module docs). A fold fitted whole is scored after each increment this way,
+    with the library's own argument of ``predict``/``predict_proba``/
+    ``decision_function`` that limits the rounds (LightGBM's
+    ``num_iteration``, XGBoost's ``iteration_range``, CatBoost's
+    ``ntree_end``). Every other attribute is the model's, so a scorer sees a
+    classifier or regressor with its classes and tags; ``score`` is the
+    accuracy or R² of the truncated predictions, as the wrappers' own.
+    """
+
+    _PREDICTS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+
+    def __init__(self, estimator, model, growth, n_rounds):
+        self._estimator = estimator  # what the scorer would have read
+        self._model = model  # the boosting model: estimator or its last step
+        self._kwargs = growth.first_rounds(n_rounds)
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name != "__sklearn_tags__":
+            raise AttributeError(name)
+        if name not in self._PREDICTS:
+            return getattr(self._estimator, name)
+        getattr(self._estimator, name)  # AttributeError where it has no such method
+        method = getattr(self._model, name)
+        if not all(k in _parameters(method) for k in self._kwargs):
+            raise AttributeError(f"{type(self._model).__name__}.{name} cannot predict with "
+                                 "its first rounds only")
+        kwargs = self._kwargs
+        transform = None if self._model is self._estimator else self._estimator[:-1].transform
+
+        @functools.wraps(method)
+        def truncated(X, *args, **more):
+            return method(X if transform is None else transform(X), *args,
+                          **{**more, **kwargs})
+
+        return truncated
+
+    def score(self, X, y, sample_weight=None):
+        from sklearn.base import is_classifier
+        from sklearn.metrics import accuracy_score, r2_score
+
+        metric = accuracy_score if is_classifier(self._estimator) else r2_score
+        return metric(y, self.predict(X), sample_weight=sample_weight)
 
 
 def boosting_growth(estimator):
@@ -270,7 +338,11 @@ def _below_one(params, *names):
 
 
 def _fit_parameters(estimator):
+    return _parameters(getattr(estimator, "fit", None))
+
+
+def _parameters(method):
     try:
-        return inspect.signature(estimator.fit).parameters
+        return inspect.signature(method).parameters
     except (AttributeError, TypeError, ValueError):
         return {}

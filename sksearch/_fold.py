@@ -187,7 +187,8 @@ class FoldOutcome:
         without increments); after a failure the remaining increments of the
         fold score as failed, so every candidate reports the same steps.
     increments_run : int
-        Fits this task actually ran.
+        Increments this task actually ran (several in one fit, for a model
+        scored by its first rounds).
     finished : bool
         Whether the fold's last increment is done.
     estimator : estimator, PackedModel or None
@@ -277,17 +278,29 @@ def fit_fold(context, task):
     if fit_params.get("sample_weight") is not None:
         metadata = {"sample_weight": fit_params["sample_weight"]}
 
-    def fit_step(index):
-        """Run step ``index``; False when it changed nothing (a grown
-        parameter that kept its value), so the previous score stands."""
+    # the increments each fit runs: all of the task's at once where the model
+    # can be scored after each by its first rounds, else one per fit
+    if increments is not None and len(steps) > 1 and increments.fits_at_once(estimator):
+        fits = [steps]
+    else:
+        fits = [range(index, index + 1) for index in steps]
+
+    def fit_step(span):
+        """Run the increments in ``span``; False when they changed nothing (a
+        grown parameter that kept its value), so the previous score stands."""
         nonlocal estimator
         if increments is None:
             _fit(estimator, X_train, y_train, fit_params)
             return True
         # a CatBoost model continues into a new object: keep the one returned
         estimator, refitted = fit_increment(estimator, X_train, y_train, fit_params,
-                                            increments, schedule, index, context.classes)
+                                            increments, schedule, span.start, context.classes,
+                                            last=span[-1])
         return refitted
+
+    def scored(index, last):
+        return estimator if increments is None else increments.scored_model(
+            estimator, schedule, index, last)
 
     outcome = FoldOutcome(record=record)
     ctx = task.callback_ctx
@@ -298,7 +311,7 @@ def fit_fold(context, task):
     begun = False
     task_start = time.time()
     try:
-        for index in steps:
+        for span in fits:
             start = time.time()
             try:
                 with _compat.propagate(ctx, estimator):
@@ -309,7 +322,7 @@ def fit_fold(context, task):
                         ctx.call_on_fit_task_begin(estimator=task.caller, X=X_train,
                                                    y=y_train, metadata=metadata)
                         begun = True
-                    refitted = fit_step(index)
+                    refitted = fit_step(span)
             except IncrementsError:
                 raise
             except Exception:
@@ -318,8 +331,8 @@ def fit_fold(context, task):
                     raise
                 # The fold is over: its remaining increments score as failed too.
                 failed = _error_scores(context.scorer_names, context.error_score)
-                outcome.increments_run += 1
-                outcome.step_scores.extend([failed] * (n_steps - index))
+                outcome.increments_run += len(span)
+                outcome.step_scores.extend([failed] * (n_steps - span.start))
                 record.test_scores = failed
                 if context.return_train_score:
                     record.train_scores = failed
@@ -327,15 +340,18 @@ def fit_fold(context, task):
                 outcome.finished = True
                 break
             record.fit_time += time.time() - start
-            outcome.increments_run += 1
+            outcome.increments_run += len(span)
             start = time.time()
-            if refitted or not outcome.step_scores:
-                scores = _score(estimator, X_test, y_test, context.scorer,
-                                score_params_test, context.error_score)
-            else:
-                scores = outcome.step_scores[-1]
-            outcome.step_scores.append(scores)
-            record.test_scores = scores
+            for index in span:
+                repeats = (not refitted if index == span.start else
+                           schedule[index] == schedule[index - 1])
+                if repeats and outcome.step_scores:
+                    scores = outcome.step_scores[-1]
+                else:
+                    scores = _score(scored(index, span[-1]), X_test, y_test, context.scorer,
+                                    score_params_test, context.error_score)
+                outcome.step_scores.append(scores)
+            record.test_scores = outcome.step_scores[-1]
             record.score_time += time.time() - start
         else:
             outcome.finished = steps.stop >= n_steps

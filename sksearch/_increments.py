@@ -26,6 +26,12 @@ estimator into ``k`` increments and scores the model after each one:
 Steps of the study are then increments: the score after increment ``i`` of
 fold ``f`` is reported at step ``f * k + i``, and the study's system attribute
 ``"sksearch:steps_per_fold"`` is ``k`` (see :mod:`sksearch.pruners._base`).
+
+A task of the search runs the increments of a fold up to the next step where
+the pruner may decide (``BasePruner.decision_steps``). A boosting model then
+grows once to the task's last increment and is scored after each increment by
+its first rounds (:meth:`Increments.fits_at_once`, :meth:`Increments.scored_model`):
+a fold that no decision reads inside costs one plain fit.
 """
 
 # Authors: the sksearch developers
@@ -36,10 +42,10 @@ import math
 import numbers
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.multiclass import unique_labels
 
-from ._boosting import boosting_growth
+from ._boosting import FirstRounds, boosting_growth
 
 __all__ = ["Increments", "IncrementsError", "class_labels", "cumulative_parameters",
            "fit_all_increments", "fit_increment"]
@@ -135,6 +141,26 @@ class Increments:
     def grows_parameter(self):
         return self.parameter != PARTIAL_FIT
 
+    def fits_at_once(self, estimator):
+        """Whether several increments of ``estimator`` (as given, or a fitted
+        one) can run as one fit, scored after each by its first rounds (see
+        :class:`~sksearch._boosting.FirstRounds`): LightGBM, XGBoost and
+        CatBoost classifiers and regressors. Others (``warm_start``,
+        ``partial_fit``) run their increments one fit at a time."""
+        if not self.grows_parameter:
+            return False
+        growth, owner = _boosting_owner(estimator, self.parameter)
+        return growth is not None and (is_classifier(owner) or is_regressor(owner))
+
+    def scored_model(self, estimator, schedule, index, last):
+        """The model to score after increment ``index`` of ``estimator``, which
+        was fitted through increment ``last`` (>= ``index``): ``estimator``
+        itself when both hold the same rounds, else its first rounds."""
+        if index == last or schedule[index] == schedule[last]:
+            return estimator
+        growth, owner = _boosting_owner(estimator, self.parameter)
+        return FirstRounds(estimator, owner, growth, schedule[index])
+
     def schedule(self, estimator, parameters):
         """The parameter's value at each increment for one candidate, or
         ``None`` for ``partial_fit``. Raises if the final value is not an int."""
@@ -221,8 +247,11 @@ def warm_start_name(parameter):
     return f"{prefix}__warm_start" if prefix else "warm_start"
 
 
-def fit_increment(estimator, X, y, fit_params, increments, schedule, index, classes=None):
-    """Run increment ``index`` of ``increments`` on ``estimator``.
+def fit_increment(estimator, X, y, fit_params, increments, schedule, index, classes=None,
+                  last=None):
+    """Run increment ``index`` of ``increments`` on ``estimator`` (through
+    increment ``last`` in the same fit, for a model that
+    :meth:`Increments.fits_at_once`).
 
     Returns ``(estimator, refitted)``: the model after the increment (the
     same object, fitted in place, except for a CatBoost model, which is
@@ -230,6 +259,7 @@ def fit_increment(estimator, X, y, fit_params, increments, schedule, index, clas
     previous value of a grown parameter, so nothing was fitted and the
     previous score stands.
     """
+    last = index if last is None else last
     if not increments.grows_parameter:
         kwargs = dict(fit_params)
         if classes is not None and "classes" in _parameters_of(estimator.partial_fit):
@@ -239,11 +269,14 @@ def fit_increment(estimator, X, y, fit_params, increments, schedule, index, clas
         else:
             estimator.partial_fit(X, y, **kwargs)
         return estimator, True
-    if index > 0 and schedule[index] == schedule[index - 1]:
+    if index > 0 and schedule[last] == schedule[index - 1]:
         return estimator, False
     growth, owner = _boosting_owner(estimator, increments.parameter)
     if growth is not None:
-        return _grow_boosting(estimator, owner, growth, X, y, fit_params, schedule, index), True
+        return _grow_boosting(estimator, owner, growth, X, y, fit_params, schedule, index,
+                              last), True
+    if last != index:
+        raise ValueError(f"{type(estimator).__name__} grows one increment per fit.")
     estimator.set_params(**{increments.parameter: schedule[index],
                             warm_start_name(increments.parameter): True})
     if y is None:
@@ -315,14 +348,15 @@ def _check_boosting(spec, estimator, owner, growth, parameter):
         raise IncrementsError(f"increments={spec!r}: {reason}.")
 
 
-def _grow_boosting(estimator, owner, growth, X, y, fit_params, schedule, index):
-    """Increment ``index`` of a boosting model, alone or as the last step of
-    a Pipeline; returns the estimator holding the grown model."""
+def _grow_boosting(estimator, owner, growth, X, y, fit_params, schedule, index, last):
+    """Increments ``index`` through ``last`` of a boosting model, alone or as
+    the last step of a Pipeline, in one fit; returns the estimator holding
+    the grown model."""
     if index == 0:
-        growth.start(owner, schedule[0])
+        growth.start(owner, schedule[last])
         estimator.fit(X, y, **fit_params)
         return estimator
-    n_more = schedule[index] - schedule[index - 1]
+    n_more = schedule[last] - schedule[index - 1]
     if owner is estimator:
         return growth.continue_fit(estimator, X, y, fit_params, n_more)
     # The transformers were fitted at the first increment and are

@@ -64,6 +64,7 @@ import numpy as np
 from ._fold import FoldTask, fit_fold
 from ._known import is_warm_start
 from ._records import FOLDS_ATTR, mean_score, records_to_json
+from .pruners._base import StepLayout
 from .trial import TrialState, best_of
 
 __all__ = ["SearchPlan", "run_search", "search_task_size"]
@@ -270,9 +271,17 @@ class _Scheduler:
         self.n_told = 0
         self.n_in_flight = 0
         self.n_speculative = 0
+        # the steps inside a fold where the pruner may decide (None: any); a
+        # task runs a fold's increments up to the next of them
+        self.decision_steps = None
+        if self.pruning and plan.per_fold > 1:
+            self.decision_steps = plan.pruner.decision_steps(StepLayout(
+                folds=True, per_fold=plan.per_fold, n_steps=self.n_rounds))
         # later folds can run before the decision that allows them only when
-        # folds are independent (an increment continues the previous one's model)
-        self.speculate = self.pruning and plan.per_fold == 1 and plan.n_workers > 1
+        # they are independent: whole folds (a task that continues a fold
+        # needs the model of the task before it)
+        self.speculate = self.pruning and plan.n_workers > 1 and (
+            plan.per_fold == 1 or self.decision_steps is not None)
         self.asking = True
         self.out = SearchOutcome()
         self._finished = []  # the study's finished trials, by number
@@ -483,11 +492,22 @@ class _Scheduler:
 
     # -- handing out and taking back ------------------------------------------------------
     def _task_of_round(self, c, round_):
-        position, increment = divmod(round_, self.plan.per_fold)
+        """``(fold, steps)`` of the task that starts at ``round_``: with
+        increments, the fold's increments from there through the next step
+        where the pruner may decide, or to the fold's end (one increment when
+        it may decide at any); a fit then grows the model once for all of
+        them where the model allows (see ``Increments.fits_at_once``)."""
+        per_fold = self.plan.per_fold
+        position, increment = divmod(round_, per_fold)
         fold = c.order[position]
-        steps = None if self.plan.fold_context.increments is None else range(
-            increment, increment + 1)
-        return fold, steps
+        if self.plan.fold_context.increments is None:
+            return fold, None
+        end = (position + 1) * per_fold
+        if self.decision_steps is None:
+            end = round_ + 1
+        else:
+            end = min([d + 1 for d in self.decision_steps if round_ <= d < end] + [end])
+        return fold, range(increment, increment + end - round_)
 
     def _hand_out(self):
         """Fill free workers: ready tasks, oldest candidate first; then, on
@@ -517,11 +537,21 @@ class _Scheduler:
         for c in self._by_promise():
             if c.finished or c.queued:
                 continue
-            while free > 0 and c.handed < self.n_rounds:
+            while free > 0 and c.handed < self.n_rounds and self._whole_fold(c.handed):
                 self._submit(c, self._task_of_round(c, c.handed), speculative=True)
                 free -= 1
             if free <= 0:
                 return
+
+    def _whole_fold(self, round_):
+        """Whether the task at ``round_`` is a whole fold: it needs no model of
+        an earlier task, so it may run before the decisions that allow it."""
+        per_fold = self.plan.per_fold
+        if per_fold == 1:
+            return True
+        if round_ % per_fold or self.decision_steps is None:
+            return False
+        return not any(round_ <= d < round_ + per_fold - 1 for d in self.decision_steps)
 
     def _by_promise(self):
         """The unfinished candidates in the order their later folds are
@@ -561,7 +591,7 @@ class _Scheduler:
             previous=c.partial.pop(fold, None), callback_ctx=callback_ctx,
             caller=plan.caller if plan.task_contexts else None,
             progress=((fold, self.n_splits), (c.trial.number, plan.n_iter)))
-        c.handed += 1
+        c.handed += 1 if steps is None else len(steps)
         self.n_in_flight += 1
         self.n_speculative += speculative
         token = (c.index, fold, first, round_, speculative)
@@ -609,9 +639,10 @@ class _Scheduler:
                 c.trial.report(value, step=step)
                 values[step] = value
             c.frozen = replace(c.frozen, intermediate_values=values)
-            round_ = c.round
-            c.round += 1
-            if round_ < self.n_rounds - 1:
+            # past the task's rounds (a failed one reported the rest of its fold)
+            c.round += max(1, len(outcome.step_scores))
+            c.handed = max(c.handed, c.round)
+            if c.round < self.n_rounds:
                 c.awaiting = True  # decided in _decide
             else:
                 self._go_on(c)

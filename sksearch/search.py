@@ -103,9 +103,13 @@ default={default}
     Pipeline) to the candidate's value in 4 equal steps, refitting with
     ``warm_start=True``; the fold's final model is the one a plain fit
     gives. ``{"partial_fit": 10}`` trains with 10 calls of ``partial_fit``
-    instead of ``fit`` (and refits the best candidate the same way). Steps
-    of the study are then increments: the score after increment ``i`` of
-    fold ``f`` is reported at step ``f * k + i``.""",
+    instead of ``fit`` (and refits the best candidate the same way).
+    LightGBM, XGBoost and CatBoost models grow their boosting rounds the
+    same way by continued training; between two steps where the pruner may
+    decide they are fitted once and scored after each increment by their
+    first rounds, so a fold no decision reads any more costs one plain fit.
+    Steps of the study are then increments: the score after increment ``i``
+    of fold ``f`` is reported at step ``f * k + i``.""",
     "max_fold_fits": """max_fold_fits : int or None, default=None
     The most fold fits this ``fit`` may use, in all: the search stops when
     they are spent (the candidate that spends the last one is stopped after

@@ -127,6 +127,72 @@ def test_each_increment_scores_the_model_of_that_many_rounds(make):
 
 
 @pytest.mark.parametrize("make", [
+    pytest.param(lgbm_classifier, marks=_needs("lightgbm"), id="lightgbm"),
+    pytest.param(xgb_classifier, marks=_needs("xgboost"), id="xgboost"),
+    pytest.param(catboost_classifier, marks=_needs("catboost"), id="catboost"),
+])
+@pytest.mark.parametrize("scoring", [None, ["roc_auc", "neg_log_loss"]], ids=["score", "multi"])
+def test_a_fold_fitted_whole_scores_each_increment_by_its_first_rounds(make, scoring):
+    # no pruner reads the increments, so each fold is one plain fit of the
+    # last step of a Pipeline, scored after each increment by its first
+    # rounds: what a plain fit of that many rounds scores
+    def pipe(**kw):
+        return Pipeline([("scale", StandardScaler()), ("model", make(**kw))])
+
+    search = BayesSearchCV(pipe(), {"model__n_estimators": [9]}, sampler="grid", n_iter=None,
+                           cv=3, scoring=scoring, refit="roc_auc" if scoring else True,
+                           increments={"model__n_estimators": 3}).fit(X_clf, y_clf)
+    assert search.n_increments_ == 3 * 3
+    values = search.study_.trials[0].intermediate_values
+    scorer = get_scorer("accuracy" if scoring is None else "roc_auc")
+    for fold, (train, test) in enumerate(StratifiedKFold(3).split(X_clf, y_clf)):
+        for i, n_rounds in enumerate([3, 6, 9]):
+            model = pipe(n_estimators=n_rounds).fit(X_clf[train], y_clf[train])
+            assert values[fold * 3 + i] == pytest.approx(
+                scorer(model, X_clf[test], y_clf[test]), rel=1e-12, abs=1e-12)
+
+
+@_needs("lightgbm")
+def test_increments_between_the_pruners_decisions_run_as_one_fit():
+    import lightgbm
+
+    fits = []
+
+    class Counted(lightgbm.LGBMClassifier):
+        def fit(self, X, y, init_model=None, **kwargs):
+            fits.append(self.n_estimators)
+            return super().fit(X, y, init_model=init_model, **kwargs)
+
+    class EveryIncrement(SuccessiveHalvingPruner):
+        def decision_steps(self, layout):
+            return None
+
+    def search(pruner):
+        fits.clear()
+        # cv=3, 5 increments: halving's rungs are steps 0, 2 and 8 of 15
+        return BayesSearchCV(Counted(n_jobs=1, verbose=-1, min_child_samples=5),
+                             {"n_estimators": [30], "num_leaves": [4, 7]}, sampler="grid",
+                             n_iter=None, cv=3, scoring="roc_auc", pruner=pruner,
+                             increments={"n_estimators": 5}).fit(X_clf, y_clf)
+
+    grouped = search(SuccessiveHalvingPruner())
+    grouped_fits = list(fits)
+    one_by_one = search(EveryIncrement())
+    assert fits[:15] == [6] * 15  # a continued fit per increment
+    # the first candidate runs all its folds (nothing to lose to yet): fold 0
+    # to the rungs at steps 0 and 2 and to its end, fold 1 to the rung at step
+    # 8 and its end, fold 2 whole; a fit's rounds are the ones it adds
+    assert grouped_fits[:6] == [6, 12, 12, 24, 6, 30]
+    assert len(grouped_fits) < len(fits)
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
+        np.testing.assert_array_equal(grouped.cv_results_[key], one_by_one.cv_results_[key])
+    for a, b in zip(grouped.study_.trials, one_by_one.study_.trials):
+        assert a.state == b.state
+        assert a.intermediate_values == pytest.approx(b.intermediate_values, abs=1e-12)
+    assert grouped.n_increments_ == one_by_one.n_increments_
+
+
+@pytest.mark.parametrize("make", [
     pytest.param(lgbm_regressor, marks=_needs("lightgbm"), id="lightgbm"),
     pytest.param(catboost_regressor, marks=_needs("catboost"), id="catboost"),
 ])

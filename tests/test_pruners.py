@@ -360,3 +360,75 @@ def test_bound_and_wilcoxon_ignore_partial_scores():
     # partial scores far above the incumbent's do not count; the fold scores do
     trial = running(study, [1.0, 0.8, 1.0, 0.7, 1.0, 0.8, 1.0, 0.9])
     assert trial.should_prune()
+
+
+# -- where a pruner may decide (the contract the search's tasks rely on) --------------
+
+FOLDS, PER_FOLD = 4, 5
+CONTRACT = [
+    SuccessiveHalvingPruner(),
+    SuccessiveHalvingPruner(min_resource=2, reduction_factor=2, min_early_stopping_rate=1),
+    HyperbandPruner(),
+    HyperbandPruner(min_resource=2, reduction_factor=2),
+    MedianPruner(n_startup_trials=2),
+    MedianPruner(n_startup_trials=1, n_warmup_steps=3, interval_steps=4),
+    PercentilePruner(75.0, n_startup_trials=1),
+    BoundPruner(bound=1.0),
+    WilcoxonPruner(n_startup_steps=2),
+    NopPruner(),
+]
+
+
+@pytest.mark.parametrize("pruner", CONTRACT, ids=repr)
+def test_prune_stops_trials_only_at_the_steps_it_declares(pruner):
+    # random histories with repeats of the incumbent, NaNs and ties: prune()
+    # is never True at a step inside a fold that decision_steps leaves out
+    from sksearch.pruners._base import StepLayout
+
+    layout = StepLayout(folds=True, per_fold=PER_FOLD, n_steps=FOLDS * PER_FOLD)
+    declared = pruner.decision_steps(layout)
+    assert declared is not None
+    fold_ends = {f * PER_FOLD + PER_FOLD - 1 for f in range(FOLDS)}
+    rng = np.random.default_rng(0)
+    pruned_anywhere = 0
+    for history in range(12):
+        study = make_study(pruner, folds=FOLDS, per_fold=PER_FOLD)
+        best = rng.uniform(0.6, 0.9, FOLDS * PER_FOLD)
+        add_trial(study, list(best))
+        for _ in range(int(rng.integers(2, 8))):
+            add_trial(study, list(rng.uniform(0.5, 0.9, FOLDS * PER_FOLD)),
+                      state=TrialState.COMPLETE if rng.random() < 0.6 else TrialState.PRUNED)
+        values = best.copy() if history % 3 == 0 else rng.uniform(0.3, 0.95, len(best))
+        if history % 4 == 1:
+            values[int(rng.integers(len(values)))] = np.nan
+        trial = study.ask()
+        for step, value in enumerate(values):
+            trial.report(float(value), step)
+            if pruner.prune(study, study.get_trials()[-1]):
+                pruned_anywhere += 1
+                assert step in declared or step in fold_ends, (step, sorted(declared))
+                break
+    if not isinstance(pruner, NopPruner):
+        assert pruned_anywhere > 0  # the histories exercise the rule
+
+
+def test_declared_decision_steps():
+    from sksearch.pruners._base import BasePruner, StepLayout
+
+    layout = StepLayout(folds=True, per_fold=5, n_steps=25)
+    assert SuccessiveHalvingPruner().decision_steps(layout) == {0, 2, 8}
+    assert SuccessiveHalvingPruner(min_early_stopping_rate=1).decision_steps(layout) == {2, 8}
+    assert SuccessiveHalvingPruner(min_resource=2).decision_steps(layout) == {1, 5, 17}
+    assert HyperbandPruner().decision_steps(layout) == {0, 2, 8}
+    assert MedianPruner(n_warmup_steps=20, interval_steps=2).decision_steps(layout) == {
+        20, 22, 24}
+    assert BoundPruner(bound=1.0).decision_steps(layout) == set()
+    assert WilcoxonPruner().decision_steps(layout) == set()
+    assert NopPruner().decision_steps(layout) == set()
+
+    class Mine(BasePruner):
+        def prune(self, study, trial):
+            return False
+
+    assert Mine().decision_steps(layout) is None  # may decide anywhere: every increment
+    assert SuccessiveHalvingPruner().decision_steps(StepLayout(folds=True)) is None

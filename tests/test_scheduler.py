@@ -433,3 +433,43 @@ def test_random_searches_in_increments_with_a_pruner_finish_and_match_the_window
     for k in range(3):
         np.testing.assert_array_equal(free.cv_results_[f"split{k}_test_score"],
                                       windowed.cv_results_[f"split{k}_test_score"])
+
+
+def test_whole_folds_in_increments_run_ahead_and_change_nothing():
+    # The bound pruner reads whole folds only, so no step inside a fold is a
+    # decision: each fold is one task and may run on an idle worker before
+    # the decision that allows it (held until then). The results are those
+    # of one task per increment, decided at every step.
+    from sksearch._records import FOLDS_ATTR, records_from_json
+    from sksearch.pruners import BoundPruner
+
+    class EveryStep(BoundPruner):
+        def decision_steps(self, layout):
+            return None
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X[:200, :8] - X[:200, :8].mean(axis=0)) / X[:200, :8].std(axis=0)
+    y = y[:200]
+
+    def fit(pruner):
+        search = BayesSearchCV(
+            UnevenSGD(random_state=0), {"alpha": Float(1e-4, 1e-2, log=True)}, n_iter=6,
+            cv=4, pruner=pruner, increments={"partial_fit": 3}, n_jobs=2, random_state=0,
+            refit=False, scoring="accuracy")
+        with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search.fit(X, y)
+        return search
+
+    ahead, stepwise = fit(BoundPruner()), fit(EveryStep())
+    for key in ["params", "status"] + [f"split{k}_test_score" for k in range(4)]:
+        assert list(ahead.cv_results_[key]) == list(stepwise.cv_results_[key]), key
+    assert ahead.n_increments_ == stepwise.n_increments_
+    # some candidate ran a fold before its previous fold had finished
+    overlapped = False
+    for trial in ahead.study_.trials:
+        spans = sorted((span for record in records_from_json(trial.system_attrs[FOLDS_ATTR])
+                        if record is not None for span in record.spans[:1]),
+                       key=lambda span: span[1])
+        overlapped |= any(b[1] < a[2] for a, b in zip(spans, spans[1:]))
+    assert overlapped

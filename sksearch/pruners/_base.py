@@ -110,6 +110,30 @@ class BasePruner(ABC):
         """The step layout: the one given to :meth:`setup`, else ``study``'s."""
         return self._layout if self._layout is not None else StepLayout.of(study)
 
+    def decision_steps(self, layout):
+        """The steps inside a fold at which :meth:`prune` may stop a trial
+        (besides each fold's last increment), or ``None`` when it may at any.
+
+        A contract with BayesSearchCV: at any other step ``prune`` returns
+        False. With ``increments`` the search then runs a fold's increments up
+        to the next such step in one task, and where the model allows it
+        (LightGBM, XGBoost, CatBoost) in one fit, scored after each increment
+        by its first rounds: no decision is skipped and the fold costs what a
+        plain fit costs, instead of one continued fit per increment. The
+        default, ``None``, is right for any pruner; a subclass that decides
+        only at some steps says which.
+
+        Parameters
+        ----------
+        layout : StepLayout
+            The search's steps, ``n_steps`` included.
+
+        Returns
+        -------
+        frozenset of int or None
+        """
+        return None
+
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
                            if not k.startswith("_"))
@@ -128,6 +152,9 @@ class NopPruner(BasePruner):
 
     def prune(self, study, trial):
         return False
+
+    def decision_steps(self, layout):
+        return frozenset()
 
 
 def progress(trial, folds):

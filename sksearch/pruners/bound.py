@@ -81,6 +81,10 @@ class BoundPruner(BasePruner):
         if study.direction == "minimize" and self.bound is None:
             raise ValueError("BoundPruner on a minimising study needs an explicit bound.")
 
+    def decision_steps(self, layout):
+        """None inside a fold: it reads whole-fold scores only."""
+        return frozenset()
+
     def prune(self, study, trial):
         layout = self.layout(study)
         n_steps = layout.n_steps

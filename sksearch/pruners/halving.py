@@ -76,6 +76,16 @@ class SuccessiveHalvingPruner(BasePruner):
         rung = exponent - self.min_early_stopping_rate
         return rung if rung >= 0 else None
 
+    def decision_steps(self, layout):
+        """The rungs' steps (a repeat of the incumbent is found at fold ends)."""
+        if layout.n_steps is None:
+            return None
+        steps, exponent = set(), self.min_early_stopping_rate
+        while self.min_resource * self.reduction_factor ** exponent <= layout.n_steps:
+            steps.add(self.min_resource * self.reduction_factor ** exponent - 1)
+            exponent += 1
+        return frozenset(steps)
+
     def prune(self, study, trial, competitors=None):
         steps = self.layout(study)
         if repeats_incumbent(study, trial, self.repeat_steps, steps):

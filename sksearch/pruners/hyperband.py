@@ -81,6 +81,12 @@ class HyperbandPruner(BasePruner):
         position = number % int(sizes.sum())
         return int(np.searchsorted(np.cumsum(sizes), position, side="right"))
 
+    def decision_steps(self, layout):
+        """The rungs of its most aggressive bracket, which hold every other
+        bracket's."""
+        return SuccessiveHalvingPruner(self.min_resource, self.reduction_factor,
+                                       repeat_steps=None).decision_steps(layout)
+
     def prune(self, study, trial):
         layout = self.layout(study)
         if layout.progress(trial) is None:

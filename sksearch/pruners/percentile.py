@@ -77,6 +77,12 @@ class PercentilePruner(BasePruner):
         self.n_min_trials = n_min_trials
         self.repeat_steps = repeat_steps
 
+    def decision_steps(self, layout):
+        """Every ``interval_steps``-th step from ``n_warmup_steps`` on."""
+        if layout.n_steps is None:
+            return None
+        return frozenset(range(self.n_warmup_steps, layout.n_steps, self.interval_steps))
+
     def prune(self, study, trial):
         steps = self.layout(study)
         if repeats_incumbent(study, trial, self.repeat_steps, steps):

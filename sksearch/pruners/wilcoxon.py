@@ -85,6 +85,10 @@ class WilcoxonPruner(BasePruner):
         check_int("repeat_steps", repeat_steps, 1, allow_none=True)
         self.repeat_steps = repeat_steps
 
+    def decision_steps(self, layout):
+        """None inside a fold: it reads whole-fold scores only."""
+        return frozenset()
+
     def prune(self, study, trial):
         best = incumbent(study, trial)
         if best is None or not trial.intermediate_values:
