@@ -291,17 +291,21 @@ def from_logs(paths):
 
 def overhead(args):
     """Seconds of one plain fit of ``max_rounds`` rounds against the same
-    model grown in k increments (continued training), for each library."""
+    model grown in k increments (continued training), for each library; and,
+    as the search now runs them under successive halving (its rungs at steps
+    0, 2 and 8 with cv=5), a survivor's first fold in three fits (to the
+    rungs and the end) and its second in two (to step 8's rung and the end)
+    against two plain fits."""
     from sksearch._increments import Increments, fit_increment
 
     X, y = data(args.n_samples, 0)
     print(f"{len(X)} rows, 20 features, {args.max_rounds} rounds, one thread; "
           "median of 3 repeats")
     print(f"{'library':<10}{'k':>4}{'plain s':>9}{'grown s':>9}{'ratio':>7}"
-          f"{'per increment s':>17}")
+          f"{'per increment s':>17}{'halving folds 0-1':>19}")
     for library in args.libraries + ["catboost"] * args.catboost:
         for k in (args.k, 2 * args.k):
-            plain, grown = [], []
+            plain, grown, halving = [], [], []
             for _ in range(3):
                 if library == "catboost":
                     import catboost
@@ -323,8 +327,17 @@ def overhead(args):
                 for index in range(k):
                     model, _ = fit_increment(model, X, y, {}, increments, schedule, index)
                 grown.append(time.perf_counter() - start)
+                if k == 5:
+                    start = time.perf_counter()
+                    for spans in ([(0, 0), (1, 2), (3, 4)], [(0, 3), (4, 4)]):
+                        model = make()
+                        for first, last in spans:
+                            model, _ = fit_increment(model, X, y, {}, increments, schedule,
+                                                     first, last=last)
+                    halving.append((time.perf_counter() - start) / 2)
             p, g = np.median(plain), np.median(grown)
-            print(f"{library:<10}{k:>4}{p:>9.2f}{g:>9.2f}{g / p:>7.2f}{(g - p) / k:>17.3f}")
+            h = f"{np.median(halving) / p:>18.2f}x" if halving else ""
+            print(f"{library:<10}{k:>4}{p:>9.2f}{g:>9.2f}{g / p:>7.2f}{(g - p) / k:>17.3f}{h}")
 
 
 def exactness(args):
