@@ -135,7 +135,7 @@ def make_estimator(library, seed, **params):
     return xgboost.XGBClassifier(n_jobs=1, tree_method="hist", random_state=seed, **params)
 
 
-def optuna_recipe(library, spec, X, y, n_iter, cv, seed):
+def optuna_recipe(library, spec, X, y, n_iter, cv, seed, n_jobs=2):
     """A Study whose objective runs the library's native cv with
     optuna-integration's pruning callback; returns (best params, n_trials
     pruned, fold fits)."""
@@ -172,7 +172,7 @@ def optuna_recipe(library, spec, X, y, n_iter, cv, seed):
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=optuna.pruners.HyperbandPruner(min_resource=max(1, max_rounds // 50),
                                               max_resource=max_rounds))
-    study.optimize(objective, n_trials=n_iter, n_jobs=2)
+    study.optimize(objective, n_trials=n_iter, n_jobs=n_jobs)
     pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
     return study.best_params, pruned, len(study.trials) * cv
 
@@ -180,12 +180,12 @@ def optuna_recipe(library, spec, X, y, n_iter, cv, seed):
 def run_arm(arm, library, spec, X_train, y_train, X_test, y_test, args, seed):
     """(wall seconds, best CV score, held-out AUC, fold fits, pruned)."""
     estimator = make_estimator(library, seed)
-    common = dict(cv=args.cv, n_jobs=2, scoring="roc_auc", random_state=seed)
+    common = dict(cv=args.cv, n_jobs=args.n_jobs, scoring="roc_auc", random_state=seed)
     start = time.perf_counter()
     pruned = 0
     if arm == "optuna-recipe":
         params, pruned, fold_fits = optuna_recipe(library, spec, X_train, y_train,
-                                                  args.n_iter, args.cv, seed)
+                                                  args.n_iter, args.cv, seed, args.n_jobs)
         model = make_estimator(library, seed, **params).fit(X_train, y_train)
         best = np.nan
     else:
@@ -203,7 +203,7 @@ def run_arm(arm, library, spec, X_train, y_train, X_test, y_test, args, seed):
             from optuna_integration import OptunaSearchCV
 
             search = OptunaSearchCV(estimator, optuna_space(spec), n_trials=args.n_iter,
-                                    cv=args.cv, n_jobs=2, scoring="roc_auc",
+                                    cv=args.cv, n_jobs=args.n_jobs, scoring="roc_auc",
                                     random_state=seed, verbose=0)
         search.fit(X_train, y_train)
         model, best = search.best_estimator_, search.best_score_
@@ -252,7 +252,8 @@ def summarise(rows, args):
     libraries = [lib for lib in LIBRARIES if any(r[0] == lib for r in rows)]
     arms = list(dict.fromkeys(r[2] for r in rows))
     print(f"\n{args.n_samples} rows searched, {args.n_test} held out, 20 features, "
-          f"n_iter={args.n_iter}, cv={args.cv}, n_jobs=2, rounds up to {args.max_rounds}, "
+          f"n_iter={args.n_iter}, cv={args.cv}, n_jobs={args.n_jobs}, "
+          f"rounds up to {args.max_rounds}, "
           f"k={args.k} increments; medians over {len({r[1] for r in rows})} seeds; ratios "
           "vs randomized (held-out delta in AUC points x 1000 = thousandths)")
     print(f"{'library':<10}{'arm':<28}{'wall s':>8}{'wall/rand':>10}{'held-out':>10}"
@@ -372,6 +373,7 @@ def main():
     parser.add_argument("--n-test", type=int, default=5000, help="rows held out")
     parser.add_argument("--n-iter", type=int, default=60)
     parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--n-jobs", type=int, default=2, help="workers of every arm")
     parser.add_argument("--max-rounds", type=int, default=500)
     parser.add_argument("--k", type=int, default=5, help="increments per fold")
     parser.add_argument("--libraries", nargs="+", default=LIBRARIES, choices=LIBRARIES)
