@@ -64,7 +64,6 @@ import numpy as np
 from ._fold import FoldTask, fit_fold
 from ._known import is_warm_start
 from ._records import FOLDS_ATTR, mean_score, records_to_json
-from .pruners._base import StepLayout
 from .trial import TrialState, best_of
 
 __all__ = ["SearchPlan", "run_search", "search_task_size"]
@@ -98,6 +97,9 @@ class SearchPlan:
         ``None`` scores every fold, as ``GridSearchCV``.
     per_fold : int
         Increments per fold (1 without increments).
+    layout : StepLayout or None
+        The study's steps, as the pruner was set up with them (for the steps
+        where it may decide).
     n_workers : int
     learns : bool
         Whether the sampler learns from results (a window is then needed
@@ -124,6 +126,7 @@ class SearchPlan:
     objective_values: object = None
     pruner: object = None
     per_fold: int = 1
+    layout: object = None
     n_workers: int = 1
     learns: bool = True
     deadline: float = None
@@ -274,9 +277,8 @@ class _Scheduler:
         # the steps inside a fold where the pruner may decide (None: any); a
         # task runs a fold's increments up to the next of them
         self.decision_steps = None
-        if self.pruning and plan.per_fold > 1:
-            self.decision_steps = plan.pruner.decision_steps(StepLayout(
-                folds=True, per_fold=plan.per_fold, n_steps=self.n_rounds))
+        if self.pruning and plan.per_fold > 1 and plan.layout is not None:
+            self.decision_steps = plan.pruner.decision_steps(plan.layout)
         # later folds can run before the decision that allows them only when
         # they are independent: whole folds (a task that continues a fold
         # needs the model of the task before it)

@@ -272,7 +272,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             study=study, fold_context=fold_context, splits=splits, n_iter=n_iter,
             propose=self._proposer(space, increments), refit_score=self._refit_score,
             objective_values=objectives.values if objectives.names else None,
-            pruner=pruner, per_fold=per_fold, n_workers=n_workers,
+            pruner=pruner, per_fold=per_fold, layout=layout, n_workers=n_workers,
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
             callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
