@@ -11,6 +11,8 @@ scores it on the held-out rows. Arms:
 
 - ``sksearch``: BayesSearchCV, TPE, successive halving deciding after every
   increment of ``n_estimators`` (``increments={"n_estimators": k}``);
+- ``sksearch-cost``: the same with ``TPESampler(cost="fit_time")``, which
+  proposes by expected improvement per second of measured fit time;
 - ``randomized``: scikit-learn's RandomizedSearchCV;
 - ``halving``: scikit-learn's HalvingRandomSearchCV (``n_candidates=n_iter``,
   factor 3, samples as the resource);
@@ -55,15 +57,19 @@ from threadpoolctl import threadpool_limits
 
 from sksearch import BayesSearchCV
 from sksearch.pruners import HyperbandPruner, MedianPruner, SuccessiveHalvingPruner
+from sksearch.samplers import TPESampler
 
-ARMS = ["sksearch", "randomized", "halving", "optuna-search-cv", "optuna-recipe"]
-# other pruners for BayesSearchCV with increments (--arms to run them)
-PRUNER_ARMS = {
-    "sksearch": lambda k: SuccessiveHalvingPruner(),
-    "sksearch-halving-from-2": lambda k: SuccessiveHalvingPruner(min_resource=2),
-    "sksearch-halving-from-fold": lambda k: SuccessiveHalvingPruner(min_resource=k),
-    "sksearch-median": lambda k: MedianPruner(n_startup_trials=5),
-    "sksearch-hyperband": lambda k: HyperbandPruner(),
+ARMS = ["sksearch", "sksearch-cost", "randomized", "halving", "optuna-search-cv",
+        "optuna-recipe"]
+# BayesSearchCV with increments: (sampler, pruner) of each arm; the arms past
+# the first two are other pruners (--arms to run them)
+SKSEARCH_ARMS = {
+    "sksearch": lambda k: ("tpe", SuccessiveHalvingPruner()),
+    "sksearch-cost": lambda k: (TPESampler(cost="fit_time"), SuccessiveHalvingPruner()),
+    "sksearch-halving-from-2": lambda k: ("tpe", SuccessiveHalvingPruner(min_resource=2)),
+    "sksearch-halving-from-fold": lambda k: ("tpe", SuccessiveHalvingPruner(min_resource=k)),
+    "sksearch-median": lambda k: ("tpe", MedianPruner(n_startup_trials=5)),
+    "sksearch-hyperband": lambda k: ("tpe", HyperbandPruner()),
 }
 LIBRARIES = ["lightgbm", "xgboost"]
 
@@ -189,9 +195,10 @@ def run_arm(arm, library, spec, X_train, y_train, X_test, y_test, args, seed):
         model = make_estimator(library, seed, **params).fit(X_train, y_train)
         best = np.nan
     else:
-        if arm in PRUNER_ARMS:
+        if arm in SKSEARCH_ARMS:
+            sampler, pruner = SKSEARCH_ARMS[arm](args.k)
             search = BayesSearchCV(estimator, sksearch_space(spec), n_iter=args.n_iter,
-                                   sampler="tpe", pruner=PRUNER_ARMS[arm](args.k),
+                                   sampler=sampler, pruner=pruner,
                                    increments={"n_estimators": args.k}, **common)
         elif arm == "randomized":
             search = RandomizedSearchCV(estimator, scipy_space(spec), n_iter=args.n_iter,
@@ -207,7 +214,7 @@ def run_arm(arm, library, spec, X_train, y_train, X_test, y_test, args, seed):
                                     random_state=seed, verbose=0)
         search.fit(X_train, y_train)
         model, best = search.best_estimator_, search.best_score_
-        if arm in PRUNER_ARMS:
+        if arm in SKSEARCH_ARMS:
             fold_fits = search.n_fold_fits_
             pruned = sum(t.state.name == "PRUNED" for t in search.study_.trials)
         elif arm == "halving":
@@ -378,7 +385,7 @@ def main():
     parser.add_argument("--k", type=int, default=5, help="increments per fold")
     parser.add_argument("--libraries", nargs="+", default=LIBRARIES, choices=LIBRARIES)
     parser.add_argument("--arms", nargs="+", default=ARMS,
-                        choices=ARMS + [a for a in PRUNER_ARMS if a not in ARMS])
+                        choices=ARMS + [a for a in SKSEARCH_ARMS if a not in ARMS])
     parser.add_argument("--quick", action="store_true",
                         help="1 seed, 1,000 rows, n_iter=8, cv=3, 60 rounds: a smoke run")
     parser.add_argument("--overhead", action="store_true")

@@ -64,7 +64,7 @@ import numpy as np
 from ._fold import FoldTask, fit_fold
 from ._known import is_warm_start
 from ._records import FOLDS_ATTR, mean_score, records_to_json
-from .trial import TrialState, best_of
+from .trial import COST_KEY, TrialState, best_of
 
 __all__ = ["SearchPlan", "run_search", "search_task_size"]
 
@@ -753,6 +753,10 @@ class _Scheduler:
         scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
         value = mean_score(scores) if scores else None
         system_attrs = {FOLDS_ATTR: records_to_json(c.folds)}
+        fit_times = [f.fit_time for f in c.folds if f is not None]
+        if fit_times:
+            # what the candidate cost, for samplers that weigh it
+            system_attrs[COST_KEY] = float(np.mean(fit_times))
         if plan.objective_values is not None and scores:
             # several objectives: a complete candidate's values; a pruned one
             # has none (its evidence is its steps)

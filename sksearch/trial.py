@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from .distributions import BaseDistribution, Categorical, Float, Int
 
-__all__ = ["CONSTRAINTS_KEY", "FrozenTrial", "Trial", "TrialPruned", "TrialState", "best_of",
-           "make_distribution"]
+__all__ = ["CONSTRAINTS_KEY", "COST_KEY", "FrozenTrial", "Trial", "TrialPruned", "TrialState",
+           "best_of", "make_distribution", "measured_cost"]
 
 
 class TrialState(enum.Enum):
@@ -42,6 +42,30 @@ class TrialPruned(Exception):
 #: The system attribute under which a study stores a trial's constraint values
 #: (what its ``constraints_func`` returned; feasible when all are <= 0).
 CONSTRAINTS_KEY = "constraints"
+
+#: The system attribute under which whoever ran a trial may store what it
+#: cost, in seconds (BayesSearchCV: the mean fit seconds of its finished
+#: folds); read by :func:`measured_cost`.
+COST_KEY = "cost"
+
+
+def measured_cost(trial):
+    """What a finished trial cost, in seconds: its :data:`COST_KEY` system
+    attribute when it has one (checked: a finite number >= 0), else the
+    duration of a complete trial; ``None`` when unknown (a pruned or failed
+    trial that stored no cost). What ``TPESampler(cost="fit_time")``
+    models."""
+    cost = trial.system_attrs.get(COST_KEY)
+    if cost is not None:
+        if (not isinstance(cost, numbers.Real) or isinstance(cost, bool)
+                or not math.isfinite(cost) or cost < 0):
+            raise ValueError(f"Trial {trial.number} stores a cost of {cost!r}; a cost is a "
+                             "finite number of seconds >= 0.")
+        return float(cost)
+    duration = trial.duration
+    if trial.state is TrialState.COMPLETE and duration is not None:
+        return duration.total_seconds()
+    return None
 
 
 @dataclass(init=False)
