@@ -55,6 +55,7 @@ pruned or not (see :func:`search_task_size`).
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,7 @@ import numpy as np
 
 from ._fold import FoldTask, fit_fold
 from ._known import is_warm_start
+from ._objectives import SearchObjectives
 from ._records import FOLDS_ATTR, mean_score, records_to_json
 from .trial import COST_KEY, TrialState, best_of
 
@@ -753,10 +755,10 @@ class _Scheduler:
         scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
         value = mean_score(scores) if scores else None
         system_attrs = {FOLDS_ATTR: records_to_json(c.folds)}
-        fit_times = [f.fit_time for f in c.folds if f is not None]
-        if fit_times:
+        cost = SearchObjectives.metric_mean(c.folds, "fit_time")
+        if not math.isnan(cost):
             # what the candidate cost, for samplers that weigh it
-            system_attrs[COST_KEY] = float(np.mean(fit_times))
+            system_attrs[COST_KEY] = cost
         if plan.objective_values is not None and scores:
             # several objectives: a complete candidate's values; a pruned one
             # has none (its evidence is its steps)
