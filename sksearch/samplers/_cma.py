@@ -89,6 +89,7 @@ class _CMA:
         self.p_sigma, self.p_c = np.zeros(n), np.zeros(n)
         self.C = np.eye(n)
         self.B, self.D = np.eye(n), np.ones(n)
+        self._sqrt_c = np.eye(n)
         self.generation = 0
         self._eigen_generation = 0
         self.best_losses = []
@@ -102,10 +103,17 @@ class _CMA:
         self._eigen_generation = self.generation
         if self.separable:
             self.B, self.D = np.eye(self.dim), np.sqrt(np.maximum(np.diag(self.C), 1e-30))
+            self._sqrt_c = np.diag(self.D)
             return
         self.C = (self.C + self.C.T) / 2
         eigenvalues, self.B = np.linalg.eigh(self.C)
         self.D = np.sqrt(np.maximum(eigenvalues, 1e-30))
+        # Samples go through the symmetric root C^(1/2) = B D B^T, not B D
+        # (tutorial eq. 39): both give N(0, C), but B is not unique -- the signs
+        # of its columns and any basis of a near-degenerate eigenspace are
+        # LAPACK's choice, which differs between CPU kernels -- while C^(1/2)
+        # is, so a seeded run proposes the same points on every machine.
+        self._sqrt_c = (self.B * self.D) @ self.B.T
 
     def ask(self, rng, size):
         """``size`` points in the unit box: samples outside are drawn again (up
@@ -116,7 +124,7 @@ class _CMA:
         todo = np.arange(size)
         for _ in range(100):
             z = rng.standard_normal((len(todo), self.dim))
-            x = self.mean + self.sigma * (z * self.D) @ self.B.T  # eq. (38)-(40)
+            x = self.mean + self.sigma * z @ self._sqrt_c  # eq. (38)-(40), symmetric root
             inside = np.all((x >= 0) & (x <= 1), axis=1)
             out[todo[inside]] = x[inside]
             todo = todo[~inside]

@@ -133,14 +133,16 @@ class ParzenEstimator:
         log_p = np.empty((len(points), self.n_components))
         log_p[:] = self.log_weights
         if self._has_numerical:
-            # sum_d ((x - mu) / sigma)^2 expanded into matrix products, so the
-            # (candidates x components) table comes from BLAS, not a 3-D array
+            # sum_d ((x - mu) / sigma)^2 from the differences themselves, not
+            # expanded into matrix products: with narrow kernels (sigma ~ 1e-6
+            # on fine grids) the expansion cancels catastrophically, and its
+            # error -- up to 1e-3 in a log density -- depends on whether the
+            # BLAS kernel fuses multiply-adds, so proposals moved between CPUs
             x = points[:, self._numerical]
-            precision = self.sigmas**-2.0
-            squares = ((x**2) @ precision.T - 2.0 * x @ (self.means * precision).T
-                       + np.sum(self.means**2 * precision, axis=1))
+            z = (x[:, None, :] - self.means) / self.sigmas
+            squares = np.add.reduce(z * z, axis=2)
             constant = -np.sum(np.log(self.sigmas) + self._log_mass + _LOG_SQRT_2PI, axis=1)
-            log_p += -0.5 * np.maximum(squares, 0.0) + constant
+            log_p += -0.5 * squares + constant
         n_obs = len(self._observed)
         for j, column in enumerate(self._categorical):
             # one row per choice (k of them), then gathered per candidate
@@ -239,8 +241,11 @@ def _bandwidths(points, rule, factor, min_bandwidth):
     if rule == "neighbor":
         # Sorted along rows of the transposed (d, n) copy: contiguous sorts are
         # faster than sorting the (n, d) array down its columns.
+        # Stable: tied observations (a repeated value) get their gaps in trial
+        # order; the default sort's tie order is the SIMD kernel's, which
+        # differs between CPUs and so moved the density and every proposal.
         columns = np.ascontiguousarray(points.T)
-        order = np.argsort(columns, axis=1)
+        order = np.argsort(columns, axis=1, kind="stable")
         ranked = columns[np.arange(d)[:, None], order]
         gaps = np.ones((d, n))  # a single observation spans the box
         if n > 1:
