@@ -30,10 +30,10 @@ from .distributions import Categorical, Float, Int
 from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM, BranchSpace, CallableSpace
 from .storage import get_storage
 from .study import Study
-from .trial import TrialState, make_distribution
+from .trial import TrialState, is_interrupted, make_distribution
 
-__all__ = ["ReplayTrial", "attach_or_create_study", "enqueue_initial_params",
-           "replay_params", "warm_start"]
+__all__ = ["ReplayTrial", "attach_or_create_study", "enqueue_initial_params", "replay_params",
+           "requeue_interrupted", "warm_start"]
 
 _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
@@ -328,6 +328,21 @@ def check_initial_params(space, initial_params):
             encoded = {BRANCH_PARAM: {"value": index}, **encoded}
         checked.append(encoded)
     return checked
+
+
+def requeue_interrupted(study, sampler):
+    """Enqueue the parameters of every candidate that was cut short
+    (:func:`~sksearch.trial.is_interrupted`: Ctrl-C, an error elsewhere, a
+    process that died), oldest first, so a resumed search runs them again
+    before it asks the sampler; returns how many. Each set is enqueued once and
+    not after it ran (``skip_if_exists``), however often the search resumes.
+    A sampler that proposes such parameters again itself (a grid) needs none."""
+    if sampler.reproposes_interrupted:
+        return 0
+    interrupted = [t for t in study.get_trials((TrialState.FAIL,)) if is_interrupted(t)]
+    for trial in interrupted:
+        study.enqueue_trial(trial.params, skip_if_exists=True)
+    return len(interrupted)
 
 
 def enqueue_initial_params(study, encoded_sets):

@@ -66,7 +66,7 @@ from ._fold import FoldTask, fit_fold
 from ._known import is_warm_start
 from ._objectives import SearchObjectives
 from ._records import FOLDS_ATTR, mean_score, records_to_json
-from .trial import COST_KEY, TrialState, best_of
+from .trial import COST_KEY, INTERRUPTED_KEY, TrialState, best_of
 
 __all__ = ["SearchPlan", "run_search", "search_task_size"]
 
@@ -322,8 +322,8 @@ class _Scheduler:
                 raise RuntimeError(
                     f"sksearch's scheduler stopped with {len(self.candidates) - self.n_told} "
                     "candidates neither finished nor told; please report this as a bug.")
-        except BaseException:
-            self._abandon()
+        except BaseException as exc:
+            self._abandon(exc)
             raise
         self.out.n_told = self.n_told
         return self.out
@@ -331,13 +331,16 @@ class _Scheduler:
     def _in_flight(self):
         return self.n_in_flight
 
-    def _abandon(self):
+    def _abandon(self, exc):
         """Leave nothing RUNNING: finished candidates are told as they are,
-        the others as FAIL (their computed folds kept)."""
+        the others as interrupted by ``exc`` -- FAIL, marked with
+        :data:`~sksearch.trial.INTERRUPTED_KEY` and without fold results, so
+        they are no result: their parameters run again when the search
+        resumes."""
         self.asking = False
         for c in self.candidates[self.n_told:]:
             try:
-                self._tell(c, fail=not c.finished, quiet=True)
+                self._tell(c, interrupted=None if c.finished else exc, quiet=True)
             except Exception:  # noqa: BLE001 - the error being raised matters more
                 self.n_told += 1
         self.out.n_told = self.n_told
@@ -749,8 +752,15 @@ class _Scheduler:
                 self.plan.study.record_outcome(c.trial, value, state=state,
                                                system_attrs=system_attrs)
 
-    def _outcome(self, c, fail=False):
-        """``(value, state, system_attrs)`` that candidate ``c`` is told."""
+    def _outcome(self, c, interrupted=None):
+        """``(value, state, system_attrs)`` that candidate ``c`` is told; a
+        candidate ``interrupted`` by an exception is FAIL without its folds
+        (a partial mean must never rank it)."""
+        if interrupted is not None:
+            reason = type(interrupted).__name__
+            return None, TrialState.FAIL, {
+                INTERRUPTED_KEY: reason,
+                "fail_reason": f"interrupted by {reason} before its folds finished"}
         plan = self.plan
         scores = [plan.refit_score(f.test_scores) for f in c.folds if f is not None]
         value = mean_score(scores) if scores else None
@@ -765,9 +775,7 @@ class _Scheduler:
             value = None if c.pruned else plan.objective_values(c.folds)
             if value is not None and not all(np.isfinite(value)):
                 value = float("nan")
-        if fail:
-            state, value = TrialState.FAIL, None
-        elif c.allowed == 0:  # the budget was spent before its first fold
+        if c.allowed == 0:  # the budget was spent before its first fold
             state, value = TrialState.FAIL, None
             system_attrs = {"fail_reason": "the budget of fold fits was spent"}
         elif c.pruned:
@@ -778,9 +786,9 @@ class _Scheduler:
             state, value = TrialState.FAIL, None
         return value, state, system_attrs
 
-    def _tell(self, c, fail=False, quiet=False):
+    def _tell(self, c, interrupted=None, quiet=False):
         plan, study = self.plan, self.plan.study
-        value, state, system_attrs = self._outcome(c, fail)
+        value, state, system_attrs = self._outcome(c, interrupted)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             # the folds and the state in one transaction: a kill between them

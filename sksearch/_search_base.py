@@ -47,6 +47,7 @@ from ._resume import (
     check_initial_params,
     enqueue_initial_params,
     replay_params,
+    requeue_interrupted,
     warm_start,
 )
 from ._scheduler import SearchPlan, run_search, search_task_size
@@ -56,7 +57,7 @@ from .pruners._base import StepLayout
 from .samplers import GridSampler, get_sampler
 from .space import CallableSpace, make_search_space
 from .study import _seed_from
-from .trial import TrialState
+from .trial import TrialState, is_interrupted
 
 __all__ = ["BaseSearch"]
 
@@ -246,6 +247,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             directions=objectives.directions if objectives.names else ["maximize"],
             constraints_func=objectives.constraints_func if objectives.constraints else None)
         warm_start(study, getattr(self, "warm_start_from", None), sampler)
+        requeue_interrupted(study, sampler)
         enqueue_initial_params(study, initial)
         per_fold = 1 if increments is None else increments.n
         layout = StepLayout(folds=True, per_fold=per_fold, n_steps=self.n_splits_ * per_fold)
@@ -338,17 +340,13 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                   f"totalling {remaining * self.n_splits_} fits"
                   + (" (fewer when pruned)" if pruning else ""))
         outcome = None
+        first_number = len(study.get_trials())
         try:
             with open_workers(self.n_jobs, self.pre_dispatch) as workers:
                 outcome = run_search(plan, workers)
         except KeyboardInterrupt:
-            n_saved = len(_finished_with_folds(study))
-            where = (f"study {study.study_name!r} of the storage: call fit again to resume"
-                     if self.storage is not None else
-                     "search.study_, in memory: pass storage='sqlite:///search.db' to "
-                     "resume after an interruption")
-            print(f"sksearch: interrupted; {n_saved} of {n_iter} candidates are finished "
-                  f"and kept in {where}.", file=sys.stderr, flush=True)
+            print(_interrupted_message(study, n_iter, first_number, self.storage is not None),
+                  file=sys.stderr, flush=True)
             raise
         finally:
             if outcome is not None:
@@ -563,6 +561,23 @@ def _only_lists(param_distributions):
         param_distributions)
     return all(isinstance(d, dict) and all(
         isinstance(v, (list, tuple, np.ndarray)) for v in d.values()) for d in dicts)
+
+
+def _interrupted_message(study, n_iter, first_number, persistent):
+    """What a Ctrl-C leaves: the finished candidates kept, and those this run
+    cut short (trial numbers from ``first_number``), which are no result and
+    run again when the search resumes."""
+    n_saved = len(_finished_with_folds(study))
+    n_cut = sum(is_interrupted(t) for t in study.get_trials((TrialState.FAIL,))
+                if t.number >= first_number)
+    where = (f"study {study.study_name!r} of the storage: call fit again to resume"
+             if persistent else
+             "search.study_, in memory: pass storage='sqlite:///search.db' to "
+             "resume after an interruption")
+    cut = (f"; {n_cut} interrupted candidates are not results and run again on resume"
+           if n_cut else "")
+    return (f"sksearch: interrupted; {n_saved} of {n_iter} candidates are finished "
+            f"and kept in {where}{cut}.")
 
 
 def _finished_with_folds(study):

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from .distributions import BaseDistribution, Categorical, Float, Int
 
-__all__ = ["CONSTRAINTS_KEY", "COST_KEY", "FrozenTrial", "Trial", "TrialPruned", "TrialState",
-           "best_of", "make_distribution", "measured_cost"]
+__all__ = ["CONSTRAINTS_KEY", "COST_KEY", "INTERRUPTED_KEY", "FrozenTrial", "Trial", "TrialPruned",
+           "TrialState", "best_of", "is_interrupted", "make_distribution", "measured_cost"]
 
 
 class TrialState(enum.Enum):
@@ -47,6 +47,18 @@ CONSTRAINTS_KEY = "constraints"
 #: cost, in seconds (BayesSearchCV: the mean fit seconds of its finished
 #: folds); read by :func:`measured_cost`.
 COST_KEY = "cost"
+
+#: The system attribute of a FAIL trial that did not fail by its parameters
+#: but was cut short -- Ctrl-C, an error elsewhere in the search, a process
+#: that died -- holding what cut it. Such a trial is no result: a search does
+#: not count it towards ``n_iter``, shows it in no ``cv_results_`` and runs its
+#: parameters again when it resumes (see :func:`is_interrupted`).
+INTERRUPTED_KEY = "sksearch:interrupted"
+
+
+def is_interrupted(trial):
+    """Whether ``trial`` was cut short rather than failed (:data:`INTERRUPTED_KEY`)."""
+    return trial.state is TrialState.FAIL and INTERRUPTED_KEY in trial.system_attrs
 
 
 def measured_cost(trial):

@@ -43,6 +43,10 @@ class BaseSampler(ABC):
     learns_from_results = True
     #: Whether the sampler handles a study of several objectives.
     supports_multi_objective = True
+    #: Whether the sampler itself proposes again the parameters of trials that
+    #: were cut short (:func:`~sksearch.trial.is_interrupted`); a resumed search
+    #: re-queues them for a sampler that does not.
+    reproposes_interrupted = False
 
     def __init__(self, seed=None):
         self.seed = seed

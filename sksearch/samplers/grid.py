@@ -7,6 +7,7 @@ seeded random order: sampling a finite space without replacement)."""
 import numpy as np
 
 from ..space import make_search_space
+from ..trial import is_interrupted
 from ._base import BaseSampler
 
 __all__ = ["GridSampler"]
@@ -48,6 +49,7 @@ class GridSampler(BaseSampler):
     """
 
     learns_from_results = False
+    reproposes_interrupted = True
 
     def __init__(self, search_space, seed=None, shuffle=False):
         super().__init__(seed=seed)
@@ -69,10 +71,11 @@ class GridSampler(BaseSampler):
         return [dict(p) for p in self._points]
 
     def _taken(self, study):
+        # a point whose trial was cut short is free again: it is run again
         return {
             t.system_attrs[_GRID_ID]
             for t in study.get_trials()
-            if _GRID_ID in t.system_attrs
+            if _GRID_ID in t.system_attrs and not is_interrupted(t)
         }
 
     def is_exhausted(self, study):

@@ -28,7 +28,7 @@ import time
 import uuid
 
 from ..distributions import stand_in_from_json
-from ..trial import TrialState
+from ..trial import INTERRUPTED_KEY, TrialState
 from . import _sql_schema
 from ._base import (
     PENDING_OUTCOME,
@@ -548,7 +548,9 @@ class SQLStorage(BaseStorage):
                       else stale_reason(trial.system_attrs, grace_seconds, now, host))
             if reason is None:
                 continue
-            state, values, attrs = TrialState.FAIL, None, {"fail_reason": reason}
+            # a dead process's trial was cut short, not failed by its parameters
+            state, values, attrs = TrialState.FAIL, None, {"fail_reason": reason,
+                                                           INTERRUPTED_KEY: reason}
             if PENDING_OUTCOME in trial.system_attrs:
                 if n_objectives is None:
                     n_objectives = len(self.get_study_directions(study_id))
