@@ -245,131 +245,188 @@ def fit_fold(context, task):
     cut into increments (see :mod:`sksearch._increments`) and the model scored
     after each; a plain fit is the one-increment case of the same loop.
     """
-    increments = context.increments
-    n_steps = 1 if increments is None else increments.n
-    steps = range(n_steps) if task.steps is None else task.steps
-    # the schedule reads the grown parameter's final value from the estimator
-    # as given, before an increment changed it
-    schedule = None if increments is None else increments.schedule(
-        context.estimator, task.parameters)
+    return _FoldFit(context, task).run()
+
+
+def _starting_model(context, task):
+    """The model and record a task starts from: a fresh clone with the
+    candidate's parameters, or where the fold's earlier increments left them."""
     previous = task.previous
-    if previous is None:
-        estimator = clone(context.estimator)
-        if task.parameters:
-            # clone the parameters too: an estimator given as a parameter (a
-            # Pipeline step choice) must not be fitted in place and shared
-            # between folds.
-            estimator = estimator.set_params(**clone(task.parameters, safe=False))
-        record = FoldRecord(test_scores=None)
-    else:
+    if previous is not None:
         estimator = _unpacked(previous.estimator)
-        record = replace(previous.record, spans=list(previous.record.spans))
+        return estimator, replace(previous.record, spans=list(previous.record.spans))
+    estimator = clone(context.estimator)
+    if task.parameters:
+        # clone the parameters too: an estimator given as a parameter (a
+        # Pipeline step choice) must not be fitted in place and shared
+        # between folds.
+        estimator = estimator.set_params(**clone(task.parameters, safe=False))
+    return estimator, FoldRecord(test_scores=None)
 
-    X, y = context.X, context.y
-    n_samples = _n_samples(X)
-    fit_params = slice_sample_params(context.fit_params or {}, n_samples, task.train)
-    score_params = context.score_params or {}
-    score_params_train = slice_sample_params(score_params, n_samples, task.train)
-    score_params_test = slice_sample_params(score_params, n_samples, task.test)
-    X_train, y_train = _split(estimator, X, y, task.train)
-    X_test, y_test = _split(estimator, X, y, task.test, task.train)
-    record.n_test_samples = _n_samples(X_test)
-    metadata = None
-    if fit_params.get("sample_weight") is not None:
-        metadata = {"sample_weight": fit_params["sample_weight"]}
 
-    # the increments each fit runs: all of the task's at once where the model
-    # can be scored after each by its first rounds, else one per fit
-    if increments is not None and len(steps) > 1 and increments.fits_at_once(estimator):
-        fits = [steps]
-    else:
-        fits = [range(index, index + 1) for index in steps]
+class _FoldFit:
+    """One run of :func:`fit_fold`: the model, the fold's data and the outcome,
+    which its steps (fit a span of increments, score it, record a failure,
+    score the train split, close the task) share and update in turn."""
 
-    def fit_step(span):
-        """Run the increments in ``span``; False when they changed nothing (a
-        grown parameter that kept its value), so the previous score stands."""
-        nonlocal estimator
-        if increments is None:
-            _fit(estimator, X_train, y_train, fit_params)
-            return True
-        # a CatBoost model continues into a new object: keep the one returned
-        estimator, refitted = fit_increment(estimator, X_train, y_train, fit_params,
-                                            increments, schedule, span.start, context.classes,
-                                            last=span[-1])
-        return refitted
+    def __init__(self, context, task):
+        self.context, self.task = context, task
+        increments = self.increments = context.increments
+        self.n_steps = 1 if increments is None else increments.n
+        self.steps = range(self.n_steps) if task.steps is None else task.steps
+        # the schedule reads the grown parameter's final value from the estimator
+        # as given, before an increment changed it
+        self.schedule = None if increments is None else increments.schedule(
+            context.estimator, task.parameters)
+        self.estimator, self.record = _starting_model(context, task)
+        self._split_fold()
+        self.outcome = FoldOutcome(record=self.record)
+        self.begun = False  # whether the callbacks heard the task begin
 
-    def scored(index, last):
-        return estimator if increments is None else increments.scored_model(
-            estimator, schedule, index, last)
+    def _split_fold(self):
+        """The train and test rows of X, y and of the sample-aligned fit and
+        score parameters."""
+        context, task = self.context, self.task
+        X, y = context.X, context.y
+        n_samples = _n_samples(X)
+        self.fit_params = slice_sample_params(context.fit_params or {}, n_samples, task.train)
+        score_params = context.score_params or {}
+        self.score_params_train = slice_sample_params(score_params, n_samples, task.train)
+        self.score_params_test = slice_sample_params(score_params, n_samples, task.test)
+        self.X_train, self.y_train = _split(self.estimator, X, y, task.train)
+        self.X_test, self.y_test = _split(self.estimator, X, y, task.test, task.train)
+        self.record.n_test_samples = _n_samples(self.X_test)
+        self.metadata = None
+        if self.fit_params.get("sample_weight") is not None:
+            self.metadata = {"sample_weight": self.fit_params["sample_weight"]}
 
-    outcome = FoldOutcome(record=record)
-    ctx = task.callback_ctx
-    if context.verbose > 9:
-        start_msg = f"[CV{_progress_message(context.verbose, task.progress)}] START " + (
-            _params_message(task.parameters))
-        print(f"{start_msg}{(80 - len(start_msg)) * '.'}")
-    begun = False
-    task_start = time.time()
-    try:
-        for span in fits:
-            start = time.time()
-            try:
-                with _compat.propagate(ctx, estimator):
-                    if ctx is not None and not begun:
-                        # inside the propagation, as scikit-learn does: a callback
-                        # propagated to the estimator hears this task's begin from
-                        # the estimator's own root task (the same task), once
-                        ctx.call_on_fit_task_begin(estimator=task.caller, X=X_train,
-                                                   y=y_train, metadata=metadata)
-                        begun = True
-                    refitted = fit_step(span)
-            except IncrementsError:
+    def _fits(self):
+        """The increments each fit runs: all of the task's at once where the
+        model can be scored after each by its first rounds, else one per fit."""
+        steps = self.steps
+        if (self.increments is not None and len(steps) > 1
+                and self.increments.fits_at_once(self.estimator)):
+            return [steps]
+        return [range(index, index + 1) for index in steps]
+
+    def run(self):
+        """Fit and score the task's increments; the :class:`FoldOutcome`."""
+        context, task, outcome = self.context, self.task, self.outcome
+        if context.verbose > 9:
+            start_msg = f"[CV{_progress_message(context.verbose, task.progress)}] START " + (
+                _params_message(task.parameters))
+            print(f"{start_msg}{(80 - len(start_msg)) * '.'}")
+        task_start = time.time()
+        try:
+            for span in self._fits():
+                if not self._fit_and_score(span):
+                    break
+            else:
+                self._finish()
+        finally:
+            self._close(task_start)
+        if not outcome.finished:
+            # in the scheduler's own process (threads, n_jobs=1) nothing is pickled
+            outcome.estimator = (self.estimator if context.origin == _PROCESS
+                                 else PackedModel.of(self.estimator))
+        if context.verbose > 1 and outcome.finished:
+            print(_end_message(task.parameters, self.record, context.verbose, task.progress))
+        return outcome
+
+    def _fit_and_score(self, span):
+        """Fit the increments of ``span`` and score the model after each;
+        False when the fit failed, which ends the fold."""
+        start = time.time()
+        try:
+            refitted = self._fit_span(span)
+        except IncrementsError:
+            raise
+        except Exception:
+            self.record.fit_time += time.time() - start
+            if self.context.error_score == "raise":
                 raise
-            except Exception:
-                record.fit_time += time.time() - start
-                if context.error_score == "raise":
-                    raise
-                # The fold is over: its remaining increments score as failed too.
-                failed = _error_scores(context.scorer_names, context.error_score)
-                outcome.increments_run += len(span)
-                outcome.step_scores.extend([failed] * (n_steps - span.start))
-                record.test_scores = failed
-                if context.return_train_score:
-                    record.train_scores = failed
-                record.fit_error = format_exc()
-                outcome.finished = True
-                break
-            record.fit_time += time.time() - start
-            outcome.increments_run += len(span)
-            start = time.time()
-            for index in span:
-                repeats = (not refitted if index == span.start else
-                           schedule[index] == schedule[index - 1])
-                if repeats and outcome.step_scores:
-                    scores = outcome.step_scores[-1]
-                else:
-                    scores = _score(scored(index, span[-1]), X_test, y_test, context.scorer,
-                                    score_params_test, context.error_score)
-                outcome.step_scores.append(scores)
-            record.test_scores = outcome.step_scores[-1]
-            record.score_time += time.time() - start
-        else:
-            outcome.finished = steps.stop >= n_steps
-            if outcome.finished and context.return_train_score:
-                # not in score_time, which times the test scoring as in scikit-learn
-                record.train_scores = _score(estimator, X_train, y_train, context.scorer,
-                                             score_params_train, context.error_score)
-    finally:
-        record.spans.append([_worker_name(), task_start, max(task_start, time.time())])
-        if ctx is not None and begun:
-            ctx.call_on_fit_task_end(estimator=task.caller, X=X_train, y=y_train,
-                                     metadata=metadata)
-    if not outcome.finished:
-        # in the scheduler's own process (threads, n_jobs=1) nothing is pickled
-        outcome.estimator = estimator if context.origin == _PROCESS else PackedModel.of(estimator)
-    if context.verbose > 1 and outcome.finished:
-        print(_end_message(task.parameters, record, context.verbose, task.progress))
-    return outcome
+            self._fail(span)
+            return False
+        self.record.fit_time += time.time() - start
+        self.outcome.increments_run += len(span)
+        self._score_span(span, refitted)
+        return True
+
+    def _fit_span(self, span):
+        """Run the increments in ``span``, the task's callbacks told it began;
+        False when they changed nothing (a grown parameter that kept its
+        value), so the previous score stands."""
+        ctx = self.task.callback_ctx
+        with _compat.propagate(ctx, self.estimator):
+            if ctx is not None and not self.begun:
+                # inside the propagation, as scikit-learn does: a callback
+                # propagated to the estimator hears this task's begin from
+                # the estimator's own root task (the same task), once
+                ctx.call_on_fit_task_begin(estimator=self.task.caller, X=self.X_train,
+                                           y=self.y_train, metadata=self.metadata)
+                self.begun = True
+            if self.increments is None:
+                _fit(self.estimator, self.X_train, self.y_train, self.fit_params)
+                return True
+            # a CatBoost model continues into a new object: keep the one returned
+            self.estimator, refitted = fit_increment(
+                self.estimator, self.X_train, self.y_train, self.fit_params, self.increments,
+                self.schedule, span.start, self.context.classes, last=span[-1])
+            return refitted
+
+    def _score_span(self, span, refitted):
+        """Score the model after each increment of ``span``; an increment that
+        left the model as it was repeats the previous score."""
+        context, outcome, schedule = self.context, self.outcome, self.schedule
+        start = time.time()
+        for index in span:
+            repeats = (not refitted if index == span.start else
+                       schedule[index] == schedule[index - 1])
+            if repeats and outcome.step_scores:
+                scores = outcome.step_scores[-1]
+            else:
+                scores = _score(self._scored_model(index, span[-1]), self.X_test, self.y_test,
+                                context.scorer, self.score_params_test, context.error_score)
+            outcome.step_scores.append(scores)
+        self.record.test_scores = outcome.step_scores[-1]
+        self.record.score_time += time.time() - start
+
+    def _scored_model(self, index, last):
+        return self.estimator if self.increments is None else self.increments.scored_model(
+            self.estimator, self.schedule, index, last)
+
+    def _fail(self, span):
+        """Record a failed fit: the fold is over, and its remaining increments
+        score as failed too."""
+        context, outcome, record = self.context, self.outcome, self.record
+        failed = _error_scores(context.scorer_names, context.error_score)
+        outcome.increments_run += len(span)
+        outcome.step_scores.extend([failed] * (self.n_steps - span.start))
+        record.test_scores = failed
+        if context.return_train_score:
+            record.train_scores = failed
+        record.fit_error = format_exc()
+        outcome.finished = True
+
+    def _finish(self):
+        """After the task's last increment: whether the fold is done, and then
+        its train scores when asked for."""
+        context, outcome = self.context, self.outcome
+        outcome.finished = self.steps.stop >= self.n_steps
+        if outcome.finished and context.return_train_score:
+            # not in score_time, which times the test scoring as in scikit-learn
+            self.record.train_scores = _score(self.estimator, self.X_train, self.y_train,
+                                              context.scorer, self.score_params_train,
+                                              context.error_score)
+
+    def _close(self, task_start):
+        """The task's span on the timeline, and its end told to the callbacks
+        that heard it begin (also after an exception)."""
+        self.record.spans.append([_worker_name(), task_start, max(task_start, time.time())])
+        ctx = self.task.callback_ctx
+        if ctx is not None and self.begun:
+            ctx.call_on_fit_task_end(estimator=self.task.caller, X=self.X_train,
+                                     y=self.y_train, metadata=self.metadata)
 
 
 def _worker_name():

@@ -80,61 +80,15 @@ class Increments:
         ``None`` stays ``None``. Raises before any model is fitted."""
         if spec is None:
             return None
-        if not (isinstance(spec, dict) and len(spec) == 1):
-            raise ValueError(
-                "increments must be None or a dict with one entry, {parameter: "
-                "n_increments} or {'partial_fit': n_increments}; got " f"{spec!r}."
-            )
-        (parameter, n), = spec.items()
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
-            raise ValueError(
-                f"increments={spec!r}: the number of increments must be an int >= 1, "
-                f"got {n!r}."
-            )
+        parameter, n = _spec_entry(spec)
         if parameter == PARTIAL_FIT:
-            if not hasattr(estimator, "partial_fit"):
-                raise ValueError(
-                    f"increments={spec!r} needs an estimator with partial_fit; "
-                    f"{type(estimator).__name__} has none."
-                )
+            _check_partial_fit(spec, estimator)
             return cls(parameter, int(n))
         growth, owner = _boosting_owner(estimator, parameter)
         if growth is not None:
             _check_boosting(spec, estimator, owner, growth, parameter)
             return cls(parameter, int(n))
-        params = estimator.get_params()
-        if not isinstance(parameter, str) or parameter not in params:
-            raise ValueError(
-                f"increments={spec!r}: {parameter!r} is not a parameter of "
-                f"{type(estimator).__name__} (nor 'partial_fit')"
-                f"{_what_grows(estimator, parameter, n)}."
-            )
-        if warm_start_name(parameter) not in params:
-            raise ValueError(
-                f"increments={spec!r}: growing {parameter!r} in increments needs a "
-                f"'{warm_start_name(parameter)}' parameter, which "
-                f"{type(estimator).__name__} does not have; use an estimator with "
-                "warm_start, or 'partial_fit'."
-            )
-        prefix, _, name = parameter.rpartition("__")
-        owner = params[prefix] if prefix else estimator
-        grows = cumulative_parameters(owner)
-        if name not in grows:
-            # warm_start alone proves nothing: under it max_depth changes every
-            # tree added later, and max_iter of an MLP or a linear model runs
-            # that many more iterations; the folds would not score the model a
-            # plain fit gives.
-            known = (f"{type(owner).__name__} grows by "
-                     + " or ".join(repr(g) for g in grows) if grows else
-                     f"{type(owner).__name__} has no parameter known to grow it")
-            raise IncrementsError(
-                f"increments={spec!r}: {name!r} of {type(owner).__name__} is not cumulative "
-                "under warm_start, as far as sksearch knows (refitting with a larger value "
-                f"must only add to the model); {known}. Use "
-                f"increments={{'partial_fit': {n}}} for an estimator with partial_fit, "
-                "or declare the parameter in a 'sksearch_cumulative_params' class "
-                "attribute of your estimator."
-            )
+        _check_warm_start(spec, estimator, parameter, n)
         return cls(parameter, int(n))
 
     @property
@@ -315,6 +269,75 @@ def class_labels(estimator, y):
     if y.ndim > 1:
         return None
     return unique_labels(y)
+
+
+def _spec_entry(spec):
+    """The ``(parameter, n)`` of an ``increments`` dict, checked to be one
+    entry with an int ``n >= 1``."""
+    if not (isinstance(spec, dict) and len(spec) == 1):
+        raise ValueError(
+            "increments must be None or a dict with one entry, {parameter: "
+            "n_increments} or {'partial_fit': n_increments}; got " f"{spec!r}."
+        )
+    (parameter, n), = spec.items()
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        raise ValueError(
+            f"increments={spec!r}: the number of increments must be an int >= 1, "
+            f"got {n!r}."
+        )
+    return parameter, n
+
+
+def _check_partial_fit(spec, estimator):
+    if not hasattr(estimator, "partial_fit"):
+        raise ValueError(
+            f"increments={spec!r} needs an estimator with partial_fit; "
+            f"{type(estimator).__name__} has none."
+        )
+
+
+def _check_warm_start(spec, estimator, parameter, n):
+    """Check that ``parameter`` of ``estimator`` (not a boosting model's
+    rounds) grows the model under its ``warm_start``."""
+    params = estimator.get_params()
+    if not isinstance(parameter, str) or parameter not in params:
+        raise ValueError(
+            f"increments={spec!r}: {parameter!r} is not a parameter of "
+            f"{type(estimator).__name__} (nor 'partial_fit')"
+            f"{_what_grows(estimator, parameter, n)}."
+        )
+    if warm_start_name(parameter) not in params:
+        raise ValueError(
+            f"increments={spec!r}: growing {parameter!r} in increments needs a "
+            f"'{warm_start_name(parameter)}' parameter, which "
+            f"{type(estimator).__name__} does not have; use an estimator with "
+            "warm_start, or 'partial_fit'."
+        )
+    prefix, _, name = parameter.rpartition("__")
+    _check_cumulative(spec, params[prefix] if prefix else estimator, name, n)
+
+
+def _check_cumulative(spec, owner, name, n):
+    """Check that ``name`` is a parameter known to only add to ``owner``'s
+    model when it grows."""
+    grows = cumulative_parameters(owner)
+    if name in grows:
+        return
+    # warm_start alone proves nothing: under it max_depth changes every
+    # tree added later, and max_iter of an MLP or a linear model runs
+    # that many more iterations; the folds would not score the model a
+    # plain fit gives.
+    known = (f"{type(owner).__name__} grows by "
+             + " or ".join(repr(g) for g in grows) if grows else
+             f"{type(owner).__name__} has no parameter known to grow it")
+    raise IncrementsError(
+        f"increments={spec!r}: {name!r} of {type(owner).__name__} is not cumulative "
+        "under warm_start, as far as sksearch knows (refitting with a larger value "
+        f"must only add to the model); {known}. Use "
+        f"increments={{'partial_fit': {n}}} for an estimator with partial_fit, "
+        "or declare the parameter in a 'sksearch_cumulative_params' class "
+        "attribute of your estimator."
+    )
 
 
 def _boosting_owner(estimator, parameter):

@@ -46,44 +46,8 @@ class SearchObjectives:
         scoring's keys (``["score"]`` for one metric), or ``None`` when a
         callable scorer's keys are known only after the first fold."""
         known = None if scorer_names is None else [*scorer_names, *TIME_METRICS]
-
-        def check_metric(name, where):
-            if not isinstance(name, str):
-                raise TypeError(f"{where}: metric names must be str, got {name!r}.")
-            if known is not None and name not in known:
-                raise ValueError(
-                    f"{where}: {name!r} is not a metric of this search; the metrics are "
-                    f"the scoring's keys and the times, {known!r}.")
-
-        if objectives is None:
-            names = ()
-        else:
-            if isinstance(objectives, str) or not isinstance(objectives, (list, tuple)):
-                raise TypeError(
-                    f"objectives must be a list of metric names or None, got {objectives!r}.")
-            if not objectives:
-                raise ValueError("objectives must name at least one metric, got [].")
-            for name in objectives:
-                check_metric(name, "objectives")
-            if len(set(objectives)) != len(objectives):
-                raise ValueError(f"objectives names a metric twice: {list(objectives)!r}.")
-            names = tuple(objectives)
-        bounds = []
-        if constraints is not None:
-            if not isinstance(constraints, dict):
-                raise TypeError(
-                    "constraints must be a dict {metric: (operator, bound)} or None, got "
-                    f"{constraints!r}.")
-            for metric, rule in constraints.items():
-                check_metric(metric, "constraints")
-                if not (isinstance(rule, (tuple, list)) and len(rule) == 2
-                        and rule[0] in _OPERATORS and isinstance(rule[1], numbers.Real)
-                        and not isinstance(rule[1], bool) and math.isfinite(rule[1])):
-                    raise ValueError(
-                        f"constraints[{metric!r}] must be ('<=', bound) or ('>=', bound) "
-                        f"with a finite bound, got {rule!r}.")
-                bounds.append((metric, rule[0], float(rule[1])))
-        return cls(names=names, constraints=tuple(bounds))
+        return cls(names=_objective_names(objectives, known),
+                   constraints=_constraint_bounds(constraints, known))
 
     # -- per candidate -----------------------------------------------------------------
     @staticmethod
@@ -128,6 +92,59 @@ class SearchObjectives:
         the trial."""
         folds = records_from_json(frozen.system_attrs[FOLDS_ATTR], frozen.number)
         return self.constraint_values(folds)
+
+
+def _check_metric(name, where, known):
+    """Check that ``name`` is a metric of the search (one of ``known``, where
+    the metrics are known)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{where}: metric names must be str, got {name!r}.")
+    if known is not None and name not in known:
+        raise ValueError(
+            f"{where}: {name!r} is not a metric of this search; the metrics are "
+            f"the scoring's keys and the times, {known!r}.")
+
+
+def _objective_names(objectives, known):
+    """The validated ``objectives``, a tuple (empty for ``None``)."""
+    if objectives is None:
+        return ()
+    if isinstance(objectives, str) or not isinstance(objectives, (list, tuple)):
+        raise TypeError(
+            f"objectives must be a list of metric names or None, got {objectives!r}.")
+    if not objectives:
+        raise ValueError("objectives must name at least one metric, got [].")
+    for name in objectives:
+        _check_metric(name, "objectives", known)
+    if len(set(objectives)) != len(objectives):
+        raise ValueError(f"objectives names a metric twice: {list(objectives)!r}.")
+    return tuple(objectives)
+
+
+def _constraint_bounds(constraints, known):
+    """The validated ``constraints``, a tuple of ``(metric, operator, bound)``."""
+    if constraints is None:
+        return ()
+    if not isinstance(constraints, dict):
+        raise TypeError(
+            "constraints must be a dict {metric: (operator, bound)} or None, got "
+            f"{constraints!r}.")
+    bounds = []
+    for metric, rule in constraints.items():
+        _check_metric(metric, "constraints", known)
+        if not _is_bound_rule(rule):
+            raise ValueError(
+                f"constraints[{metric!r}] must be ('<=', bound) or ('>=', bound) "
+                f"with a finite bound, got {rule!r}.")
+        bounds.append((metric, rule[0], float(rule[1])))
+    return tuple(bounds)
+
+
+def _is_bound_rule(rule):
+    """Whether ``rule`` is ``(operator, bound)`` with a finite real bound."""
+    return (isinstance(rule, (tuple, list)) and len(rule) == 2
+            and rule[0] in _OPERATORS and isinstance(rule[1], numbers.Real)
+            and not isinstance(rule[1], bool) and math.isfinite(rule[1]))
 
 
 def pareto_rows(results, objectives):

@@ -476,37 +476,56 @@ def distribution_from_json(description):
     if not isinstance(description, Mapping) or not isinstance(description.get("type"), str):
         raise ValueError(f"not a distribution description: {description!r}")
     kind = description["type"]
+    reader = _READERS.get(kind)
+    if reader is None:
+        raise ValueError(f"unknown distribution type {kind!r} in {description!r}")
     try:
-        if kind in ("float", "int"):
-            expected = {"type", "low", "high", "log", "step"}
-            if set(description) != expected or not isinstance(description["log"], bool):
-                raise ValueError("expected the keys 'type', 'low', 'high', 'log' (a bool) "
-                                 "and 'step'")
-            cls = Float if kind == "float" else Int
-            return cls(description["low"], description["high"], log=description["log"],
-                       step=description["step"])
-        if kind == "categorical":
-            if set(description) == {"type", "choices"}:
-                choices = description["choices"]
-                if not isinstance(choices, list) or not all(
-                        isinstance(c, _JSON_SCALARS) for c in choices):
-                    raise ValueError("'choices' must be a list of JSON scalars")
-                return Categorical(choices)
-            if set(description) == {"type", "choice_reprs"}:
-                reprs = description["choice_reprs"]
-                if not isinstance(reprs, list) or not reprs or not all(
-                        isinstance(r, str) for r in reprs):
-                    raise ValueError("'choice_reprs' must be a non-empty list of str")
-                return None
-            raise ValueError("expected the keys 'type' and 'choices' or 'choice_reprs'")
-        if kind == "scipy":
-            if set(description) != {"type", "dist"} or not isinstance(description["dist"], str):
-                raise ValueError("expected the keys 'type' and 'dist' (a str)")
-            return None
+        return reader(description)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"bad {kind!r} distribution description {description!r}: "
                          f"{exc}") from None
-    raise ValueError(f"unknown distribution type {kind!r} in {description!r}")
+
+
+def _numerical_from_json(description):
+    """A :class:`Float` or :class:`Int`, checked by its constructor."""
+    if set(description) != {"type", "low", "high", "log", "step"} or not isinstance(
+            description["log"], bool):
+        raise ValueError("expected the keys 'type', 'low', 'high', 'log' (a bool) "
+                         "and 'step'")
+    cls = Float if description["type"] == "float" else Int
+    return cls(description["low"], description["high"], log=description["log"],
+               step=description["step"])
+
+
+def _categorical_from_json(description):
+    """A categorical over JSON scalars; ``None`` for one over objects,
+    described by their reprs only."""
+    if set(description) == {"type", "choices"}:
+        choices = description["choices"]
+        if not isinstance(choices, list) or not all(
+                isinstance(c, _JSON_SCALARS) for c in choices):
+            raise ValueError("'choices' must be a list of JSON scalars")
+        return Categorical(choices)
+    if set(description) == {"type", "choice_reprs"}:
+        reprs = description["choice_reprs"]
+        if not isinstance(reprs, list) or not reprs or not all(
+                isinstance(r, str) for r in reprs):
+            raise ValueError("'choice_reprs' must be a non-empty list of str")
+        return None
+    raise ValueError("expected the keys 'type' and 'choices' or 'choice_reprs'")
+
+
+def _scipy_from_json(description):
+    """``None``, once the description is checked: a scipy distribution is
+    described by its name only."""
+    if set(description) != {"type", "dist"} or not isinstance(description["dist"], str):
+        raise ValueError("expected the keys 'type' and 'dist' (a str)")
+    return None
+
+
+#: the reader of each ``"type"`` of description
+_READERS = {"float": _numerical_from_json, "int": _numerical_from_json,
+            "categorical": _categorical_from_json, "scipy": _scipy_from_json}
 
 
 def stand_in_from_json(description):

@@ -145,20 +145,10 @@ class BranchSpace(SearchSpace):
         title : str
             The fixed parameter that names the branches, or ``"branch"``.
         """
-        fixed = [{n: d.choices[0] for n, d in b.params.items()
-                  if isinstance(d, Categorical) and d.is_single()} for b in self.branches]
-        shared = set.intersection(*(set(f) for f in fixed)) if fixed else set()
-        keys = sorted(n for n in shared
-                      if len({_short_label(f[n]) for f in fixed}) == len(fixed))
-        labels = []
-        for i, (branch, values) in enumerate(zip(self.branches, fixed)):
-            if keys:
-                label = ", ".join(_short_label(values[n]) for n in keys)
-            elif values:
-                label = ", ".join(f"{n}={_short_label(v)}" for n, v in values.items())
-            else:
-                label = ", ".join(sorted(branch.params)) or f"branch {i}"
-            labels.append(label)
+        fixed = [_fixed_values(b) for b in self.branches]
+        keys = _naming_keys(fixed)
+        labels = [_branch_label(i, branch, values, keys)
+                  for i, (branch, values) in enumerate(zip(self.branches, fixed))]
         if len(set(labels)) < len(labels):
             labels = [f"{label} ({i})" for i, label in enumerate(labels)]
         return labels, keys[0] if len(keys) == 1 else "branch"
@@ -312,6 +302,30 @@ def _valid_through_searched_prefix(name, params):
         ):
             return True
     return False
+
+
+def _fixed_values(branch):
+    """The values a branch fixes: its single-choice categoricals, by name."""
+    return {n: d.choices[0] for n, d in branch.params.items()
+            if isinstance(d, Categorical) and d.is_single()}
+
+
+def _naming_keys(fixed):
+    """The parameters, sorted, that every branch fixes, each to a value whose
+    label is its own (so that they tell the branches apart)."""
+    shared = set.intersection(*(set(f) for f in fixed)) if fixed else set()
+    return sorted(n for n in shared
+                  if len({_short_label(f[n]) for f in fixed}) == len(fixed))
+
+
+def _branch_label(i, branch, values, keys):
+    """Branch ``i``'s label: the values of ``keys``, else the values it fixes
+    (``values``), else the parameters it searches, else its number."""
+    if keys:
+        return ", ".join(_short_label(values[n]) for n in keys)
+    if values:
+        return ", ".join(f"{n}={_short_label(v)}" for n, v in values.items())
+    return ", ".join(sorted(branch.params)) or f"branch {i}"
 
 
 def _short_label(value, width=18):

@@ -163,14 +163,26 @@ class MLflowCallback:
 
     # -- logging ---------------------------------------------------------------
     def _log(self, study, trial):
+        # imported before the session is looked up, so that without MLflow
+        # nothing is looked up
         from mlflow.entities import Metric, RunTag
 
         session = self._session(study)
         if trial.number in session.logged or not trial.state.is_finished():
             return
-        client = session.client
         start = _ms(trial.datetime_start)
         end = _ms(trial.datetime_complete) or start
+        self._log_trial(session, study, trial, start, end, Metric)
+        if _improves(session.best, study, trial):
+            session.best = trial
+        if session.best is not None:
+            _log_best(session, trial, end, Metric, RunTag)
+        # the parent covers the trials logged so far: finished up to the latest
+        session.client.set_terminated(session.parent, status="FINISHED", end_time=end)
+
+    def _log_trial(self, session, study, trial, start, end, Metric):
+        """The finished ``trial``'s nested run: tags, params and metrics."""
+        client = session.client
         run = client.create_run(
             session.experiment_id, start_time=start, run_name=f"trial {trial.number}",
             tags={**self._extra_tags(), "mlflow.parentRunId": session.parent,
@@ -183,23 +195,6 @@ class MLflowCallback:
         client.set_terminated(run.info.run_id, status=_STATUS[trial.state], end_time=end)
         session.logged.add(trial.number)
 
-        if trial.state is TrialState.COMPLETE and not study.is_multi_objective and (
-                trial.values is not None) and (
-                session.best is None or _better(trial.value, session.best.value,
-                                                study.direction)):
-            session.best = trial
-        best = session.best
-        if best is not None:
-            tags = [RunTag("best_trial_number", str(best.number))]
-            tags += [RunTag(f"best_param.{k}", _text(v)) for k, v in best.params.items()]
-            best_metrics = [Metric("best_value", best.value, end or 0, trial.number)]
-            best_metrics += [Metric(f"best_{key}", value, end or 0, trial.number)
-                             for key, value, step in _metrics(best)
-                             if step == 0 and key.startswith("mean_test_")]
-            client.log_batch(session.parent, metrics=best_metrics, tags=tags)
-        # the parent covers the trials logged so far: finished up to the latest
-        client.set_terminated(session.parent, status="FINISHED", end_time=end)
-
 
 class _Session:
     def __init__(self, client, experiment_id, parent, logged, best):
@@ -210,45 +205,86 @@ class _Session:
         self.best = best
 
 
+def _improves(best, study, trial):
+    """Whether ``trial`` is the study's new best: complete, with a better
+    value than ``best`` (studies of several objectives have none)."""
+    return trial.state is TrialState.COMPLETE and not study.is_multi_objective and (
+        trial.values is not None) and (
+        best is None or _better(trial.value, best.value, study.direction))
+
+
+def _log_best(session, trial, end, Metric, RunTag):
+    """The parent run's record of the best trial, as of ``trial``: its number
+    and parameters (tags) and its value and mean test scores (metrics at step
+    = ``trial``'s number)."""
+    best = session.best
+    tags = [RunTag("best_trial_number", str(best.number))]
+    tags += [RunTag(f"best_param.{k}", _text(v)) for k, v in best.params.items()]
+    best_metrics = [Metric("best_value", best.value, end or 0, trial.number)]
+    best_metrics += [Metric(f"best_{key}", value, end or 0, trial.number)
+                     for key, value, step in _metrics(best)
+                     if step == 0 and key.startswith("mean_test_")]
+    session.client.log_batch(session.parent, metrics=best_metrics, tags=tags)
+
+
 def _metrics(trial):
     """``(key, value, step)`` of every metric of a trial's run."""
-    out = []
     stored = trial.system_attrs.get(FOLDS_ATTR)
     if stored is not None:
-        records = records_from_json(stored, trial.number)
-        folds = [f for f in records if f is not None]
-        for part in ("test", "train"):
-            per_metric = {}
-            for k, fold in enumerate(records):
-                if fold is None:
-                    continue  # a fold a pruned candidate never ran
-                scores = fold.test_scores if part == "test" else fold.train_scores
-                if scores is None:
-                    continue
-                if not isinstance(scores, dict):
-                    scores = {"score": scores}
-                for name, score in scores.items():
-                    per_metric.setdefault(name, []).append((k, float(score)))
-            for name, pairs in per_metric.items():
-                values = np.array([v for _, v in pairs])
-                if part == "test":
-                    out += [(f"split_test_{name}", v, k) for k, v in pairs]
-                    out.append((f"std_test_{name}", float(np.std(values)), 0))
-                out.append((f"mean_{part}_{name}", float(np.mean(values)), 0))
-        if folds:
-            fit_times = [f.fit_time for f in folds]
-            out += [("mean_fit_time", float(np.mean(fit_times)), 0),
-                    ("fit_time", float(np.sum(fit_times)), 0)]
+        out = _fold_metrics(records_from_json(stored, trial.number))
     else:
-        if trial.values is not None:
-            out += ([("value", float(trial.values[0]), 0)] if len(trial.values) == 1 else
-                    [(f"values_{k}", float(v), 0) for k, v in enumerate(trial.values)])
-        out += [("intermediate_value", float(v), int(s))
-                for s, v in sorted(trial.intermediate_values.items())]
+        out = _value_metrics(trial)
     if trial.duration is not None:
         out.append(("duration", trial.duration.total_seconds(), 0))
     # MLflow stores NaN but not every backend sorts it; inf is refused by some
     return [(k, v, s) for k, v, s in out if math.isfinite(v)]
+
+
+def _fold_metrics(records):
+    """A search candidate's metrics, from its fold records (``None`` for a
+    fold a pruned candidate never ran)."""
+    out = []
+    for part in ("test", "train"):
+        for name, pairs in _scores_by_metric(records, part).items():
+            values = np.array([v for _, v in pairs])
+            if part == "test":
+                out += [(f"split_test_{name}", v, k) for k, v in pairs]
+                out.append((f"std_test_{name}", float(np.std(values)), 0))
+            out.append((f"mean_{part}_{name}", float(np.mean(values)), 0))
+    folds = [f for f in records if f is not None]
+    if folds:
+        fit_times = [f.fit_time for f in folds]
+        out += [("mean_fit_time", float(np.mean(fit_times)), 0),
+                ("fit_time", float(np.sum(fit_times)), 0)]
+    return out
+
+
+def _scores_by_metric(records, part):
+    """``{metric: [(fold, score), ...]}`` of the ``"test"`` or ``"train"``
+    scores of the folds that have them (``"score"`` for a single metric)."""
+    per_metric = {}
+    for k, fold in enumerate(records):
+        if fold is None:
+            continue  # a fold a pruned candidate never ran
+        scores = fold.test_scores if part == "test" else fold.train_scores
+        if scores is None:
+            continue
+        if not isinstance(scores, dict):
+            scores = {"score": scores}
+        for name, score in scores.items():
+            per_metric.setdefault(name, []).append((k, float(score)))
+    return per_metric
+
+
+def _value_metrics(trial):
+    """A study trial's metrics: its value(s) and intermediate values."""
+    out = []
+    if trial.values is not None:
+        out += ([("value", float(trial.values[0]), 0)] if len(trial.values) == 1 else
+                [(f"values_{k}", float(v), 0) for k, v in enumerate(trial.values)])
+    out += [("intermediate_value", float(v), int(s))
+            for s, v in sorted(trial.intermediate_values.items())]
+    return out
 
 
 def _params(params):

@@ -84,56 +84,44 @@ def read(obj, target=None, target_name=None, values=True):
     ``values=False`` (plots that draw no value) a study of several
     objectives needs no target.
     """
+    study = _study_of(obj)
+    if target_name is not None and not isinstance(target_name, str):
+        raise TypeError(f"target_name must be a str or None, got {target_name!r}.")
+    labels, title = _branch_labels(obj, study)
+    directions = study.directions
+    default_label = "mean CV score" if study is not obj else "objective value"
+    if target is None and (len(directions) == 1 or not values):
+        return Source(study=study, value_label=target_name or default_label,
+                      maximize=directions[0] == "maximize", branch_labels=labels,
+                      branch_title=title, complete=_single_valued(study, TrialState.COMPLETE),
+                      pruned=_single_valued(study, TrialState.PRUNED),
+                      objective=0 if len(directions) == 1 else None)
+    value_of, maximize, label, objective = _target(obj, study, target, target_name,
+                                                   default_label)
+    return Source(study=study, value_label=label, maximize=maximize, branch_labels=labels,
+                  branch_title=title, complete=_valued_by(study, value_of),
+                  pruned=_pruned_of(study, objective), objective=objective)
+
+
+def _study_of(obj):
+    """The study of a fitted search, or ``obj`` itself if it is a study."""
     study = getattr(obj, "study_", None)
     if study is None:
         if not hasattr(obj, "get_trials"):
             raise TypeError(f"Expected a fitted search or a Study, got {obj!r}.")
         study = obj
-    if target_name is not None and not isinstance(target_name, str):
-        raise TypeError(f"target_name must be a str or None, got {target_name!r}.")
-    labels, title = _branch_labels(obj, study)
-    directions = study.directions
-    search = study is not obj
-    default_label = "mean CV score" if search else "objective value"
-    if target is None and (len(directions) == 1 or not values):
-        complete = [t for t in study.get_trials((TrialState.COMPLETE,))
-                    if t.values is not None and len(t.values) == 1
-                    and math.isfinite(t.values[0])]
-        pruned = [t for t in study.get_trials((TrialState.PRUNED,))
-                  if t.values is not None and len(t.values) == 1
-                  and math.isfinite(t.values[0])]
-        return Source(study=study, value_label=target_name or default_label,
-                      maximize=directions[0] == "maximize", branch_labels=labels,
-                      branch_title=title, complete=complete, pruned=pruned,
-                      objective=0 if len(directions) == 1 else None)
-    if target is None:
-        raise ValueError(
-            f"The study {study.study_name!r} has {len(directions)} objectives "
-            f"{directions!r}; pass target= (an objective index 0 .. {len(directions) - 1}, "
-            "or a callable FrozenTrial -> float) to say which value to plot.")
-    if callable(target):
-        def value_of(trial):
-            value = target(trial)
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                raise TypeError(f"target must return a number, got {value!r} for trial "
-                                f"{trial.number}.") from None
-        maximize = directions[0] == "maximize" if len(directions) == 1 else None
-        label, objective = target_name or "target", None
-    elif isinstance(target, (int, np.integer)) and not isinstance(target, bool) \
-            and 0 <= target < len(directions):
-        objective = int(target)
+    return study
 
-        def value_of(trial):
-            return trial.values[objective]
-        maximize = directions[objective] == "maximize"
-        label = target_name or _objective_label(obj, objective, search, default_label,
-                                                len(directions))
-    else:
-        raise ValueError(
-            f"target must be an objective index in [0, {len(directions) - 1}], a callable "
-            f"FrozenTrial -> float or None, got {target!r}.")
+
+def _single_valued(study, state):
+    """The trials of ``state`` having one value, a finite one."""
+    return [t for t in study.get_trials((state,))
+            if t.values is not None and len(t.values) == 1 and math.isfinite(t.values[0])]
+
+
+def _valued_by(study, value_of):
+    """The complete trials whose ``value_of`` is finite, as copies holding
+    that value only."""
     complete = []
     for trial in study.get_trials((TrialState.COMPLETE,)):
         if trial.values is None:
@@ -141,12 +129,61 @@ def read(obj, target=None, target_name=None, values=True):
         value = value_of(trial)
         if math.isfinite(value):
             complete.append(dataclasses.replace(trial, values=(value,)))
-    # a pruned trial's partial value is one objective's, and only in a study of one
-    pruned = [] if objective != 0 or len(directions) > 1 else [
-        t for t in study.get_trials((TrialState.PRUNED,))
-        if t.values is not None and math.isfinite(t.values[0])]
-    return Source(study=study, value_label=label, maximize=maximize, branch_labels=labels,
-                  branch_title=title, complete=complete, pruned=pruned, objective=objective)
+    return complete
+
+
+def _pruned_of(study, objective):
+    """The pruned trials with a finite partial value of ``objective``: a
+    pruned trial's partial value is one objective's, and only in a study of
+    one."""
+    if objective != 0 or len(study.directions) > 1:
+        return []
+    return [t for t in study.get_trials((TrialState.PRUNED,))
+            if t.values is not None and math.isfinite(t.values[0])]
+
+
+def _target(obj, study, target, target_name, default_label):
+    """What a ``target`` plots: ``(value_of, maximize, label, objective)``, the
+    value of a trial, its direction (``None``: unknown), its axis label and
+    the objective's index (``None`` for a callable)."""
+    directions = study.directions
+    if target is None:
+        raise ValueError(
+            f"The study {study.study_name!r} has {len(directions)} objectives "
+            f"{directions!r}; pass target= (an objective index 0 .. {len(directions) - 1}, "
+            "or a callable FrozenTrial -> float) to say which value to plot.")
+    if callable(target):
+        maximize = directions[0] == "maximize" if len(directions) == 1 else None
+        return _number_returned_by(target), maximize, target_name or "target", None
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool) \
+            and 0 <= target < len(directions):
+        objective = int(target)
+        label = target_name or _objective_label(obj, objective, study is not obj,
+                                                default_label, len(directions))
+        return (_objective_value(objective), directions[objective] == "maximize", label,
+                objective)
+    raise ValueError(
+        f"target must be an objective index in [0, {len(directions) - 1}], a callable "
+        f"FrozenTrial -> float or None, got {target!r}.")
+
+
+def _number_returned_by(target):
+    """A trial's value by the callable ``target``, checked to be a number."""
+    def value_of(trial):
+        value = target(trial)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"target must return a number, got {value!r} for trial "
+                            f"{trial.number}.") from None
+    return value_of
+
+
+def _objective_value(objective):
+    """A trial's value of objective ``objective``."""
+    def value_of(trial):
+        return trial.values[objective]
+    return value_of
 
 
 def _objective_label(obj, objective, search, default_label, n_objectives):

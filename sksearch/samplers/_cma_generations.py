@@ -103,23 +103,48 @@ def lq_generation(search, members, sign):
     told, checked = (), 0  # the batches grow: each adds the members after the last
     for size in _surrogate.batch_schedule(lam):
         batch = members[:size]
-        if len(batch) < size or any(t.state is TrialState.RUNNING for t in batch[checked:]):
+        if not _batch_finished(batch, size, checked):
             break
-        told += tuple((t.trial_id, search.told_point(t, generation), sign * t.value)
-                      for t in batch[checked:] if is_complete(t))
+        told += _told_data(search, generation, batch[checked:], sign)
         checked = size
         data = (archive + told)[-window:]
         fit = fit_surrogate(search, data)
         if size < lam and not model_trusted(fit, lam, size):
             continue
-        # the evaluated points as the fits saw them, unless a log-scaled grid
-        # coordinate makes rounding them one by one the rule (Search.told_point)
-        told_point = None if search.grid.logs else (lambda t: search.told_point(t, generation))
-        return ("tell", *surrogate_generation(generation.rounded, batch, fit, sign,
-                                               search.grid, told_point), size, data)
+        return ("tell", *_told_with_model(search, generation, batch, fit, sign), size, data)
+    return ("open", _next_sample(generation, fit, members))
+
+
+def _batch_finished(batch, size, checked):
+    """Whether the generation's first ``size`` members are all there and, past
+    the ``checked`` first ones, finished."""
+    return len(batch) == size and not any(
+        t.state is TrialState.RUNNING for t in batch[checked:])
+
+
+def _told_data(search, generation, trials, sign):
+    """The model's data of ``trials``: ``(trial_id, told point, loss)`` of
+    the complete ones."""
+    return tuple((t.trial_id, search.told_point(t, generation), sign * t.value)
+                 for t in trials if is_complete(t))
+
+
+def _told_with_model(search, generation, batch, fit, sign):
+    """The points and losses of a generation told after evaluating ``batch``
+    (:func:`surrogate_generation`)."""
+    # the evaluated points as the fits saw them, unless a log-scaled grid
+    # coordinate makes rounding them one by one the rule (Search.told_point)
+    told_point = None if search.grid.logs else (lambda t: search.told_point(t, generation))
+    return surrogate_generation(generation.rounded, batch, fit, sign, search.grid, told_point)
+
+
+def _next_sample(generation, fit, members):
+    """The best sample (by the model of ``fit``) not handed out to one of the
+    ``members`` yet, or ``None`` when every one is."""
     handed = {t.system_attrs[INDEX] for t in members}
     free = [i for i in generation.ranked_by(fit) if i not in handed]
-    return ("open", free[0] if free else None)
+    return free[0] if free else None
+
 
 def run_over(cma, runs):
     """Whether the current run ends after its last told generation: it has
@@ -379,9 +404,8 @@ def surrogate_generation(points, evaluated, model, sign, grid, told_point=None):
     that sample. The evaluated ones come first, so a tie keeps them ahead.
     ``told_point`` as in :func:`told_generation`.
     """
-    ok = [t for t in evaluated if is_complete(t) or t.state is TrialState.PRUNED]
-    failed = [t.system_attrs[INDEX] for t in evaluated
-              if not (is_complete(t) or t.state is TrialState.PRUNED)]
+    ok = [t for t in evaluated if _told_as_evaluated(t)]
+    failed = [t.system_attrs[INDEX] for t in evaluated if not _told_as_evaluated(t)]
     if ok:
         ev_points, ev_losses = told_generation(ok, len(ok), sign, grid, told_point)
     else:
@@ -391,12 +415,24 @@ def surrogate_generation(points, evaluated, model, sign, grid, told_point=None):
     used = {t.system_attrs[INDEX] for t in evaluated}
     rest = [i for i in range(len(points)) if i not in used]
     predicted = model.predict(points[rest]) if rest else np.empty(0)
-    complete = [k for k, t in enumerate(ok) if t.state is TrialState.COMPLETE]
-    shift = 0.0
-    if complete and rest:
-        best = min(complete, key=lambda k: ev_losses[k])
-        shift = ev_losses[best] - float(model.predict(ev_points[best:best + 1])[0])
-        shift = max(shift, ev_losses[best] - float(np.min(predicted)))
+    shift = _model_shift(model, ok, ev_points, ev_losses, predicted) if rest else 0.0
     return (np.vstack([ev_points, points[failed], points[rest]]),
             np.concatenate([ev_losses, np.full(len(failed), penalty), predicted + shift]))
 
+
+def _told_as_evaluated(trial):
+    """Whether an evaluated sample is told with its own loss: complete with a
+    finite value, or pruned."""
+    return is_complete(trial) or trial.state is TrialState.PRUNED
+
+
+def _model_shift(model, ok, ev_points, ev_losses, predicted):
+    """What the model's values of the samples not evaluated (``predicted``)
+    are shifted by: the model's error at the best complete sample, or more
+    so that none of them ranks before it; 0 without a complete sample."""
+    complete = [k for k, t in enumerate(ok) if t.state is TrialState.COMPLETE]
+    if not complete:
+        return 0.0
+    best = min(complete, key=lambda k: ev_losses[k])
+    shift = ev_losses[best] - float(model.predict(ev_points[best:best + 1])[0])
+    return max(shift, ev_losses[best] - float(np.min(predicted)))

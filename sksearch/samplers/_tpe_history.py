@@ -103,64 +103,84 @@ class _TrialTable:
         if self.n == 0 and self._losses.shape[1] != len(signs):
             self._losses = np.empty((0, len(signs)))
             self._capacity = 0
-        new = []
-        for t in finished:
-            state = t.state
-            usable = state is TrialState.PRUNED or (
-                state is TrialState.COMPLETE and t.values is not None
-                and all(math.isfinite(v) for v in t.values))
-            if usable and t.trial_id not in self._row_of:
-                self._row_of[t.trial_id] = None
-                new.append(t)
+        new = self._claim_new(finished)
         if not new:
             return 0
         self._grow(self.n + len(new))
         # a loop over the newly finished trials only (one per ask, typically)
         for t in new:
-            row = self.n
-            self._row_of[t.trial_id] = row
-            self.trials.append(t)
-            values = t.values
-            if values is not None and len(values) == len(signs) and all(
-                    math.isfinite(v) for v in values):
-                self._losses[row] = signs * np.asarray(values)
-            else:
-                self._losses[row] = math.inf
-            constraints = t.constraints
-            if constraints:
-                if self._constraints is None or self._constraints.shape[1] < len(constraints):
-                    old = self._constraints
-                    self._constraints = np.full((self._capacity, len(constraints)), math.nan)
-                    if old is not None:
-                        self._constraints[:, :old.shape[1]] = old
-                self._constraints[row, :len(constraints)] = constraints
-            self._complete[row] = t.state is TrialState.COMPLETE
-            self._steps[row] = len(t.intermediate_values)
-            self._numbers[row] = t.number
-            # identity first: storages hand out one object per distribution,
-            # and comparing distributions is a Python call
-            used, params = t.distributions, t.internal_params
-            for column in self._columns.values():
-                dist = used.get(column.name)
-                if dist is column.dist or (dist is not None and dist == column.dist):
-                    column.values[row] = params[column.name]
-                    column.count += 1
-                else:
-                    column.values[row] = math.nan
-            for name, dist in used.items():
-                self._count_of[name] = self._count_of.get(name, 0) + 1
-                last = self.latest.get(name)
-                if last is None or last[1] is not dist or t.number < last[0]:
-                    # first use, another distribution, or absorbed out of order
-                    if last is not None and last[1] != dist:
-                        self._multi = True
-                    first = self._variants.setdefault(name, {})
-                    first[dist] = min(first.get(dist, t.number), t.number)
-                if last is None or last[0] < t.number:
-                    self.latest[name] = (t.number, dist)
-            self.n += 1
+            self._append(t, signs)
         self.conditional = self._multi or min(self._count_of.values(), default=self.n) < self.n
         return len(new)
+
+    def _claim_new(self, finished):
+        """The usable trials of ``finished`` not yet in the table, each
+        claimed (so that a trial listed twice is absorbed once)."""
+        new = []
+        for t in finished:
+            if _usable(t) and t.trial_id not in self._row_of:
+                self._row_of[t.trial_id] = None
+                new.append(t)
+        return new
+
+    def _append(self, t, signs):
+        """Write trial ``t`` as the next row."""
+        row = self.n
+        self._row_of[t.trial_id] = row
+        self.trials.append(t)
+        values = t.values
+        if values is not None and len(values) == len(signs) and _all_finite(values):
+            self._losses[row] = signs * np.asarray(values)
+        else:
+            self._losses[row] = math.inf
+        constraints = t.constraints
+        if constraints:
+            self._write_constraints(row, constraints)
+        self._complete[row] = t.state is TrialState.COMPLETE
+        self._steps[row] = len(t.intermediate_values)
+        self._numbers[row] = t.number
+        self._write_params(row, t)
+        self._note_uses(t)
+        self.n += 1
+
+    def _write_constraints(self, row, constraints):
+        """Write a row's constraint values, widening the columns to as many
+        constraints as the row has."""
+        if self._constraints is None or self._constraints.shape[1] < len(constraints):
+            old = self._constraints
+            self._constraints = np.full((self._capacity, len(constraints)), math.nan)
+            if old is not None:
+                self._constraints[:, :old.shape[1]] = old
+        self._constraints[row, :len(constraints)] = constraints
+
+    def _write_params(self, row, t):
+        """Write a row's values in the columns asked for so far (NaN where
+        ``t`` lacks the parameter or drew it from another distribution)."""
+        # identity first: storages hand out one object per distribution,
+        # and comparing distributions is a Python call
+        used, params = t.distributions, t.internal_params
+        for column in self._columns.values():
+            dist = used.get(column.name)
+            if dist is column.dist or (dist is not None and dist == column.dist):
+                column.values[row] = params[column.name]
+                column.count += 1
+            else:
+                column.values[row] = math.nan
+
+    def _note_uses(self, t):
+        """Count the parameters ``t`` has, and keep each one's latest
+        distribution and the first trial using each of its distributions."""
+        for name, dist in t.distributions.items():
+            self._count_of[name] = self._count_of.get(name, 0) + 1
+            last = self.latest.get(name)
+            if last is None or last[1] is not dist or t.number < last[0]:
+                # first use, another distribution, or absorbed out of order
+                if last is not None and last[1] != dist:
+                    self._multi = True
+                first = self._variants.setdefault(name, {})
+                first[dist] = min(first.get(dist, t.number), t.number)
+            if last is None or last[0] < t.number:
+                self.latest[name] = (t.number, dist)
 
     def _column(self, name, dist):
         key = (name, dist)
@@ -319,6 +339,18 @@ class _Column:
     def __init__(self, name, dist, values):
         self.name, self.dist, self.values = name, dist, values
         self.count = int(np.count_nonzero(~np.isnan(values)))
+
+
+def _usable(trial):
+    """Whether the table takes ``trial``: pruned, or complete with finite values."""
+    state = trial.state
+    return state is TrialState.PRUNED or (
+        state is TrialState.COMPLETE and trial.values is not None
+        and _all_finite(trial.values))
+
+
+def _all_finite(values):
+    return all(math.isfinite(v) for v in values)
 
 
 def _value_of(trial, name, dist):

@@ -441,26 +441,36 @@ class _Plan:
         categorical = np.array([isinstance(d, Categorical) for d in dists], dtype=bool)
         self.n_choices = [len(d.choices) if isinstance(d, Categorical) else None for d in dists]
         numerical = [d for d in dists if not isinstance(d, Categorical)]
-        # log-scaled integers have unequal steps in the unit box; their
-        # neighbours are close at the high end, so they get no floor
-        self.step_widths = [0.0 if d.log else d._unit_step() for d in numerical]
         self._num = np.flatnonzero(~categorical)
-        bounds = np.array([d._unit_bounds() for d in numerical], dtype=float).reshape(-1, 2)
-        self._lo, self._width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
-        self._flat = self._width == 0
-        self._log = np.array([bool(d.log) for d in numerical], dtype=bool)
-        self._low = np.array([float(d.low) for d in numerical])
-        self._top = np.array([float(d._grid_high) for d in numerical])
-        steps = [j for j, d in enumerate(numerical) if d.step is not None]
-        self._steps = np.array(steps, dtype=int)
-        self._step = np.array([float(numerical[j].step) for j in steps])
-        self.stepped = bool(steps)
+        self._set_unit_box(numerical)
+        self._set_grid(numerical)
         # a single parameter taking few values: candidates repeat (see _log_ratio)
         self.on_grid = len(dists) == 1 and (self.stepped or bool(categorical[0]))
         # asked at every ask (one parameter a plan in independent sampling), so
         # the branches are decided here, once
         self._any_num, self._any_log = bool(len(self._num)), bool(self._log.any())
         self._any_flat = bool(self._flat.any())
+
+    def _set_unit_box(self, numerical):
+        """The numerical columns' unit-box transforms: bounds in the unit box,
+        log scales, bounds of the internal values and the Parzen floors."""
+        # log-scaled integers have unequal steps in the unit box; their
+        # neighbours are close at the high end, so they get no floor
+        self.step_widths = [0.0 if d.log else d._unit_step() for d in numerical]
+        bounds = np.array([d._unit_bounds() for d in numerical], dtype=float).reshape(-1, 2)
+        self._lo, self._width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
+        self._flat = self._width == 0
+        self._log = np.array([bool(d.log) for d in numerical], dtype=bool)
+        self._low = np.array([float(d.low) for d in numerical])
+        self._top = np.array([float(d._grid_high) for d in numerical])
+
+    def _set_grid(self, numerical):
+        """The stepped numerical columns (positions among the numerical ones)
+        and their steps."""
+        steps = [j for j, d in enumerate(numerical) if d.step is not None]
+        self._steps = np.array(steps, dtype=int)
+        self._step = np.array([float(numerical[j].step) for j in steps])
+        self.stepped = bool(steps)
 
     def to_unit(self, internal):
         """Internal values (rows) to the unit box."""
