@@ -60,7 +60,7 @@ def _open(url):
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
     if "://" not in path and not os.path.exists(path):
         raise FileNotFoundError(f"no study file {path!r}")
-    return get_storage(url)
+    return get_storage(url, read_only=True)  # a reader: creates and migrates nothing
 
 
 def _studies_table(storage):

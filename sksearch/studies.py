@@ -17,7 +17,7 @@ Optuna studies reads the same here::
 from ._known import is_warm_start
 from .distributions import Categorical
 from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM
-from .storage import DuplicatedStudyError, get_storage
+from .storage import BaseStorage, DuplicatedStudyError, get_storage
 from .study import Study
 from .trial import TrialState, best_of
 
@@ -70,6 +70,18 @@ def load_study(*, study_name, storage, sampler=None, pruner=None, random_state=N
     ------
     KeyError
         When there is no such study; the message lists those there are.
+    StorageError
+        For a missing or empty file or database, one sksearch did not write,
+        or one of an older schema: loading creates and migrates nothing.
+
+    Notes
+    -----
+    Loading writes nothing: a storage given as a URL or path is opened
+    read-only, and the study is found by its id, never created. The Study
+    returned may still write (ask, tell, optimize): its first write reopens
+    the storage for writing (for SQLite, that is when a file in rollback
+    journal mode is switched to WAL). A storage object is used as it was
+    opened.
 
     Examples
     --------
@@ -84,10 +96,14 @@ def load_study(*, study_name, storage, sampler=None, pruner=None, random_state=N
     ...
     KeyError: "No study named 'second' in this storage; it holds ['first']."
     """
-    storage = get_storage(storage)
-    _, name = _study_id(storage, study_name)
-    return Study(sampler=sampler, pruner=pruner, storage=storage, study_name=name,
-                 random_state=random_state)
+    opened = not isinstance(storage, BaseStorage)
+    storage = get_storage(storage, read_only=True)
+    study_id, name = _study_id(storage, study_name)
+    study = Study._existing(storage, study_id, name, sampler=sampler, pruner=pruner,
+                            random_state=random_state)
+    if opened and hasattr(storage, "_defer_writes"):
+        storage._defer_writes()
+    return study
 
 
 def delete_study(*, study_name, storage):
@@ -140,7 +156,7 @@ def copy_study(*, from_study_name, from_storage, to_storage, to_study_name=None)
     >>> [t.params for t in copy.trials] == [t.params for t in study.trials]
     True
     """
-    source = get_storage(from_storage)
+    source = get_storage(from_storage, read_only=True)
     target = get_storage(to_storage)
     source_id, name = _study_id(source, from_study_name, "from_study_name")
     name = name if to_study_name is None else to_study_name
@@ -159,6 +175,9 @@ def copy_study(*, from_study_name, from_storage, to_storage, to_study_name=None)
 
 def list_studies(storage):
     """The studies of ``storage`` as a :class:`pandas.DataFrame`, one row each.
+
+    Reads only: a URL or path is opened read-only (see
+    :func:`~sksearch.storage.get_storage`).
 
     Columns: ``name``, ``direction``, ``n_trials``, one ``n_<state>`` per
     trial state (complete, pruned, fail, running), ``best_value`` (NaN
@@ -182,10 +201,13 @@ def list_studies(storage):
 
     import pandas as pd
 
-    storage = get_storage(storage)
+    storage = get_storage(storage, read_only=True)
     rows = []
     for study_id, name in storage.get_all_studies():
-        directions = storage.get_study_directions(study_id)
+        try:
+            directions = storage.get_study_directions(study_id)
+        except KeyError:
+            continue  # deleted since it was listed
         trials = [t for t in storage.get_all_trials(study_id) if not is_warm_start(t)]
         # several objectives have a front, not a best value
         best = best_of(trials, directions[0]) if len(directions) == 1 else None

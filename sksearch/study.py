@@ -128,15 +128,7 @@ class Study(_known.KnownTrials):
         if constraints_func is not None and not callable(constraints_func):
             raise TypeError(
                 f"constraints_func must be a callable or None, got {constraints_func!r}.")
-        seed = _seed_from(random_state)
-        self.sampler = get_sampler(sampler, seed=seed)
-        self.pruner = get_pruner(pruner)
-        self.constraints_func = constraints_func
-        self._storage = get_storage(storage)
-        self._stop_flag = False
-        # Samplers keep caches of the history; one lock serialises every call
-        # into the sampler (ask, suggest, tell), while objectives run in parallel.
-        self._sampler_lock = threading.RLock()
+        self._set_up(sampler, pruner, get_storage(storage), random_state, constraints_func)
 
         if study_name is None:
             existing = [name for _, name in self._storage.get_all_studies()]
@@ -167,6 +159,19 @@ class Study(_known.KnownTrials):
                     f"Study {study_name!r} exists in this storage with {shown}; use "
                     "another study_name."
                 )
+        self._attach(study_id, study_name, directions)
+
+    def _set_up(self, sampler, pruner, storage, random_state, constraints_func):
+        self.sampler = get_sampler(sampler, seed=_seed_from(random_state))
+        self.pruner = get_pruner(pruner)
+        self.constraints_func = constraints_func
+        self._storage = storage
+        self._stop_flag = False
+        # Samplers keep caches of the history; one lock serialises every call
+        # into the sampler (ask, suggest, tell), while objectives run in parallel.
+        self._sampler_lock = threading.RLock()
+
+    def _attach(self, study_id, study_name, directions):
         if len(directions) > 1 and not self.sampler.supports_multi_objective:
             raise ValueError(
                 f"sampler {self.sampler!r} optimises one objective; a study of "
@@ -176,6 +181,17 @@ class Study(_known.KnownTrials):
         self._study_id = study_id
         # the number this process expects its next trial to get
         self._next_number = self._storage.get_n_trials(study_id)
+
+    @classmethod
+    def _existing(cls, storage, study_id, study_name, sampler=None, pruner=None,
+                  random_state=None):
+        """The Study of the stored study ``study_id`` (called ``study_name``),
+        found by id and never created: what readers open, so that a study
+        deleted meanwhile is a ``KeyError``, not a new empty study of that name."""
+        study = cls.__new__(cls)
+        study._set_up(sampler, pruner, storage, random_state, None)
+        study._attach(study_id, study_name, storage.get_study_directions(study_id))
+        return study
 
     @property
     def directions(self):

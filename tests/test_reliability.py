@@ -217,9 +217,11 @@ def test_tell_writes_system_attrs_with_the_state_or_nothing(kind, tmp_path):
     storage = InMemoryStorage() if kind == "memory" else SQLiteStorage(tmp_path / "t.db")
     study = Study(storage=storage)
     trial = study.ask()
-    frozen = study.tell(trial, 0.5, system_attrs={"sksearch:folds": [{"score": 0.5}]})
+    # a record in the format a search writes: a storage checks it when read
+    record = [{"test_scores": 0.5}]
+    frozen = study.tell(trial, 0.5, system_attrs={"sksearch:folds": record})
     assert frozen.state is TrialState.COMPLETE
-    assert frozen.system_attrs["sksearch:folds"] == [{"score": 0.5}]
+    assert frozen.system_attrs["sksearch:folds"] == record
     # a failure in the middle of the write (an attribute JSON cannot hold,
     # written after the state) leaves the trial as it was: running, no attribute
     trial = study.ask()

@@ -40,7 +40,11 @@ def make_server(storage, host="127.0.0.1", port=8080):
     ----------
     storage : str, path or BaseStorage
         As the ``storage`` argument of :class:`~sksearch.Study`
-        (``"sqlite:///search.db"``, a path, or a storage object).
+        (``"sqlite:///search.db"``, a path, or a storage object). A URL or
+        path is opened read-only: the dashboard creates, migrates and
+        reconfigures nothing, and refuses (with a
+        :class:`~sksearch.storage.StorageError` naming it) a missing or empty
+        file or database, or one of an older schema.
     host : str, default="127.0.0.1"
         The interface to listen on; the default is reachable from this
         machine only.
@@ -65,7 +69,7 @@ def make_server(storage, host="127.0.0.1", port=8080):
         raise ValueError(f"host must be a non-empty str, got {host!r}.")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int in [0, 65535], got {port!r}.")
-    return DashboardServer(get_storage(storage), host, port)
+    return DashboardServer(get_storage(storage, read_only=True), host, port)
 
 
 def run_dashboard(storage, host="127.0.0.1", port=8080):

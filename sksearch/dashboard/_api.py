@@ -52,9 +52,13 @@ class Storage:
     def studies(self):
         """Every study: id, name, direction and trial counts by state."""
         rows = []
-        for study_id, name in self.storage.get_all_studies():
-            study = self.view(study_id).study
-            counts = {state.name: study.n_trials((state,)) for state in TrialState}
+        names = dict(self.storage.get_all_studies())
+        for study_id, name in names.items():
+            try:
+                study = self._view(study_id, names).study
+                counts = {state.name: study.n_trials((state,)) for state in TrialState}
+            except KeyError:
+                continue  # deleted since it was listed
             # a study of several objectives is drawn on its first one
             rows.append({"id": study_id, "name": name, "direction": study.directions[0],
                          "directions": study.directions,
@@ -71,15 +75,27 @@ class Storage:
                 pass
 
     def view(self, study_id):
-        """The :class:`StudyView` of ``study_id``; ``KeyError`` if there is none."""
+        """The :class:`StudyView` of ``study_id``; ``KeyError`` if there is none.
+
+        A study is known by its id and its name together: a file written
+        before ids were never reused (see docs/persistence.md) may give a
+        deleted study's id to a new one, whose view must not hold the deleted
+        one's trials. The study is found, never created: one deleted while
+        asked for is a ``KeyError``.
+        """
+        return self._view(study_id, dict(self.storage.get_all_studies()))
+
+    def _view(self, study_id, names):
+        if study_id not in names:
+            with self._lock:
+                self._views.pop(study_id, None)
+            raise KeyError(study_id)
         with self._lock:
-            if study_id not in self._views:
-                names = dict(self.storage.get_all_studies())
-                if study_id not in names:
-                    raise KeyError(study_id)
-                self._views[study_id] = StudyView(
-                    Study(storage=self.storage, study_name=names[study_id]), study_id)
-            return self._views[study_id]
+            view = self._views.get(study_id)
+            if view is None or view.study.study_name != names[study_id]:
+                view = self._views[study_id] = StudyView(
+                    Study._existing(self.storage, study_id, names[study_id]), study_id)
+            return view
 
 
 class StudyView:

@@ -14,7 +14,7 @@ _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
 
-def get_storage(storage):
+def get_storage(storage, *, read_only=False):
     """Resolve the ``storage`` argument of a study or search.
 
     ``None`` gives a fresh :class:`InMemoryStorage`; a storage instance is used
@@ -23,6 +23,13 @@ def get_storage(storage):
     :class:`SQLiteStorage`; ``"postgresql://user:password@host/db"`` (or
     ``"postgresql:///db?host=/socket/dir"``) gives a :class:`PostgreSQLStorage`
     (the optional extra ``postgres``).
+
+    With ``read_only=True`` (what readers pass: the dashboard, ``python -m
+    sksearch studies``, :func:`~sksearch.list_studies`,
+    :func:`~sksearch.load_study`) a URL or path opens a storage that writes
+    nothing (see ``read_only`` of :class:`SQLiteStorage`); ``None`` and a
+    storage instance are as without it (an instance is used as its maker
+    opened it).
 
     Examples
     --------
@@ -33,8 +40,10 @@ def get_storage(storage):
         return InMemoryStorage()
     if isinstance(storage, BaseStorage):
         return storage
+    if not isinstance(read_only, bool):
+        raise TypeError(f"read_only must be a bool, got {read_only!r}.")
     if isinstance(storage, os.PathLike):
-        return SQLiteStorage(storage)
+        return SQLiteStorage(storage, read_only=read_only)
     if isinstance(storage, str):
         if storage.startswith(_SQLITE_PREFIX):
             path = storage[len(_SQLITE_PREFIX):]
@@ -44,9 +53,9 @@ def get_storage(storage):
                     "cannot be shared by threads and worker processes. Use storage=None "
                     "(the default) for an in-memory study, or 'sqlite:///path.db'."
                 )
-            return SQLiteStorage(path)
+            return SQLiteStorage(path, read_only=read_only)
         if storage.startswith(_POSTGRES_PREFIXES):
-            return PostgreSQLStorage(storage)
+            return PostgreSQLStorage(storage, read_only=read_only)
         if "://" in storage:
             scheme = storage.split("://", 1)[0]
             raise ValueError(
@@ -56,7 +65,7 @@ def get_storage(storage):
             )
         if not storage:
             raise ValueError("storage='' is not a path; pass None for an in-memory study.")
-        return SQLiteStorage(storage)
+        return SQLiteStorage(storage, read_only=read_only)
     raise TypeError(
         f"storage must be None, a path, a 'sqlite:///...' or 'postgresql://...' URL or a "
         f"BaseStorage instance, got {storage!r}."

@@ -10,6 +10,7 @@ the running trials whose process is gone (:func:`stale_reason`).
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
 import os
 import threading
 import time
@@ -70,6 +71,25 @@ class Heartbeats:
                 self._write(ids)
             except Exception:  # noqa: BLE001 - the next beat will do
                 pass
+
+
+def malformed_reason(system_attrs):
+    """Why the running-trial record in ``system_attrs`` is not one sksearch
+    writes (its ``owner`` not a dict of host and pid, its heartbeat not a
+    finite number), or ``None``. Such a trial is stale at once: no process
+    could keep it fresh, and waiting out the grace period would only hide the
+    damage."""
+    if "owner" not in system_attrs and HEARTBEAT not in system_attrs:
+        return None  # a trial of a version before heartbeats: stale_reason's to judge
+    owner = system_attrs.get("owner")
+    if not (isinstance(owner, dict) and isinstance(owner.get("host"), str)
+            and isinstance(owner.get("pid"), int) and not isinstance(owner.get("pid"), bool)):
+        return (f"stale: its owner record {owner!r:.80} is malformed (sksearch writes a "
+                "dict with host and pid)")
+    heartbeat = system_attrs.get(HEARTBEAT)
+    if not (is_number(heartbeat) and math.isfinite(heartbeat)):
+        return f"stale: its heartbeat {heartbeat!r:.80} is not a finite number"
+    return None
 
 
 def stale_reason(system_attrs, grace_seconds, now, host):

@@ -13,6 +13,13 @@ transaction (retried as a whole when the database is busy, a transaction lost a
 race, or the connection dropped); trial numbers are allocated inside the
 transaction that creates the trial; only floats and JSON are written, never a
 pickle; every value is checked when read (``_sql_rows``).
+
+A storage opened with ``read_only=True`` (what the dashboard, ``python -m
+sksearch studies``, ``list_studies`` and ``load_study`` open) connects
+read-only, never creates, migrates or reconfigures the database, and refuses
+one it could not read without doing so. :meth:`SQLStorage._defer_writes` lets
+the Study of ``load_study`` write later: its first write reopens the database
+for writing.
 """
 
 # Authors: the sksearch developers
@@ -26,6 +33,7 @@ import socket
 import threading
 import time
 import uuid
+import warnings
 
 from ..distributions import stand_in_from_json
 from ..trial import INTERRUPTED_KEY, TrialState
@@ -35,10 +43,11 @@ from ._base import (
     BaseStorage,
     CorruptStorageError,
     DuplicatedStudyError,
+    StorageError,
     pending_outcome_from_json,
     pending_outcome_to_json,
 )
-from ._heartbeat import HEARTBEAT, Heartbeats, stale_reason
+from ._heartbeat import HEARTBEAT, Heartbeats, malformed_reason, stale_reason
 from ._sql_rows import TrialRows, build_trials, loads
 
 __all__ = ["SQLStorage"]
@@ -65,9 +74,9 @@ def _canonical(distribution):
 class SQLStorage(BaseStorage):
     """The storage of a study in an SQL database; subclasses are dialects.
 
-    A subclass sets :attr:`timeout` and calls :meth:`_init_local` and
-    :meth:`_open_schema`, and defines the ``_``-prefixed hooks below that
-    raise ``NotImplementedError``.
+    A subclass sets :attr:`timeout` and :attr:`read_only`, calls
+    :meth:`_init_local` and :meth:`_open`, and defines the ``_``-prefixed
+    hooks below that raise ``NotImplementedError``.
     """
 
     #: Seconds between two heartbeats of a running trial; well below the grace
@@ -100,6 +109,17 @@ class SQLStorage(BaseStorage):
     def _is_transient(self, exc):
         """Whether the operation that raised ``exc`` is worth running again."""
         raise NotImplementedError
+
+    def _translate(self, exc):
+        """The :class:`StorageError` (a :class:`CorruptStorageError` for a
+        damaged database) to raise instead of the driver's error ``exc``, or
+        ``None`` to let it through (a constraint violation, which callers
+        handle)."""
+        return None
+
+    def _empty_words(self):
+        """What an empty database is, in the words of a reader's error."""
+        return "an empty database"
 
     def _recover(self):
         """After a transient error: drop this thread's connection if the error
@@ -135,6 +155,7 @@ class SQLStorage(BaseStorage):
     # -- connections, transactions, retries ----------------------------------------
     def _init_local(self):
         self._local = threading.local()
+        self._mode_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._distributions = {}
         # trials this object created and has not finished
@@ -146,21 +167,28 @@ class SQLStorage(BaseStorage):
 
     def __getstate__(self):
         state = {name: getattr(self, name) for name in self._PARAMS}
-        return {**state, "_distributions": dict(self._distributions)}
+        return {**state, "_distributions": dict(self._distributions),
+                "_deferred": self._deferred}
 
     def __setstate__(self, state):
         for name in self._PARAMS:
             setattr(self, name, state[name])
         self._init_local()
         self._distributions = state["_distributions"]
+        self._deferred = state["_deferred"]
 
     def _connection(self):
         # One connection per thread and per process: a connection must not
-        # cross a fork, so a child opens its own.
+        # cross a fork, so a child opens its own; nor outlive a switch from
+        # reading to writing (_defer_writes), so a thread reopens it then.
         conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.pid != os.getpid():
+        if (conn is None or self._local.pid != os.getpid()
+                or self._local.read_only != self.read_only):
+            if conn is not None and self._local.pid == os.getpid():
+                self._discard_connection()
             conn = self._connect()
             self._local.conn, self._local.pid = conn, os.getpid()
+            self._local.read_only = self.read_only
         return conn
 
     def _discard_connection(self):
@@ -181,7 +209,10 @@ class SQLStorage(BaseStorage):
                 return operation()
             except Exception as exc:
                 if not self._is_transient(exc) or time.monotonic() > deadline:
-                    raise
+                    translated = self._translate(exc)
+                    if translated is None:
+                        raise
+                    raise translated from exc
                 self._recover()
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
@@ -203,12 +234,49 @@ class SQLStorage(BaseStorage):
     def _write(self, body):
         """``body(db)`` in one write transaction, run again from the start
         while it fails for a transient reason; returns what it returns."""
+        if self.read_only:
+            self._start_writing()
         return self._retry(lambda: self._in_transaction(self._BEGIN_WRITE, body))
+
+    def _start_writing(self):
+        """Before the first write of a read-only storage: refuse it, or, after
+        :meth:`_defer_writes`, reopen the database for writing."""
+        with self._mode_lock:
+            if not self.read_only:
+                return
+            if not self._deferred:
+                raise StorageError(
+                    f"The {self._label()} was opened read-only (by a reader: the dashboard, "
+                    "python -m sksearch studies, list_studies); it writes nothing. Open it "
+                    "with a Study or a search to write.")
+            self.read_only = False
+            try:
+                self._open_schema()
+            except BaseException:
+                self.read_only = True
+                raise
+
+    def _defer_writes(self):
+        """Let a read-only storage write: not now, but at its first write,
+        which reopens the database for writing (and does what a writer does on
+        opening it: SQLite's WAL mode). What ``load_study`` gives its Study,
+        so that loading writes nothing but the Study can still ask and tell."""
+        self._deferred = True
 
     def _read(self, sql, args=()):
         return self._retry(lambda: self._execute(self._connection(), sql, args).fetchall())
 
     # -- the schema ------------------------------------------------------------------
+    def _open(self):
+        """What a constructor does once connected: a writer creates or migrates
+        the tables; a reader only checks that it can read them."""
+        self._deferred = False
+        if not self.read_only:
+            self._open_schema()
+            return
+        version = self._retry(lambda: self._schema_version(self._connection()))
+        _sql_schema.check_readable(self._label(), version, self._empty_words())
+
     def _schema_version(self, db):
         def meta_version():
             row = self._execute(db, "SELECT value FROM sksearch_meta WHERE key = "
@@ -268,6 +336,11 @@ class SQLStorage(BaseStorage):
     # -- studies -------------------------------------------------------------------
     def create_new_study(self, study_name, directions):
         directions = list(directions)
+        if self.read_only and not self._deferred:
+            # said here, not by the write: a reader asked for a missing study
+            raise StorageError(
+                f"No study named {study_name!r} in the {self._label()}, and this storage "
+                "was opened read-only (by a reader), so it creates none.")
 
         def create(db):
             if self._execute(db, "SELECT 1 FROM studies WHERE name = ?",
@@ -544,10 +617,18 @@ class SQLStorage(BaseStorage):
         n_objectives = None
         finished = []
         for trial in self.get_all_trials(study_id, states=(TrialState.RUNNING,)):
-            reason = (None if trial.trial_id in mine
-                      else stale_reason(trial.system_attrs, grace_seconds, now, host))
+            if trial.trial_id in mine:
+                continue
+            malformed = malformed_reason(trial.system_attrs)
+            reason = malformed or stale_reason(trial.system_attrs, grace_seconds, now, host)
             if reason is None:
                 continue
+            if malformed:
+                # no process could be waiting on a record this damaged: say so,
+                # rather than wait out the grace period in silence
+                warnings.warn(f"{self._label()}, study id {study_id}, trial "
+                              f"{trial.number}: {reason}; it is finished now.",
+                              RuntimeWarning, stacklevel=2)
             # a dead process's trial was cut short, not failed by its parameters
             state, values, attrs = TrialState.FAIL, None, {"fail_reason": reason,
                                                            INTERRUPTED_KEY: reason}

@@ -12,8 +12,10 @@ trial and the column, rather than being read as something else.
 import datetime
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 
+from .._records import FOLDS_ATTR, records_from_json
 from ..trial import FrozenTrial, TrialState
 
 
@@ -36,11 +38,20 @@ def loads(text):
     if not isinstance(text, str):
         raise ValueError(f"expected JSON text, got {text!r}")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=_finite_float)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     except ValueError as exc:
         raise ValueError(f"not valid JSON ({exc}): {text[:80]!r}") from None
+
+
+def _finite_float(literal):
+    # json.dumps writes a non-finite float as Infinity or NaN, never as a
+    # literal that overflows (1e999): such a literal was written by hand
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"the number {literal[:40]!r} overflows a float")
+    return value
 
 
 def is_number(value):
@@ -107,7 +118,38 @@ def build_trials(rows, distribution, corrupt):
             bad(trial_id, f"trial_attrs.value of {kind} attribute {key!r}", str(exc))
         trial = built[trial_id]
         (trial.user_attrs if kind == "user" else trial.system_attrs)[key] = decoded
+    _check_folds(built, studies, bad)
     return list(built.values())
+
+
+def _check_folds(built, studies, bad):
+    """Check the fold records a search stores with its trials: each readable;
+    in a COMPLETE trial, every scored fold's score finite (a search tells a
+    candidate with a non-finite mean as FAIL, so a COMPLETE one with such a
+    score was edited); and as many folds in every trial of a study."""
+    column = f"trial_attrs.value of system attribute {FOLDS_ATTR!r}"
+    lengths = {}
+    for trial_id, trial in built.items():
+        if FOLDS_ATTR not in trial.system_attrs:
+            continue
+        try:
+            folds = records_from_json(trial.system_attrs[FOLDS_ATTR], trial.number)
+        except ValueError as exc:
+            bad(trial_id, column, str(exc))
+        lengths.setdefault(studies[trial_id], {})[trial_id] = len(folds)
+        if trial.state is not TrialState.COMPLETE:
+            continue  # a failed fit's error_score, or a live scorer's inf, stays
+        for k, fold in enumerate(folds):
+            score = None if fold is None or fold.fit_error is not None else fold.test_scores
+            if is_number(score) and not math.isfinite(score):
+                bad(trial_id, column, f"fold {k} of a COMPLETE trial has the test score "
+                    f"{score!r}; sksearch stores a finite one")
+    for by_trial in lengths.values():
+        usual = Counter(by_trial.values()).most_common(1)[0][0]
+        for trial_id, n in by_trial.items():
+            if n != usual:
+                bad(trial_id, column, f"{n} fold records where the study's other trials "
+                    f"have {usual}")
 
 
 def _trial_from_row(row, corrupt):

@@ -9,7 +9,7 @@ key the database assigns), ``{seq}`` (the same, never reused) and ``{real}``
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._base import StorageError
+from ._base import CorruptStorageError, StorageError
 
 SCHEMA_VERSION = 2
 
@@ -146,6 +146,13 @@ def check_tables(label, columns, meta_version):
                 f"sksearch's {tables[table]!r}; it is not an sksearch study database, or "
                 "it was damaged. Nothing was written into it."
             )
+    missing = sorted(set(tables) - names - {"sksearch_meta"})  # said below
+    if not old and missing:
+        # version 2 always had every table; a writer must not quietly recreate
+        # one that was dropped (its rows would be lost without a word)
+        raise CorruptStorageError(
+            f"{label}: the tables {missing!r} of an sksearch study database are missing; "
+            "the database was damaged or edited by hand. Nothing was written into it.")
     text = meta_version() if "sksearch_meta" in names else None
     if text is None:
         if not old:
@@ -170,3 +177,34 @@ def check_tables(label, columns, meta_version):
             f"{label}: schema_version {version} in table sksearch_meta does not "
             f"match its tables {sorted(names)!r}; the database was damaged.")
     return version
+
+
+def check_readable(label, version, empty):
+    """Refuse, for a reader, a database it cannot read without writing.
+
+    Parameters
+    ----------
+    label : str
+        The database, as messages name it.
+    version : int or None
+        What :func:`check_tables` returned.
+    empty : str
+        What an empty database is, in words (``"an empty file (0 bytes)"``).
+
+    Raises
+    ------
+    StorageError
+        For an empty database (a reader creates no tables) or one of an older
+        schema (a reader does not migrate it).
+    """
+    if version is None:
+        raise StorageError(
+            f"{label} is {empty}, not an sksearch study database: there is nothing to "
+            "read, and a reader creates nothing. A search or a Study that writes to "
+            "it creates the tables.")
+    if version < SCHEMA_VERSION:
+        raise StorageError(
+            f"{label} was written by an older sksearch (schema version {max(version, 1)}; "
+            f"this one writes {SCHEMA_VERSION}). A reader does not migrate it: open it for "
+            "writing once (a search with this storage, or sksearch.Study(storage=..., "
+            "study_name=...)) to migrate it; older sksearch versions cannot read it then.")

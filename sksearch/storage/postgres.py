@@ -8,7 +8,8 @@ order matters (a trial's number, an entry of the finish log); reads of trials
 run in one REPEATABLE READ snapshot. A transaction that loses a race
 (serialization failure, deadlock) or whose connection drops (the server
 restarted) is run again from the start on a new connection, for up to
-``timeout`` seconds.
+``timeout`` seconds. A read-only storage sets its sessions read-only, so
+every transaction it runs is a read-only one.
 """
 
 # Authors: the sksearch developers
@@ -17,7 +18,7 @@ restarted) is run again from the start on a new connection, for up to
 import functools
 import os
 
-from ._base import StorageError
+from ._base import CorruptStorageError, StorageError
 from ._sql import SQLStorage
 
 __all__ = ["PostgreSQLStorage"]
@@ -58,6 +59,11 @@ class PostgreSQLStorage(SQLStorage):
     timeout : float, default=60.0
         Seconds an operation keeps retrying (a lock, a lost race, a server
         that went away and is coming back) before it raises.
+    read_only : bool, default=False
+        Open the database as a reader: every transaction is read-only (the
+        server refuses a write), nothing is created or migrated, and an empty
+        database, or one of an older schema, is refused with a
+        :class:`StorageError` naming it.
 
     Notes
     -----
@@ -81,11 +87,14 @@ class PostgreSQLStorage(SQLStorage):
     _BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
     _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     _FOR_UPDATE = " FOR UPDATE"
-    _PARAMS = ("url", "timeout")
+    _PARAMS = ("url", "timeout", "read_only")
 
-    def __init__(self, url, timeout=60.0):
+    def __init__(self, url, timeout=60.0, *, read_only=False):
         self.url = url
         self.timeout = timeout
+        if not isinstance(read_only, bool):
+            raise TypeError(f"read_only must be a bool, got {read_only!r}.")
+        self.read_only = read_only
         self._init_local()
         psycopg = _psycopg()
         if not isinstance(url, str):
@@ -97,6 +106,7 @@ class PostgreSQLStorage(SQLStorage):
                              f"valid connection URL: {_scrub(str(exc), url)}") from None
         try:
             self._local.conn, self._local.pid = self._connect(), os.getpid()
+            self._local.read_only = read_only
         except psycopg.Error as exc:
             raise StorageError(
                 f"Cannot connect to the PostgreSQL server for {self._where}: "
@@ -104,7 +114,7 @@ class PostgreSQLStorage(SQLStorage):
                 "accepts connections, and that the database exists."
             ) from None
         try:
-            self._open_schema()
+            self._open()
         except psycopg.Error as exc:
             self._discard_connection()
             raise StorageError(f"Cannot open the {self._label()}: "
@@ -116,8 +126,12 @@ class PostgreSQLStorage(SQLStorage):
 
     def _connect(self):
         psycopg = _psycopg()
-        return psycopg.connect(self.url, autocommit=True,
+        conn = psycopg.connect(self.url, autocommit=True,
                                connect_timeout=max(1, int(min(self.timeout, 10))))
+        if self.read_only:
+            # the session's default: even a statement outside BEGIN is read-only
+            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        return conn
 
     def _label(self):
         return f"PostgreSQL storage {self._where}"
@@ -150,6 +164,17 @@ class PostgreSQLStorage(SQLStorage):
         # OperationalError covers a lost connection, a server shutting down or
         # starting, serialization failures and deadlocks.
         return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+
+    def _translate(self, exc):
+        psycopg = _psycopg()
+        if isinstance(exc, (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn)):
+            return CorruptStorageError(
+                f"The {self._label()} is damaged: {_scrub(str(exc).strip(), self.url)}. "
+                "sksearch did not write this (a table dropped or altered by hand).")
+        if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+            return StorageError(f"The {self._label()} was opened read-only: "
+                                f"{_scrub(str(exc).strip(), self.url)}.")
+        return None
 
     def _recover(self):
         conn = getattr(self._local, "conn", None)
