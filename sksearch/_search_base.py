@@ -15,6 +15,7 @@ candidates to try comes from a :class:`~sksearch.Study` and its sampler, and
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import dataclasses
 import numbers
 import sys
 import time
@@ -328,13 +329,14 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             print(f"sksearch: resuming {n_done} finished candidates of study "
                   f"{study.study_name!r}; {remaining} of n_iter={n_iter} left to run.",
                   file=sys.stderr, flush=True)
-        plan.search_ctx = _compat.subcontext(
-            setup.root_ctx, task_name="search", sequential_subtasks=False,
-            max_subtasks=search_task_size(remaining, self.n_splits_, pruning))
-        _compat.task_begin(plan.search_ctx, self)
         # contexts for candidates and fold tasks (which carry the search to the
         # workers) only when some scikit-learn callback listens
-        plan.task_contexts = _compat.has_callbacks(self)
+        plan = dataclasses.replace(
+            plan, task_contexts=_compat.has_callbacks(self),
+            search_ctx=_compat.subcontext(
+                setup.root_ctx, task_name="search", sequential_subtasks=False,
+                max_subtasks=search_task_size(remaining, self.n_splits_, pruning)))
+        _compat.task_begin(plan.search_ctx, self)
         if self.verbose > 0:
             print(f"Fitting {self.n_splits_} folds for each of {remaining} candidates, "
                   f"totalling {remaining * self.n_splits_} fits"
