@@ -385,6 +385,7 @@ class SQLStorage(BaseStorage):
             raise
 
     def get_study_id(self, study_name):
+        _checks.check_name(study_name, "study_name")  # what the database cannot hold
         rows = self._read("SELECT study_id FROM studies WHERE name = ?", (study_name,))
         return rows[0][0] if rows else None
 

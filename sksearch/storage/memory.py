@@ -90,6 +90,7 @@ class InMemoryStorage(BaseStorage):
             return study_id
 
     def get_study_id(self, study_name):
+        _checks.check_name(study_name, "study_name")  # as the other storages do
         return self._names.get(study_name)
 
     def get_all_studies(self):
