@@ -10,8 +10,10 @@ matched against a categorical's choices by theirs, as the SQLite storage
 describes such choices.
 
 A finished trial added to a study (:meth:`sksearch.Study.add_trial`) is
-checked here first: a finished state, a finite value when COMPLETE, every
-parameter inside its distribution, steps that are ints >= 0.
+checked here first, against the study, as every storage checks it again
+before writing: a finished state, one finite value per objective when
+COMPLETE, every parameter inside its distribution, steps that are ints >= 0,
+JSON attributes.
 """
 
 # Authors: the sksearch developers
@@ -21,7 +23,8 @@ import math
 import numbers
 
 from .distributions import BaseDistribution, Categorical, describe_choice
-from .trial import FrozenTrial, TrialState, is_finite_value
+from .storage._checks import check_finished_record, check_name, check_outcome, dumps
+from .trial import FrozenTrial, TrialState
 
 __all__ = ["KnownTrials", "QUEUE_ATTR", "WARM_START_ATTR", "create_trial"]
 
@@ -45,8 +48,10 @@ def encode_params(params, where="enqueue_trial"):
     for name, value in params.items():
         if not isinstance(name, str):
             raise TypeError(f"{where}: parameter names must be str, got {name!r}.")
+        check_name(name, f"{where}: the parameter name {name!r}")
         if isinstance(value, _SCALARS) and not (
                 isinstance(value, float) and not math.isfinite(value)):
+            dumps(value, f"{where}: params[{name!r}]")  # text a storage can hold
             encoded[name] = {"value": value}
         else:
             encoded[name] = {"repr": describe_choice(value)}
@@ -127,43 +132,22 @@ def prior_copies(existing, trials, source):
         if trial.state.is_finished() and (source, trial.number) not in seen]
 
 
-def check_finished_trial(trial):
-    """Raise, naming what is wrong, unless ``trial`` can be added as finished."""
+def check_finished_trial(trial, n_objectives=None):
+    """Raise, naming what is wrong, unless ``trial`` can be added as finished
+    to a study of ``n_objectives`` objectives (what every storage checks
+    before writing it, see :mod:`sksearch.storage._checks`)."""
     if not isinstance(trial, FrozenTrial):
         raise TypeError(f"add_trial takes a FrozenTrial (see sksearch.create_trial), got "
                         f"{trial!r}.")
-    if not isinstance(trial.state, TrialState) or not trial.state.is_finished():
-        raise ValueError(f"add_trial: the trial's state must be COMPLETE, PRUNED or FAIL, "
-                         f"got {trial.state!r}.")
-    if trial.state is TrialState.COMPLETE and not is_finite_value(trial.value):
-        raise ValueError(f"add_trial: a COMPLETE trial needs a finite value, got "
-                         f"{trial.value!r}.")
-    if trial.value is not None and not is_finite_value(trial.value):
-        raise ValueError(f"add_trial: value must be a finite number or None, got "
-                         f"{trial.value!r}.")
-    if set(trial.internal_params) != set(trial.distributions):
-        raise ValueError("add_trial: the trial's internal_params and distributions name "
-                         f"different parameters: {sorted(trial.internal_params)!r} and "
-                         f"{sorted(trial.distributions)!r}.")
-    for name, internal in trial.internal_params.items():
-        distribution = trial.distributions[name]
-        if not isinstance(distribution, BaseDistribution):
-            raise TypeError(f"add_trial: the distribution of {name!r} must be a sksearch "
-                            f"distribution, got {distribution!r}.")
-        if not (isinstance(internal, numbers.Real) and math.isfinite(internal)
-                and distribution.contains_internal(internal)):
-            raise ValueError(f"add_trial: parameter {name!r} has the internal value "
-                             f"{internal!r}, which is not in {distribution!r}.")
-    for step, value in trial.intermediate_values.items():
-        if not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(f"add_trial: intermediate steps must be ints >= 0, got {step!r}.")
-        if not isinstance(value, numbers.Real):
-            raise ValueError(f"add_trial: the intermediate value of step {step} must be a "
-                             f"number, got {value!r}.")
+    try:
+        check_finished_record(trial, n_objectives)
+    except (TypeError, ValueError) as exc:
+        shown = "" if trial.number == -1 else f"trial {trial.number}: "
+        raise type(exc)(f"add_trial: {shown}{exc}") from None
 
 
 def create_trial(*, params, distributions, value=None, state=TrialState.COMPLETE,
-                 intermediate_values=None, user_attrs=None, system_attrs=None):
+                 intermediate_values=None, user_attrs=None, system_attrs=None, values=None):
     """A :class:`~sksearch.FrozenTrial` to add to a study with
     :meth:`~sksearch.Study.add_trial`, from external values.
 
@@ -174,11 +158,21 @@ def create_trial(*, params, distributions, value=None, state=TrialState.COMPLETE
     distributions : dict of str -> BaseDistribution
         The distribution of each parameter (the same names as ``params``).
     value : float or None, default=None
-        The objective value; required when ``state`` is COMPLETE.
+        The objective value of a study of one objective; required when
+        ``state`` is COMPLETE (or ``values``).
     state : TrialState, default=TrialState.COMPLETE
     intermediate_values : dict of int -> float, optional
     user_attrs, system_attrs : dict, optional
-        JSON-serialisable.
+        JSON-serialisable, with str keys.
+    values : sequence of float or None, default=None
+        One value per objective, for a study of several; give ``value`` or
+        ``values``, not both.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument (``value``, ``values[1]``, ``user_attrs['x']``)
+        that is not what a study stores; nothing is added anywhere.
 
     Returns
     -------
@@ -214,11 +208,41 @@ def create_trial(*, params, distributions, value=None, state=TrialState.COMPLETE
         else:
             internal[name] = internal_value(name, {"value": external}, distribution,
                                             where="create_trial")
-    return FrozenTrial(number=-1, trial_id=-1, state=state,
-                       value=None if value is None else float(value),
-                       internal_params=internal, distributions=dict(distributions),
-                       intermediate_values=dict(intermediate_values or {}),
-                       user_attrs=dict(user_attrs or {}), system_attrs=dict(system_attrs or {}))
+    values = _create_trial_values(value, values, state)
+    for what, given in (("user_attrs", user_attrs), ("system_attrs", system_attrs),
+                        ("intermediate_values", intermediate_values)):
+        if given is not None and not isinstance(given, dict):
+            raise TypeError(f"create_trial: {what} must be a dict or None, got {given!r}.")
+    trial = FrozenTrial(number=-1, trial_id=-1, state=state, values=values,
+                        internal_params=internal, distributions=dict(distributions),
+                        intermediate_values=dict(intermediate_values or {}),
+                        user_attrs=dict(user_attrs or {}),
+                        system_attrs=dict(system_attrs or {}))
+    try:
+        check_finished_record(trial)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"create_trial: {exc}") from None
+    return trial
+
+
+def _create_trial_values(value, values, state):
+    """The ``values`` of a trial from ``create_trial``'s ``value`` or
+    ``values``, checked (finite numbers) before any is converted."""
+    if value is not None and values is not None:
+        raise ValueError(f"create_trial: give value or values, not both (got value={value!r}, "
+                         f"values={values!r}).")
+    if value is not None:
+        if isinstance(value, (str, bytes)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"create_trial: value must be a finite number or None, got "
+                            f"{value!r}.")
+        values = [value]
+    try:
+        return check_outcome(state, values) or None
+    except (TypeError, ValueError) as exc:
+        text = str(exc)
+        if value is not None:  # the user gave value, not values: name that
+            text = text.replace("values[0]", "value").replace("values:", "value:")
+        raise type(exc)(f"create_trial: {text}") from None
 
 
 def _choice_index(name, value, distribution):
@@ -309,7 +333,7 @@ class KnownTrials:
         frozen_trial : FrozenTrial
             As stored, with its number in this study.
         """
-        check_finished_trial(trial)
+        check_finished_trial(trial, len(self._directions))
         with self._sampler_lock:
             trial_id, number = self._storage.create_finished_trial(self._study_id, trial)
             if number == self._next_number:
@@ -320,7 +344,7 @@ class KnownTrials:
         """:meth:`add_trial` each of ``trials``, in order (all are checked first)."""
         trials = list(trials)
         for trial in trials:
-            check_finished_trial(trial)
+            check_finished_trial(trial, len(self._directions))
         return [self.add_trial(trial) for trial in trials]
 
     def add_prior_trials(self, trials, source=None):

@@ -21,7 +21,8 @@ def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m sksearch studies",
         description="List the studies of a storage, or show one of them.")
-    parser.add_argument("storage", help="'sqlite:///path.db' or a path")
+    parser.add_argument("storage", help="'sqlite:///path.db', a path, or "
+                        "'postgresql://user@host/db'")
     parser.add_argument("action", nargs="?", choices=["show"],
                         help="show one study (its best trial and its trials)")
     parser.add_argument("name", nargs="?", help="the study to show")
@@ -31,12 +32,14 @@ def _parser():
 
 
 def studies_command(argv):
-    """Run ``studies``; return the exit status (1 with a message on stderr
-    for a missing file or study)."""
+    """Run ``studies``; return the exit status (1 with a one-line message on
+    stderr, passwords shown as ``***``, for a storage that cannot be used or a
+    missing study)."""
     args = _parser().parse_args(argv)
     if args.action == "show" and args.name is None:
         _parser().error("show needs the NAME of a study")
-    from .storage import StorageError
+
+    from .storage._urls import redact
 
     try:
         storage = _open(args.storage)
@@ -44,9 +47,12 @@ def studies_command(argv):
             print(_studies_table(storage))
         else:
             print(_show(storage, args.name, args.all))
-    except (KeyError, StorageError, FileNotFoundError) as exc:
+    except (KeyError, ValueError, FileNotFoundError, ImportError) as exc:
+        # a storage that cannot be used (StorageError is a ValueError), a
+        # refused storage string, a missing study: one line, never a password
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"python -m sksearch studies: {message}", file=sys.stderr)
+        shown = " ".join(redact(message, args.storage).split())
+        print(f"python -m sksearch studies: {shown}", file=sys.stderr)
         return 1
     return 0
 
@@ -56,9 +62,10 @@ def _open(url):
     import os
 
     from .storage import get_storage
+    from .storage._urls import parse_storage_string
 
-    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
-    if "://" not in path and not os.path.exists(path):
+    kind, path = parse_storage_string(url)  # refuses what is neither URL nor path
+    if kind == "sqlite" and not os.path.exists(path):
         raise FileNotFoundError(f"no study file {path!r}")
     return get_storage(url, read_only=True)  # a reader: creates and migrates nothing
 

@@ -20,6 +20,7 @@ from . import _known
 from .pruners import get_pruner
 from .samplers import get_sampler
 from .storage import DuplicatedStudyError, get_storage
+from .storage._checks import check_name
 from .trial import CONSTRAINTS_KEY, FrozenTrial, Trial, TrialPruned, TrialState, best_of
 
 __all__ = ["Study"]
@@ -123,8 +124,9 @@ class Study(_known.KnownTrials):
                  study_name=None, random_state=None, *, directions=None,
                  constraints_func=None):
         directions = _check_directions(direction, directions)
-        if study_name is not None and not isinstance(study_name, str):
-            raise TypeError(f"study_name must be a str or None, got {study_name!r}.")
+        if study_name is not None:
+            # before the storage is opened or read: a name no storage can hold
+            check_name(study_name, "study_name")
         if constraints_func is not None and not callable(constraints_func):
             raise TypeError(
                 f"constraints_func must be a callable or None, got {constraints_func!r}.")

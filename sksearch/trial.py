@@ -281,6 +281,10 @@ class Trial:
         """
         if not isinstance(name, str):
             raise TypeError(f"Parameter name must be a str, got {name!r}.")
+        from .storage._checks import check_name  # here: storage imports this module
+
+        # a name no storage can hold is the caller's error, not a failed trial
+        check_name(name, f"the parameter name {name!r}")
         if not isinstance(distribution, BaseDistribution):
             raise TypeError(
                 f"distribution for {name!r} must be a sksearch distribution, "

@@ -233,18 +233,21 @@ def test_tell_writes_system_attrs_with_the_state_or_nothing(kind, tmp_path):
 
 
 def test_sqlite_state_and_attrs_are_one_transaction(tmp_path, monkeypatch):
-    from sksearch.storage import _sql as sqlite_module  # the SQL core SQLite runs on
-
     storage = SQLiteStorage(tmp_path / "t.db")
     study_id = storage.create_new_study("s", ["maximize"])
     trial_id, _ = storage.create_new_trial(study_id)
     calls = []
+    executemany = storage._executemany
 
-    def dumps_then_die(value):  # the process "dies" after the UPDATE of the state
-        calls.append(value)
-        raise KeyboardInterrupt
+    def die_at_the_attributes(db, sql, rows):  # the process "dies" after the UPDATE
+        if "trial_attrs" in sql:
+            calls.append(rows)
+            raise KeyboardInterrupt
+        executemany(db, sql, rows)
 
-    monkeypatch.setattr(sqlite_module, "_dumps", dumps_then_die)
+    # the JSON is checked before the transaction; the attributes are written
+    # after the state's UPDATE, inside it
+    monkeypatch.setattr(storage, "_executemany", die_at_the_attributes)
     with pytest.raises(KeyboardInterrupt):
         storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [1.0],
                                        system_attrs={"sksearch:folds": []})

@@ -17,19 +17,11 @@ from sksearch.distributions import Categorical, Float, Int
 from sksearch.storage import (
     DuplicatedStudyError,
     InMemoryStorage,
-    PostgreSQLStorage,
     SQLiteStorage,
     get_storage,
 )
 
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def storage(request, tmp_path):
-    if request.param == "memory":
-        return InMemoryStorage()
-    if request.param == "postgres":
-        return PostgreSQLStorage(request.getfixturevalue("postgres_url"))
-    return SQLiteStorage(tmp_path / "study.db")
+# The contract runs on every storage: the ``storage`` fixture of conftest.py.
 
 
 def test_studies(storage):

@@ -96,28 +96,24 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m sksearch dashboard",
         description="Serve a live web dashboard over the studies of a storage.")
-    parser.add_argument("storage", help="e.g. sqlite:///search.db, or a path to a study file")
+    parser.add_argument("storage", help="e.g. sqlite:///search.db, a path to a study file, "
+                        "or postgresql://user@host/db")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8080,
                         help="port (default 8080; 0 takes any free port)")
     args = parser.parse_args(argv)
-    path = _sqlite_path(args.storage)
-    if path is not None and not os.path.isfile(path):
-        # opening a missing file would create an empty study file
-        print(f"error: storage {args.storage!r}: no such file {path!r}.", file=sys.stderr)
-        return 2
+    from ..storage._urls import parse_storage_string, redact
+
     try:
+        kind, path = parse_storage_string(args.storage)
+        if kind == "sqlite" and not os.path.isfile(path):
+            # opening a missing file would create an empty study file
+            raise FileNotFoundError(f"storage {args.storage!r}: no such file {path!r}.")
         run_dashboard(args.storage, args.host, args.port)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
-              file=sys.stderr)
+    except (OSError, ValueError, ImportError) as exc:
+        # one line, passwords as *** (StorageError is a ValueError)
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"error: {' '.join(redact(text, args.storage).split())}", file=sys.stderr)
         return 2
     return 0
-
-
-def _sqlite_path(url):
-    """The file a storage argument names, or ``None`` for another kind of URL."""
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
-    return None if "://" in url else url

@@ -3,6 +3,7 @@
 import os
 
 from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError, StorageError
+from ._urls import parse_storage_string
 from .memory import InMemoryStorage
 from .postgres import PostgreSQLStorage
 from .sqlite import SQLiteStorage
@@ -10,8 +11,6 @@ from .sqlite import SQLiteStorage
 __all__ = ["BaseStorage", "CorruptStorageError", "DuplicatedStudyError", "InMemoryStorage",
            "PostgreSQLStorage", "SQLiteStorage", "StorageError", "get_storage"]
 
-_SQLITE_PREFIX = "sqlite:///"
-_POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
 
 def get_storage(storage, *, read_only=False):
@@ -22,7 +21,11 @@ def get_storage(storage, *, read_only=False):
     path, as in SQLAlchemy URLs) or a plain file path gives a
     :class:`SQLiteStorage`; ``"postgresql://user:password@host/db"`` (or
     ``"postgresql:///db?host=/socket/dir"``) gives a :class:`PostgreSQLStorage`
-    (the optional extra ``postgres``).
+    (the optional extra ``postgres``). A string that is neither a URL nor a
+    plain path -- a libpq ``"host=... password=..."`` string, anything with
+    ``=`` and white space -- is refused with a ``ValueError`` listing the
+    accepted forms, never taken as a file name; errors show a storage string
+    with its passwords as ``***``.
 
     With ``read_only=True`` (what readers pass: the dashboard, ``python -m
     sksearch studies``, :func:`~sksearch.list_studies`,
@@ -45,27 +48,16 @@ def get_storage(storage, *, read_only=False):
     if isinstance(storage, os.PathLike):
         return SQLiteStorage(storage, read_only=read_only)
     if isinstance(storage, str):
-        if storage.startswith(_SQLITE_PREFIX):
-            path = storage[len(_SQLITE_PREFIX):]
-            if path in ("", ":memory:"):
-                raise ValueError(
-                    f"storage={storage!r} names no file: an in-memory SQLite database "
-                    "cannot be shared by threads and worker processes. Use storage=None "
-                    "(the default) for an in-memory study, or 'sqlite:///path.db'."
-                )
-            return SQLiteStorage(path, read_only=read_only)
-        if storage.startswith(_POSTGRES_PREFIXES):
-            return PostgreSQLStorage(storage, read_only=read_only)
-        if "://" in storage:
-            scheme = storage.split("://", 1)[0]
+        kind, target = parse_storage_string(storage)
+        if kind == "postgresql":
+            return PostgreSQLStorage(target, read_only=read_only)
+        if target in ("", ":memory:"):
             raise ValueError(
-                f"storage URL scheme {scheme!r} is not supported: use 'sqlite:///path' "
-                "or 'postgresql://user:password@host/db', or pass a path or a "
-                "BaseStorage instance."
+                f"storage={storage!r} names no file: an in-memory SQLite database "
+                "cannot be shared by threads and worker processes. Use storage=None "
+                "(the default) for an in-memory study, or 'sqlite:///path.db'."
             )
-        if not storage:
-            raise ValueError("storage='' is not a path; pass None for an in-memory study.")
-        return SQLiteStorage(storage, read_only=read_only)
+        return SQLiteStorage(target, read_only=read_only)
     raise TypeError(
         f"storage must be None, a path, a 'sqlite:///...' or 'postgresql://...' URL or a "
         f"BaseStorage instance, got {storage!r}."

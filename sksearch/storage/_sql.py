@@ -30,6 +30,7 @@ import json
 import math
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -37,7 +38,7 @@ import warnings
 
 from ..distributions import stand_in_from_json
 from ..trial import INTERRUPTED_KEY, TrialState
-from . import _sql_schema
+from . import _checks, _sql_schema
 from ._base import (
     PENDING_OUTCOME,
     BaseStorage,
@@ -64,7 +65,17 @@ def _now():
 
 
 def _dumps(value):
+    # what sksearch writes itself (heartbeats, owners); the user's values go
+    # through _checks.dumps, which checks them first
     return json.dumps(value, sort_keys=True)
+
+
+def _operation_name(function):
+    """The storage method that defined ``function`` (a transaction's body),
+    as errors name the operation: ``SQLStorage.create_new_trial.<locals>.create``
+    gives ``create_new_trial``."""
+    name = getattr(function, "__qualname__", "") or "an operation"
+    return name.split(".<locals>")[0].rsplit(".", 1)[-1]
 
 
 def _canonical(distribution):
@@ -110,11 +121,13 @@ class SQLStorage(BaseStorage):
         """Whether the operation that raised ``exc`` is worth running again."""
         raise NotImplementedError
 
-    def _translate(self, exc):
+    def _translate(self, exc, what, timed_out):
         """The :class:`StorageError` (a :class:`CorruptStorageError` for a
         damaged database) to raise instead of the driver's error ``exc``, or
         ``None`` to let it through (a constraint violation, which callers
-        handle)."""
+        handle; an error of sksearch's own). ``what`` names the operation
+        (``"set_trial_user_attr"``); ``timed_out`` says that ``exc`` was
+        transient and retried until :attr:`timeout`."""
         return None
 
     def _empty_words(self):
@@ -199,17 +212,21 @@ class SQLStorage(BaseStorage):
             except Exception:  # noqa: BLE001 - it is being thrown away
                 pass
 
-    def _retry(self, operation):
+    def _retry(self, operation, what=None):
         """Run ``operation()`` until it succeeds, raises an error that is not
-        transient, or :attr:`timeout` seconds have passed."""
+        transient, or :attr:`timeout` seconds have passed; ``what`` names the
+        operation in errors (by default, the method that defined
+        ``operation``)."""
         delay = 0.01
         deadline = time.monotonic() + self.timeout
         while True:
             try:
                 return operation()
             except Exception as exc:
-                if not self._is_transient(exc) or time.monotonic() > deadline:
-                    translated = self._translate(exc)
+                transient = self._is_transient(exc)
+                if not transient or time.monotonic() > deadline:
+                    translated = self._translate(exc, what or _operation_name(operation),
+                                                 transient)
                     if translated is None:
                         raise
                     raise translated from exc
@@ -236,7 +253,8 @@ class SQLStorage(BaseStorage):
         while it fails for a transient reason; returns what it returns."""
         if self.read_only:
             self._start_writing()
-        return self._retry(lambda: self._in_transaction(self._BEGIN_WRITE, body))
+        return self._retry(lambda: self._in_transaction(self._BEGIN_WRITE, body),
+                           _operation_name(body))
 
     def _start_writing(self):
         """Before the first write of a read-only storage: refuse it, or, after
@@ -264,7 +282,9 @@ class SQLStorage(BaseStorage):
         self._deferred = True
 
     def _read(self, sql, args=()):
-        return self._retry(lambda: self._execute(self._connection(), sql, args).fetchall())
+        # errors name the method that reads, not this helper
+        return self._retry(lambda: self._execute(self._connection(), sql, args).fetchall(),
+                           sys._getframe(1).f_code.co_name)
 
     # -- the schema ------------------------------------------------------------------
     def _open(self):
@@ -335,6 +355,7 @@ class SQLStorage(BaseStorage):
 
     # -- studies -------------------------------------------------------------------
     def create_new_study(self, study_name, directions):
+        _checks.check_name(study_name, "study_name")
         directions = list(directions)
         if self.read_only and not self._deferred:
             # said here, not by the write: a reader asked for a missing study
@@ -364,6 +385,7 @@ class SQLStorage(BaseStorage):
             raise
 
     def get_study_id(self, study_name):
+        _checks.check_name(study_name, "study_name")  # what the database cannot hold
         rows = self._read("SELECT study_id FROM studies WHERE name = ?", (study_name,))
         return rows[0][0] if rows else None
 
@@ -403,7 +425,7 @@ class SQLStorage(BaseStorage):
         return [direction for _, direction in rows]
 
     def set_study_system_attr(self, study_id, key, value):
-        text = _dumps(value)
+        text = _checks.check_attr(key, value, "the study's system_attrs")
         self._write(lambda db: self._execute(
             db, "INSERT INTO study_attrs VALUES (?, ?, ?) ON CONFLICT (study_id, key) "
             "DO UPDATE SET value = excluded.value", (study_id, key, text)))
@@ -464,21 +486,22 @@ class SQLStorage(BaseStorage):
         return trial_id, number
 
     def create_finished_trial(self, study_id, trial):
-        if not trial.state.is_finished():
-            raise ValueError(f"A trial added as finished must not be RUNNING, got {trial!r}.")
+        # the whole record checked before the transaction; the number of
+        # values against the study's inside it, before anything is written
+        values, user, system = _checks.check_finished_record(trial)
         params = []
         for name, internal in trial.internal_params.items():
             text = _canonical(trial.distributions[name])
             self._remember(text, trial.distributions[name])
             params.append((name, float(internal), text))
-        attrs = [("user", k, _dumps(v)) for k, v in trial.user_attrs.items()]
-        attrs += [("system", k, _dumps(v)) for k, v in trial.system_attrs.items()]
-        values = [float(v) for v in trial.values or ()]
+        attrs = [("user", k, v) for k, v in user.items()]
+        attrs += [("system", k, v) for k, v in system.items()]
         now = _now()
         start, complete = trial.datetime_start or now, trial.datetime_complete or now
 
         def create(db):  # the whole trial at once
             self._lock_study(db, study_id)
+            self._check_n_values(db, study_id, trial.state, values)
             number = self._execute(db, "SELECT COALESCE(MAX(number) + 1, 0) FROM trials "
                                    "WHERE study_id = ?", (study_id,)).fetchone()[0]
             trial_id = self._insert(
@@ -520,6 +543,7 @@ class SQLStorage(BaseStorage):
         self._execute(db, _UPSERT_ATTR, (trial_id, "system", HEARTBEAT, _dumps(time.time())))
 
     def set_trial_param(self, trial_id, name, internal_value, distribution):
+        _checks.check_param(name, internal_value, distribution)
         text = _canonical(distribution)
         self._remember(text, distribution)
         row = (trial_id, name, float(internal_value), text)
@@ -533,6 +557,7 @@ class SQLStorage(BaseStorage):
         self._write(write)
 
     def set_trial_intermediate_value(self, trial_id, step, value):
+        _checks.check_intermediate(step, value)
         value = float(value)
         # a failed step (or an infinite one, which is no evidence either) is
         # stored as NULL (SQLite has no NaN) and read back as NaN
@@ -545,24 +570,45 @@ class SQLStorage(BaseStorage):
 
         self._write(write)
 
-    def _set_attr(self, trial_id, kind, key, value):
-        row = (trial_id, kind, key, _dumps(value))
+    def _set_attr(self, trial_id, kind, key, text):
+        row = (trial_id, kind, key, text)
         self._write(lambda db: self._execute(db, _UPSERT_ATTR, row))
 
     def set_trial_user_attr(self, trial_id, key, value):
-        self._set_attr(trial_id, "user", key, value)
+        self._set_attr(trial_id, "user", key, _checks.check_attr(key, value, "user_attrs"))
 
     def set_trial_system_attr(self, trial_id, key, value):
-        self._set_attr(trial_id, "system", key, value)
+        self._set_attr(trial_id, "system", key,
+                       _checks.check_attr(key, value, "system_attrs"))
+
+    def _check_n_values(self, db, study_id, state, values):
+        """Inside a write transaction, before it writes: ValueError unless
+        ``values`` has one value per objective of the study (a trial with
+        another number of values could not be read back)."""
+        if values:
+            n = self._execute(db, "SELECT COUNT(*) FROM study_directions WHERE "
+                              "study_id = ?", (study_id,)).fetchone()[0]
+            _checks.check_outcome(state, values, n)
 
     def set_trial_pending_outcome(self, trial_id, state, values=None, system_attrs=None):
-        self._set_attr(trial_id, "system", PENDING_OUTCOME,
-                       pending_outcome_to_json(state, values, system_attrs))
+        values = _checks.check_outcome(state, values)
+        _checks.check_attrs(system_attrs, "system_attrs")
+        text = _dumps(pending_outcome_to_json(state, values or None, system_attrs))
+
+        def write(db):
+            row = self._execute(db, "SELECT study_id FROM trials WHERE trial_id = ?",
+                                (trial_id,)).fetchone()
+            if row is not None:
+                self._check_n_values(db, row[0], state, values)
+            self._execute(db, _UPSERT_ATTR, (trial_id, "system", PENDING_OUTCOME, text))
+
+        self._write(write)
 
     def set_trial_state_values(self, trial_id, state, values=None, system_attrs=None):
         if state is TrialState.RUNNING:
             raise ValueError("A trial cannot be set back to RUNNING.")
-        values = [float(v) for v in values or ()]
+        values = _checks.check_outcome(state, values)
+        attrs = _checks.check_attrs(system_attrs, "system_attrs")
 
         def finish(db):  # state, values and attributes: all or nothing
             row = self._execute(db, "SELECT study_id FROM trials WHERE trial_id = ?",
@@ -570,6 +616,7 @@ class SQLStorage(BaseStorage):
             if row is None:
                 return False
             self._lock_study(db, row[0])
+            self._check_n_values(db, row[0], state, values)
             cursor = self._execute(
                 db, "UPDATE trials SET state = ?, datetime_complete = ? "
                 "WHERE trial_id = ? AND state = ?",
@@ -581,8 +628,8 @@ class SQLStorage(BaseStorage):
             # a recorded outcome has served its purpose once the trial is finished
             self._execute(db, "DELETE FROM trial_attrs WHERE trial_id = ? AND kind = ? "
                           "AND key = ?", (trial_id, "system", PENDING_OUTCOME))
-            self._executemany(db, _UPSERT_ATTR, [(trial_id, "system", key, _dumps(v))
-                                                 for key, v in (system_attrs or {}).items()])
+            self._executemany(db, _UPSERT_ATTR, [(trial_id, "system", key, text)
+                                                 for key, text in attrs.items()])
             # The finish log orders finishes by commit: the study's row is held
             # from here to COMMIT, so a reader that saw sequence s has seen
             # every finish of the study numbered below s
@@ -720,7 +767,8 @@ class SQLStorage(BaseStorage):
             return rows, extra_row
 
         # One read transaction, so the queries see the same snapshot.
-        rows, extra_row = self._retry(lambda: self._in_transaction(self._BEGIN_READ, read))
+        rows, extra_row = self._retry(lambda: self._in_transaction(self._BEGIN_READ, read),
+                                      sys._getframe(1).f_code.co_name)
         trials = build_trials(rows, self._distribution, self._corrupt)
         return trials if extra is None else (trials, extra_row)
 

@@ -5,11 +5,11 @@
 
 import copy
 import datetime
-import json
 import math
 import threading
 
 from ..trial import FrozenTrial, TrialState
+from . import _checks
 from ._base import BaseStorage, DuplicatedStudyError
 
 __all__ = ["InMemoryStorage"]
@@ -75,6 +75,7 @@ class InMemoryStorage(BaseStorage):
                                     if not self._trials[i].state.is_finished()}
 
     def create_new_study(self, study_name, directions):
+        _checks.check_name(study_name, "study_name")
         directions = list(directions)
         with self._lock:
             if study_name in self._names:
@@ -89,6 +90,7 @@ class InMemoryStorage(BaseStorage):
             return study_id
 
     def get_study_id(self, study_name):
+        _checks.check_name(study_name, "study_name")  # as the other storages do
         return self._names.get(study_name)
 
     def get_all_studies(self):
@@ -108,6 +110,7 @@ class InMemoryStorage(BaseStorage):
         return list(self._studies[study_id]["directions"])
 
     def set_study_system_attr(self, study_id, key, value):
+        _checks.check_attr(key, value, "the study's system_attrs")
         with self._lock:
             self._studies[study_id]["system_attrs"][key] = _copied(value)
 
@@ -136,17 +139,18 @@ class InMemoryStorage(BaseStorage):
         return self._last_trial_id
 
     def create_finished_trial(self, study_id, trial):
-        if not trial.state.is_finished():
-            raise ValueError(f"A trial added as finished must not be RUNNING, got {trial!r}.")
-        attrs = {key: _json_copy(v) for key, v in trial.system_attrs.items()}
-        user = {key: _json_copy(v) for key, v in trial.user_attrs.items()}
+        # the whole record checked before anything changes: all or nothing
+        values, _, _ = _checks.check_finished_record(
+            trial, len(self._studies[study_id]["directions"]))
+        attrs = {key: _copied(v) for key, v in trial.system_attrs.items()}
+        user = {key: _copied(v) for key, v in trial.user_attrs.items()}
         with self._lock:
             study = self._studies[study_id]
             trial_id, number = self._next_trial_id(), len(study["trial_ids"])
             now = datetime.datetime.now()
             self._trials[trial_id] = FrozenTrial(
                 number=number, trial_id=trial_id, state=trial.state,
-                values=None if trial.values is None else [float(v) for v in trial.values],
+                values=values or None,
                 internal_params={k: float(v) for k, v in trial.internal_params.items()},
                 distributions={k: self._distributions.setdefault(d, d)
                                for k, d in trial.distributions.items()},
@@ -170,6 +174,7 @@ class InMemoryStorage(BaseStorage):
         return trial
 
     def set_trial_param(self, trial_id, name, internal_value, distribution):
+        _checks.check_param(name, internal_value, distribution)
         with self._lock:
             trial = self._running(trial_id)
             trial.internal_params[name] = float(internal_value)
@@ -177,6 +182,7 @@ class InMemoryStorage(BaseStorage):
                 distribution, distribution)
 
     def set_trial_intermediate_value(self, trial_id, step, value):
+        _checks.check_intermediate(step, value)
         value = float(value)
         with self._lock:
             # as in SQLite: an infinite step is no evidence, kept as NaN
@@ -184,20 +190,37 @@ class InMemoryStorage(BaseStorage):
                 value if math.isfinite(value) else math.nan)
 
     def set_trial_user_attr(self, trial_id, key, value):
+        _checks.check_attr(key, value, "user_attrs")
         with self._lock:
             self._snapshots.pop(trial_id, None)
             self._trials[trial_id].user_attrs[key] = _copied(value)
 
     def set_trial_system_attr(self, trial_id, key, value):
+        _checks.check_attr(key, value, "system_attrs")
         with self._lock:
             self._snapshots.pop(trial_id, None)
             self._trials[trial_id].system_attrs[key] = _copied(value)
 
+    def _checked_outcome(self, trial_id, state, values, system_attrs):
+        """The values of a trial's outcome, checked against its study with its
+        system attributes (what every storage checks before writing one)."""
+        with self._lock:
+            n_objectives = len(self._studies[self._trial_study[trial_id]]["directions"])
+        values = _checks.check_outcome(state, values, n_objectives)
+        _checks.check_attrs(system_attrs, "system_attrs")
+        return values
+
+    def set_trial_pending_outcome(self, trial_id, state, values=None, system_attrs=None):
+        """Check the outcome as the persistent storages do; record nothing
+        (nothing outlives this process, so no other process finishes the trial)."""
+        self._checked_outcome(trial_id, state, values, system_attrs)
+
     def set_trial_state_values(self, trial_id, state, values=None, system_attrs=None):
         if state is TrialState.RUNNING:
             raise ValueError("A trial cannot be set back to RUNNING.")
-        # copied (and checked) before anything changes: all or nothing
-        attrs = {key: _json_copy(v) for key, v in (system_attrs or {}).items()}
+        # checked and copied before anything changes: all or nothing
+        values = self._checked_outcome(trial_id, state, values, system_attrs)
+        attrs = {key: _copied(v) for key, v in (system_attrs or {}).items()}
         with self._lock:
             trial = self._trials[trial_id]
             if trial.state.is_finished():
@@ -205,7 +228,7 @@ class InMemoryStorage(BaseStorage):
             self._snapshots.pop(trial_id, None)
             trial.system_attrs.update(attrs)
             trial.state = state
-            trial.values = None if values is None else tuple(float(v) for v in values)
+            trial.values = tuple(values) or None
             trial.datetime_complete = datetime.datetime.now()
             study = self._studies[self._trial_study[trial_id]]
             study["finished"].append(trial_id)
@@ -278,13 +301,6 @@ class _Table(dict):
     def __missing__(self, key):
         raise KeyError(f"No {self.what} with id {key!r} in this in-memory storage: it "
                        "was deleted, or never existed.")
-
-
-def _json_copy(value):
-    """A copy of a JSON-serialisable value; raises TypeError for any other, as
-    a storage that writes JSON would."""
-    json.dumps(value)
-    return _copied(value)
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))

@@ -8,8 +8,10 @@ order matters (a trial's number, an entry of the finish log); reads of trials
 run in one REPEATABLE READ snapshot. A transaction that loses a race
 (serialization failure, deadlock) or whose connection drops (the server
 restarted) is run again from the start on a new connection, for up to
-``timeout`` seconds. A read-only storage sets its sessions read-only, so
-every transaction it runs is a read-only one.
+``timeout`` seconds; any other error of the server (a statement cancelled, a
+full disk, a value over a limit) cannot succeed the next time and is raised
+at once (see :data:`TRANSIENT_SQLSTATES`). A read-only storage sets its
+sessions read-only, so every transaction it runs is a read-only one.
 """
 
 # Authors: the sksearch developers
@@ -20,8 +22,20 @@ import os
 
 from ._base import CorruptStorageError, StorageError
 from ._sql import SQLStorage
+from ._urls import redact
 
-__all__ = ["PostgreSQLStorage"]
+__all__ = ["PostgreSQLStorage", "TRANSIENT_SQLSTATES"]
+
+#: The SQLSTATEs of errors worth running a transaction again for: the
+#: whole class 08 (connection exceptions) and these. ``40001``
+#: serialization_failure and ``40P01`` deadlock_detected: the transaction lost
+#: a race. ``57P01`` admin_shutdown, ``57P02`` crash_shutdown, ``57P03``
+#: cannot_connect_now: the server is going down or coming up. An error
+#: without a SQLSTATE (the driver's own: no connection could be made, or it
+#: broke) is a connection failure too. Everything else -- ``57014``
+#: query_canceled, class 53 (a full disk, no memory), class 54 (a value over a
+#: limit), ... -- fails again when retried.
+TRANSIENT_SQLSTATES = frozenset(("40001", "40P01", "57P01", "57P02", "57P03"))
 
 # Any constant: the advisory lock that keeps two processes from creating the
 # tables of one database at the same time.
@@ -102,15 +116,15 @@ class PostgreSQLStorage(SQLStorage):
         try:
             self._where = _describe(psycopg, url)
         except psycopg.ProgrammingError as exc:
-            raise ValueError(f"PostgreSQL storage URL {_hide_password(url)!r} is not a "
-                             f"valid connection URL: {_scrub(str(exc), url)}") from None
+            raise ValueError(f"PostgreSQL storage URL {redact(url)!r} is not a valid "
+                             f"connection URL: {redact(exc, url)}") from None
         try:
             self._local.conn, self._local.pid = self._connect(), os.getpid()
             self._local.read_only = read_only
         except psycopg.Error as exc:
             raise StorageError(
                 f"Cannot connect to the PostgreSQL server for {self._where}: "
-                f"{_scrub(str(exc).strip(), url)}. Check that the server runs and "
+                f"{redact(str(exc).strip(), url)}. Check that the server runs and "
                 "accepts connections, and that the database exists."
             ) from None
         try:
@@ -118,7 +132,14 @@ class PostgreSQLStorage(SQLStorage):
         except psycopg.Error as exc:
             self._discard_connection()
             raise StorageError(f"Cannot open the {self._label()}: "
-                               f"{_scrub(str(exc).strip(), url)}.") from exc
+                               f"{redact(str(exc).strip(), url)}.") from None
+        except StorageError:
+            self._discard_connection()
+            raise
+
+    def __repr__(self):
+        return (f"PostgreSQLStorage({redact(self.url)!r}, timeout={self.timeout!r}, "
+                f"read_only={self.read_only!r})")
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -161,20 +182,33 @@ class PostgreSQLStorage(SQLStorage):
 
     def _is_transient(self, exc):
         psycopg = _psycopg()
-        # OperationalError covers a lost connection, a server shutting down or
-        # starting, serialization failures and deadlocks.
-        return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+        if not isinstance(exc, psycopg.Error):
+            return False
+        if exc.sqlstate is None:
+            # the driver's own error, no answer of the server: no connection
+            # could be made, or the one in use broke
+            return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+        return exc.sqlstate.startswith("08") or exc.sqlstate in TRANSIENT_SQLSTATES
 
-    def _translate(self, exc):
+    def _translate(self, exc, what, timed_out):
         psycopg = _psycopg()
+        if not isinstance(exc, psycopg.Error):
+            return None
+        text = redact(str(exc).strip(), self.url)
         if isinstance(exc, (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn)):
             return CorruptStorageError(
-                f"The {self._label()} is damaged: {_scrub(str(exc).strip(), self.url)}. "
+                f"The {self._label()} is damaged: {text}. "
                 "sksearch did not write this (a table dropped or altered by hand).")
         if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
-            return StorageError(f"The {self._label()} was opened read-only: "
-                                f"{_scrub(str(exc).strip(), self.url)}.")
-        return None
+            return StorageError(f"The {self._label()} was opened read-only: {text}.")
+        if timed_out:
+            return StorageError(
+                f"The PostgreSQL server of {self._where} could not be reached for "
+                f"{self.timeout:g} s (timeout) while running {what}: {text}. Check that "
+                "the server runs and accepts connections.")
+        state = "" if exc.sqlstate is None else f" (SQLSTATE {exc.sqlstate})"
+        return StorageError(f"The {self._label()} refused {what}{state}: {text}. This "
+                            "error is not one that goes away when retried.")
 
     def _recover(self):
         conn = getattr(self._local, "conn", None)
@@ -190,20 +224,3 @@ def _describe(psycopg, url):
     port = params.get("port")
     where = f"{host}:{port}" if port else host
     return f"{params.get('dbname') or params.get('user') or '?'!r} on {where}"
-
-
-def _hide_password(url):
-    scheme, sep, rest = url.partition("://")
-    credentials, at, location = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{location}"
-
-
-def _scrub(message, url):
-    try:
-        password = _psycopg().conninfo.conninfo_to_dict(url).get("password")
-    except Exception:  # noqa: BLE001 - nothing to hide in a URL that does not parse
-        password = None
-    return message.replace(password, "***") if password else message

@@ -156,7 +156,7 @@ class SQLiteStorage(SQLStorage):
     def _insert(self, db, sql, args, key):
         return db.execute(sql, args).lastrowid  # RETURNING needs SQLite >= 3.35
 
-    def _translate(self, exc):
+    def _translate(self, exc, what, timed_out):
         if isinstance(exc, sqlite3.IntegrityError):
             return None  # a race between writers, which the callers handle
         if _is_damage(exc):
