@@ -57,6 +57,7 @@ from .pruners import NopPruner, get_pruner
 from .pruners._base import StepLayout
 from .samplers import GridSampler, get_sampler
 from .space import CallableSpace, make_search_space
+from .storage._urls import redact
 from .study import _seed_from
 from .trial import TrialState, is_interrupted
 
@@ -163,6 +164,20 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         router.add(splitter=self.cv,
                    method_mapping=MethodMapping().add(caller="fit", callee="split"))
         return router
+
+    # -- how it shows (a storage URL's password never does) ---------------------------
+    def _redacted(self, text):
+        return redact(text, *([self.storage] if isinstance(self.storage, str) else []))
+
+    def __repr__(self, N_CHAR_MAX=700):
+        return self._redacted(super().__repr__(N_CHAR_MAX))
+
+    def _repr_html_inner(self):
+        return self._redacted(super()._repr_html_inner())
+
+    def _repr_mimebundle_(self, **kwargs):
+        return {kind: self._redacted(shown)
+                for kind, shown in super()._repr_mimebundle_(**kwargs).items()}
 
     # -- fit ----------------------------------------------------------------------
     @_compat.with_callbacks

@@ -176,6 +176,22 @@ def test_redact_hides_every_form_of_password(text, shown):
     assert redact(f"driver says: bad {literal}", text) == "driver says: bad ***"
 
 
+@pytest.mark.parametrize("storage", [
+    f"postgresql://me:{SECRET}@db:5432/x", f"postgresql://db/x?user=me&sslpassword={SECRET}"])
+def test_a_search_shows_its_storage_without_the_password(storage):
+    # scikit-learn's reprs show every parameter: the text one, the HTML one
+    # (its parameter table) and the notebook bundle
+    from sklearn.svm import SVC
+
+    from sksearch import BayesSearchCV, GridSearchCV
+
+    for search in (BayesSearchCV(SVC(), {"C": [1, 2]}, storage=storage),
+                   GridSearchCV(SVC(), {"C": [1, 2]}, storage=storage)):
+        shown = [repr(search), search._repr_html_(), *search._repr_mimebundle_().values()]
+        assert all(SECRET not in text for text in shown)
+        assert repr(search).endswith("')")  # the closing quote kept
+
+
 def test_an_invalid_postgres_url_hides_a_query_string_password():
     # was: "... URL 'postgresql://...&password=<PW>&bogusparam=1' is not a valid ..."
     url = f"postgresql://127.0.0.1:1/studies?user=sks&password={SECRET}&bogusparam=1"

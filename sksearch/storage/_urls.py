@@ -43,9 +43,11 @@ ACCEPTED_FORMS = ("'sqlite:///path.db' (or 'sqlite:////absolute/path.db'), a pat
 _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:)"
                        r"(?P<secret>[^\s/?#]*)@")
 # password=SECRET or sslpassword=SECRET, in a query string or a libpq
-# key=value string (where a value may be quoted, with backslash escapes)
+# key=value string (where a value may be quoted, with backslash escapes); an
+# unquoted one ends at a quote, which no such value holds, so a URL quoted in
+# a repr or a message keeps its closing quote
 _KEY_SECRET = re.compile(r"(?P<head>(?<![A-Za-z0-9_])(?:ssl)?password\s*=\s*)"
-                         r"(?P<secret>'(?:[^'\\]|\\.)*'?|[^\s&#;]*)", re.IGNORECASE)
+                         r"(?P<secret>'(?:[^'\\]|\\.)*'?|[^\s&#;'\"]*)", re.IGNORECASE)
 # the keywords of a libpq connection string (a string starting with one and
 # '=' is one, not a file name)
 _LIBPQ_KEYWORDS = frozenset((
