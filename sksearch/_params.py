@@ -93,6 +93,8 @@ PARAMETER_CONSTRAINTS = {
         "None or a dict with one entry, {parameter or 'partial_fit': n_increments}",
         lambda v: v is None or (isinstance(v, dict) and len(v) == 1),
     ),
+    "window": ("an int in the range [1, inf) or None",
+               lambda v: v is None or (_int(v) and v >= 1)),
     "max_fold_fits": ("an int in the range [1, inf) or None",
                       lambda v: v is None or (_int(v) and v >= 1)),
     "initial_params": ("None or a list of dicts",

@@ -82,6 +82,20 @@ class _Setup:
 
 
 
+@dataclass(frozen=True)
+class AdaptiveOptions:
+    """What only ``BayesSearchCV`` takes, declared once: the machinery reads
+    these, never probes the estimator for them (see ``BayesSearchCV`` for
+    each one's meaning)."""
+
+    initial_params: object = None
+    warm_start_from: object = None
+    objectives: object = None
+    constraints: object = None
+    max_fold_fits: int = None
+    window: int = None
+
+
 class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMixin,
                  BaseEstimator):
     """The machinery of a search; subclasses define ``__init__`` and the hooks.
@@ -114,7 +128,13 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return self.n_iter
 
     def _random_state(self):
-        return getattr(self, "random_state", None)
+        """The ``random_state`` argument; a search without one is not random."""
+        return None
+
+    def _adaptive_options(self):
+        """The options of an adaptive search (:class:`AdaptiveOptions`); the
+        drop-in searches, which have none, run with the defaults."""
+        return AdaptiveOptions()
 
     def _infinite_space_message(self):
         return ("n_iter=None searches the whole space, which must then be finite "
@@ -227,7 +247,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             raise ValueError(self._infinite_space_message())
         if not isinstance(space, CallableSpace):
             space.check_estimator_params(self.estimator)
-        initial = check_initial_params(space, getattr(self, "initial_params", None))
+        options = self._adaptive_options()
+        initial = check_initial_params(space, options.initial_params)
         scorers, refit_metric = self._get_scorers()
         objectives = self._objectives(scorers)
         pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
@@ -262,7 +283,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             self, space, sampler, pruner or NopPruner(), X, y, splits,
             directions=objectives.directions if objectives.names else ["maximize"],
             constraints_func=objectives.constraints_func if objectives.constraints else None)
-        warm_start(study, getattr(self, "warm_start_from", None), sampler)
+        warm_start(study, options.warm_start_from, sampler)
         requeue_interrupted(study, sampler)
         enqueue_initial_params(study, initial)
         per_fold = 1 if increments is None else increments.n
@@ -294,7 +315,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
             callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
-            caller=self, max_fold_fits=getattr(self, "max_fold_fits", None))
+            caller=self, max_fold_fits=options.max_fold_fits, window=options.window)
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, objectives=objectives, root_ctx=root_ctx,
                       metadata=metadata, X=X, y=y)
@@ -302,8 +323,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     def _objectives(self, scorers):
         """The validated ``objectives`` and ``constraints`` (BayesSearchCV's;
         the drop-in searches have none)."""
-        spec = getattr(self, "objectives", None)
-        constraints = getattr(self, "constraints", None)
+        options = self._adaptive_options()
+        spec, constraints = options.objectives, options.constraints
         if callable(self.scoring):
             names = None  # a callable's metrics are known after the first fold
         elif hasattr(scorers, "_scorers"):

@@ -17,7 +17,7 @@ import inspect
 
 import numpy as np
 
-from ._search_base import BaseSearch
+from ._search_base import AdaptiveOptions, BaseSearch
 
 __all__ = ["BayesSearchCV", "GridSearchCV", "RandomizedSearchCV"]
 
@@ -110,6 +110,21 @@ default={default}
     first rounds, so a fold no decision reads any more costs one plain fit.
     Steps of the study are then increments: the score after increment ``i``
     of fold ``f`` is reported at step ``f * k + i``.""",
+    "window": """window : int or None, default=None
+    How far ahead of the results a learning sampler proposes: candidate
+    ``i`` is proposed knowing the results of the candidates before
+    ``i - window + 1`` (the others are pending, which TPE's constant liar
+    and CMA-ES's generations account for), and with a pruner its
+    decisions read the candidates from ``i - window + 1`` on as of their
+    step. An int makes ``cv_results_`` the same for every ``n_jobs`` and
+    backend (``window=1`` is the sequential search on any number of
+    workers; a larger window lets that many candidates run at once).
+    ``None`` follows the workers: ``n_jobs`` candidates (``2 * n_jobs``
+    with a pruner), so a search learns from results as recent as its
+    workers allow, and the same ``n_jobs`` gives the same results whatever
+    the timing, another ``n_jobs`` other results. A sampler that does not
+    learn (random, grid) needs no window: its results are the same for
+    every ``n_jobs`` either way.""",
     "max_fold_fits": """max_fold_fits : int or None, default=None
     The most fold fits this ``fit`` may use, in all: the search stops when
     they are spent (the candidate that spends the last one is stopped after
@@ -253,7 +268,7 @@ class BayesSearchCV(BaseSearch):
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
                  return_train_score=False, timeout=None, storage=None, study_name=None,
                  callbacks=None, increments=None, max_fold_fits=None, initial_params=None,
-                 warm_start_from=None, objectives=None, constraints=None):
+                 warm_start_from=None, objectives=None, constraints=None, window=None):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -278,6 +293,16 @@ class BayesSearchCV(BaseSearch):
         self.warm_start_from = warm_start_from
         self.objectives = objectives
         self.constraints = constraints
+        self.window = window
+
+    def _random_state(self):
+        return self.random_state
+
+    def _adaptive_options(self):
+        return AdaptiveOptions(
+            initial_params=self.initial_params, warm_start_from=self.warm_start_from,
+            objectives=self.objectives, constraints=self.constraints,
+            max_fold_fits=self.max_fold_fits, window=self.window)
 
 
 @_document(
@@ -396,3 +421,6 @@ class RandomizedSearchCV(BaseSearch):
         self.timeout = timeout
         self.callbacks = callbacks
         self.increments = increments
+
+    def _random_state(self):
+        return self.random_state

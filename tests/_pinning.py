@@ -79,11 +79,9 @@ def _recompute(names):
 
     import test_cmaes
     import test_cmaes_exact
-    import test_scheduler
     import test_tpe
 
-    makers = {**test_cmaes.PIN_MAKERS, **test_tpe.PIN_MAKERS, **test_cmaes_exact.PIN_MAKERS,
-              **test_scheduler.PIN_MAKERS}
+    makers = {**test_cmaes.PIN_MAKERS, **test_tpe.PIN_MAKERS, **test_cmaes_exact.PIN_MAKERS}
     pins = json.loads(PINS_FILE.read_text()) if PINS_FILE.exists() else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -10,7 +10,7 @@ import joblib
 import numpy as np
 import pytest
 from _pin_runs import CONFIGS, run
-from _pinning import assert_close, pinned
+from _pinning import assert_close
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.tree import DecisionTreeClassifier
@@ -357,38 +357,6 @@ def test_candidates_waiting_to_be_told_record_what_they_are_told(tmp_path, sampl
             assert "pending_outcome" not in trial.system_attrs
 
 
-# cv_results_ of seeded random searches with a pruner, pinned at 6268af4 (as
-# digests of values rounded to 12 digits; in data/proposal_pins.json since),
-# when such searches still asked their candidates through a window of
-# 2 * n_jobs: without the window the decisions wait for the same trials, so
-# nothing moves
-WINDOW_RUNS = ["halving@2", "halving@4", "median@2", "median@4"]
-
-
-def _window_run(name):
-    pruner, n_jobs = name.split("@")
-    X, y = load_breast_cancer(return_X_y=True)
-    X, y = X[:150, :5], y[:150]
-    search = BayesSearchCV(
-        Jittery(max_iter=50), {"C": Float(1e-3, 1e2, log=True)}, n_iter=14, cv=3,
-        sampler="random", pruner=pruner, n_jobs=int(n_jobs), random_state=0, refit=False)
-    with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        search.fit(X, y)
-    r = search.cv_results_
-    return [{"C": float(p["C"]), "status": str(status),
-             "splits": [float(r[f"split{k}_test_score"][i]) for k in range(3)]}
-            for i, (p, status) in enumerate(zip(r["params"], r["status"]))]
-
-
-PIN_MAKERS = {f"window/{name}": (lambda name=name: _window_run(name)) for name in WINDOW_RUNS}
-
-
-@pytest.mark.parametrize("name", WINDOW_RUNS)
-def test_random_searches_with_a_pruner_give_what_the_window_gave(name):
-    assert_close(_window_run(name), pinned(f"window/{name}"))
-
-
 class UnevenSGD(SGDClassifier):
     """``partial_fit`` is slow for large ``alpha``, so later candidates often
     reach a decision before earlier ones finish, and its times vary from run
@@ -401,23 +369,22 @@ class UnevenSGD(SGDClassifier):
 
 
 @pytest.mark.parametrize("pruner", ["halving", "median"])
-def test_random_searches_in_increments_with_a_pruner_finish_and_match_the_window(pruner):
+def test_random_searches_in_increments_with_a_pruner_finish_and_match_sequential(pruner):
     # Without a window a decision may wait for earlier candidates to be told;
     # a tell must then let it through, or the search stalled with candidates
-    # RUNNING at its end (it hung in collecting the results).
+    # RUNNING at its end (it hung in collecting the results). Each decision
+    # reads every earlier candidate told, so the results are the sequential
+    # search's (tests/test_njobs.py).
     from sksearch.samplers import RandomSampler
-
-    class WindowedRandom(RandomSampler):
-        learns_from_results = True  # the scheduler then keeps its window
 
     X, y = load_breast_cancer(return_X_y=True)
     X = (X[:200, :8] - X[:200, :8].mean(axis=0)) / X[:200, :8].std(axis=0)
     y = y[:200]
 
-    def fit(sampler):
+    def fit(sampler, n_jobs=2):
         search = BayesSearchCV(
             UnevenSGD(random_state=0), {"alpha": Float(1e-6, 1e0, log=True)}, n_iter=24,
-            cv=3, sampler=sampler, pruner=pruner, increments={"partial_fit": 3}, n_jobs=2,
+            cv=3, sampler=sampler, pruner=pruner, increments={"partial_fit": 3}, n_jobs=n_jobs,
             random_state=0, refit=False, timeout=60)
         with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -432,7 +399,7 @@ def test_random_searches_in_increments_with_a_pruner_finish_and_match_the_window
     runner.start()
     runner.join(120)
     assert "free" in done, "the search stalled: it never finished"
-    free, windowed = done["free"], fit(WindowedRandom(seed=0))
+    free, windowed = done["free"], fit(RandomSampler(seed=0), n_jobs=1)
     assert len(free.cv_results_["params"]) == 24
     assert not free.study_.get_trials((TrialState.RUNNING,))
     assert "pruned" in list(free.cv_results_["status"])

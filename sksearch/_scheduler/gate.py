@@ -13,14 +13,18 @@ asked):
   as of its step (:mod:`.decisions`), so no decision depends on timing.
 
 With one worker ``W = H = 1``: each candidate is asked after the previous one
-is told, exactly the sequential search. With ``L > 1`` workers ``H = 2L``;
-``W = L`` when every fold of a candidate can run at once (no pruner), and
-``W = H`` with a pruner (a candidate runs one fold at a time and would leave
-its worker idle whenever the oldest candidate of the window is still
-running). A sampler that does not learn from results (random, grid) has no
-window: candidates are asked as workers need work, and candidate ``i``'s
-decisions wait instead until the candidates before ``i - H + 1`` are told, so
-they read exactly what they would read with the window.
+is told, exactly the sequential search. A sampler that does not learn from
+results (random, grid) has no window on more workers -- candidates are asked
+as workers need work -- and ``H = 1``: each decision waits until every
+earlier candidate is told, so it reads what the sequential search reads and
+``cv_results_`` are the same for every ``n_jobs``. A learning sampler with a
+fixed ``window`` (``BayesSearchCV(window=K)``) has ``W = H = K`` for every
+``n_jobs``, so its results too are the same for every ``n_jobs``. Without
+one, its window follows the ``L`` workers: ``W = L`` when every fold of a
+candidate can run at once (no pruner), ``W = H = 2L`` with a pruner (a
+candidate runs one fold at a time and would leave its worker idle whenever
+the oldest candidate of the window is still running); the same ``n_jobs``
+then gives the same results whatever the timing.
 """
 
 # Authors: the sksearch developers
@@ -42,16 +46,7 @@ class ProposalGate:
 
     def __init__(self, plan):
         self.plan = plan
-        n_workers = plan.n_workers
-        self.horizon = 1 if n_workers == 1 else 2 * n_workers
-        if n_workers == 1:
-            self.window = 1
-        elif not plan.learns:
-            self.window = None
-        elif plan.pruning:
-            self.window = self.horizon
-        else:
-            self.window = n_workers
+        self.window, self.horizon = _window_and_horizon(plan)
         self.asking = True
         self._finished = []  # the study's finished trials, by number
         self._cursor = None
@@ -112,3 +107,23 @@ class ProposalGate:
         if new:
             self._finished.extend(new)
             self._finished.sort(key=lambda t: t.number)
+
+
+def _window_and_horizon(plan):
+    """``(W, H)`` for ``plan``; ``W`` None: no window.
+
+    A sampler that does not learn proposes the same candidates whatever it
+    knows, so only the pruner's horizon could depend on the workers: it is 1
+    (each decision reads every earlier candidate told, as sequentially), and
+    the results are the same for every ``n_jobs``. A learning sampler's fixed
+    ``window`` is its window and horizon for every ``n_jobs``; without one
+    they follow the workers (``W = L``, or ``W = H = 2L`` with a pruner)."""
+    n_workers = plan.n_workers
+    if not plan.learns:
+        return (1 if n_workers == 1 else None), 1
+    if plan.window is not None:
+        return plan.window, plan.window
+    if n_workers == 1:
+        return 1, 1
+    horizon = 2 * n_workers
+    return (horizon if plan.pruning else n_workers), horizon

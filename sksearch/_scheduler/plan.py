@@ -56,6 +56,9 @@ class SearchPlan:
     max_fold_fits : int or None
         Fold fits this run may use in all (``None``: no limit besides
         ``n_iter``); spent in trial order (see :mod:`.budget`).
+    window : int or None
+        A learning sampler's window fixed whatever ``n_workers`` (see
+        :mod:`.gate`); ``None`` follows the workers.
     """
 
     study: object
@@ -78,6 +81,7 @@ class SearchPlan:
     caller: object = None
     task_contexts: bool = False
     max_fold_fits: int = None
+    window: int = None
 
     @property
     def pruning(self):
