@@ -75,9 +75,11 @@ class Increments:
         self.n = n
 
     @classmethod
-    def from_spec(cls, spec, estimator):
-        """Validate ``BayesSearchCV(increments=spec)`` against ``estimator``;
-        ``None`` stays ``None``. Raises before any model is fitted."""
+    def from_spec(cls, spec, estimator, space=None):
+        """Validate ``BayesSearchCV(increments=spec)`` against ``estimator``
+        and, when given, the parsed search ``space`` (the grown parameter
+        must never be smaller than the number of increments); ``None`` stays
+        ``None``. Raises before any model is fitted."""
         if spec is None:
             return None
         parameter, n = _spec_entry(spec)
@@ -87,8 +89,10 @@ class Increments:
         growth, owner = _boosting_owner(estimator, parameter)
         if growth is not None:
             _check_boosting(spec, estimator, owner, growth, parameter)
-            return cls(parameter, int(n))
-        _check_warm_start(spec, estimator, parameter, n)
+        else:
+            _check_warm_start(spec, estimator, parameter, n)
+        if space is not None:
+            _check_smallest(estimator, space, parameter, n)
         return cls(parameter, int(n))
 
     @property
@@ -138,9 +142,12 @@ class Increments:
                 f"increments grows {self.parameter!r}, so every candidate's value of it "
                 f"must be an int >= 1; got {final!r} for parameters {parameters!r}."
             )
-        # Values repeat when final < n; a repeated value is scored once and
-        # reported again, so every candidate has n steps per fold.
-        return [max(1, math.ceil(int(final) * (i + 1) / self.n)) for i in range(self.n)]
+        if final < self.n:
+            # Some increments would repeat the one before: steps that hold no
+            # new model, which a pruner reads as the model not improving.
+            raise IncrementsError(_too_small(self.parameter, self.n, final,
+                                             f"parameters {parameters!r}"))
+        return [math.ceil(int(final) * (i + 1) / self.n) for i in range(self.n)]
 
     def __repr__(self):
         return f"Increments({self.parameter!r}, {self.n})"
@@ -286,6 +293,54 @@ def _spec_entry(spec):
             f"got {n!r}."
         )
     return parameter, n
+
+
+def _too_small(parameter, n, value, where):
+    return (f"increments={{{parameter!r}: {n}}} cuts each fold into {n} increments of "
+            f"{parameter!r}, which can be {value!r} ({where}): each increment must add at "
+            f"least one, so {parameter!r} must be >= {n}. Search values >= {n}, or ask for "
+            f"fewer increments.")
+
+
+def _check_smallest(estimator, space, parameter, n):
+    """Raise, naming ``increments``, when the grown ``parameter`` can be
+    smaller than ``n``: its smallest searched value in any dict of ``space``,
+    or the estimator's own value where it is not searched. A define-by-run
+    space is checked candidate by candidate (:meth:`Increments.schedule`)."""
+    branches = getattr(space, "branches", None) or [space]
+    for branch in branches:
+        searched = getattr(branch, "params", None)
+        if searched is None:
+            return  # define-by-run
+        prefix = parameter.rpartition("__")[0]
+        if prefix and prefix in searched:
+            continue  # the step itself is searched: checked per candidate
+        if parameter in searched:
+            distribution = searched[parameter]
+            smallest, where = _smallest(distribution), f"searched in {distribution!r}"
+        else:
+            smallest, where = _fixed_value(estimator, parameter), "the estimator's value"
+        if smallest is not None and smallest < n:
+            raise IncrementsError(_too_small(parameter, n, smallest, where))
+
+
+def _smallest(distribution):
+    """The smallest int a distribution draws, or ``None`` (not ints: the
+    schedule refuses those itself)."""
+    if isinstance(getattr(distribution, "low", None), numbers.Integral):
+        return distribution.low
+    ints = [c for c in getattr(distribution, "choices", ())
+            if isinstance(c, numbers.Integral) and not isinstance(c, bool)]
+    return min(ints) if ints else None
+
+
+def _fixed_value(estimator, parameter):
+    prefix = parameter.rpartition("__")[0]
+    owner = _step(estimator, prefix) if prefix else estimator
+    growth = boosting_growth(owner) if owner is not None else None
+    value = (estimator.get_params().get(parameter) if growth is None
+             else growth.rounds(owner.get_params()))
+    return value if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
 
 
 def _check_partial_fit(spec, estimator):

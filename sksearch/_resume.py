@@ -32,8 +32,8 @@ from .storage import get_storage
 from .study import Study
 from .trial import TrialState, is_interrupted, make_distribution
 
-__all__ = ["ReplayTrial", "attach_or_create_study", "enqueue_initial_params", "replay_params",
-           "requeue_interrupted", "warm_start"]
+__all__ = ["ReplayTrial", "attach_or_create_study", "check_initial_count",
+           "enqueue_initial_params", "replay_params", "requeue_interrupted", "warm_start"]
 
 _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
@@ -330,6 +330,17 @@ def check_initial_params(space, initial_params):
     return checked
 
 
+def check_initial_count(encoded_sets, n_iter):
+    """Refuse more ``initial_params`` sets than ``n_iter`` candidates, before
+    anything is stored: the extra sets would never run, yet stay queued in the
+    study for whatever asks it next."""
+    if len(encoded_sets) > n_iter:
+        raise ValueError(
+            f"initial_params has {len(encoded_sets)} parameter sets, more than "
+            f"n_iter={n_iter} candidates: the last {len(encoded_sets) - n_iter} would never "
+            "run. Raise n_iter or pass fewer initial_params.")
+
+
 def requeue_interrupted(study, sampler):
     """Enqueue the parameters of every candidate that was cut short
     (:func:`~sksearch.trial.is_interrupted`: Ctrl-C, an error elsewhere, a
@@ -367,9 +378,16 @@ def _decoded(encoded):
             for name, e in encoded.items()}
 
 
-def warm_start(study, source, sampler):
+def warm_start(study, source, sampler, space=None):
     """Add the finished trials of ``source`` (a Study, or a fitted search's
-    ``study_``) to ``study`` as prior trials; returns how many were added."""
+    ``study_``) to ``study`` as prior trials; returns how many were added.
+
+    Checked first, each a ValueError naming ``warm_start_from``: the source
+    has finished (complete or pruned) trials of its own, the same objectives
+    (number and directions) as ``study`` and, when ``space`` is given and not
+    define-by-run, trials over the same parameters drawn from the same
+    distributions as ``space`` (prior trials of another space would mislead
+    the sampler about this one)."""
     if source is None:
         return 0
     source_study = getattr(source, "study_", source)
@@ -379,11 +397,47 @@ def warm_start(study, source, sampler):
     if not sampler.learns_from_results:
         raise ValueError(f"warm_start_from needs a sampler that learns from results; "
                          f"{sampler!r} does not (use sampler='tpe' or 'cmaes').")
-    if source_study.direction != study.direction:
-        raise ValueError(f"warm_start_from: the study {source_study.study_name!r} was "
-                         f"optimised to {source_study.direction}, this search to "
-                         f"{study.direction}.")
+    name = source_study.study_name
+    if list(source_study.directions) != list(study.directions):
+        raise ValueError(
+            f"warm_start_from: the study {name!r} has {_objectives_in_words(source_study)}, "
+            f"this search {_objectives_in_words(study)}; its values mean something else.")
     finished = source_study.get_trials(
         (TrialState.COMPLETE, TrialState.PRUNED))
     prior = [t for t in finished if not _known.is_warm_start(t)]
-    return study.add_prior_trials(prior, source=source_study.study_name)
+    if not prior:
+        raise ValueError(f"warm_start_from: the study {name!r} has no complete or pruned "
+                         "trial of its own; there is nothing to start from.")
+    if space is not None and not isinstance(space, CallableSpace):
+        for trial in prior:
+            _check_prior_space(trial, space, name)
+    return study.add_prior_trials(prior, source=name)
+
+
+def _objectives_in_words(study):
+    n = len(study.directions)
+    return f"{n} objective{'s' if n > 1 else ''} ({', '.join(study.directions)})"
+
+
+def _check_prior_space(trial, space, name):
+    """Raise a ValueError naming ``warm_start_from`` unless the source trial
+    ``trial`` has the parameters of ``space`` (of one branch of a list of
+    dicts), each drawn from the same distribution."""
+    expected = space.distributions
+    if isinstance(space, BranchSpace):
+        branch = trial.params.get(BRANCH_PARAM)
+        if isinstance(branch, int) and 0 <= branch < len(space.branches):
+            expected = {BRANCH_PARAM: expected[BRANCH_PARAM], **space.branches[branch].params}
+    got = trial.distributions
+    if set(got) != set(expected):
+        raise ValueError(
+            f"warm_start_from: trial {trial.number} of the study {name!r} has the "
+            f"parameters {sorted(got)!r}, this search space {sorted(expected)!r}; warm start "
+            "from a study over the same space.")
+    for param, distribution in expected.items():
+        stored = got[param]
+        if stored != distribution and stored.to_json() != distribution.to_json():
+            raise ValueError(
+                f"warm_start_from: trial {trial.number} of the study {name!r} drew "
+                f"{param!r} from {stored!r}, this search space draws it from "
+                f"{distribution!r}; warm start from a study over the same space.")

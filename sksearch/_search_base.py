@@ -45,6 +45,7 @@ from ._params import validate_params
 from ._records import FOLDS_ATTR, records_from_json
 from ._resume import (
     attach_or_create_study,
+    check_initial_count,
     check_initial_params,
     enqueue_initial_params,
     replay_params,
@@ -254,7 +255,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
         if isinstance(pruner, NopPruner):
             pruner = None
-        increments = Increments.from_spec(self.increments, self.estimator)
+        increments = Increments.from_spec(self.increments, self.estimator, space)
         if (pruner is not None and self._is_multimetric_scoring()
                 and not isinstance(self.refit, str)):
             raise ValueError(
@@ -279,11 +280,12 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         seed = _seed_from(self._random_state())
         sampler = self._make_sampler(space, seed)
         n_iter = self._resolve_n_iter(space, sampler)
+        check_initial_count(initial, n_iter)
         study, _ = attach_or_create_study(
             self, space, sampler, pruner or NopPruner(), X, y, splits,
             directions=objectives.directions if objectives.names else ["maximize"],
             constraints_func=objectives.constraints_func if objectives.constraints else None)
-        warm_start(study, options.warm_start_from, sampler)
+        warm_start(study, options.warm_start_from, sampler, space)
         requeue_interrupted(study, sampler)
         enqueue_initial_params(study, initial)
         per_fold = 1 if increments is None else increments.n

@@ -181,8 +181,12 @@ class Study(_known.KnownTrials):
         self.study_name = study_name
         self._directions = list(directions)
         self._study_id = study_id
-        # the number this process expects its next trial to get
-        self._next_number = self._storage.get_n_trials(study_id)
+        # The number whose proposal this process's seeded stream draws next.
+        # Its stream starts at trial 0: a process that joins (or resumes) a
+        # study holding trials gets another number for its first trial, and
+        # so reseeds by that number in ask -- else every process started with
+        # one random_state would propose trial 0's point again.
+        self._next_number = 0
 
     @classmethod
     def _existing(cls, storage, study_id, study_name, sampler=None, pruner=None,

@@ -524,3 +524,108 @@ def test_a_large_study_is_drawn_in_bulk(browser):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- under stress: malformed parameters, bursts, idle connections ------------------------
+@pytest.mark.parametrize("query, name", [
+    ("since=" + "9" * 5000, "since"),
+    ("since=%C2%B2", "since"),  # "²": a digit to str.isdigit, not to int()
+    ("since=%EF%BC%91", "since"),  # a fullwidth 1
+    ("since=-1", "since"),
+    ("since=1e3", "since"),
+    ("objective=%C2%B2", "objective"),
+    ("objective=" + "9" * 5000, "objective"),
+])
+def test_malformed_query_parameters_are_a_short_400(served, query, name):
+    status, headers, body = _get(served, f"/api/studies/1/trials?{query}")
+    assert status == 400 and headers["Content-Type"] == "application/json"
+    error = json.loads(body)["error"]
+    assert error.startswith(f"{name} must be") and len(error) < 200
+    assert "Error" not in error and "Traceback" not in error
+
+
+def test_a_server_error_sends_no_python_text(served, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(type(served.studies), "studies", broken)
+    status, body = _json(served, "/api/studies")
+    assert status == 500 and "secret" not in body["error"] and "Runtime" not in body["error"]
+
+
+def test_two_hundred_requests_at_once_are_all_answered(served):
+    import http.client
+
+    host, port = served.server_address[:2]
+    assert host == "127.0.0.1"
+    start = threading.Barrier(200)
+    answers = [None] * 200
+
+    def one(k):
+        start.wait(timeout=30)
+        connection = http.client.HTTPConnection(host, port, timeout=5)
+        try:
+            connection.request("GET", "/api/studies")
+            response = connection.getresponse()
+            response.read()
+            answers[k] = response.status
+        except OSError as exc:  # a timeout or a refused connection
+            answers[k] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [200] * 200
+
+
+def _closed_within(sock, seconds):
+    """Whether the server closed ``sock`` within ``seconds``."""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(4096):
+            pass  # the rest of an answer
+        return True
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_idle_connections_are_closed_and_threads_stay_bounded(db):
+    import socket
+    import time
+
+    server = make_server(f"sqlite:///{db}", port=0, threads=4, idle_timeout=0.3)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    host, port = server.server_address[:2]
+    try:
+        # a kept-alive connection, idle after one answer
+        kept = socket.create_connection((host, port), timeout=5)
+        kept.sendall(b"GET /api/studies HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert kept.recv(12).startswith(b"HTTP/1.1 200")
+        began = time.monotonic()
+        assert _closed_within(kept, 5) and time.monotonic() - began < 3
+        kept.close()
+        # connections that never send anything: no thread each, all closed
+        idle = [socket.create_connection((host, port), timeout=5) for _ in range(12)]
+        time.sleep(0.2)
+        workers = [t for t in threading.enumerate() if t.name.startswith("sksearch-dashboard_")]
+        assert len(workers) <= 4
+        assert all(_closed_within(sock, 5) for sock in idle)
+        for sock in idle:
+            sock.close()
+        assert _get(server, "/api/studies")[0] == 200  # still answering
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_limits_are_checked(db):
+    with pytest.raises(ValueError, match="threads must be an int >= 1, got 0"):
+        make_server(f"sqlite:///{db}", port=0, threads=0)
+    with pytest.raises(ValueError, match="idle_timeout must be a number of seconds > 0, got -1"):
+        make_server(f"sqlite:///{db}", port=0, idle_timeout=-1)

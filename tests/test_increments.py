@@ -113,15 +113,6 @@ def test_pipeline_step_parameter_grows():
                                   theirs.cv_results_["mean_test_score"])
 
 
-def test_values_smaller_than_the_number_of_increments_repeat_and_stay_aligned():
-    search = BayesSearchCV(RandomForestClassifier(random_state=0, max_depth=2),
-                           {"n_estimators": [2]}, sampler="grid", n_iter=None, cv=2,
-                           increments={"n_estimators": 4}).fit(X, y)
-    values = search.study_.trials[0].intermediate_values
-    assert sorted(values) == list(range(8))  # 1, 1, 2, 2 trees: four steps a fold
-    assert values[0] == values[1] and values[2] == values[3]
-
-
 def test_partial_fit_trains_and_refits_with_the_same_passes():
     space = {"alpha": [1e-4, 1e-2]}
     estimator = SGDClassifier(random_state=0)
@@ -308,3 +299,33 @@ def test_a_model_the_standard_pickle_cannot_take_travels_as_it_is():
     assert PackedModel.of(model) is model
     packed = PackedModel.of(GradientBoostingClassifier(n_estimators=7))
     assert packed.unpack().n_estimators == 7
+
+
+class _NoFitForest(RandomForestClassifier):
+    def fit(self, X, y, **kwargs):
+        raise AssertionError("fitted")
+
+
+@pytest.mark.parametrize("n_estimators, space, where", [
+    (100, {"n_estimators": Int(1, 3)}, r"which can be 1 \(searched in Int\(1, 3\)\)"),
+    (100, {"n_estimators": [2, 8]}, r"which can be 2 \(searched in Categorical"),
+    (3, {"max_depth": [2]}, r"which can be 3 \(the estimator's value\)"),
+    (3, [{"max_depth": [2], "n_estimators": [8]}, {"max_depth": [3]}],
+     r"which can be 3 \(the estimator's value\)"),
+])
+def test_a_grown_parameter_smaller_than_the_increments_is_refused_before_any_fit(
+        n_estimators, space, where):
+    with pytest.raises(ValueError, match=r"increments=\{'n_estimators': 4\} .*" + where
+                       + r".* must be >= 4"):
+        BayesSearchCV(_NoFitForest(n_estimators=n_estimators), space, n_iter=2, cv=2,
+                      increments={"n_estimators": 4}, pruner="median").fit(X, y)
+
+
+def test_a_define_by_run_candidate_too_small_for_the_increments_is_refused():
+    from sksearch._increments import Increments
+
+    increments = Increments.from_spec({"n_estimators": 4}, RandomForestClassifier())
+    assert increments.schedule(RandomForestClassifier(), {"n_estimators": 4}) == [1, 2, 3, 4]
+    with pytest.raises(IncrementsError, match=r"increments=\{'n_estimators': 4\} .* can be 2 "
+                                              r"\(parameters \{'n_estimators': 2\}\)"):
+        increments.schedule(RandomForestClassifier(), {"n_estimators": 2})

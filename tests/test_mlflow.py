@@ -232,3 +232,108 @@ def test_processes_sharing_a_study_agree_on_one_parent(uri):
     assert len(parents) == 1 and sorted(trials) == list(range(8))
     assert {r.data.tags["mlflow.parentRunId"] for r in trials.values()} == {
         parents[0].info.run_id}
+
+
+KILLED_SCRIPT = '''
+import os, signal, sys
+import numpy as np
+from mlflow.tracking import MlflowClient
+from sklearn.linear_model import LogisticRegression
+from sksearch import BayesSearchCV
+from sksearch.distributions import Float
+from sksearch.integration import MLflowCallback
+
+storage, uri, n_iter, how, number = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(
+    sys.argv[5])
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+if how == "while_logging":  # the trial's run is created and filled, not ended
+    set_terminated = MlflowClient.set_terminated
+
+    def killing(self, run_id, *args, **kwargs):
+        tags = self.get_run(run_id).data.tags
+        if tags.get("sksearch.role") == "trial" and int(tags["sksearch.trial_number"]) >= number:
+            die()
+        return set_terminated(self, run_id, *args, **kwargs)
+
+    MlflowClient.set_terminated = killing
+
+
+calls = []
+
+
+def before_logging(study, trial):  # the trial is stored finished, not yet logged
+    calls.append(trial.number)
+    if how == "before_logging" and len(calls) == number:
+        die()
+
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(60, 3))
+y = (X[:, 0] + 0.5 * rng.normal(size=60) > 0).astype(int)
+BayesSearchCV(LogisticRegression(), {"C": Float(1e-3, 1e2, log=True)}, n_iter=n_iter, cv=2,
+              pruner="halving", sampler="random", random_state=0, storage=storage,
+              study_name="killed", n_jobs=int(sys.argv[6]),
+              callbacks=[before_logging, MLflowCallback(uri, experiment_name="killed")]
+              ).fit(X, y)
+'''
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_search_killed_and_resumed_logs_every_trial_once(uri, data, tmp_path, n_jobs):
+    """SIGKILL while a trial's run is being logged (it stays RUNNING), then
+    after a trial is stored but before it is logged: the resumed search logs
+    every finished trial exactly once and leaves no run RUNNING."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sksearch
+    from sksearch.storage import SQLiteStorage
+    from sksearch.trial import TrialState
+
+    experiment = f"killed{n_jobs}"
+    storage = f"sqlite:///{tmp_path / 'search.db'}"
+    script = tmp_path / "search.py"
+    script.write_text(KILLED_SCRIPT.replace('experiment_name="killed"',
+                                            f'experiment_name="{experiment}"'))
+    root = str(Path(sksearch.__file__).parents[1])  # this checkout, not an installed copy
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, *sys.path]),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    for n_iter, how, number in [(6, "while_logging", 1), (8, "before_logging", 3)]:
+        killed = subprocess.run([sys.executable, str(script), storage, uri, str(n_iter), how,
+                                 str(number), str(n_jobs)], env=env, timeout=300)
+        assert killed.returncode == -9
+        if how == "while_logging":  # what the kill left
+            client = MlflowClient(uri)
+            experiment_id = client.get_experiment_by_name(experiment).experiment_id
+            assert any(r.info.status == "RUNNING" and r.data.tags["sksearch.role"] == "trial"
+                       for r in client.search_runs([experiment_id]))
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        resumed = BayesSearchCV(
+            LogisticRegression(), {"C": Float(1e-3, 1e2, log=True)}, n_iter=10, cv=2,
+            pruner="halving", sampler="random", random_state=0, storage=storage,
+            study_name="killed", n_jobs=n_jobs,
+            callbacks=[MLflowCallback(uri, experiment_name=experiment)]).fit(X, y)
+    trials = SQLiteStorage(tmp_path / "search.db").get_all_trials(resumed.study_._study_id)
+    client, parents, runs = _runs(uri, experiment)  # asserts one run per trial number
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    finished = [t for t in trials if t.state.is_finished()]
+    assert sorted(runs) == [t.number for t in finished]
+    assert {TrialState.COMPLETE, TrialState.PRUNED} <= {t.state for t in finished}
+    status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}
+    for trial in finished:
+        run = runs[trial.number]
+        assert run.info.status == status[trial.state.name]
+        assert run.data.tags["sksearch.state"] == trial.state.name.lower()
+        assert run.data.tags["mlflow.parentRunId"] == parents[0].info.run_id
+        if trial.state is TrialState.COMPLETE:
+            assert run.data.metrics["mean_test_score"] == pytest.approx(trial.value)
+    assert parents[0].data.tags["best_trial_number"] == str(resumed.study_.best_trial.number)

@@ -260,3 +260,76 @@ def test_a_study_created_by_another_process_meanwhile_is_attached():
     assert second._study_id == first._study_id
     with pytest.raises(ValueError, match="direction"):
         Study(storage=storage, study_name="shared", direction="minimize")
+
+
+SHARING_SCRIPT = """
+import sys
+from sksearch import Study
+
+study = Study(direction="minimize", storage=sys.argv[1], study_name="shared", random_state=0)
+seen = []
+
+def objective(trial):
+    x = trial.suggest_float("x", -5, 5)
+    seen.append(x)
+    return x * x
+
+study.optimize(objective, n_trials=int(sys.argv[2]))
+print(" ".join(repr(x) for x in seen))
+"""
+
+
+def _sharing_run(script, path, n_trials, env):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, str(script), f"sqlite:///{path}", str(n_trials)],
+                            env=env, stdout=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("together", [False, True])
+def test_processes_sharing_a_study_and_a_seed_propose_distinct_points(tmp_path, together):
+    """Four processes with one random_state on one SQLite study, started one
+    after the other (each joins a study others have trials in) or together."""
+    import os
+    import sys
+    from pathlib import Path
+
+    import sksearch
+
+    script = tmp_path / "optimize.py"
+    script.write_text(SHARING_SCRIPT)
+    root = str(Path(sksearch.__file__).parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, *sys.path]),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    path = tmp_path / "shared.db"
+    outputs = []
+    if together:
+        processes = [_sharing_run(script, path, 2, env) for _ in range(4)]
+        outputs = [p.communicate(timeout=120)[0] for p in processes]
+        assert [p.returncode for p in processes] == [0] * 4
+    else:
+        for _ in range(4):
+            process = _sharing_run(script, path, 2, env)
+            outputs.append(process.communicate(timeout=120)[0])
+            assert process.returncode == 0
+    proposals = [[float(x) for x in out.split()] for out in outputs]
+    firsts = [p[0] for p in proposals]
+    assert len(set(firsts)) == 4, proposals
+    every = [x for p in proposals for x in p]
+    assert len(set(every)) == len(every) == 8
+
+
+def test_a_process_joining_a_study_is_reproducible(tmp_path):
+    """A process alone stays reproducible: joining a study that holds k
+    trials, it draws the stream of its first trial's number."""
+    def run(path):
+        url = f"sqlite:///{path}"
+        first = Study(direction="minimize", storage=url, study_name="s", random_state=0)
+        first.optimize(quadratic, n_trials=3)
+        joined = Study(direction="minimize", storage=url, study_name="s", random_state=0)
+        joined.optimize(quadratic, n_trials=3)
+        return [t.params["x"] for t in joined.trials]
+
+    a, b = run(tmp_path / "a.db"), run(tmp_path / "b.db")
+    assert a == b and len(set(a)) == 6

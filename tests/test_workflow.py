@@ -197,6 +197,73 @@ def test_a_warm_start_is_the_samplers_history_not_a_result(tmp_path):
         _search(sampler="random", warm_start_from=prior).fit(X, y)
 
 
+class _NoFit(LogisticRegression):
+    def fit(self, X, y, **kwargs):
+        raise AssertionError("fitted")
+
+
+def _source(distributions, params_list, directions=("maximize",)):
+    study = Study(directions=list(directions), study_name="source")
+    for k, params in enumerate(params_list):
+        values = [0.5 + k / 100] * len(directions)
+        study.add_trial(create_trial(params=params, distributions=distributions,
+                                     value=values[0] if len(values) == 1 else None,
+                                     state=TrialState.COMPLETE if len(values) == 1
+                                     else TrialState.PRUNED))
+    return study
+
+
+@pytest.mark.parametrize("source, message", [
+    (lambda: _source({"C": Float(1e-3, 1e2, log=True), "tol": Float(1e-5, 1e-2)},
+                     [{"C": 1.0, "tol": 1e-3}]),
+     r"warm_start_from: trial 0 of the study 'source' has the parameters \['C', 'tol'\], "
+     r"this search space \['C'\]"),
+    (lambda: _source({"gamma": Float(1e-3, 1e2, log=True)}, [{"gamma": 1.0}]),
+     r"has the parameters \['gamma'\], this search space \['C'\]"),
+    (lambda: _source({"C": Float(1e-1, 10, log=True)}, [{"C": 1.0}]),
+     r"warm_start_from: trial 0 of the study 'source' drew 'C' from Float\(0.1, 10"),
+    (lambda: _source({"C": Float(1e-3, 1e2)}, [{"C": 1.0}]),
+     r"drew 'C' from Float\(0.001, 100.0\), this search space draws it from Float"),
+    (lambda: Study(direction="maximize", study_name="source"),
+     "warm_start_from: the study 'source' has no complete or pruned trial"),
+    (lambda: _source({"C": Float(1e-3, 1e2, log=True)}, [{"C": 1.0}], ("maximize", "minimize")),
+     r"warm_start_from: the study 'source' has 2 objectives \(maximize, minimize\), this "
+     r"search 1 objective \(maximize\)"),
+    (lambda: _source({"C": Float(1e-3, 1e2, log=True)}, [{"C": 1.0}], ("minimize",)),
+     r"warm_start_from: the study 'source' has 1 objective \(minimize\), this search 1 "
+     r"objective \(maximize\)"),
+])
+def test_a_warm_start_from_another_space_or_objective_is_refused_before_any_fit(source,
+                                                                               message):
+    with pytest.raises(ValueError, match=message):
+        BayesSearchCV(_NoFit(), SPACE, cv=2, warm_start_from=source()).fit(*_cancer())
+
+
+def test_a_warm_start_from_a_search_over_another_space_is_refused():
+    X, y = _cancer()
+    other = BayesSearchCV(LogisticRegression(max_iter=300), {"tol": Float(1e-5, 1e-2)},
+                          n_iter=2, cv=2, random_state=0, refit=False).fit(X, y)
+    with pytest.raises(ValueError, match=r"warm_start_from: trial 0 .* has the parameters "
+                                         r"\['tol'\], this search space \['C'\]"):
+        BayesSearchCV(_NoFit(), SPACE, cv=2, warm_start_from=other).fit(X, y)
+    # the same space (another range of data) is taken
+    same = BayesSearchCV(LogisticRegression(max_iter=300), SPACE, n_iter=2, cv=2,
+                         random_state=0, refit=False).fit(X[:200], y[:200])
+    warm = _search(n_iter=3, warm_start_from=same).fit(X, y)
+    assert len(warm.study_.trials) == 2 + 3
+
+
+def test_more_initial_params_than_n_iter_are_refused_before_anything_is_stored():
+    from sksearch.storage import InMemoryStorage
+
+    storage = InMemoryStorage()
+    with pytest.raises(ValueError, match=r"initial_params has 3 parameter sets, more than "
+                                         r"n_iter=2 candidates"):
+        BayesSearchCV(_NoFit(), SPACE, n_iter=2, cv=2, storage=storage, study_name="s",
+                      initial_params=[{"C": 1.0}, {"C": 2.0}, {"C": 3.0}]).fit(*_cancer())
+    assert storage.get_study_id("s") is None  # nothing written, nothing queued
+
+
 # -- study management ----------------------------------------------------------------------
 def _two_searches(path):
     X, y = load_iris(return_X_y=True)

@@ -33,7 +33,7 @@ import sys
 __all__ = ["main", "make_server", "run_dashboard"]
 
 
-def make_server(storage, host="127.0.0.1", port=8080):
+def make_server(storage, host="127.0.0.1", port=8080, *, threads=32, idle_timeout=15.0):
     """A dashboard server over ``storage``, bound but not yet serving.
 
     Parameters
@@ -50,12 +50,21 @@ def make_server(storage, host="127.0.0.1", port=8080):
         machine only.
     port : int, default=8080
         ``0`` takes any free port (see ``server.url``).
+    threads : int, default=32
+        The threads that answer connections; more connections wait for one
+        (in a listen backlog of 256 and a queue), none is refused.
+    idle_timeout : float, default=15.0
+        Seconds after which a connection that sends nothing (an idle
+        kept-alive one, or one stalled mid-request) is closed, so that idle
+        connections cannot hold every thread. Longer than the page's
+        one-second polling, which keeps its connection alive.
 
     Returns
     -------
     server : DashboardServer
-        A :class:`http.server.ThreadingHTTPServer`: call ``serve_forever()``
-        (``shutdown()`` from another thread stops it), then ``server_close()``.
+        A :class:`http.server.HTTPServer` answering with a pool of
+        ``threads``: call ``serve_forever()`` (``shutdown()`` from another
+        thread stops it), then ``server_close()``.
 
     Raises
     ------
@@ -69,7 +78,14 @@ def make_server(storage, host="127.0.0.1", port=8080):
         raise ValueError(f"host must be a non-empty str, got {host!r}.")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int in [0, 65535], got {port!r}.")
-    return DashboardServer(get_storage(storage, read_only=True), host, port)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an int >= 1, got {threads!r}.")
+    if (isinstance(idle_timeout, bool) or not isinstance(idle_timeout, (int, float))
+            or not 0 < idle_timeout < float("inf")):
+        raise ValueError(f"idle_timeout must be a number of seconds > 0, got "
+                         f"{idle_timeout!r}.")
+    return DashboardServer(get_storage(storage, read_only=True), host, port,
+                           threads=threads, idle_timeout=float(idle_timeout))
 
 
 def run_dashboard(storage, host="127.0.0.1", port=8080):

@@ -13,6 +13,7 @@ thousands of trials every second reads a handful of rows per poll.
 
 import json
 import math
+import re
 import threading
 import time
 
@@ -129,9 +130,12 @@ class StudyView:
         n = len(self.study.directions)
         if text is None:
             return 0
-        if not (text.isdigit() and int(text) < n):
+        # ASCII digits, few of them: "²" is a digit to str.isdigit but not to
+        # int(), and int() refuses thousands of digits
+        if not (re.fullmatch(r"[0-9]{1,18}", text) and int(text) < n):
+            shown = repr(text) if len(text) <= 30 else repr(text[:26]) + "..."
             raise ValueError(f"objective must be an integer in [0, {n - 1}] for this study "
-                             f"({n} objective{'s' if n > 1 else ''}), got {text!r}.")
+                             f"({n} objective{'s' if n > 1 else ''}), got {shown}.")
         return int(text)
 
     def summary(self, objective=0):

@@ -16,6 +16,13 @@ study of several whose value, direction and importances they answer with.
 The static files are listed once at start-up and served by name from that
 list only, so no path a client sends (``..``, encoded or not, absolute, a
 symbolic link) can reach another file.
+
+A malformed query parameter (not ASCII digits, more than 18 of them) is a 400
+naming it; an error of the server itself is a 500 whose body says only that
+(the traceback goes to the server's stderr, never to a client). Connections
+are answered by a bounded pool of threads, with a listen backlog that holds
+bursts of them, and a connection idle (or stalled) for ``idle_timeout``
+seconds is closed, so idle kept-alive connections cannot hold every thread.
 """
 
 # Authors: the sksearch developers
@@ -24,9 +31,12 @@ symbolic link) can reach another file.
 import errno
 import json
 import re
+import sys
 import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,7 +56,10 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_STUDY = re.compile(r"^/api/studies/(\d{1,18})(/trials|/importances)?$")
+_STUDY = re.compile(r"^/api/studies/([0-9]{1,18})(/trials|/importances)?$")
+# A count in a query: ASCII digits only (str.isdigit takes "²", which int()
+# refuses), and few enough that int() is cheap and cannot refuse them.
+_COUNT = re.compile(r"[0-9]{1,18}")
 
 
 def _static_files():
@@ -59,14 +72,24 @@ def _static_files():
     return files
 
 
-class DashboardServer(ThreadingHTTPServer):
+class DashboardServer(HTTPServer):
     """A threaded HTTP server over one storage; see :func:`sksearch.dashboard.make_server`."""
 
-    daemon_threads = True
+    # Connections the kernel holds until they are accepted; the default 5
+    # refused (or left to time out) bursts of a few dozen requests.
+    request_queue_size = 256
 
-    def __init__(self, storage, host, port):
+    def __init__(self, storage, host, port, threads=32, idle_timeout=15.0):
         self.studies = Storage(storage)
         self.static = _static_files()
+        #: Seconds a connection may stay idle (or stall mid-request) before
+        #: the server closes it.
+        self.idle_timeout = idle_timeout
+        # A bounded pool instead of a thread per connection: hundreds of
+        # connections queue for a thread instead of starting hundreds. (Made
+        # first: a failed bind calls server_close, which shuts it down.)
+        self._pool = ThreadPoolExecutor(max_workers=threads,
+                                        thread_name_prefix="sksearch-dashboard")
         try:
             super().__init__((host, port), _Handler)
         except OSError as exc:
@@ -81,6 +104,21 @@ class DashboardServer(ThreadingHTTPServer):
         self.ready = threading.Event()
         threading.Thread(target=self._warm, name="sksearch-dashboard-warm",
                          daemon=True).start()
+
+    def process_request(self, request, client_address):
+        self._pool.submit(self._process, request, client_address)
+
+    def _process(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except Exception:  # noqa: BLE001 - one connection's error, not the server's
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self):
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _warm(self):
         try:
@@ -104,6 +142,12 @@ class _Handler(BaseHTTPRequestHandler):
     # connection waited ~40 ms for the delayed ACK of the first
     disable_nagle_algorithm = True
 
+    def setup(self):
+        # the socket timeout closes a connection idle for this long (the base
+        # class's handle_one_request ends the connection on it)
+        self.timeout = self.server.idle_timeout
+        super().setup()
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass  # a page polling every second would flood the terminal
 
@@ -113,11 +157,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._json({"error": "This dashboard answers to its own address "
                                             "only."}, HTTPStatus.FORBIDDEN)
             self._route(urlsplit(self.path))
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        except Exception as exc:  # noqa: BLE001 - answer, do not kill the thread
-            self._json({"error": f"{type(exc).__name__}: {exc}"},
-                       HTTPStatus.INTERNAL_SERVER_ERROR)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+        except Exception:  # noqa: BLE001 - answer, do not kill the thread
+            # what failed is for the server's terminal, not for any client
+            traceback.print_exc(file=sys.stderr)
+            self._json({"error": "The dashboard server failed on this request; its "
+                                 "terminal shows why."}, HTTPStatus.INTERNAL_SERVER_ERROR)
 
     def _host_allowed(self):
         """On a loopback address, only requests naming this machine: a web page
@@ -161,9 +207,10 @@ class _Handler(BaseHTTPRequestHandler):
         if match.group(2) == "/importances":
             return self._json(view.importances(objective))
         since = query.get("since", ["0"])[-1]
-        if not since.isdigit():
+        if not _COUNT.fullmatch(since):
             return self._json({"error": f"since must be a non-negative integer, got "
-                                        f"{since!r}."}, HTTPStatus.BAD_REQUEST)
+                                        f"{_shown(since)} (ASCII digits, at most 18)."},
+                              HTTPStatus.BAD_REQUEST)
         self._send(view.trials(int(since), objective).encode(), "application/json",
                    HTTPStatus.OK)
 
@@ -191,3 +238,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _shown(text, limit=40):
+    """``repr(text)``, cut to ``limit`` characters: an error echoes what it
+    refused without sending back a client's megabyte."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[:limit - 4] + "...'"

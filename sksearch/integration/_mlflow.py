@@ -5,11 +5,13 @@
 
 import math
 import threading
+import time
 
 import numpy as np
 
+from .. import _known
 from .._records import FOLDS_ATTR, records_from_json
-from ..trial import TrialState
+from ..trial import INTERRUPTED_KEY, TrialState, is_interrupted
 
 __all__ = ["MLflowCallback"]
 
@@ -19,11 +21,15 @@ TAG_STUDY = "sksearch.study_name"
 TAG_ROLE = "sksearch.role"  # "search" for the parent run, "trial" for each trial
 TAG_NUMBER = "sksearch.trial_number"
 TAG_STATE = "sksearch.state"
+TAG_INTERRUPTED = "sksearch.interrupted"  # what cut an interrupted trial short
 _STATUS = {TrialState.COMPLETE: "FINISHED", TrialState.PRUNED: "KILLED",
            TrialState.FAIL: "FAILED"}
 # MLflow refuses longer param values; an estimator's repr can be longer.
 _MAX_PARAM = 500
 _BATCH = 900  # MLflow takes at most 1000 metrics in one batch
+# Seconds a new parent run waits before it looks for an earlier one (longer
+# than storing a run takes, even with several processes writing).
+_SETTLE = 0.5
 
 
 class MLflowCallback:
@@ -48,10 +54,19 @@ class MLflowCallback:
     curve), ``best_trial_number``, and the best parameters as
     ``best_param.<name>`` tags (MLflow params cannot change once logged).
 
-    Runs are tagged with the study name and trial number and looked up before
-    one is created, so a resumed search, or a trial logged twice, never makes a
-    duplicate. Calls from several threads (``Study.optimize(n_jobs=...)``) are
-    serialised; the searches call their callbacks from the main process
+    Runs are tagged with the study name and trial number, so a resumed search,
+    or a trial logged twice, never makes a duplicate. The first time the
+    callback sees a study object (a search starting or resuming), it
+    *reconciles* MLflow with the study: every finished trial without a
+    finished run is logged (a process killed after a trial finished but
+    before, or while, its run was logged leaves such trials), a run left
+    RUNNING is filled in and ended with its trial's state, and copies made by
+    processes logging the same trial at once are deleted but one. Failed
+    trials are logged too, an interrupted one
+    (:func:`~sksearch.trial.is_interrupted`) with the tag
+    ``sksearch.interrupted`` naming what cut it; the prior trials of a warm
+    start are not. Calls from several threads (``Study.optimize(n_jobs=...)``)
+    are serialised; the searches call their callbacks from the main process
     whatever ``n_jobs``.
 
     Parameters
@@ -113,11 +128,19 @@ class MLflowCallback:
             raise TypeError(f"tags must be a dict with str keys or None, got {self.tags!r}.")
 
     def _session(self, study):
-        """The client, experiment, parent run and logged trial numbers of
-        ``study``, looked up in MLflow once per study and callback object."""
+        """The client, experiment and parent run of ``study``, looked up in
+        MLflow once per study name and callback object; reconciled with the
+        study each time another study object (another search) comes."""
         sessions = self.__dict__.setdefault("_sessions", {})
-        if study.study_name in sessions:
-            return sessions[study.study_name]
+        session = sessions.get(study.study_name)
+        if session is None:
+            session = sessions[study.study_name] = self._open(study)
+        if session.study is not study:
+            session.study = study
+            self._reconcile(session, study)
+        return session
+
+    def _open(self, study):
         self._check_params()
         try:
             from mlflow.tracking import MlflowClient
@@ -129,34 +152,60 @@ class MLflowCallback:
         experiment_id = _experiment(client, self.experiment_name or study.study_name)
         parents = _runs(client, experiment_id, study.study_name, "search")
         if parents:
-            parent = _first(parents)
-        else:
-            ours = client.create_run(
-                experiment_id, run_name=study.study_name,
-                tags={**self._extra_tags(), TAG_STUDY: study.study_name,
-                      TAG_ROLE: "search"}).info.run_id
-            client.log_batch(ours, params=_params({
-                "direction": ", ".join(study.directions), "sampler": type(study.sampler).__name__,
-                "pruner": type(study.pruner).__name__}))
-            # Processes sharing the study may each have created one at the same
-            # moment: all keep the earliest, and the others delete their own.
-            parent = _first(_runs(client, experiment_id, study.study_name, "search"))
-            if parent != ours:
-                client.delete_run(ours)
-        logged = {int(r.data.tags[TAG_NUMBER])
-                  for r in _runs(client, experiment_id, study.study_name, "trial")}
-        best = None
-        # several objectives have a front, not a best trial: no best is logged
-        complete = [t for t in study.get_trials((TrialState.COMPLETE,))
-                    if t.values is not None and not study.is_multi_objective]
-        if complete:
-            try:
-                best = study.best_trial
-            except ValueError:  # none feasible yet
-                best = None
-        session = _Session(client, experiment_id, parent, logged, best)
-        sessions[study.study_name] = session
-        return session
+            return _Session(client, experiment_id, _first(parents))
+        ours = client.create_run(
+            experiment_id, run_name=study.study_name,
+            tags={**self._extra_tags(), TAG_STUDY: study.study_name,
+                  TAG_ROLE: "search"}).info.run_id
+        client.log_batch(ours, params=_params({
+            "direction": ", ".join(study.directions), "sampler": type(study.sampler).__name__,
+            "pruner": type(study.pruner).__name__}))
+        # Processes sharing the study may each have created one at the same
+        # moment: all keep the earliest, and the others delete their own. A
+        # run's start time is taken before it is stored, so one that sorts
+        # first can land after a look made at once; looking once the stores
+        # in flight landed, every process sees the same runs and keeps the
+        # same one (a process that looked early and kept its own would leave
+        # two parents).
+        time.sleep(_SETTLE)
+        parent = _first(_runs(client, experiment_id, study.study_name, "search"))
+        if parent != ours:
+            client.delete_run(ours)
+        return _Session(client, experiment_id, parent)
+
+    def _reconcile(self, session, study):
+        """Make MLflow hold one finished run per finished trial of ``study``.
+
+        A process killed between a trial's end (in the storage) and its run's
+        end (in MLflow) leaves the trial without a run, or with a run that
+        stays RUNNING; a resumed search only calls back for its new trials, so
+        without this such trials would never be logged. The best-value curve
+        of the parent gets a point for each trial logged here, as of that
+        trial."""
+        from mlflow.entities import Metric, RunTag
+
+        found = {}
+        for run in _runs(session.client, session.experiment_id, study.study_name, "trial"):
+            found.setdefault(int(run.data.tags[TAG_NUMBER]), []).append(run)
+        best, end, changed = None, None, False
+        for trial in study.trials:
+            if not trial.state.is_finished() or _known.is_warm_start(trial):
+                continue
+            if _improves(best, study, trial):
+                best = trial
+            runs = found.get(trial.number, [])
+            if len(runs) == 1 and runs[0].info.status != "RUNNING":
+                session.logged.add(trial.number)
+                continue
+            end = self._write(session, study, trial, runs)
+            changed = True
+            if best is not None:
+                _log_best(session, best, trial.number, end, Metric, RunTag)
+        session.best = best
+        if changed:
+            if best is not None:  # the last point above may predate the best
+                _log_best(session, best, best.number, end, Metric, RunTag)
+            session.client.set_terminated(session.parent, status="FINISHED", end_time=end)
 
     def _extra_tags(self):
         return {str(k): str(v) for k, v in (self.tags or {}).items()}
@@ -170,60 +219,113 @@ class MLflowCallback:
         session = self._session(study)
         if trial.number in session.logged or not trial.state.is_finished():
             return
-        start = _ms(trial.datetime_start)
-        end = _ms(trial.datetime_complete) or start
-        self._log_trial(session, study, trial, start, end, Metric)
+        end = self._write(session, study, trial, [])
         if _improves(session.best, study, trial):
             session.best = trial
         if session.best is not None:
-            _log_best(session, trial, end, Metric, RunTag)
+            _log_best(session, session.best, trial.number, end, Metric, RunTag)
         # the parent covers the trials logged so far: finished up to the latest
         session.client.set_terminated(session.parent, status="FINISHED", end_time=end)
 
-    def _log_trial(self, session, study, trial, start, end, Metric):
-        """The finished ``trial``'s nested run: tags, params and metrics."""
+    def _write(self, session, study, trial, runs):
+        """Log the finished ``trial``: into each of its ``runs`` left RUNNING
+        (all it logs is idempotent: the same params, the same metrics at the
+        same timestamps), else into a new run; then keep one run of the
+        trial. Return the trial's end time (ms)."""
+        from mlflow.exceptions import MlflowException
+
         client = session.client
-        run = client.create_run(
-            session.experiment_id, start_time=start, run_name=f"trial {trial.number}",
-            tags={**self._extra_tags(), "mlflow.parentRunId": session.parent,
-                  TAG_STUDY: study.study_name, TAG_ROLE: "trial",
-                  TAG_NUMBER: str(trial.number), TAG_STATE: trial.state.name.lower()})
-        metrics = [Metric(key, value, end or 0, step) for key, value, step in _metrics(trial)]
-        for i in range(0, max(len(metrics), 1), _BATCH):
-            client.log_batch(run.info.run_id, metrics=metrics[i:i + _BATCH],
-                             params=_params(trial.params) if i == 0 else [])
-        client.set_terminated(run.info.run_id, status=_STATUS[trial.state], end_time=end)
+        start = _ms(trial.datetime_start)
+        end = _ms(trial.datetime_complete) or start
+        tags = {**self._extra_tags(), "mlflow.parentRunId": session.parent,
+                TAG_STUDY: study.study_name, TAG_ROLE: "trial",
+                TAG_NUMBER: str(trial.number), TAG_STATE: trial.state.name.lower()}
+        if is_interrupted(trial):
+            tags[TAG_INTERRUPTED] = str(trial.system_attrs[INTERRUPTED_KEY])
+        ids = [r.info.run_id for r in runs if r.info.status == "RUNNING"]
+        if not runs:
+            ids = [client.create_run(session.experiment_id, start_time=start,
+                                     run_name=f"trial {trial.number}",
+                                     tags=tags).info.run_id]
+        for run_id in ids:
+            for attempt in range(2):
+                try:
+                    _fill(client, run_id, trial, tags, end)
+                    break
+                except MlflowException:
+                    # Another process logging the same trial may have kept its
+                    # own run and deleted this one, or written the same params
+                    # into it at the same instant (the store refuses the
+                    # second insert; a retry finds them there).
+                    if client.get_run(run_id).info.lifecycle_stage == "deleted":
+                        break
+                    if attempt:
+                        raise
+        _keep_one(client, session.experiment_id, study.study_name, trial.number)
         session.logged.add(trial.number)
+        return end
 
 
 class _Session:
-    def __init__(self, client, experiment_id, parent, logged, best):
+    def __init__(self, client, experiment_id, parent):
         self.client = client
         self.experiment_id = experiment_id
         self.parent = parent
-        self.logged = logged
-        self.best = best
+        self.logged = set()  # trial numbers with a finished run
+        self.best = None
+        self.study = None  # the study object last reconciled
+
+
+def _fill(client, run_id, trial, tags, end):
+    """Log ``trial``'s tags, params and metrics into run ``run_id`` and end it
+    with the trial's state."""
+    from mlflow.entities import Metric, RunTag
+
+    metrics = [Metric(key, value, end or 0, step) for key, value, step in _metrics(trial)]
+    for i in range(0, max(len(metrics), 1), _BATCH):
+        client.log_batch(run_id, metrics=metrics[i:i + _BATCH],
+                         params=_params(trial.params) if i == 0 else [],
+                         tags=[RunTag(k, v) for k, v in tags.items()] if i == 0 else [])
+    client.set_terminated(run_id, status=_STATUS[trial.state], end_time=end)
+
+
+def _keep_one(client, experiment_id, study_name, number):
+    """Delete all but one of the finished runs of trial ``number``: the one
+    with the smallest run id, so that processes that logged the same trial at
+    once (a search reconciling while another logs) all keep the same run.
+    Runs still RUNNING are left to whoever is logging them; they end up
+    finished, and the last process to look deletes the spare copies."""
+    from mlflow.exceptions import MlflowException
+
+    runs = [r for r in _runs(client, experiment_id, study_name, "trial", number)
+            if r.info.status != "RUNNING"]
+    keep = min((r.info.run_id for r in runs), default=None)
+    for run in runs:
+        if run.info.run_id != keep:
+            try:
+                client.delete_run(run.info.run_id)
+            except MlflowException:  # deleted by another process meanwhile
+                pass
 
 
 def _improves(best, study, trial):
-    """Whether ``trial`` is the study's new best: complete, with a better
-    value than ``best`` (studies of several objectives have none)."""
+    """Whether ``trial`` is the study's new best: complete, feasible, with a
+    better value than ``best`` (studies of several objectives have none)."""
     return trial.state is TrialState.COMPLETE and not study.is_multi_objective and (
-        trial.values is not None) and (
+        trial.values is not None) and trial.is_feasible and math.isfinite(trial.value) and (
         best is None or _better(trial.value, best.value, study.direction))
 
 
-def _log_best(session, trial, end, Metric, RunTag):
-    """The parent run's record of the best trial, as of ``trial``: its number
-    and parameters (tags) and its value and mean test scores (metrics at step
-    = ``trial``'s number)."""
-    best = session.best
+def _log_best(session, best, step, end, Metric, RunTag):
+    """The parent run's record of the ``best`` trial as of trial number
+    ``step``: its number and parameters (tags) and its value and mean test
+    scores (metrics at ``step``)."""
     tags = [RunTag("best_trial_number", str(best.number))]
     tags += [RunTag(f"best_param.{k}", _text(v)) for k, v in best.params.items()]
-    best_metrics = [Metric("best_value", best.value, end or 0, trial.number)]
-    best_metrics += [Metric(f"best_{key}", value, end or 0, trial.number)
-                     for key, value, step in _metrics(best)
-                     if step == 0 and key.startswith("mean_test_")]
+    best_metrics = [Metric("best_value", best.value, end or 0, step)]
+    best_metrics += [Metric(f"best_{key}", value, end or 0, step)
+                     for key, value, metric_step in _metrics(best)
+                     if metric_step == 0 and key.startswith("mean_test_")]
     session.client.log_batch(session.parent, metrics=best_metrics, tags=tags)
 
 
@@ -311,9 +413,12 @@ def _first(runs):
     return min(runs, key=lambda r: (r.info.start_time, r.info.run_id)).info.run_id
 
 
-def _runs(client, experiment_id, study_name, role):
-    """The runs of ``role`` that this callback logged for ``study_name``."""
+def _runs(client, experiment_id, study_name, role, number=None):
+    """The runs of ``role`` that this callback logged for ``study_name`` (of
+    trial ``number`` only, when given)."""
     filter_string = f"tags.`{TAG_ROLE}` = '{role}'"
+    if number is not None:
+        filter_string += f" and tags.`{TAG_NUMBER}` = '{int(number)}'"
     if not any(c in study_name for c in "'\\\"`"):  # else compared below only
         filter_string += f" and tags.`{TAG_STUDY}` = '{study_name}'"
     return [r for r in _search(client, experiment_id, filter_string)
