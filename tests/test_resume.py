@@ -210,7 +210,7 @@ class Uneven(LogisticRegression):
 X, y = load_iris(return_X_y=True)
 with joblib.parallel_config(backend="threading"):
     BayesSearchCV(Uneven(max_iter=300), {"C": Float(0.01, 10, log=True)}, n_iter=400, cv=3,
-                  sampler="random", pruner="median", n_jobs=2, random_state=0,
+                  sampler="tpe", pruner="median", n_jobs=2, random_state=0,
                   storage=sys.argv[1], study_name="pending").fit(X, y)
 '''
 
@@ -218,7 +218,9 @@ with joblib.parallel_config(backend="threading"):
 def test_finished_candidates_waiting_to_be_told_survive_a_sigkill(tmp_path):
     """With n_jobs > 1 candidates are told in the order they were asked; those
     that finished while an older one ran record their outcome, and a resumed
-    search gets them back instead of failing and refitting them."""
+    search gets them back instead of failing and refitting them. (A learning
+    sampler: its window lets younger candidates finish first; a random
+    search's decisions wait for every elder to be told, tests/test_njobs.py.)"""
     import os
     import signal
     import sqlite3
