@@ -24,8 +24,8 @@ estimator into ``k`` increments and scores the model after each one:
   on the whole data.
 
 Steps of the study are then increments: the score after increment ``i`` of
-fold ``f`` is reported at step ``f * k + i``, and the study's system attribute
-``"sksearch:steps_per_fold"`` is ``k`` (see :mod:`sksearch.pruners._base`).
+fold ``f`` is reported at step ``f * k + i``, and the study's
+:class:`~sksearch.pruners.StepLayout` has ``per_fold == k``.
 
 A task of the search runs the increments of a fold up to the next step where
 the pruner may decide (``BasePruner.decision_steps``). A boosting model then

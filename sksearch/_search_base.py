@@ -289,11 +289,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         requeue_interrupted(study, sampler)
         enqueue_initial_params(study, initial)
         per_fold = 1 if increments is None else increments.n
-        layout = StepLayout(folds=True, per_fold=per_fold, n_steps=self.n_splits_ * per_fold)
-        study.set_system_attr("sksearch:steps_are_folds", True)
-        study.set_system_attr("sksearch:steps_per_fold", per_fold)
-        study.set_system_attr("sksearch:n_steps", layout.n_steps)
-        study.set_system_attr("sksearch:scoring", self._scoring_name(refit_metric))
+        layout = StepLayout(folds=True, per_fold=per_fold, n_steps=self.n_splits_ * per_fold,
+                            scoring=self._scoring_name(refit_metric))
+        layout.write(study)
         if pruner is not None:
             pruner.setup(study, layout)
 

@@ -20,7 +20,7 @@ from sklearn.svm import SVC
 from sksearch import BayesSearchCV
 from sksearch._increments import IncrementsError
 from sksearch.distributions import Float, Int
-from sksearch.pruners import BoundPruner, SuccessiveHalvingPruner
+from sksearch.pruners import BoundPruner, StepLayout, SuccessiveHalvingPruner
 
 X, y = load_breast_cancer(return_X_y=True)
 X, y = X[::2], y[::2]
@@ -65,8 +65,8 @@ def test_each_increment_is_reported_at_fold_times_k_plus_i():
         # the last increment of a fold is the fold's score in cv_results_
         assert trial.intermediate_values[fold * 4 + 3] == \
             search.cv_results_[f"split{fold}_test_score"][0]
-    assert search.study_.system_attrs["sksearch:steps_per_fold"] == 4
-    assert search.study_.system_attrs["sksearch:n_steps"] == 12
+    layout = StepLayout.of(search.study_)
+    assert (layout.folds, layout.per_fold, layout.n_steps) == (True, 4, 12)
 
 
 def test_intermediate_scores_are_those_of_the_smaller_models():

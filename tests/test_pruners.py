@@ -3,18 +3,23 @@
 import numpy as np
 import pytest
 
-from sksearch import Study, TrialState
+from sksearch import Study, TrialPruned, TrialState
+from sksearch.distributions import Float
 from sksearch.pruners import (
+    BasePruner,
     BoundPruner,
     HyperbandPruner,
     MedianPruner,
     NopPruner,
     PercentilePruner,
+    StepLayout,
     SuccessiveHalvingPruner,
     WilcoxonPruner,
     get_pruner,
 )
+from sksearch.pruners._base import PrunerStudy
 from sksearch.pruners._bounds import score_upper_bound
+from sksearch.samplers import RandomSampler
 
 
 def make_study(pruner, direction="maximize", folds=None, per_fold=1):
@@ -432,3 +437,85 @@ def test_declared_decision_steps():
 
     assert Mine().decision_steps(layout) is None  # may decide anywhere: every increment
     assert SuccessiveHalvingPruner().decision_steps(StepLayout(folds=True)) is None
+
+
+# -- protocols as objects (issue 28) ----------------------------------------------------
+
+class _ReadsTheBest(BasePruner):
+    """A pruner written against the PrunerStudy protocol: it reads what a
+    Study offers (directions, best_trial, best_value, trials) and stops a
+    trial whose first step is 0.1 below the best value so far."""
+
+    seen = []  # shared with the copies a search makes of its pruner
+
+    def prune(self, study, trial):
+        # every member of the protocol is there (dir() evaluates no property)
+        assert {*PrunerStudy.__annotations__, "get_trials", "n_trials"} <= set(dir(study))
+        assert study.directions == ["maximize"] and not study.is_multi_objective
+        complete = study.get_trials((TrialState.COMPLETE,))
+        self.seen.append((len(study.trials), len(complete)))
+        if not complete or not trial.intermediate_values:
+            return False
+        assert study.best_value == study.best_trial.value == max(t.value for t in complete)
+        return trial.intermediate_values[min(trial.intermediate_values)] < study.best_value - 0.1
+
+
+def test_a_pruner_reads_the_same_interface_in_a_study_and_in_a_search():
+    # before, a search handed pruners a view without directions or best_trial:
+    # a pruner that worked in Study.optimize failed with AttributeError there
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from sksearch import BayesSearchCV
+
+    _ReadsTheBest.seen.clear()
+    pruner = _ReadsTheBest()
+    study = Study(direction="maximize", pruner=pruner, sampler=RandomSampler(seed=0))
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.report(x, 0)
+        if trial.should_prune():
+            raise TrialPruned()
+        return x
+
+    study.optimize(objective, n_trials=12)
+    assert _ReadsTheBest.seen and study.get_trials((TrialState.PRUNED,))
+    _ReadsTheBest.seen.clear()
+
+    X, y = load_iris(return_X_y=True)
+    search_pruner = _ReadsTheBest()
+    search = BayesSearchCV(LogisticRegression(max_iter=200), {"C": Float(1e-4, 1e2, log=True)},
+                           n_iter=12, cv=3, sampler="random", pruner=search_pruner,
+                           random_state=0, refit=False).fit(X, y)
+    assert _ReadsTheBest.seen and "pruned" in list(search.cv_results_["status"])
+
+
+@pytest.mark.parametrize("folds,per_fold,n_steps,scoring",
+                         [(True, 1, 5, "accuracy"), (True, 4, 12, None), (False, 1, None, None)])
+def test_the_step_layout_has_one_writer_and_one_reader(folds, per_fold, n_steps, scoring):
+    study = Study()
+    layout = StepLayout(folds=folds, per_fold=per_fold, n_steps=n_steps, scoring=scoring)
+    layout.write(study)
+    written = set(study.system_attrs)
+    assert StepLayout.KEY in written and not written & set(StepLayout._OLD_KEYS.values())
+    assert StepLayout.of(study) == layout
+    assert StepLayout.of(Study()) == StepLayout()  # a plain study's steps
+
+
+def test_a_search_records_its_layout_and_an_older_study_is_still_read():
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from sksearch import BayesSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(LogisticRegression(max_iter=200), {"C": Float(1e-2, 1e2, log=True)},
+                           n_iter=3, cv=4, scoring="balanced_accuracy", refit=False,
+                           random_state=0).fit(X, y)
+    assert StepLayout.of(search.study_) == StepLayout(True, 1, 4, "balanced_accuracy")
+    old = Study()  # the four attributes studies stored before the one key
+    for key, value in [("sksearch:steps_are_folds", True), ("sksearch:steps_per_fold", 2),
+                       ("sksearch:n_steps", 6), ("sksearch:scoring", "r2")]:
+        old.set_system_attr(key, value)
+    assert StepLayout.of(old) == StepLayout(True, 2, 6, "r2")

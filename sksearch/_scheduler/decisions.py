@@ -14,19 +14,23 @@ from dataclasses import replace
 import numpy as np
 
 from .._records import mean_score
+from ..trial import TrialState, best_of
 from .candidate import Phase
 
 __all__ = ["DecisionBoard", "TrialsView"]
 
 
 class TrialsView:
-    """The study as one pruning decision sees it. Pruners read it like a study."""
+    """The study as one pruning decision sees it: a
+    :class:`~sksearch.pruners.PrunerStudy`, like the study itself."""
+
+    # search scores are maximised; with several objectives the pruner sees the
+    # refit metric's fold scores (the steps) and, for a complete trial, their
+    # mean as its value
+    direction = "maximize"
+    is_multi_objective = False
 
     def __init__(self, study, trials):
-        # search scores are maximised; with several objectives the pruner sees
-        # the refit metric's fold scores (the steps) and, for a complete
-        # trial, their mean as its value
-        self.direction = "maximize"
         self.study_name = study.study_name
         self._study = study
         if study.is_multi_objective:
@@ -57,6 +61,30 @@ class TrialsView:
 
     def n_trials(self, states=None):
         return len(self.get_trials(states))
+
+    @property
+    def directions(self):
+        return [self.direction]
+
+    @property
+    def trials(self):
+        return list(self._trials)
+
+    @property
+    def best_trial(self):
+        """The feasible complete trial of the best value among those this
+        decision reads (the earliest of equals), as ``Study.best_trial``."""
+        feasible = [t for t in self._trials
+                    if t.state is TrialState.COMPLETE and t.is_feasible]
+        best = best_of(feasible, self.direction)
+        if best is None:
+            raise ValueError(f"Study {self.study_name!r} has no feasible complete trial "
+                             "among those this decision reads.")
+        return best
+
+    @property
+    def best_value(self):
+        return self.best_trial.value
 
     @property
     def system_attrs(self):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..pruners._base import StepLayout
 from ..trial import TrialState
 from ._source import COLORS, Axis, axis_of, linear_ticks, number, numbers, parameters
 
@@ -315,8 +316,8 @@ def intermediate_data(source):
         curves.append(Curve(np.array(steps, dtype=float),
                             np.array([trial.intermediate_values[s] for s in steps]),
                             COLORS["pruned" if pruned else "complete"], pruned))
-    folds = bool(study.system_attrs.get("sksearch:steps_are_folds"))
-    per_fold = int(study.system_attrs.get("sksearch:steps_per_fold", 1))
+    layout = StepLayout.of(study)
+    folds, per_fold = layout.folds, layout.per_fold
     if folds and per_fold > 1:  # steps are increments: f * k + i
         xlabel, ylabel = f"increment ({per_fold} per fold)", "test score after the increment"
     else:

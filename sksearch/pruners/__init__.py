@@ -1,6 +1,6 @@
 """Pruners: stop trials that cannot win, fold by fold."""
 
-from ._base import BasePruner, NopPruner
+from ._base import BasePruner, NopPruner, StepLayout
 from .bound import BoundPruner
 from .halving import SuccessiveHalvingPruner
 from .hyperband import HyperbandPruner
@@ -14,6 +14,7 @@ __all__ = [
     "MedianPruner",
     "NopPruner",
     "PercentilePruner",
+    "StepLayout",
     "SuccessiveHalvingPruner",
     "WilcoxonPruner",
     "get_pruner",

@@ -3,13 +3,13 @@
 Steps mean different things in the two uses of a study, and pruners honour
 both. In a plain :class:`~sksearch.Study` a step is an epoch or iteration and a
 trial's evidence at step *k* is the value it reported there. In
-:class:`~sksearch.BayesSearchCV` a step is a CV fold (the study's system
-attribute ``"sksearch:steps_are_folds"`` is true) and folds differ in
+:class:`~sksearch.BayesSearchCV` a step is a CV fold (its
+:class:`StepLayout` says ``folds``) and folds differ in
 difficulty, so a trial's evidence after *k* folds is the **mean of its fold
 scores so far**, compared with other trials' means over the same folds.
 
 With ``BayesSearchCV(increments=...)`` a fold is cut into ``k`` increments
-(the study's system attribute ``"sksearch:steps_per_fold"``): the score after
+(the layout's ``per_fold``): the score after
 increment ``i`` of fold ``f`` is reported at step ``f * k + i``, and the
 evidence at a step is the mean of the finished folds' scores and the score of
 the fold in progress after that increment. Every trial compared at a step has
@@ -17,9 +17,10 @@ done the same folds and increments, so the comparison stays fair. Pruners that
 need whole folds (the bound and Wilcoxon pruners) read only the fold scores,
 the last increment of each fold.
 
-Which of the two a study's steps are is a :class:`StepLayout`, handed to the
-pruner once in :meth:`BasePruner.setup` by the search; a pruner used in a
-plain study without ``setup`` reads it from the study's system attributes.
+Which of the two a study's steps are is a :class:`StepLayout`, written once
+to the study by the search (:meth:`StepLayout.write`, one system attribute)
+and handed to the pruner in :meth:`BasePruner.setup`; a pruner used in a plain
+study without ``setup``, and the plots, read it with :meth:`StepLayout.of`.
 """
 
 # Authors: the sksearch developers
@@ -29,12 +30,13 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from ..trial import TrialState, best_of
 
-__all__ = ["BasePruner", "NopPruner", "StepLayout"]
+__all__ = ["BasePruner", "NopPruner", "PrunerStudy", "StepLayout"]
 
 
 @dataclass(frozen=True)
@@ -49,21 +51,41 @@ class StepLayout:
         Increments per fold (1 when folds are not cut into increments).
     n_steps : int or None
         Steps of a trial that runs to the end, when known.
+    scoring : str or None
+        The name of the scorer whose fold scores are the steps, when known
+        (the bound pruner reads its best possible score from it).
     """
 
     folds: bool = False
     per_fold: int = 1
     n_steps: int = None
+    scoring: str = None
+
+    #: The study system attribute holding the layout, as one JSON object.
+    KEY = "sksearch:step_layout"
+    # the four attributes studies stored before KEY, still read
+    _OLD_KEYS = {"folds": "sksearch:steps_are_folds", "per_fold": "sksearch:steps_per_fold",
+                 "n_steps": "sksearch:n_steps", "scoring": "sksearch:scoring"}
+
+    def write(self, study):
+        """Record this layout in ``study`` (the one writer)."""
+        study.set_system_attr(self.KEY, {"folds": self.folds, "per_fold": self.per_fold,
+                                         "n_steps": self.n_steps, "scoring": self.scoring})
 
     @classmethod
     def of(cls, study):
-        """The layout a search recorded in ``study``'s system attributes
-        (plain steps if none)."""
+        """The layout recorded in ``study`` (the one reader; plain steps if
+        none): under :attr:`KEY`, or the four attributes of older studies."""
         attrs = study.system_attrs
-        n_steps = attrs.get("sksearch:n_steps")
-        return cls(folds=bool(attrs.get("sksearch:steps_are_folds", False)),
-                   per_fold=int(attrs.get("sksearch:steps_per_fold", 1)),
-                   n_steps=None if n_steps is None else int(n_steps))
+        stored = attrs.get(cls.KEY)
+        if stored is None:
+            stored = {field: attrs[key] for field, key in cls._OLD_KEYS.items() if key in attrs}
+        n_steps = stored.get("n_steps")
+        scoring = stored.get("scoring")
+        return cls(folds=bool(stored.get("folds", False)),
+                   per_fold=int(stored.get("per_fold", 1)),
+                   n_steps=None if n_steps is None else int(n_steps),
+                   scoring=None if scoring is None else str(scoring))
 
     def progress(self, trial):
         """How far a trial has come: the number of steps done less one with
@@ -79,14 +101,37 @@ class StepLayout:
         return fold_scores(trial, self.per_fold)
 
 
+class PrunerStudy(Protocol):
+    """What a pruner may read of the study it decides in.
+
+    A :class:`~sksearch.Study` is one; inside a search a pruner gets a fixed
+    view of the trials its decision may read (so that it does not depend on
+    timing, docs/design.md), which is one too: a pruner written against this
+    protocol works in ``Study.optimize`` and in every search. For a search's
+    study of several objectives the view shows one objective, the refit
+    metric (``directions == ["maximize"]``).
+    """
+
+    study_name: str
+    direction: str
+    directions: list
+    is_multi_objective: bool
+    system_attrs: dict
+    trials: list
+    best_trial: object
+    best_value: float
+
+    def get_trials(self, states=None): ...
+
+    def n_trials(self, states=None): ...
+
+
 class BasePruner(ABC):
     """Decide whether a running trial should stop.
 
     ``prune(study, trial)`` reads ``trial.intermediate_values`` and the other
-    trials of ``study`` and returns a bool; it changes nothing. ``study`` is
-    anything with ``direction`` and ``get_trials(states)``: in BayesSearchCV, a
-    fixed view of the trials that were finished when the candidate started, so
-    that decisions do not depend on timing.
+    trials of ``study`` (a :class:`PrunerStudy`) and returns a bool; it
+    changes nothing.
     """
 
     #: Whether BayesSearchCV should score each candidate's folds in its own

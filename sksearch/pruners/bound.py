@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from ._base import BasePruner, incumbent
+from ._base import BasePruner, StepLayout, incumbent
 from ._bounds import score_upper_bound
 
 __all__ = ["BoundPruner"]
@@ -34,15 +34,16 @@ class BoundPruner(BasePruner):
     bound : float or None, default=None
         The best possible score of one fold (an upper bound when maximising, a
         lower bound when minimising). ``None`` reads it from the scorer name
-        BayesSearchCV records (``"sksearch:scoring"``); a custom scorer needs
-        an explicit bound.
+        the search records in the study's
+        :class:`~sksearch.pruners.StepLayout`; a custom scorer needs an
+        explicit bound.
 
     Examples
     --------
     >>> from sksearch import Study
-    >>> from sksearch.pruners import BoundPruner
+    >>> from sksearch.pruners import BoundPruner, StepLayout
     >>> study = Study(direction="maximize", pruner=BoundPruner(bound=1.0))
-    >>> study.set_system_attr("sksearch:n_steps", 4)
+    >>> StepLayout(n_steps=4).write(study)
     >>> best = study.ask()
     >>> for step, v in enumerate([0.9, 0.9, 0.9, 0.9]):
     ...     best.report(v, step)
@@ -66,7 +67,7 @@ class BoundPruner(BasePruner):
             return self._setup_bound
         if self.bound is not None:
             return float(self.bound)
-        return score_upper_bound(study.system_attrs.get("sksearch:scoring"))
+        return score_upper_bound(StepLayout.of(study).scoring)
 
     def setup(self, study, layout=None):
         super().setup(study, layout)
@@ -75,7 +76,7 @@ class BoundPruner(BasePruner):
         if self._setup_bound is None:
             raise ValueError(
                 "BoundPruner needs the best possible score of one fold: the scorer "
-                f"{study.system_attrs.get('sksearch:scoring')!r} has no known bound; pass "
+                f"{StepLayout.of(study).scoring!r} has no known bound; pass "
                 "BoundPruner(bound=...)."
             )
         if study.direction == "minimize" and self.bound is None:

@@ -30,8 +30,9 @@ class HyperbandPruner(BasePruner):
     ----------
     min_resource : int, default=1
     max_resource : int or "auto", default="auto"
-        ``"auto"``: the number of folds in BayesSearchCV (the study's
-        ``"sksearch:n_steps"``), else the largest step seen plus one.
+        ``"auto"``: the number of folds in BayesSearchCV (the ``n_steps``
+        of the study's :class:`~sksearch.pruners.StepLayout`), else the
+        largest step seen plus one.
     reduction_factor : int, default=3
     repeat_steps : int or None, default=3
         Prune a repeat of the best complete trial in every bracket; see
