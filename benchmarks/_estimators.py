@@ -62,3 +62,29 @@ class SleepyClassifier(ClassifierMixin, BaseEstimator):
         draw = (np.abs(X[:, 0]) * 1e4) % 1.0  # fixed per sample
         y_true = (X[:, 1] > 0).astype(int)
         return np.where(draw < self._accuracy(), y_true, 1 - y_true)
+
+
+# -- how often the training data reaches a worker ------------------------------------
+_UNPICKLED = [0]  # in this process
+
+
+def _rebuild_counted(array):
+    _UNPICKLED[0] += 1
+    return CountedArray(array)
+
+
+def times_unpickled():
+    """How many times a :class:`CountedArray` was unpickled in this process."""
+    return _UNPICKLED[0]
+
+
+class CountedArray(np.ndarray):
+    """An array that counts its unpicklings in each process: run
+    :func:`times_unpickled` on every dask worker to learn how often the
+    training data reached it."""
+
+    def __new__(cls, array):
+        return np.asarray(array).view(cls)
+
+    def __reduce__(self):
+        return (_rebuild_counted, (np.asarray(self),))

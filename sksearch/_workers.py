@@ -19,9 +19,19 @@ the active joblib backend (``joblib.parallel_config`` applies, as it does for
   ~10 ms, which the runners hide by keeping up to ``pre_dispatch`` tasks (more
   when tasks are short) on the pool.
 
+What every task of a search carries alike -- the training data and the
+scoring, the fold context -- is handed over once with :meth:`_Workers.share`:
+on dask it is scattered to every worker once (``Client.scatter(broadcast=True)``)
+and tasks carry its future, so the data travel once per worker instead of
+once per task (joblib scatters only a call's large arguments, and the context
+is neither large to ``dask.sizeof`` nor shared between calls); elsewhere it is
+the object itself (threads share memory; loky memory-maps large arrays once
+per runner).
+
 Only joblib's public interface is used: ``Parallel``, ``delayed``,
 ``parallel_config``, ``effective_n_jobs`` and ``joblib.parallel.get_active_backend``
-/ ``BACKENDS`` to name the active backend.
+/ ``BACKENDS`` to name the active backend; and ``distributed.get_client`` on
+dask.
 """
 
 # Authors: the sksearch developers
@@ -75,6 +85,11 @@ class _Workers:
 
     def close(self):
         """Stop accepting tasks; tasks still running finish on their own."""
+
+    def share(self, obj):
+        """What tasks should carry to reach ``obj``, which every task of the
+        search passes alike: ``obj`` itself, but on dask (see the module docs)."""
+        return obj
 
     def _run(self, fn, args):
         with config_context(**self._config):
@@ -158,6 +173,7 @@ class _JoblibRunners(_Queued):
         self._min_capacity = capacity
         self._task_seconds = None  # running estimate of one task's wall time
         self._backend = backend_name
+        self._kept = []  # what share() scattered, kept alive for the search
         self._tasks = queue.Queue()
         self._lock = threading.Lock()
         self._runners = [threading.Thread(target=self._runner, daemon=True,
@@ -176,6 +192,28 @@ class _JoblibRunners(_Queued):
 
     def submit(self, token, fn, *args):
         self._tasks.put((token, fn, args))
+
+    def share(self, obj):
+        if self._backend != "dask":
+            return obj
+        from distributed import get_client
+
+        # scattered to every worker now, and kept (the future) for the search:
+        # a worker holds the object once, whatever number of tasks it runs
+        future = get_client().scatter(obj, broadcast=True, hash=False)
+        self._kept.append(future)
+        return future
+
+    def close(self):
+        for _ in self._runners:
+            self._tasks.put(None)
+        if self._kept:
+            from distributed import get_client
+
+            # released now, not when the futures are collected: the cluster
+            # may be closed right after the search
+            get_client().cancel(self._kept)
+            self._kept.clear()
 
     def _runner(self):
         # joblib's configuration is thread-local: name the backend again here,
@@ -231,10 +269,6 @@ class _JoblibRunners(_Queued):
             previous = self._task_seconds
             self._task_seconds = seconds if previous is None else 0.7 * previous + 0.3 * seconds
         return True
-
-    def close(self):
-        for _ in self._runners:
-            self._tasks.put(None)
 
 
 def _configured(token, fn, args, config):

@@ -27,6 +27,8 @@ class Dispatcher:
         self.speculate = speculate
         self.n_in_flight = 0
         self.n_speculative = 0
+        # the training data and scoring every task carries, handed over once
+        self._context = workers.share(plan.fold_context)
 
     @property
     def n_regular(self):
@@ -83,7 +85,7 @@ class Dispatcher:
         c.handed += 1 if steps is None else len(steps)
         self.n_in_flight += 1
         self.n_speculative += speculative
-        self.workers.submit(token, fit_fold, plan.fold_context, task)
+        self.workers.submit(token, fit_fold, self._context, task)
 
     def _task_context(self, c, token):
         """A fold task's scikit-learn callback context: with a pruner the
