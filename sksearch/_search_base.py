@@ -242,40 +242,16 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     def _set_up(self, X, y, params):
         """Validate everything (before any fit) and build the search's plan."""
         validate_params(self)
-        space = make_search_space(self._search_space(), name=self._space_param)
-        if (self._n_iter_spec() is None and not space.is_finite
-                and isinstance(self._sampler_spec(), str)):
-            raise ValueError(self._infinite_space_message())
-        if not isinstance(space, CallableSpace):
-            space.check_estimator_params(self.estimator)
+        space = self._checked_space()
         options = self._adaptive_options()
         initial = check_initial_params(space, options.initial_params)
         scorers, refit_metric = self._get_scorers()
         objectives = self._objectives(scorers)
-        pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
-        if isinstance(pruner, NopPruner):
-            pruner = None
+        pruner = self._checked_pruner()
         increments = Increments.from_spec(self.increments, self.estimator, space)
-        if (pruner is not None and self._is_multimetric_scoring()
-                and not isinstance(self.refit, str)):
-            raise ValueError(
-                "With several metrics and a pruner, refit must name the metric to "
-                f"prune on; got refit={self.refit!r}."
-            )
-        n_workers = max(1, effective_n_jobs(self.n_jobs))
         X, y = indexable(X, y)
         routed = self._route_fit_params(X, params)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        splits = list(cv.split(X, y, **routed.splitter.split))
-        self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
-        if len(splits) != self.n_splits_:
-            raise ValueError(
-                "cv.split and cv.get_n_splits return inconsistent results. "
-                f"Expected {self.n_splits_} splits, got {len(splits)}"
-            )
-        if self.n_splits_ < 1:
-            raise ValueError("No fits were performed. Was the CV iterator empty? "
-                             "Were there no candidates?")
+        splits = self._splits(X, y, routed)
 
         seed = _seed_from(self._random_state())
         sampler = self._make_sampler(space, seed)
@@ -300,18 +276,13 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             metadata = {"sample_weight": params["sample_weight"]}
         root_ctx = _compat.init_callback_context(
             self, max_subtasks=1 + (self.refit is not False), X=X, y=y, metadata=metadata)
-        fold_context = FoldContext(
-            estimator=self.estimator, X=X, y=y, scorer=scorers,
-            fit_params=routed.estimator.fit, score_params=routed.scorer.score,
-            return_train_score=self.return_train_score, error_score=self.error_score,
-            scorer_names=list(scorers._scorers) if hasattr(scorers, "_scorers") else None,
-            verbose=self.verbose, increments=increments,
-            classes=None if increments is None else class_labels(self.estimator, y))
         plan = SearchPlan(
-            study=study, fold_context=fold_context, splits=splits, n_iter=n_iter,
-            propose=self._proposer(space, increments), refit_score=self._refit_score,
+            study=study, fold_context=self._fold_context(X, y, scorers, routed, increments),
+            splits=splits, n_iter=n_iter, propose=self._proposer(space, increments),
+            refit_score=self._refit_score,
             objective_values=objectives.values if objectives.names else None,
-            pruner=pruner, per_fold=per_fold, layout=layout, n_workers=n_workers,
+            pruner=pruner, per_fold=per_fold, layout=layout,
+            n_workers=max(1, effective_n_jobs(self.n_jobs)),
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
             callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
@@ -319,6 +290,55 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, objectives=objectives, root_ctx=root_ctx,
                       metadata=metadata, X=X, y=y)
+
+    def _checked_space(self):
+        """The search space, parsed, and checked against the estimator."""
+        space = make_search_space(self._search_space(), name=self._space_param)
+        if (self._n_iter_spec() is None and not space.is_finite
+                and isinstance(self._sampler_spec(), str)):
+            raise ValueError(self._infinite_space_message())
+        if not isinstance(space, CallableSpace):
+            space.check_estimator_params(self.estimator)
+        return space
+
+    def _checked_pruner(self):
+        """A copy of the pruner to run (``None`` for none), checked against
+        the scoring."""
+        pruner = None if self.pruner is None else copy.deepcopy(get_pruner(self.pruner))
+        if isinstance(pruner, NopPruner):
+            return None
+        if (pruner is not None and self._is_multimetric_scoring()
+                and not isinstance(self.refit, str)):
+            raise ValueError(
+                "With several metrics and a pruner, refit must name the metric to "
+                f"prune on; got refit={self.refit!r}."
+            )
+        return pruner
+
+    def _splits(self, X, y, routed):
+        """The CV splits, computed once; sets ``n_splits_``."""
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
+        if len(splits) != self.n_splits_:
+            raise ValueError(
+                "cv.split and cv.get_n_splits return inconsistent results. "
+                f"Expected {self.n_splits_} splits, got {len(splits)}"
+            )
+        if self.n_splits_ < 1:
+            raise ValueError("No fits were performed. Was the CV iterator empty? "
+                             "Were there no candidates?")
+        return splits
+
+    def _fold_context(self, X, y, scorers, routed, increments):
+        """What every fold task of the search carries alike."""
+        return FoldContext(
+            estimator=self.estimator, X=X, y=y, scorer=scorers,
+            fit_params=routed.estimator.fit, score_params=routed.scorer.score,
+            return_train_score=self.return_train_score, error_score=self.error_score,
+            scorer_names=list(scorers._scorers) if hasattr(scorers, "_scorers") else None,
+            verbose=self.verbose, increments=increments,
+            classes=None if increments is None else class_labels(self.estimator, y))
 
     def _objectives(self, scorers):
         """The validated ``objectives`` and ``constraints`` (BayesSearchCV's;
@@ -437,33 +457,16 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 "candidates? (n_iter, timeout or a callback may have stopped the "
                 "search before its first candidate.)"
             )
-        candidate_params, fold_results, statuses = [], [], []
-        for trial in trials:
-            params = run_params.get(trial.number)
-            if params is None:  # a trial of an earlier run of a resumed study
-                params = replay_params(space, trial)
-            candidate_params.append(params)
-            fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR],
-                                                  trial.number))
-            statuses.append(trial.state.name.lower())
+        # this run's params as proposed; an earlier run's rebuilt through the space
+        candidate_params = [run_params[t.number] if t.number in run_params
+                            else replay_params(space, t) for t in trials]
+        fold_results = [records_from_json(t.system_attrs[FOLDS_ATTR], t.number)
+                        for t in trials]
+        statuses = [t.state.name.lower() for t in trials]
         results = format_cv_results(candidate_params, fold_results, statuses,
                                     self.n_splits_, self.return_train_score)
-        if objectives is not None and objectives.constraints:
-            results["feasible"] = np.array(
-                [t.state is TrialState.COMPLETE and t.is_feasible for t in trials], dtype=bool)
-        candidates = None  # rows refit may choose from; None: every row
-        if objectives is not None and objectives.names:
-            self.pareto_front_ = candidates = pareto_rows(results, objectives)
-        elif objectives is not None and objectives.constraints:
-            candidates = np.flatnonzero(results["feasible"])
-        # a failed fold of a callable multi-metric scorer holds the bare
-        # error_score: any dict says the scoring is multi-metric
-        scored = [f.test_scores for folds in fold_results for f in folds if f is not None]
-        first = next((s for s in scored if isinstance(s, dict)), scored[0])
-        self.multimetric_ = isinstance(first, dict)
-        if callable(self.scoring) and self.multimetric_:
-            self._check_refit_for_multimetric(first)
-            refit_metric = self.refit
+        candidates = self._refit_candidates(results, trials, objectives)
+        refit_metric = self._note_multimetric(fold_results, refit_metric)
         self.n_pruned_ = sum(s == "pruned" for s in statuses)
         if self.refit or not self.multimetric_:
             self.best_index_ = self._select_best_index(self.refit, refit_metric, results,
@@ -472,6 +475,35 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
             self.best_params_ = results["params"][self.best_index_]
         self.cv_results_ = results
+
+    def _refit_candidates(self, results, trials, objectives):
+        """The rows refit may choose from (``None``: every row): the Pareto
+        front of several objectives (``pareto_front_``) or the feasible rows
+        under constraints (the ``feasible`` column, added to ``results``)."""
+        if objectives is None:
+            return None
+        if objectives.constraints:
+            results["feasible"] = np.array(
+                [t.state is TrialState.COMPLETE and t.is_feasible for t in trials], dtype=bool)
+        if objectives.names:
+            self.pareto_front_ = pareto_rows(results, objectives)
+            return self.pareto_front_
+        if objectives.constraints:
+            return np.flatnonzero(results["feasible"])
+        return None
+
+    def _note_multimetric(self, fold_results, refit_metric):
+        """Set ``multimetric_`` from the scores themselves and return the
+        refit metric (a callable scorer's metrics are known only now)."""
+        # a failed fold of a callable multi-metric scorer holds the bare
+        # error_score: any dict says the scoring is multi-metric
+        scored = [f.test_scores for folds in fold_results for f in folds if f is not None]
+        first = next((s for s in scored if isinstance(s, dict)), scored[0])
+        self.multimetric_ = isinstance(first, dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(first)
+            return self.refit
+        return refit_metric
 
     @staticmethod
     def _select_best_index(refit, refit_metric, results, candidates=None):
