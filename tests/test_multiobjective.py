@@ -409,7 +409,7 @@ def test_the_motpe_good_set_is_the_first_fronts_then_the_largest_contributions()
         plan = sampler._plan(["x"], [study.trials[0].distributions["x"]])
         below, _ = history.split(plan, sampler.gamma)
         xs = [t.params["x"] for t in study.trials[:6]]
-        chosen = {xs.index(v) for v in plan.from_unit(below)[:, 0]}
+        chosen = {xs.index(v) for v in plan.box.from_unit(below)[:, 0]}
         assert chosen == expected
         study.tell(trial, [9.0, 9.0])
 

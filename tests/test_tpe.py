@@ -229,8 +229,8 @@ def test_plan_transforms_match_the_distributions():
     plan = _Plan([f"p{i}" for i in range(len(dists))], dists)
     unit = np.random.default_rng(0).random((200, len(dists)))
     unit[:, 5] = np.floor(unit[:, 5] * 3)
-    internal = plan.from_unit(unit)
-    back = plan.to_unit(internal)
+    internal = plan.box.from_unit(unit)
+    back = plan.box.to_unit(internal)
     for j, dist in enumerate(dists):
         if isinstance(dist, Categorical):
             assert np.array_equal(internal[:, j], unit[:, j])

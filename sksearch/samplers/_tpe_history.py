@@ -213,7 +213,7 @@ class _TrialTable:
                 grown[:done] = buffer[:done]
                 buffer = grown
             fresh = np.column_stack([c.values[done:self.n] for c in columns])
-            buffer[done:self.n] = plan.to_unit(fresh)
+            buffer[done:self.n] = plan.box.to_unit(fresh)
             blocks[plan] = (self.n, buffer, columns)
         return buffer[:self.n]
 
@@ -414,7 +414,7 @@ class _History:
         running = [t for t in self.running
                    if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
         if running:
-            above = np.vstack([above, plan.to_unit(_rows(running, plan.names))])
+            above = np.vstack([above, plan.box.to_unit(_rows(running, plan.names))])
         self._above = (rows[n_below:], running)
         return values[:n_below], above
 

@@ -11,7 +11,7 @@ point it was sampled at (system attributes ``cma:generation``, ``cma:restart``,
 ``cma:x``); a generation is told once ``popsize`` of its trials are finished.
 The optimiser state is a pure function of those records, so a resumed study, or
 another process sharing it, rebuilds the same state by replaying the told
-generations.
+generations. The unit box of the joint space is :class:`sksearch._box.UnitBox`.
 """
 
 # Authors: the sksearch developers
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._box import UnitBox
 from ..distributions import Categorical, NumericalDistribution
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
@@ -32,12 +33,10 @@ from ._cma_generations import (
     GEN,
     INDEX,
     RESTART,
-    Decoder,
     Search,
     X,
     bipop_regime,
     is_complete,
-    joint_grid,
     lq_generation,
     run_over,
     told_generation,
@@ -289,7 +288,7 @@ class CmaEsSampler(BaseSampler):
         study.set_trial_system_attr(trial, RESTART, search.restart)
         study.set_trial_system_attr(trial, GEN, generation)
         study.set_trial_system_attr(trial, X, [float(v) for v in point])
-        return dict(zip(names, search.decoder.internal(point)))
+        return dict(zip(names, search.box.from_unit(point[None, :])[0].tolist()))
 
     def _state(self, study, trial, names, dists):
         """Bring the search up to the stored trials and return it, with the
@@ -313,7 +312,7 @@ class CmaEsSampler(BaseSampler):
                 told = search.pending.get(key, [])
                 if len(told) < cma.popsize:
                     break
-                cma.tell(*told_generation(told, cma.popsize, sign, search.grid))
+                cma.tell(*told_generation(told, cma.popsize, sign, search.box))
                 search.runs[-1]["evaluations"] = cma.generation * cma.popsize
             else:
                 outcome = lq_generation(
@@ -327,8 +326,8 @@ class CmaEsSampler(BaseSampler):
             search.pending.pop(key, None)  # a told generation is never read again
             if self.restart_strategy is not None and run_over(cma, search.runs):
                 search.restart += 1
-                search.cma = self._fresh(search.restart, search.runs, names, dists,
-                                         search.steps, search.entropy)
+                search.cma = self._fresh(search.restart, search.runs, names, search.box,
+                                         search.entropy)
                 search.archive = ()  # each run fits its own model
                 search.pending = {k: v for k, v in search.pending.items()
                                   if k[0] >= search.restart}
@@ -347,12 +346,11 @@ class CmaEsSampler(BaseSampler):
             surrogate = self._uses_surrogate(study)
             entropy = (self._restart_entropy(study)
                        if self.restart_strategy or surrogate else None)
-            steps = np.array([d._unit_step() for d in dists])
+            box = UnitBox(dists)
             runs = []
-            cma = self._fresh(0, runs, names, dists, steps, entropy)
-            self._search = Search(key=key, n_dims=len(names), steps=steps, grid=joint_grid(dists),
-                                   decoder=Decoder(dists), entropy=entropy, cma=cma,
-                                   runs=runs, surrogate=surrogate)
+            cma = self._fresh(0, runs, names, box, entropy)
+            self._search = Search(key=key, box=box, entropy=entropy, cma=cma, runs=runs,
+                                  surrogate=surrogate)
         return self._search
 
     def _uses_surrogate(self, study):
@@ -391,7 +389,7 @@ class CmaEsSampler(BaseSampler):
         def of_search(t):
             attrs = t.system_attrs
             return (GEN in attrs and t.trial_id != trial.trial_id
-                    and len(attrs.get(X, ())) == search.n_dims)
+                    and len(attrs.get(X, ())) == search.box.n_dims)
 
         running = [t for t in study.get_trials((TrialState.RUNNING,)) if of_search(t)]
         finished, search.cursor = study.get_trials_finished_since(search.cursor)
@@ -432,7 +430,7 @@ class CmaEsSampler(BaseSampler):
         self._entropy_cache = (key, value)
         return value
 
-    def _fresh(self, restart, runs, names, dists, steps, entropy):
+    def _fresh(self, restart, runs, names, box, entropy):
         """Start run number ``restart`` and append its record to ``runs``.
 
         Everything random about a restart (its mean, BIPOP's draws) comes from a
@@ -444,9 +442,12 @@ class CmaEsSampler(BaseSampler):
         sigma = self.sigma0 or 1 / 6
         if restart == 0:
             mean = np.full(n, 0.5)
-            for i, (name, dist) in enumerate(zip(names, dists)):
-                if self.x0 and name in self.x0:
-                    mean[i] = float(dist._to_unit(dist.to_internal(self.x0[name])))
+            given = [i for i, name in enumerate(names) if self.x0 and name in self.x0]
+            if given:
+                internal = np.full((1, n), np.nan)  # NaN: no x0, the centre
+                for i in given:
+                    internal[0, i] = box.distributions[i].to_internal(self.x0[names[i]])
+                mean[given] = box.to_unit(internal)[0, given]
             regime, popsize = "default", default_popsize
         else:  # a new point of the box, reproducible from entropy and restart
             rng = np.random.default_rng([entropy, restart])
@@ -456,7 +457,7 @@ class CmaEsSampler(BaseSampler):
                 regime, popsize, sigma = bipop_regime(runs, default_popsize, sigma, rng)
         runs.append({"regime": regime, "popsize": popsize, "sigma0": sigma, "evaluations": 0,
                      "mean0": [float(v) for v in mean]})
-        return _CMA(mean, sigma, popsize, steps, separable=self.separable,
+        return _CMA(mean, sigma, popsize, box.unit_steps, separable=self.separable,
                     lr_adapt=self.lr_adapt)
 
     def rebuild_state(self, study, names):

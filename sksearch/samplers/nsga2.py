@@ -8,7 +8,7 @@ front by front under constraint domination (Sec. III-C, Sec. VI) and, within
 the last front, by crowding distance. Parents are picked by binary tournament
 on (rank, crowding distance), crossed by simulated binary crossover and
 mutated polynomially (Deb and Agrawal 1995; the operators of the paper's
-experiments, Sec. IV) in the unit box of :mod:`sksearch.distributions`, so log
+experiments, Sec. IV) in the unit box (:class:`sksearch._box.UnitBox`), so log
 scales, steps and integers are respected by rounding to the legal values;
 categorical parameters are crossed uniformly and mutated to a random choice.
 
@@ -24,6 +24,7 @@ import numbers
 
 import numpy as np
 
+from .._box import UnitBox
 from ..multiobjective import (
     constrained_ranks,
     constraint_violation,
@@ -33,7 +34,6 @@ from ..multiobjective import (
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
 from .random import sample_uniform
-from .tpe import _Plan
 
 __all__ = ["NSGAIISampler"]
 
@@ -154,22 +154,21 @@ class NSGAIISampler(BaseSampler):
         trials = study.get_trials()
         parents, ranks, crowding = self._parents(study, generation, trials)
         names, dists = list(search_space), list(search_space.values())
-        plan = _Plan(names, dists)
+        box = UnitBox(dists)
         keep = np.array([all(p.distributions.get(n) == d for n, d in search_space.items())
                          for p in parents], dtype=bool)
         ranks, crowding = ranks[keep], crowding[keep]
         parents = [p for p, k in zip(parents, keep) if k]
         if len(parents) < 2:
             return {}
-        unit = plan.to_unit(np.array([[p.internal_params[n] for n in names] for p in parents]))
+        unit = box.to_unit(np.array([[p.internal_params[n] for n in names] for p in parents]))
         first = unit[self._tournament(ranks, crowding)]
         second = unit[self._tournament(ranks, crowding)]
-        categorical = np.array([c is not None for c in plan.n_choices])
         child = first.copy()
         if self._rng.random() < self.crossover_prob:
-            child = self._crossover(first, second, categorical)
-        child = self._mutate(child, categorical, plan.n_choices)
-        internal = plan.from_unit(child[None, :])[0]
+            child = self._crossover(first, second, box.categorical)
+        child = self._mutate(child, box.categorical, box.n_choices)
+        internal = box.from_unit(child[None, :])[0]
         return dict(zip(names, internal.tolist()))
 
     def _tournament(self, ranks, crowding):

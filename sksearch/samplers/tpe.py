@@ -36,7 +36,8 @@ The history is kept as numpy columns that absorb only the trials the storage
 reports finished since the previous ask
 (:meth:`~sksearch.storage.BaseStorage.get_trials_finished_since`), so the
 per-ask cost does not include re-reading the study; that machinery is in
-:mod:`sksearch.samplers._tpe_history`.
+:mod:`sksearch.samplers._tpe_history`. The unit box of each group of
+parameters is :class:`sksearch._box.UnitBox`.
 """
 
 # Authors: the sksearch developers
@@ -46,7 +47,7 @@ import math
 
 import numpy as np
 
-from ..distributions import Categorical
+from .._box import UnitBox
 from ..trial import measured_cost
 from ._base import BaseSampler
 from ._cost import MIN_COSTED_TRIALS, LogCostModel, log_expected_improvement
@@ -300,9 +301,9 @@ class TPESampler(BaseSampler):
             for j in history.selectors(plan):
                 candidates[:, j] = candidates[0, j]
         # Judge the candidates at the legal values that would be evaluated.
-        internal = plan.from_unit(candidates)
-        if plan.stepped:
-            candidates = plan.to_unit(internal)
+        internal = plan.box.from_unit(candidates)
+        if plan.box.stepped:
+            candidates = plan.box.to_unit(internal)
         score = _log_ratio(good, bad, candidates, plan.on_grid)
         # c-TPE (Watanabe and Hutter 2023, Eq. 5): the acquisition is the
         # product of the objective's density ratio and each constraint's,
@@ -426,86 +427,18 @@ def _goes_with(table, name, dist, chosen):
 
 
 class _Plan:
-    """What the sampler needs about a group of parameters, computed once: the
-    Parzen layout (choices, grid steps) and the unit-box transforms of all its
-    columns at once.
-
-    The transforms are those of :mod:`sksearch.distributions` (``_to_unit`` and
-    ``_from_unit``, same operations in the same order, so the same floats),
-    applied to every column in one pass instead of one call per parameter;
-    categorical columns hold choice indices and pass through unchanged.
-    """
+    """What the sampler needs about a group of parameters, computed once: its
+    unit box (:class:`sksearch._box.UnitBox`) and the Parzen layout (choices,
+    grid steps)."""
 
     def __init__(self, names, dists):
         self.names, self.dists = list(names), list(dists)
-        categorical = np.array([isinstance(d, Categorical) for d in dists], dtype=bool)
-        self.n_choices = [len(d.choices) if isinstance(d, Categorical) else None for d in dists]
-        numerical = [d for d in dists if not isinstance(d, Categorical)]
-        self._num = np.flatnonzero(~categorical)
-        self._set_unit_box(numerical)
-        self._set_grid(numerical)
+        self.box = box = UnitBox(dists)
+        self.n_choices = box.n_choices
+        # Kernel floors of the numerical columns: log-scaled integers have
+        # unequal steps in the unit box; their neighbours are close at the
+        # high end, so they get no floor
+        self.step_widths = [0.0 if log else float(width) for log, width, k
+                            in zip(box.log, box.unit_steps, box.n_choices) if k is None]
         # a single parameter taking few values: candidates repeat (see _log_ratio)
-        self.on_grid = len(dists) == 1 and (self.stepped or bool(categorical[0]))
-        # asked at every ask (one parameter a plan in independent sampling), so
-        # the branches are decided here, once
-        self._any_num, self._any_log = bool(len(self._num)), bool(self._log.any())
-        self._any_flat = bool(self._flat.any())
-
-    def _set_unit_box(self, numerical):
-        """The numerical columns' unit-box transforms: bounds in the unit box,
-        log scales, bounds of the internal values and the Parzen floors."""
-        # log-scaled integers have unequal steps in the unit box; their
-        # neighbours are close at the high end, so they get no floor
-        self.step_widths = [0.0 if d.log else d._unit_step() for d in numerical]
-        bounds = np.array([d._unit_bounds() for d in numerical], dtype=float).reshape(-1, 2)
-        self._lo, self._width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
-        self._flat = self._width == 0
-        self._log = np.array([bool(d.log) for d in numerical], dtype=bool)
-        self._low = np.array([float(d.low) for d in numerical])
-        self._top = np.array([float(d._grid_high) for d in numerical])
-
-    def _set_grid(self, numerical):
-        """The stepped numerical columns (positions among the numerical ones)
-        and their steps."""
-        steps = [j for j, d in enumerate(numerical) if d.step is not None]
-        self._steps = np.array(steps, dtype=int)
-        self._step = np.array([float(numerical[j].step) for j in steps])
-        self.stepped = bool(steps)
-
-    def to_unit(self, internal):
-        """Internal values (rows) to the unit box."""
-        out = np.array(internal, dtype=float)
-        if not self._any_num:
-            return out
-        x = out[:, self._num]
-        if self._any_log:
-            x[:, self._log] = np.log(x[:, self._log])
-        if self._any_flat:  # 0 / 0 there, replaced below
-            with np.errstate(invalid="ignore", divide="ignore"):
-                u = _clip((x - self._lo) / self._width, 0.0, 1.0)
-            u[:, self._flat] = 0.5
-        else:
-            u = _clip((x - self._lo) / self._width, 0.0, 1.0)
-        out[:, self._num] = u
-        return out
-
-    def from_unit(self, unit):
-        """Unit-box points (rows) to legal internal values."""
-        out = np.array(unit, dtype=float)
-        if not self._any_num:
-            return out
-        u = _clip(out[:, self._num], 0.0, 1.0)
-        x = self._lo + u * self._width
-        if self._any_log:
-            x[:, self._log] = np.exp(x[:, self._log])
-        if self.stepped:
-            low, step = self._low[self._steps], self._step
-            x[:, self._steps] = low + np.round((x[:, self._steps] - low) / step) * step
-        out[:, self._num] = _clip(x, self._low, self._top)
-        return out
-
-
-def _clip(x, low, high):
-    """``np.clip`` for ``low <= high``, the same values (NaN kept) without its
-    Python wrapper's cost, which is most of a small array's clip."""
-    return np.minimum(np.maximum(x, low), high)
+        self.on_grid = len(dists) == 1 and (box.stepped or bool(box.categorical[0]))

@@ -1,0 +1,126 @@
+"""What the samplers stand on: the unit box of a space (sksearch/_box.py)."""
+
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sksearch._box import UnitBox, unit_of, value_at
+from sksearch.distributions import Categorical, Float, Int, ScipyDistribution
+
+# every kind of column: linear, log and stepped floats, integers (log and
+# stepped), single-valued ones, categoricals and a scipy distribution's quantiles
+KINDS = [Float(-5, 5), Float(1e-4, 1e2, log=True), Float(0.1, 2.0, step=0.3),
+         Float(-1.5, 2.25, step=0.25), Float(2.0, 2.0), Int(0, 20), Int(1, 64, log=True),
+         Int(1, 1000, log=True), Int(0, 100, step=5), Int(-1000, 10**6, step=7), Int(3, 3),
+         Categorical(["a", "b", None]), Categorical(["only"]),
+         ScipyDistribution(stats.norm(0, 1))]
+
+
+def _random_points(rng, dists, n):
+    """Points of the box, with its edges, just outside it, and exact half
+    steps, where clipping and rounding are decided."""
+    points = rng.uniform(-0.05, 1.05, size=(n, len(dists)))
+    points[rng.random(points.shape) < 0.2] = 0.0
+    points[rng.random(points.shape) < 0.2] = 1.0
+    for j, d in enumerate(dists):
+        if isinstance(d, Categorical):
+            points[:, j] = rng.integers(len(d.choices), size=n)
+        elif d._unit_step() > 0 and rng.random() < 0.5:
+            points[:, j] = np.round(points[:, j] / d._unit_step() * 2) / 2 * d._unit_step()
+    return points
+
+
+def _random_spaces(seed, n_spaces):
+    rng = np.random.default_rng(seed)
+    for _ in range(n_spaces):
+        dists = [KINDS[i] for i in rng.integers(len(KINDS), size=rng.integers(1, 8))]
+        yield rng, dists, _random_points(rng, dists, int(rng.integers(1, 25)))
+
+
+# -- the box -------------------------------------------------------------------------
+@pytest.mark.parametrize("dist", KINDS, ids=repr)
+def test_every_kind_round_trips(dist):
+    box = UnitBox([dist])
+    unit = np.linspace(-0.1, 1.1, 241)[:, None]
+    if isinstance(dist, Categorical):
+        unit = np.arange(len(dist.choices), dtype=float)[:, None]
+    internal = box.from_unit(unit)
+    assert all(dist.contains_internal(v) for v in internal[:, 0])
+    back = box.to_unit(internal)
+    if isinstance(dist, Categorical):
+        assert np.array_equal(back, unit)  # the choice's index, in and out
+    else:
+        assert np.all((back >= 0) & (back <= 1))
+    again = box.from_unit(back)
+    if dist.is_single() or isinstance(dist, Categorical) or dist.step is not None:
+        assert np.array_equal(again, internal)  # a legal value is a fixed point
+    else:
+        np.testing.assert_allclose(again, internal, rtol=1e-12)
+
+
+def test_columns_equal_each_distributions_own_transform_to_the_bit():
+    for _, dists, points in _random_spaces(0, 300):
+        box = UnitBox(dists)
+        internal = box.from_unit(points)
+        back = box.to_unit(internal)
+        for j, d in enumerate(dists):
+            if isinstance(d, Categorical):
+                assert np.array_equal(internal[:, j], points[:, j])
+                assert np.array_equal(back[:, j], points[:, j])
+                continue
+            assert internal[:, j].tobytes() == d._from_unit(points[:, j]).tobytes()
+            assert back[:, j].tobytes() == d._to_unit(internal[:, j]).tobytes()
+            assert unit_of(d, internal[:, j]).tobytes() == back[:, j].tobytes()
+            assert value_at(d, points[:, j]).tobytes() == internal[:, j].tobytes()
+
+
+def test_snap_rounds_like_each_distribution_to_the_bit():
+    for _, dists, points in _random_spaces(1, 300):
+        expected = np.array(points)
+        for j, d in enumerate(dists):
+            if not isinstance(d, Categorical) and d._unit_step() > 0:
+                expected[:, j] = d._to_unit(d._from_unit(points[:, j]))
+        # continuous columns as given, even outside the box
+        assert UnitBox(dists).snap(points).tobytes() == expected.tobytes()
+
+
+def test_a_batch_gives_each_row_the_bits_of_the_row_alone():
+    for _, dists, points in _random_spaces(2, 200):
+        box = UnitBox(dists)
+        internal = box.from_unit(points)
+        for i in range(len(points)):
+            assert box.from_unit(points[i:i + 1]).tobytes() == internal[i:i + 1].tobytes()
+            assert (box.to_unit(internal[i:i + 1]).tobytes()
+                    == box.to_unit(internal).tobytes()[i * 8 * len(dists):
+                                                       (i + 1) * 8 * len(dists)])
+            if box.snap_is_rowwise:  # the rule CMA-ES relies on (Search.told_point)
+                assert box.snap(points[i:i + 1]).tobytes() == box.snap(points)[i:i + 1].tobytes()
+
+
+def test_from_unit_rounds_a_categorical_to_the_nearest_choice():
+    box = UnitBox([Categorical(["a", "b", "c"]), Float(0, 1)])
+    out = box.from_unit([[0.4, 0.5], [1.6, 0.5], [7.0, 0.5], [-2.0, 0.5]])
+    assert out[:, 0].tolist() == [0.0, 2.0, 2.0, 0.0]
+    assert box.snap([[1.2, 0.123]]).tolist() == [[1.0, 0.123]]
+
+
+def test_what_samplers_read_about_the_columns():
+    dists = [Float(-5, 5), Float(1e-4, 1.0, log=True), Int(0, 20, step=5),
+             Categorical(["x", "y"]), Int(1, 64, log=True)]
+    box = UnitBox(dists)
+    assert box.n_dims == 5
+    assert box.categorical.tolist() == [False, False, False, True, False]
+    assert box.n_choices == [None, None, None, 2, None]
+    assert box.log.tolist() == [False, True, False, False, True]
+    assert box.unit_steps.tolist() == [0.0, 0.0, Int(0, 20, step=5)._unit_step(), 0.0,
+                                       Int(1, 64, log=True)._unit_step()]
+    assert box.unit_steps[2] == pytest.approx(0.2)  # 5 of a box widened to 25
+    assert box.stepped and not box.snap_is_rowwise  # a stepped log column
+    assert UnitBox(dists[:4]).snap_is_rowwise
+    assert not UnitBox([Float(0, 1), Categorical([1, 2])]).stepped
+
+
+def test_an_absent_value_stays_absent():
+    box = UnitBox([Float(0, 10), Float(1, 100, log=True), Int(2, 2)])
+    assert np.isnan(box.to_unit([[np.nan, np.nan, np.nan]])[0, :2]).all()
