@@ -163,9 +163,10 @@ def run_over(cma, runs):
 @dataclass
 class Search:
     """The CMA-ES search of one study in one joint space, as far as the
-    trials absorbed so far go (see ``CmaEsSampler._state``)."""
+    trials absorbed so far go (see ``CmaEsSampler._state``); a cache of the
+    study's trial log."""
 
-    key: tuple  # (study identity, parameter names)
+    names: tuple  # the joint space's parameters
     box: object  # UnitBox of the joint space: points to values, grid steps, snapping
     entropy: object  # seed of the restarts and of the surrogate's samples
     cma: _CMA  # after the last told generation
@@ -175,7 +176,7 @@ class Search:
     # surrogate: (trial_id, told point, loss) of the complete trials told in
     # this run, the most recent last (the model's data)
     archive: tuple = ()
-    cursor: object = None  # of study.get_trials_finished_since
+    position: int = 0  # in the study's trial log
     # finished trials of the generations not yet told, by (restart, generation)
     pending: dict = field(default_factory=dict)
     fits: dict = field(default_factory=dict)  # trial ids of the data -> SurrogateFit or None
