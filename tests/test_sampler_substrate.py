@@ -12,7 +12,7 @@ from sksearch import Study, TrialState
 from sksearch._box import UnitBox, unit_of, value_at
 from sksearch._trial_log import TrialLog
 from sksearch.distributions import Categorical, Float, Int, ScipyDistribution
-from sksearch.samplers import CmaEsSampler, TPESampler
+from sksearch.samplers import CmaEsSampler, NSGAIISampler, TPESampler
 from sksearch.samplers.tpe import _Memory
 from sksearch.storage import InMemoryStorage
 
@@ -256,4 +256,22 @@ def test_cmaes_keeps_nothing_of_a_study_itself_and_a_copy_goes_on_alike():
     copy = pickle.loads(pickle.dumps(study))
     study.optimize(_two_floats, n_trials=10)
     copy.optimize(_two_floats, n_trials=10)
+    assert [t.params for t in copy.trials] == [t.params for t in study.trials]
+
+
+def _two_objectives(trial):
+    x = trial.suggest_float("x", 0, 1)
+    return x, (1 - x) ** 2 + trial.suggest_int("n", 0, 4) / 10
+
+
+def test_nsga2_keeps_its_parents_in_the_log_and_a_copy_goes_on_alike():
+    study = Study(directions=["minimize", "minimize"],
+                  sampler=NSGAIISampler(population_size=6, seed=0))
+    study.optimize(_two_objectives, n_trials=30)
+    parents = study.trial_log.cache("nsga2-parents", dict, owner=study.sampler)
+    assert sorted(parents) == [1, 2, 3, 4]  # the finished generations' parents
+    assert len(pickle.dumps(study.sampler)) < 2_000
+    copy = pickle.loads(pickle.dumps(study))
+    study.optimize(_two_objectives, n_trials=12)
+    copy.optimize(_two_objectives, n_trials=12)
     assert [t.params for t in copy.trials] == [t.params for t in study.trials]

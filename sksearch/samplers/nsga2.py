@@ -14,7 +14,7 @@ categorical parameters are crossed uniformly and mutated to a random choice.
 
 The generation of each trial is a system attribute, so a resumed or shared
 study continues its generations; parent populations are rebuilt from the
-storage (and cached once a generation has finished).
+storage (and cached in the study's trial log once a generation has finished).
 """
 
 # Authors: the sksearch developers
@@ -102,11 +102,6 @@ class NSGAIISampler(BaseSampler):
         self.eta_crossover = eta_crossover
         self.eta_mutation = eta_mutation
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_parent_cache", None)
-        return state
-
     # -- generations -------------------------------------------------------------------
     def before_trial(self, study, trial):
         counts = {}
@@ -124,10 +119,11 @@ class NSGAIISampler(BaseSampler):
         with each member's rank and crowding distance."""
         if generation == 0:
             return [], np.zeros(0), np.zeros(0)
-        cache = self.__dict__.setdefault("_parent_cache", {})
-        key = (study.identity, generation)
-        if key in cache:
-            return cache[key]
+        # kept in the study's trial log, for this sampler (the population
+        # size decides them), once a generation has finished
+        cache = study.trial_log.cache("nsga2-parents", dict, owner=self)
+        if generation in cache:
+            return cache[generation]
         previous, _, _ = self._parents(study, generation - 1, trials)
         of_previous = [t for t in trials if t.system_attrs.get(_GENERATION) == generation - 1]
         offspring = [t for t in of_previous if t.state is TrialState.COMPLETE
@@ -137,7 +133,7 @@ class NSGAIISampler(BaseSampler):
         chosen, ranks, crowding = _select(pool, study.directions, self.population_size)
         result = (chosen, ranks, crowding)
         if all(t.state.is_finished() for t in of_previous):
-            cache[key] = result
+            cache[generation] = result
         return result
 
     # -- sampling ----------------------------------------------------------------------
