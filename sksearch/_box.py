@@ -189,7 +189,7 @@ class UnitBox:
         """
         out = np.array(points, dtype=float)
         if self._any_cat:
-            out[:, self._cat] = _clip(np.round(out[:, self._cat]), 0.0, self._last_choice)
+            self._round_choices(out)
         if not self._any_num:
             return out
         u = _clip(out[:, self._num], 0.0, 1.0)
@@ -217,7 +217,7 @@ class UnitBox:
         """
         out = np.array(points, dtype=float)
         if self._any_cat:
-            out[:, self._cat] = _clip(np.round(out[:, self._cat]), 0.0, self._last_choice)
+            self._round_choices(out)
         if not self.stepped:
             return out
         lo, width, low, top = self._grid_lo, self._grid_width, self._grid_low, self._grid_top
@@ -231,6 +231,15 @@ class UnitBox:
         # a stepped column is never flat: its box is widened by half a step
         out[:, self._grid] = _clip((x - lo) / width, 0.0, 1.0)
         return out
+
+    def _round_choices(self, out):
+        """The categorical columns of ``out`` to the nearest choice's index,
+        in place (the samplers draw indices, which stay as they are)."""
+        if self._any_num:
+            out[:, self._cat] = _clip(np.rint(out[:, self._cat]), 0.0, self._last_choice)
+        else:  # without indexing: a box per categorical in TPE's independent sampling
+            np.minimum(np.maximum(np.rint(out, out=out), 0.0, out=out), self._last_choice,
+                       out=out)
 
     def __repr__(self):
         return f"UnitBox({list(self.distributions)!r})"
