@@ -244,9 +244,9 @@ class Study(_known.KnownTrials):
     def get_trials_finished_since(self, cursor=None):
         """Trials that finished since ``cursor``, and the cursor for the next call.
 
-        Lets a sampler keep a table of finished trials and absorb only the new
-        ones at each ask (see
-        :meth:`sksearch.storage.BaseStorage.get_trials_finished_since`).
+        Lets a reader keep a table of finished trials and absorb only the new
+        ones (see :meth:`sksearch.storage.BaseStorage.get_trials_finished_since`);
+        samplers share one such cursor, :attr:`trial_log`.
         """
         return self._storage.get_trials_finished_since(self._study_id, cursor)
 
