@@ -46,6 +46,7 @@ from problems import NOISY, PROBLEMS, Problem  # noqa: E402
 from scipy.stats import mannwhitneyu  # noqa: E402
 
 from sksearch import Study  # noqa: E402
+from sksearch._box import value_at  # noqa: E402
 from sksearch.distributions import Categorical, Float, Int  # noqa: E402
 from sksearch.samplers import CmaEsSampler, TPESampler  # noqa: E402
 
@@ -103,7 +104,7 @@ def run_cmaes_package(problem, seed, n_trials):
         told = []
         for _ in range(optimizer.population_size):
             x = optimizer.ask()
-            params = {n: d.to_external(float(d._from_unit(v)))
+            params = {n: d.to_external(float(value_at(d, v)))
                       for n, d, v in zip(names, dists, x)}
             value = problem.fn(params)
             told.append((x, value))

@@ -28,6 +28,7 @@ import math
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
+from ._box import unit_of
 from .distributions import Categorical
 from .trial import TrialState
 
@@ -140,7 +141,7 @@ def _encode(study, rng, objective=0):
         if isinstance(dist, Categorical):
             X[rows, j] = (values + 0.5) / len(dist.choices)
         else:
-            X[rows, j] = dist._to_unit(values)
+            X[rows, j] = unit_of(dist, values)
     y = np.array([t.values[objective] for t in trials], dtype=float)
     return names, X, y
 

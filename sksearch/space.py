@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from sklearn.base import clone
 
+from ._box import value_at
 from .distributions import (
     Categorical,
     NumericalDistribution,
@@ -270,7 +271,7 @@ def _a_value_of(distribution):
     """One legal external value of ``distribution`` (the middle of a range)."""
     if isinstance(distribution, Categorical):
         return distribution.choices[0]
-    return distribution.to_external(float(distribution._from_unit(0.5)))
+    return distribution.to_external(float(value_at(distribution, 0.5)))
 
 
 def _is_enumerable(distribution):

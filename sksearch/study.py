@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _known
+from ._trial_log import TrialLog
 from .pruners import get_pruner
 from .samplers import get_sampler
 from .storage import DuplicatedStudyError, get_storage
@@ -249,17 +250,28 @@ class Study(_known.KnownTrials):
     def get_trials_finished_since(self, cursor=None):
         """Trials that finished since ``cursor``, and the cursor for the next call.
 
-        Lets a sampler keep a table of finished trials and absorb only the new
-        ones at each ask (see
-        :meth:`sksearch.storage.BaseStorage.get_trials_finished_since`).
+        Lets a reader keep a table of finished trials and absorb only the new
+        ones (see :meth:`sksearch.storage.BaseStorage.get_trials_finished_since`);
+        samplers share one such cursor, :attr:`trial_log`.
         """
         return self._storage.get_trials_finished_since(self._study_id, cursor)
 
     @property
     def identity(self):
         """A value equal for every :class:`Study` that reads this study of this
-        storage object: what a sampler's cache of the history is keyed by."""
+        storage object."""
         return (self._storage, self._study_id)
+
+    @property
+    def trial_log(self):
+        """The study's finished trials as its samplers read them: one
+        incremental cursor over the storage, and the caches samplers derive
+        from it (:class:`sksearch._trial_log.TrialLog`). A pickled study
+        carries none of them: they are rebuilt from the storage on demand."""
+        log = self.__dict__.get("_trial_log")
+        if log is None or not log.reads(self._storage, self._study_id):
+            log = self._trial_log = TrialLog(self._storage, self._study_id)
+        return log
 
     def set_trial_system_attr(self, trial, key, value):
         """Store a JSON-serialisable value on ``trial`` (a Trial or FrozenTrial),

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sksearch import Study, TrialPruned, TrialState
+from sksearch.distributions import Categorical
 from sksearch.samplers import CmaEsSampler
 from sksearch.samplers._cma import _CMA
 from sksearch.storage import InMemoryStorage
@@ -101,7 +102,7 @@ def test_converged_sphere_keeps_refining_without_restart():
     # converging run go on refining within the budget.
     study = minimize(lambda t: sphere(t, 2), 400)
     assert all(t.system_attrs.get("cma:restart", 0) == 0 for t in study.trials)
-    cma = study.sampler._search.cma
+    cma = _live_search(study).cma
     assert cma.sigma * np.sqrt(np.max(np.diag(cma.C))) < 1e-6
     assert study.best_value < 1e-10
     assert not cma.should_stop()
@@ -133,10 +134,19 @@ def test_integers_reach_and_keep_the_integer_optimum():
     last = study.trials[-80:]
     settled = np.mean([[t.params[f"n{i}"] for i in range(4)] == [0, 3, 6, 9] for t in last])
     assert settled >= 0.6
-    cma = study.sampler._search.cma
+    cma = _live_search(study).cma
     spread = cma.sigma * np.sqrt(np.diag(cma.C))
     assert np.all(spread[:4] < 2 * cma.steps[:4])  # about one grid step: the margin
     assert np.all(spread[:4] > 0.1 * cma.steps[:4])
+
+
+def _live_search(study):
+    """The search the study's CMA-ES sampler continues at its next ask, kept
+    in the study's trial log."""
+    sampler = study.sampler
+    space = sampler._joint_space(study).space
+    names = tuple(sorted(n for n, d in space.items() if not isinstance(d, Categorical)))
+    return study.trial_log.cache(("cmaes-search", names), None, owner=sampler)
 
 
 def flat(trial):
@@ -171,7 +181,7 @@ def test_state_rebuilt_from_trials_equals_live_state():
     study = minimize(sphere, 60)
     sampler = study.sampler
     names = [f"x{i}" for i in range(4)]
-    live = sampler._search.cma.state()
+    live = _live_search(study).cma.state()
     rebuilt = sampler.rebuild_state(study, names)
     for key in ("mean", "C", "p_sigma", "p_c"):
         np.testing.assert_allclose(rebuilt[key], live[key])
@@ -289,7 +299,7 @@ def test_lr_adapt_state_rebuilt_from_trials():
 
     study = minimize(noisy, 150, lr_adapt=True)
     names = [f"x{i}" for i in range(4)]
-    live = study.sampler._search.cma.state()
+    live = _live_search(study).cma.state()
     assert live["eta_mean"] < 1.0 and live["eta_cov"] < 1.0  # the noise lowered the rates
     for sampler in (study.sampler, CmaEsSampler(surrogate=None, seed=0, lr_adapt=True)):
         rebuilt = sampler.rebuild_state(study, names)
@@ -385,7 +395,7 @@ def test_lq_state_rebuilt_from_trials_equals_live_state():
     study.ask()  # the last trial may complete a generation: the live state catches up
     sampler = study.sampler
     names = [f"x{i}" for i in range(4)]
-    live = sampler._search.cma.state()
+    live = _live_search(study).cma.state()
     assert live["generation"] > 80 // 8  # some generations were told from the model
     for rebuilder in (sampler, CmaEsSampler(seed=0, surrogate="lq")):
         rebuilt = rebuilder.rebuild_state(study, names)
@@ -407,7 +417,7 @@ def test_lq_reproducible_seeded_and_unseeded_replay():
     study.optimize(sphere, n_trials=50)
     study.ask()
     names = [f"x{i}" for i in range(4)]
-    live = study.sampler._search.cma.state()
+    live = _live_search(study).cma.state()
     rebuilt = CmaEsSampler(surrogate="lq").rebuild_state(study, names)
     np.testing.assert_allclose(rebuilt["mean"], live["mean"])
 
@@ -429,7 +439,7 @@ def test_lq_falls_back_to_plain_cma_on_noise_and_survives_failures():
     # 15 noisy points well (about 90% of samples evaluated on such noise in
     # 3 and 5 dimensions, seeds 0-5).
     runs = study.sampler.rebuild_state(study, ["x0", "x1", "x2"])["runs"]
-    cma = study.sampler._search.cma
+    cma = _live_search(study).cma
     assert cma.generation >= 5
     assert runs[0]["evaluations"] >= 0.75 * cma.generation * cma.popsize
 
@@ -445,7 +455,7 @@ def test_lq_parallel_trials_replay_the_same_decisions():
     study = Study(direction="minimize", sampler=CmaEsSampler(seed=0, surrogate="lq"))
     study.optimize(slow_sphere, n_trials=90, n_jobs=3)
     study.ask()
-    live = study.sampler._search.cma.state()
+    live = _live_search(study).cma.state()
     rebuilt = CmaEsSampler(seed=0, surrogate="lq").rebuild_state(
         study, [f"x{i}" for i in range(4)])
     assert rebuilt["generation"] == live["generation"] > 90 // 8

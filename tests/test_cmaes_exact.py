@@ -15,9 +15,9 @@ from _pinning import assert_close, mixed10, pinned, proposals
 from scipy.linalg import lstsq
 
 from sksearch import Study
+from sksearch._box import UnitBox
 from sksearch.distributions import Float, Int
 from sksearch.samplers import CmaEsSampler, TPESampler, _surrogate
-from sksearch.samplers._cma_generations import joint_grid, rounded
 from sksearch.storage import InMemoryStorage
 
 
@@ -85,7 +85,7 @@ def test_grid_rounds_like_each_distribution_to_the_bit():
             if d._unit_step() > 0 and rng.random() < 0.5:
                 points[:, j] = np.round(points[:, j] / d._unit_step() * 2) / 2 * d._unit_step()
         expected = _rounded_by_each_distribution(points, dists)
-        assert rounded(points, joint_grid(dists)).tobytes() == expected.tobytes()
+        assert UnitBox(dists).snap(points).tobytes() == expected.tobytes()
 
 
 def test_surrogate_helpers_equal_numpy_and_scipy_to_the_bit():

@@ -405,11 +405,11 @@ def test_the_motpe_good_set_is_the_first_fronts_then_the_largest_contributions()
             study.tell(trial, list(values))
         sampler = TPESampler(n_startup_trials=0, gamma=lambda n, k=n_good: k, seed=0)
         trial = study.ask()
-        history = sampler._history(study, study._storage.get_trial(trial.trial_id))
-        plan = sampler._plan(["x"], [study.trials[0].distributions["x"]])
-        below, _ = history.split(plan, sampler.gamma)
+        memory = sampler._memory(study, study._storage.get_trial(trial.trial_id))
+        plan = memory.plan(["x"], [study.trials[0].distributions["x"]])
+        below, _ = memory.history.split(plan, sampler.gamma)
         xs = [t.params["x"] for t in study.trials[:6]]
-        chosen = {xs.index(v) for v in plan.from_unit(below)[:, 0]}
+        chosen = {xs.index(v) for v in plan.box.from_unit(below)[:, 0]}
         assert chosen == expected
         study.tell(trial, [9.0, 9.0])
 

@@ -10,6 +10,7 @@ from sksearch import Study, TrialPruned, TrialState
 from sksearch.distributions import Categorical, Float, Int
 from sksearch.samplers import RandomSampler, TPESampler
 from sksearch.samplers.parzen import ParzenEstimator
+from sksearch.samplers.tpe import _Memory
 from sksearch.space import make_search_space
 
 
@@ -187,8 +188,7 @@ def test_incremental_history_proposes_what_a_full_rebuild_does(kind, tmp_path):
         pending = []
         for i in range(45):
             if rebuild:
-                study.sampler._table = None
-                study.sampler._cached_history = None
+                study.trial_log.clear()
             trial = study.ask()
             value = _conditional_objective(trial)
             pending.append((trial, value))
@@ -229,8 +229,8 @@ def test_plan_transforms_match_the_distributions():
     plan = _Plan([f"p{i}" for i in range(len(dists))], dists)
     unit = np.random.default_rng(0).random((200, len(dists)))
     unit[:, 5] = np.floor(unit[:, 5] * 3)
-    internal = plan.from_unit(unit)
-    back = plan.to_unit(internal)
+    internal = plan.box.from_unit(unit)
+    back = plan.box.to_unit(internal)
     for j, dist in enumerate(dists):
         if isinstance(dist, Categorical):
             assert np.array_equal(internal[:, j], unit[:, j])
@@ -250,7 +250,7 @@ def test_ranking_does_not_depend_on_the_order_trials_were_absorbed():
               for i in range(10)]
     ranked = []
     for order in (trials, trials[::-1], trials[3:] + trials[:3]):
-        table = _TrialTable(None)
+        table = _TrialTable()
         for t in order:
             table.update([t], 1.0)
         rows, _ = table.ranking()
@@ -337,7 +337,7 @@ def test_weights_callable_weighs_the_bad_trials_oldest_first(monkeypatch):
     sampler = TPESampler(seed=0, n_startup_trials=5, weights=lambda n: np.arange(1.0, n + 1))
     study = Study(direction="minimize", sampler=sampler)
     study.optimize(lambda t: (t.suggest_float("x", 0, 1) - 0.4) ** 2, n_trials=30)
-    history = sampler._cached_history
+    history = study.trial_log.cache("tpe", tpe._Memory).history
     weights = seen[-1]
     numbers = history.above_numbers
     assert len(weights) == len(numbers) > 20
@@ -427,7 +427,8 @@ def test_independent_sampling_keeps_one_plan_per_parameter():
     used = {(name, dist) for t in study.trials for name, dist in t.distributions.items()}
     assert len(used) == 7  # x has two distributions
     # (a parameter of a rarely taken branch may still be in its startup)
-    assert 5 <= len(sampler._plans) == len(sampler._table._blocks) <= 7
+    memory = study.trial_log.cache("tpe", _Memory)
+    assert 5 <= len(memory.plans) == len(memory.table._blocks) <= 7
 
 
 @pytest.mark.parametrize("n_choices", [[None], [4]])

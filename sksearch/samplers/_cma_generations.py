@@ -1,12 +1,13 @@
 """How a study's trials become CMA-ES generations, and back.
 
 What :class:`~sksearch.samplers.CmaEsSampler` keeps of one study's search
-(:class:`Search`), how a unit-box point becomes parameter values
-(:class:`Decoder`), how a told generation's points and losses are read from
-its trials, and the surrogate-assisted decisions (after Hansen, 2019, "A Global
-Surrogate Assisted CMA-ES"): which sample the next trial evaluates and when a
-generation may be told. Functions of the stored trials alone, so that a replay
-reaches the same state; the sampler orchestrates them.
+(:class:`Search`), how a told generation's points and losses are read from
+its trials (integer and stepped coordinates snapped by the joint space's
+:class:`~sksearch._box.UnitBox`), and the surrogate-assisted decisions (after
+Hansen, 2019, "A Global Surrogate Assisted CMA-ES"): which sample the next
+trial evaluates and when a generation may be told. Functions of the stored
+trials alone, so that a replay reaches the same state; the sampler
+orchestrates them.
 """
 
 # Authors: the sksearch developers
@@ -39,7 +40,7 @@ def open_generation(search):
     key = (search.restart, search.cma.generation)
     if search.open is None or search.open.key != key:
         population = draw_population(search.cma, search.restart, search.entropy)
-        search.open = OpenGeneration(key, population, rounded(population, search.grid))
+        search.open = OpenGeneration(key, population, search.box.snap(population))
     return search.open
 
 def fit_surrogate(search, data):
@@ -134,8 +135,9 @@ def _told_with_model(search, generation, batch, fit, sign):
     (:func:`surrogate_generation`)."""
     # the evaluated points as the fits saw them, unless a log-scaled grid
     # coordinate makes rounding them one by one the rule (Search.told_point)
-    told_point = None if search.grid.logs else (lambda t: search.told_point(t, generation))
-    return surrogate_generation(generation.rounded, batch, fit, sign, search.grid, told_point)
+    told_point = ((lambda t: search.told_point(t, generation)) if search.box.snap_is_rowwise
+                  else None)
+    return surrogate_generation(generation.rounded, batch, fit, sign, search.box, told_point)
 
 
 def _next_sample(generation, fit, members):
@@ -161,13 +163,11 @@ def run_over(cma, runs):
 @dataclass
 class Search:
     """The CMA-ES search of one study in one joint space, as far as the
-    trials absorbed so far go (see ``CmaEsSampler._state``)."""
+    trials absorbed so far go (see ``CmaEsSampler._state``); a cache of the
+    study's trial log."""
 
-    key: tuple  # (study identity, parameter names)
-    n_dims: int
-    steps: np.ndarray  # grid step of each coordinate in the unit box, 0 if continuous
-    grid: object  # Grid: the integer and stepped coordinates
-    decoder: object  # Decoder: unit-box points to parameter values
+    names: tuple  # the joint space's parameters
+    box: object  # UnitBox of the joint space: points to values, grid steps, snapping
     entropy: object  # seed of the restarts and of the surrogate's samples
     cma: _CMA  # after the last told generation
     runs: list  # one record per run: regime, popsize, sigma0, evaluations, mean0
@@ -176,7 +176,7 @@ class Search:
     # surrogate: (trial_id, told point, loss) of the complete trials told in
     # this run, the most recent last (the model's data)
     archive: tuple = ()
-    cursor: object = None  # of study.get_trials_finished_since
+    position: int = 0  # in the study's trial log
     # finished trials of the generations not yet told, by (restart, generation)
     pending: dict = field(default_factory=dict)
     fits: dict = field(default_factory=dict)  # trial ids of the data -> SurrogateFit or None
@@ -189,59 +189,19 @@ class Search:
         """The point CMA-ES is told for ``trial``; with the trial's ``generation``
         (an :class:`OpenGeneration`), its row of the generation's rounded
         samples when the trial evaluated that sample. The row is the same to
-        the bit when no grid coordinate is log-scaled (rounding is then exact
-        arithmetic, element by element); otherwise the point is rounded alone,
-        as it always was, since ``exp`` and ``log`` need not give the same bits
-        on a column as on a single value."""
+        the bit when the box snaps row by row (``UnitBox.snap_is_rowwise``);
+        otherwise the point is rounded alone, as it always was."""
         point = self.told_points.get(trial.trial_id)
         if point is None:
             attrs = trial.system_attrs
             index = attrs.get(INDEX, -1)
-            if (generation is not None and index >= 0 and not self.grid.logs
+            if (generation is not None and index >= 0 and self.box.snap_is_rowwise
                     and generation.population[index].tolist() == attrs[X]):
                 point = generation.rounded[index].copy()
             else:
-                point = told_point_of(trial, self.grid)
+                point = told_point_of(trial, self.box)
             self.told_points[trial.trial_id] = point
         return point
-
-
-class Decoder:
-    """A unit-box point to the internal values of the joint space's parameters.
-
-    The linear (not log-scaled) coordinates are mapped together, with the
-    arithmetic of ``NumericalDistribution._from_unit`` element by element
-    (clip to the box, scale, round onto the step grid, clip to the bounds), so
-    the values are the same to the bit; the log-scaled ones go through their
-    distribution, so that ``exp`` is the same call as there. A distribution
-    at a time cost about as much as the rest of an ask.
-    """
-
-    def __init__(self, dists):
-        self.logs = [(j, d) for j, d in enumerate(dists) if d.log]
-        linear = [(j, d) for j, d in enumerate(dists) if not d.log]
-        self.linear = np.array([j for j, _ in linear], dtype=int)
-        bounds = [d._unit_bounds() for _, d in linear]
-        self.lo = np.array([lo for lo, _ in bounds])
-        self.width = np.array([hi - lo for lo, hi in bounds])
-        self.low = np.array([float(d.low) for _, d in linear])
-        self.top = np.array([float(d._grid_high) for _, d in linear])
-        self.stepped = np.array([k for k, (_, d) in enumerate(linear) if d.step is not None],
-                                dtype=int)
-        self.step = np.array([float(linear[k][1].step) for k in self.stepped])
-
-    def internal(self, point):
-        """Internal values (a list of floats) of ``point``, by coordinate."""
-        out = [0.0] * (len(self.linear) + len(self.logs))
-        x = self.lo + np.clip(np.asarray(point, dtype=float)[self.linear], 0.0, 1.0) * self.width
-        if len(self.stepped):
-            low = self.low[self.stepped]
-            x[self.stepped] = low + np.round((x[self.stepped] - low) / self.step) * self.step
-        for j, v in zip(self.linear.tolist(), np.clip(x, self.low, self.top).tolist()):
-            out[j] = v
-        for j, d in self.logs:
-            out[j] = float(d._from_unit(point[j]))
-        return out
 
 
 @dataclass
@@ -302,7 +262,7 @@ def bipop_regime(runs, default_popsize, default_sigma, rng):
     return "small", max(popsize, 2), float(default_sigma * 10 ** (-2 * u_sigma))
 
 
-def told_generation(trials, popsize, sign, grid, told_point=None):
+def told_generation(trials, popsize, sign, box, told_point=None):
     """Points and losses of a told generation: complete trials by value, pruned
     ones after all of them (by their partial value).
 
@@ -326,65 +286,15 @@ def told_generation(trials, popsize, sign, grid, told_point=None):
     if told_point is not None and trials:
         points = np.array([told_point(t) for t in trials], dtype=float)
     else:
-        points = rounded(np.array([t.system_attrs[X] for t in trials], dtype=float), grid)
+        points = box.snap(np.array([t.system_attrs[X] for t in trials], dtype=float))
     return points, np.array(losses, dtype=float)
 
 
-def joint_grid(dists):
-    """The integer and stepped coordinates of the joint space, as a :class:`Grid`
-    (found once per search, not at every call)."""
-    return Grid(dists)
-
-
-class Grid:
-    """The integer and stepped coordinates of a joint space, which
-    :func:`rounded` moves onto their grids.
-
-    The linear ones are moved together, with the arithmetic of
-    ``d._to_unit(d._from_unit(column))`` element by element (clip to the box,
-    scale, round onto the step grid, clip to the bounds, and back), so the
-    values are the same to the bit; log-scaled ones go through their
-    distribution, so that ``exp`` and ``log`` are the same calls as there. A
-    distribution at a time cost as much as the rest of a generation's
-    bookkeeping.
-    """
-
-    def __init__(self, dists):
-        coordinates = [(j, d) for j, d in enumerate(dists) if d._unit_step() > 0]
-        self.logs = tuple((j, d) for j, d in coordinates if d.log)
-        linear = [(j, d) for j, d in coordinates if not d.log]
-        self.columns = np.array([j for j, _ in linear], dtype=int)
-        bounds = [d._unit_bounds() for _, d in linear]
-        self.lo = np.array([lo for lo, _ in bounds])
-        self.width = np.array([hi - lo for lo, hi in bounds])  # > 0: a grid has a step
-        self.low = np.array([float(d.low) for _, d in linear])
-        self.step = np.array([float(d.step) for _, d in linear])
-        self.top = np.array([float(d._grid_high) for _, d in linear])
-
-    def round(self, points):
-        """``points`` (2-D) with the grid coordinates moved onto their grids."""
-        points = np.array(points, dtype=float)
-        if len(self.columns):
-            x = self.lo + np.clip(points[:, self.columns], 0.0, 1.0) * self.width
-            x = np.clip(self.low + np.round((x - self.low) / self.step) * self.step,
-                        self.low, self.top)
-            points[:, self.columns] = np.clip((x - self.lo) / self.width, 0.0, 1.0)
-        for j, d in self.logs:
-            points[:, j] = d._to_unit(d._from_unit(points[:, j]))
-        return points
-
-
-def rounded(points, grid):
-    """Points with integer and stepped coordinates (``grid``, see :func:`joint_grid`)
-    moved onto their grid, in the unit box (what the objective sees; see
-    :func:`told_generation`)."""
-    return grid.round(points)
-
-
-def told_point_of(trial, grid):
-    """A trial's point as told to CMA-ES (integers on their grid), a 1-D array
-    (a fit stacks a few dozen of them: rows stack faster than tuples)."""
-    return rounded(np.array([trial.system_attrs[X]], dtype=float), grid)[0]
+def told_point_of(trial, box):
+    """A trial's point as told to CMA-ES (integers on their grid, snapped by
+    the joint space's ``box``), a 1-D array (a fit stacks a few dozen of
+    them: rows stack faster than tuples)."""
+    return box.snap(np.array([trial.system_attrs[X]], dtype=float))[0]
 
 
 def is_complete(trial):
@@ -393,7 +303,7 @@ def is_complete(trial):
             and math.isfinite(trial.value))
 
 
-def surrogate_generation(points, evaluated, model, sign, grid, told_point=None):
+def surrogate_generation(points, evaluated, model, sign, box, told_point=None):
     """Points and losses of a generation told with a surrogate, from its
     samples as evaluated (``points``, integers on their grid).
 
@@ -407,7 +317,7 @@ def surrogate_generation(points, evaluated, model, sign, grid, told_point=None):
     ok = [t for t in evaluated if _told_as_evaluated(t)]
     failed = [t.system_attrs[INDEX] for t in evaluated if not _told_as_evaluated(t)]
     if ok:
-        ev_points, ev_losses = told_generation(ok, len(ok), sign, grid, told_point)
+        ev_points, ev_losses = told_generation(ok, len(ok), sign, box, told_point)
     else:
         ev_points, ev_losses = np.empty((0, points.shape[1])), np.empty(0)
     finite = ev_losses[np.isfinite(ev_losses)]

@@ -6,12 +6,12 @@ them (:class:`_History`): the trials ranked best first, the good/bad split of
 the trials having a group's parameters, and the running trials added to the
 bad set (constant liar).
 
-The table absorbs only the trials the storage reports finished since the
-previous ask (:meth:`~sksearch.storage.BaseStorage.get_trials_finished_since`),
-so the per-ask cost does not include re-reading the study. This bookkeeping
-is kept apart from :mod:`sksearch.samplers.tpe`, which holds the sampler and
-its model (groups, branches, the Parzen densities), so that each module is
-about one concept.
+The table absorbs only the trials finished since the previous ask, read from
+the study's trial log (:attr:`sksearch.Study.trial_log`), so the per-ask cost
+does not include re-reading the study. This bookkeeping is kept apart from
+:mod:`sksearch.samplers.tpe`, which holds the sampler and its model (groups,
+branches, the Parzen densities) and what it keeps of a study between asks,
+so that each module is about one concept.
 """
 
 # Authors: the sksearch developers
@@ -34,8 +34,8 @@ class _TrialTable:
     """Finished trials as columns of internal values, grown as trials finish.
 
     A finished trial never changes, so its row is written once, when the
-    storage first reports it finished (``cursor`` remembers how far the
-    storage's finish log has been read); each ask then reads numpy columns
+    trial log first reports it finished (``position`` remembers how far the
+    log has been read); each ask then reads numpy columns
     instead of the study's whole trial list. Columns are preallocated buffers
     that double when full, so a new row costs a few writes, not a copy.
     Absent parameters (or ones drawn from another distribution) are NaN. Rows
@@ -43,9 +43,8 @@ class _TrialTable:
     filled; nothing downstream does (see :meth:`ranking`).
     """
 
-    def __init__(self, identity):
-        self.identity = identity
-        self.cursor = None
+    def __init__(self):
+        self.position = 0  # in the study's trial log
         self.trials = []
         self.n = 0
         self._capacity = 0
@@ -71,9 +70,6 @@ class _TrialTable:
         # the reference point of hypervolume contributions, set by ranking()
         self.front_rank = None
         self.reference = None
-
-    def matches(self, study):
-        return self.identity == study.identity
 
     def _grow(self, needed):
         if needed <= self._capacity:
@@ -213,7 +209,7 @@ class _TrialTable:
                 grown[:done] = buffer[:done]
                 buffer = grown
             fresh = np.column_stack([c.values[done:self.n] for c in columns])
-            buffer[done:self.n] = plan.to_unit(fresh)
+            buffer[done:self.n] = plan.box.to_unit(fresh)
             blocks[plan] = (self.n, buffer, columns)
         return buffer[:self.n]
 
@@ -363,7 +359,7 @@ class _History:
 
     def __init__(self, table, study, current, constant_liar):
         # Only the trials finished since the last ask are read and absorbed.
-        finished, table.cursor = study.get_trials_finished_since(table.cursor)
+        finished, table.position = study.trial_log.since(table.position)
         table.update(finished, [-1.0 if d == "maximize" else 1.0 for d in study.directions])
         self.table = table
         self.order, n_complete = table.ranking()
@@ -373,6 +369,7 @@ class _History:
             self.running = [t for t in study.get_trials((TrialState.RUNNING,))
                             if t.trial_id != current.trial_id]
         self.n_finished = len(self.order)
+        self.constant_liar = constant_liar
         self.trial_id = current.trial_id
         self.n_trials = study.n_trials()
         self._selectors = {}
@@ -414,7 +411,7 @@ class _History:
         running = [t for t in self.running
                    if all(t.distributions.get(n) == d for n, d in zip(plan.names, plan.dists))]
         if running:
-            above = np.vstack([above, plan.to_unit(_rows(running, plan.names))])
+            above = np.vstack([above, plan.box.to_unit(_rows(running, plan.names))])
         self._above = (rows[n_below:], running)
         return values[:n_below], above
 

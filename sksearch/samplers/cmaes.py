@@ -11,7 +11,10 @@ point it was sampled at (system attributes ``cma:generation``, ``cma:restart``,
 ``cma:x``); a generation is told once ``popsize`` of its trials are finished.
 The optimiser state is a pure function of those records, so a resumed study, or
 another process sharing it, rebuilds the same state by replaying the told
-generations.
+generations. What the sampler derives from a study's trials (the joint space,
+the search) is kept in the study's trial log (:attr:`sksearch.Study.trial_log`),
+which reads each finished trial once; the unit box of the joint space is
+:class:`sksearch._box.UnitBox`.
 """
 
 # Authors: the sksearch developers
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._box import UnitBox
 from ..distributions import Categorical, NumericalDistribution
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
@@ -32,12 +36,10 @@ from ._cma_generations import (
     GEN,
     INDEX,
     RESTART,
-    Decoder,
     Search,
     X,
     bipop_regime,
     is_complete,
-    joint_grid,
     lq_generation,
     run_over,
     told_generation,
@@ -209,25 +211,21 @@ class CmaEsSampler(BaseSampler):
         self.independent_sampler = independent_sampler
         self._fallback = None
         self._warned = False
-        # Caches of what the stored trials imply, rebuilt from the storage
-        # whenever they do not match the study asked for (so dropped when
-        # pickled): the joint space so far, and the search in it.
-        self._joint = None  # _JointSpace
-        self._search = None  # a Search
-        self._entropy_cache = None  # (study key, restart seed) of an unseeded sampler
+        # What the stored trials imply (the joint space so far, the search in
+        # it) is not kept here but in the study's trial log, which drops it
+        # when pickled and rebuilds it from the storage, to the same proposals.
 
     def reseed_rng(self, seed):
         super().reseed_rng(seed)
         if self._fallback is not None:
             self._fallback.reseed_rng(seed)
 
-    def __getstate__(self):
-        # The caches are rebuilt from the storage on the next ask (to the same
-        # proposals): a pickled or deep-copied sampler does not carry the
-        # trials, nor the storage object its cache keys refer to.
-        state = self.__dict__.copy()
-        state.update(_joint=None, _search=None, _entropy_cache=None)
-        return state
+    @staticmethod
+    def _joint_space(study):
+        """The intersection of ``study``'s finished trials' spaces so far: a
+        function of the trials alone, which every CMA-ES sampler of the study
+        shares."""
+        return study.trial_log.cache("cmaes-joint-space", _JointSpace)
 
     # -- independent fallback -------------------------------------------------------
     def _independent(self):
@@ -243,9 +241,8 @@ class CmaEsSampler(BaseSampler):
     def sample_independent(self, study, trial, name, distribution):
         # Numerical parameters reach here only before the first trial finishes
         # (empty intersection) or when they are conditional (outside it).
-        joint = self._joint
-        conditional = (joint is not None and joint.identity == study.identity
-                       and bool(joint.space) and name not in joint.space)
+        joint = self._joint_space(study)
+        conditional = bool(joint.space) and name not in joint.space
         if not self._warned and (trial.number >= self.n_startup_trials) and (
                 conditional or not isinstance(distribution, NumericalDistribution)
                 or isinstance(distribution, Categorical)):
@@ -260,10 +257,8 @@ class CmaEsSampler(BaseSampler):
     def infer_relative_search_space(self, study, trial):
         # The intersection only shrinks as trials finish, so it is narrowed by
         # the trials finished since the last ask instead of recomputed.
-        joint = self._joint
-        if joint is None or joint.identity != study.identity:
-            joint = self._joint = _JointSpace(study.identity)
-        finished, joint.cursor = study.get_trials_finished_since(joint.cursor)
+        joint = self._joint_space(study)
+        finished, joint.position = study.trial_log.since(joint.position)
         new = [t for t in finished if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
         if new:
             merged = new if joint.space is None else [_SpaceRecord(joint.space)] + new
@@ -278,8 +273,8 @@ class CmaEsSampler(BaseSampler):
                 (TrialState.COMPLETE, TrialState.PRUNED)) < self.n_startup_trials:
             return {}
         names = sorted(search_space)
-        dists = [search_space[n] for n in names]
-        search, generation, index = self._state(study, trial, names, dists)
+        search = self._search_for(study, names, [search_space[n] for n in names])
+        generation, index = self._state(search, study, trial)
         if index is None:  # plain CMA-ES, or a trial beyond a handed-out generation
             point = search.cma.ask(self._rng, 1)[0]
         else:
@@ -289,12 +284,12 @@ class CmaEsSampler(BaseSampler):
         study.set_trial_system_attr(trial, RESTART, search.restart)
         study.set_trial_system_attr(trial, GEN, generation)
         study.set_trial_system_attr(trial, X, [float(v) for v in point])
-        return dict(zip(names, search.decoder.internal(point)))
+        return dict(zip(names, search.box.from_unit(point[None, :])[0].tolist()))
 
-    def _state(self, study, trial, names, dists):
-        """Bring the search up to the stored trials and return it, with the
-        generation the new trial belongs to and (with a surrogate) which
-        sample of that generation it gets (``None``: a sample of its own).
+    def _state(self, search, study, trial):
+        """Bring ``search`` up to the stored trials and return the generation
+        the new trial belongs to and (with a surrogate) which sample of that
+        generation it gets (``None``: a sample of its own).
 
         Told generations never change, so the optimiser after the last told
         generation is a valid prefix of any replay of the study: each ask
@@ -302,7 +297,6 @@ class CmaEsSampler(BaseSampler):
         generations they complete, and the state is still a function of the
         stored trials alone (a fresh sampler replays them to the same state).
         """
-        search = self._search_for(study, names, dists)
         running = self._absorb(search, study, trial)
         sign = -1.0 if study.direction == "maximize" else 1.0
         index = None
@@ -313,7 +307,7 @@ class CmaEsSampler(BaseSampler):
                 told = search.pending.get(key, [])
                 if len(told) < cma.popsize:
                     break
-                cma.tell(*told_generation(told, cma.popsize, sign, search.grid))
+                cma.tell(*told_generation(told, cma.popsize, sign, search.box))
                 search.runs[-1]["evaluations"] = cma.generation * cma.popsize
             else:
                 outcome = lq_generation(
@@ -327,8 +321,8 @@ class CmaEsSampler(BaseSampler):
             search.pending.pop(key, None)  # a told generation is never read again
             if self.restart_strategy is not None and run_over(cma, search.runs):
                 search.restart += 1
-                search.cma = self._fresh(search.restart, search.runs, names, dists,
-                                         search.steps, search.entropy)
+                search.cma = self._fresh(search.restart, search.runs, search.names,
+                                         search.box, search.entropy)
                 search.archive = ()  # each run fits its own model
                 search.pending = {k: v for k, v in search.pending.items()
                                   if k[0] >= search.restart}
@@ -337,23 +331,24 @@ class CmaEsSampler(BaseSampler):
             key = (search.restart, generation)
             if len(search.pending.get(key, ())) + len(running.get(key, ())) >= search.cma.popsize:
                 generation += 1  # this generation is fully handed out; ask ahead
-        return search, generation, index
+        return generation, index
 
     def _search_for(self, study, names, dists):
-        """The search of ``study`` in the joint space ``names``: the cached one,
-        or a fresh one that the next absorb fills from all stored trials."""
-        key = (study.identity, tuple(names))
-        if self._search is None or self._search.key != key:
-            surrogate = self._uses_surrogate(study)
-            entropy = (self._restart_entropy(study)
-                       if self.restart_strategy or surrogate else None)
-            steps = np.array([d._unit_step() for d in dists])
-            runs = []
-            cma = self._fresh(0, runs, names, dists, steps, entropy)
-            self._search = Search(key=key, n_dims=len(names), steps=steps, grid=joint_grid(dists),
-                                   decoder=Decoder(dists), entropy=entropy, cma=cma,
-                                   runs=runs, surrogate=surrogate)
-        return self._search
+        """The search of ``study`` in the joint space ``names``, kept in the
+        study's trial log for this sampler (it depends on its settings)."""
+        return study.trial_log.cache(("cmaes-search", tuple(names)),
+                                     lambda: self._new_search(study, names, dists), owner=self)
+
+    def _new_search(self, study, names, dists):
+        """A search of ``study`` in the joint space ``names`` that has absorbed
+        no trial yet: the next :meth:`_state` replays every stored one."""
+        surrogate = self._uses_surrogate(study)
+        entropy = self._restart_entropy(study) if self.restart_strategy or surrogate else None
+        box = UnitBox(dists)
+        runs = []
+        cma = self._fresh(0, runs, names, box, entropy)
+        return Search(names=tuple(names), box=box, entropy=entropy, cma=cma, runs=runs,
+                      surrogate=surrogate)
 
     def _uses_surrogate(self, study):
         """Whether the search of ``study`` is surrogate-assisted (see the
@@ -391,10 +386,10 @@ class CmaEsSampler(BaseSampler):
         def of_search(t):
             attrs = t.system_attrs
             return (GEN in attrs and t.trial_id != trial.trial_id
-                    and len(attrs.get(X, ())) == search.n_dims)
+                    and len(attrs.get(X, ())) == search.box.n_dims)
 
         running = [t for t in study.get_trials((TrialState.RUNNING,)) if of_search(t)]
-        finished, search.cursor = study.get_trials_finished_since(search.cursor)
+        finished, search.position = study.trial_log.since(search.position)
         now = (search.restart, search.cma.generation)
         done = set()
         for t in finished:
@@ -422,17 +417,14 @@ class CmaEsSampler(BaseSampler):
         points while two unseeded studies restart differently."""
         if self.seed is not None:
             return self.seed
-        key = (id(study), study.identity)
-        if self._entropy_cache is not None and self._entropy_cache[0] == key:
-            return self._entropy_cache[1]
+        # read once per search (a new one only when the joint space shrinks)
         value = study.system_attrs.get(_RESTART_SEED)
         if value is None:
             value = int(self._rng.integers(2**63))
             study.set_system_attr(_RESTART_SEED, value)
-        self._entropy_cache = (key, value)
         return value
 
-    def _fresh(self, restart, runs, names, dists, steps, entropy):
+    def _fresh(self, restart, runs, names, box, entropy):
         """Start run number ``restart`` and append its record to ``runs``.
 
         Everything random about a restart (its mean, BIPOP's draws) comes from a
@@ -444,9 +436,12 @@ class CmaEsSampler(BaseSampler):
         sigma = self.sigma0 or 1 / 6
         if restart == 0:
             mean = np.full(n, 0.5)
-            for i, (name, dist) in enumerate(zip(names, dists)):
-                if self.x0 and name in self.x0:
-                    mean[i] = float(dist._to_unit(dist.to_internal(self.x0[name])))
+            given = [i for i, name in enumerate(names) if self.x0 and name in self.x0]
+            if given:
+                internal = np.full((1, n), np.nan)  # NaN: no x0, the centre
+                for i in given:
+                    internal[0, i] = box.distributions[i].to_internal(self.x0[names[i]])
+                mean[given] = box.to_unit(internal)[0, given]
             regime, popsize = "default", default_popsize
         else:  # a new point of the box, reproducible from entropy and restart
             rng = np.random.default_rng([entropy, restart])
@@ -456,17 +451,17 @@ class CmaEsSampler(BaseSampler):
                 regime, popsize, sigma = bipop_regime(runs, default_popsize, sigma, rng)
         runs.append({"regime": regime, "popsize": popsize, "sigma0": sigma, "evaluations": 0,
                      "mean0": [float(v) for v in mean]})
-        return _CMA(mean, sigma, popsize, steps, separable=self.separable,
+        return _CMA(mean, sigma, popsize, box.unit_steps, separable=self.separable,
                     lr_adapt=self.lr_adapt)
 
     def rebuild_state(self, study, names):
-        """The optimiser state replayed from the study's trials alone (no cache);
-        for checking that a resumed study continues the same search."""
-        self._search = None
+        """The optimiser state replayed from the study's finished trials alone
+        (a new search, not the one kept for the next ask); for checking that a
+        resumed study continues the same search."""
         source = next(t for t in reversed(study.trials)  # the last one that has them all
                       if all(n in t.distributions for n in names))
-        dists = [source.distributions[n] for n in names]
-        search, _, _ = self._state(study, _NoTrial(), names, dists)
+        search = self._new_search(study, names, [source.distributions[n] for n in names])
+        self._state(search, study, _NoTrial())
         return {**search.cma.state(), "restart": search.restart,
                 "runs": copy.deepcopy(search.runs)}
 
@@ -492,10 +487,9 @@ def _trials_at_once(trials):
 @dataclass
 class _JointSpace:
     """The intersection of the finished trials' spaces in one study, narrowed
-    by the trials finished since the last ask (``cursor``)."""
+    by the trials finished since the last ask (``position``)."""
 
-    identity: object  # the study's (see Study.identity)
-    cursor: object = None  # of study.get_trials_finished_since
+    position: int = 0  # in the study's trial log
     space: dict = None  # None until a trial has finished
 
 

@@ -8,13 +8,13 @@ front by front under constraint domination (Sec. III-C, Sec. VI) and, within
 the last front, by crowding distance. Parents are picked by binary tournament
 on (rank, crowding distance), crossed by simulated binary crossover and
 mutated polynomially (Deb and Agrawal 1995; the operators of the paper's
-experiments, Sec. IV) in the unit box of :mod:`sksearch.distributions`, so log
+experiments, Sec. IV) in the unit box (:class:`sksearch._box.UnitBox`), so log
 scales, steps and integers are respected by rounding to the legal values;
 categorical parameters are crossed uniformly and mutated to a random choice.
 
 The generation of each trial is a system attribute, so a resumed or shared
 study continues its generations; parent populations are rebuilt from the
-storage (and cached once a generation has finished).
+storage (and cached in the study's trial log once a generation has finished).
 """
 
 # Authors: the sksearch developers
@@ -24,6 +24,7 @@ import numbers
 
 import numpy as np
 
+from .._box import UnitBox
 from ..multiobjective import (
     constrained_ranks,
     constraint_violation,
@@ -33,7 +34,6 @@ from ..multiobjective import (
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
 from .random import sample_uniform
-from .tpe import _Plan
 
 __all__ = ["NSGAIISampler"]
 
@@ -102,11 +102,6 @@ class NSGAIISampler(BaseSampler):
         self.eta_crossover = eta_crossover
         self.eta_mutation = eta_mutation
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_parent_cache", None)
-        return state
-
     # -- generations -------------------------------------------------------------------
     def before_trial(self, study, trial):
         counts = {}
@@ -124,10 +119,11 @@ class NSGAIISampler(BaseSampler):
         with each member's rank and crowding distance."""
         if generation == 0:
             return [], np.zeros(0), np.zeros(0)
-        cache = self.__dict__.setdefault("_parent_cache", {})
-        key = (study.identity, generation)
-        if key in cache:
-            return cache[key]
+        # kept in the study's trial log, for this sampler (the population
+        # size decides them), once a generation has finished
+        cache = study.trial_log.cache("nsga2-parents", dict, owner=self)
+        if generation in cache:
+            return cache[generation]
         previous, _, _ = self._parents(study, generation - 1, trials)
         of_previous = [t for t in trials if t.system_attrs.get(_GENERATION) == generation - 1]
         offspring = [t for t in of_previous if t.state is TrialState.COMPLETE
@@ -137,7 +133,7 @@ class NSGAIISampler(BaseSampler):
         chosen, ranks, crowding = _select(pool, study.directions, self.population_size)
         result = (chosen, ranks, crowding)
         if all(t.state.is_finished() for t in of_previous):
-            cache[key] = result
+            cache[generation] = result
         return result
 
     # -- sampling ----------------------------------------------------------------------
@@ -154,22 +150,21 @@ class NSGAIISampler(BaseSampler):
         trials = study.get_trials()
         parents, ranks, crowding = self._parents(study, generation, trials)
         names, dists = list(search_space), list(search_space.values())
-        plan = _Plan(names, dists)
+        box = UnitBox(dists)
         keep = np.array([all(p.distributions.get(n) == d for n, d in search_space.items())
                          for p in parents], dtype=bool)
         ranks, crowding = ranks[keep], crowding[keep]
         parents = [p for p, k in zip(parents, keep) if k]
         if len(parents) < 2:
             return {}
-        unit = plan.to_unit(np.array([[p.internal_params[n] for n in names] for p in parents]))
+        unit = box.to_unit(np.array([[p.internal_params[n] for n in names] for p in parents]))
         first = unit[self._tournament(ranks, crowding)]
         second = unit[self._tournament(ranks, crowding)]
-        categorical = np.array([c is not None for c in plan.n_choices])
         child = first.copy()
         if self._rng.random() < self.crossover_prob:
-            child = self._crossover(first, second, categorical)
-        child = self._mutate(child, categorical, plan.n_choices)
-        internal = plan.from_unit(child[None, :])[0]
+            child = self._crossover(first, second, box.categorical)
+        child = self._mutate(child, box.categorical, box.n_choices)
+        internal = box.from_unit(child[None, :])[0]
         return dict(zip(names, internal.tolist()))
 
     def _tournament(self, ranks, crowding):

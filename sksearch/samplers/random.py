@@ -3,6 +3,7 @@
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from .._box import value_at
 from ..distributions import Categorical
 from ._base import BaseSampler
 
@@ -18,7 +19,7 @@ def sample_uniform(distribution, rng, size=None):
     if isinstance(distribution, Categorical):
         draw = rng.integers(len(distribution.choices), size=size)
     else:
-        draw = distribution._from_unit(rng.random(size=size))
+        draw = value_at(distribution, rng.random(size=size))
     return float(draw) if size is None else draw.astype(float)
 
 

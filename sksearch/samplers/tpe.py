@@ -32,21 +32,22 @@ whose value decides which other parameters a trial has (a branch) is drawn
 from the good density instead of by the ratio, so branches whose first, untuned
 trials looked bad keep being tried (``explore_branches``).
 
-The history is kept as numpy columns that absorb only the trials the storage
-reports finished since the previous ask
-(:meth:`~sksearch.storage.BaseStorage.get_trials_finished_since`), so the
-per-ask cost does not include re-reading the study; that machinery is in
-:mod:`sksearch.samplers._tpe_history`.
+The history is kept as numpy columns that absorb only the trials finished
+since the previous ask, read from the study's trial log
+(:attr:`sksearch.Study.trial_log`), so the per-ask cost does not include
+re-reading the study; that machinery is in :mod:`sksearch.samplers._tpe_history`.
+The unit box of each group of parameters is :class:`sksearch._box.UnitBox`.
 """
 
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..distributions import Categorical
+from .._box import UnitBox
 from ..trial import measured_cost
 from ._base import BaseSampler
 from ._cost import MIN_COSTED_TRIALS, LogCostModel, log_expected_improvement
@@ -191,7 +192,7 @@ class TPESampler(BaseSampler):
     def infer_relative_search_space(self, study, trial):
         if not self.multivariate:
             return {}
-        history = self._history(study, trial)
+        history = self._memory(study, trial).history
         if history.n_finished < self.n_startup_trials:
             return {}
         latest = history.table.latest  # the latest distribution of each name wins
@@ -205,11 +206,13 @@ class TPESampler(BaseSampler):
                 if not latest[name][1].is_single()}
 
     def sample_relative(self, study, trial, search_space):
-        history = self._history(study, trial)
+        memory = self._memory(study, trial)
+        history = memory.history
         if history.n_finished < self.n_startup_trials:
             return {}
         if not self.group:
-            return self._sample_joint(history, list(search_space), list(search_space.values()))
+            plan = memory.plan(list(search_space), list(search_space.values()))
+            return self._sample_joint(memory, plan)
         # A name used with several distributions (``C`` of two estimators in a
         # list-of-dicts space) is modelled once per distribution, each on the
         # trials that used it; the value returned is that of the variant that
@@ -218,62 +221,38 @@ class TPESampler(BaseSampler):
         sampled, chosen = {}, {}
         for group in _groups(history, keys):
             names, dists = [k[0] for k in group], [k[1] for k in group]
-            values = self._sample_joint(history, names, dists)
-            plan = self._plan(names, dists)
+            plan = memory.plan(names, dists)
+            values = self._sample_joint(memory, plan)
             sampled.update({key: values[key[0]] for key in group if key[0] in values})
             chosen.update({group[j]: values[names[j]] for j in history.selectors(plan)
                            if names[j] in values})
         return _resolve(history.table, sampled, chosen)
 
     # -- the independent part --------------------------------------------------------
-    def _history(self, study, trial):
+    def _memory(self, study, trial):
+        """What TPE keeps of ``study`` between asks (a cache of its trial log,
+        rebuilt from the storage with the log), its history brought up to the
+        trials finished before ``trial`` is sampled."""
+        memory = study.trial_log.cache("tpe", _Memory)
         # Independent sampling asks once per parameter; the history of one trial
         # only changes when another trial finishes, so it is read once.
-        cached = getattr(self, "_cached_history", None)
-        if (cached is not None and cached.trial_id == trial.trial_id
-                and cached.table.matches(study)
-                and cached.n_trials == study.n_trials()):
-            return cached
-        table = getattr(self, "_table", None)
-        if table is None or not table.matches(study):
-            table = self._table = _TrialTable(study.identity)
-        self._cached_history = _History(table, study, trial, self.constant_liar)
-        return self._cached_history
-
-    def __getstate__(self):
-        # The history caches are rebuilt from the storage on the next ask (to
-        # the same proposals), so a pickled sampler does not carry the trials.
-        state = self.__dict__.copy()
-        state.pop("_table", None)
-        state.pop("_cached_history", None)
-        state.pop("_plans", None)
-        state.pop("_costs", None)
-        return state
+        history = memory.history
+        if (history is None or history.trial_id != trial.trial_id
+                or history.constant_liar != self.constant_liar
+                or history.n_trials != study.n_trials()):
+            memory.history = _History(memory.table, study, trial, self.constant_liar)
+        return memory
 
     def sample_independent(self, study, trial, name, distribution):
-        history = self._history(study, trial)
-        if history.n_with(name, distribution) < self.n_startup_trials:
+        memory = self._memory(study, trial)
+        if memory.history.n_with(name, distribution) < self.n_startup_trials:
             return sample_uniform(distribution, self._rng)
-        return self._sample_joint(history, [name], [distribution]).get(
+        return self._sample_joint(memory, memory.plan([name], [distribution])).get(
             name, sample_uniform(distribution, self._rng))
 
     # -- the model ---------------------------------------------------------------------
-    def _plan(self, names, dists):
-        # Keyed by the distributions' values, not their identities: a
-        # define-by-run ``suggest_*`` builds a new, equal distribution at every
-        # trial, and a plan per object would rebuild the plan, reconvert every
-        # finished trial to the unit box at every ask and keep one plan and one
-        # history buffer per ask. By value there is one plan per parameter
-        # group of the space (a distribution's hash is that of its cached key).
-        key = (tuple(names), tuple(dists))
-        plans = self.__dict__.setdefault("_plans", {})
-        plan = plans.get(key)
-        if plan is None:
-            plan = plans[key] = _Plan(names, dists)
-        return plan
-
-    def _sample_joint(self, history, names, dists):
-        plan = self._plan(names, dists)
+    def _sample_joint(self, memory, plan):
+        history, names, dists = memory.history, plan.names, plan.dists
         below, above = history.split(plan, self.gamma or default_gamma)
         if below is None:
             return {n: sample_uniform(d, self._rng) for n, d in zip(names, dists)}
@@ -300,9 +279,9 @@ class TPESampler(BaseSampler):
             for j in history.selectors(plan):
                 candidates[:, j] = candidates[0, j]
         # Judge the candidates at the legal values that would be evaluated.
-        internal = plan.from_unit(candidates)
-        if plan.stepped:
-            candidates = plan.to_unit(internal)
+        internal = plan.box.from_unit(candidates)
+        if plan.box.stepped:
+            candidates = plan.box.to_unit(internal)
         score = _log_ratio(good, bad, candidates, plan.on_grid)
         # c-TPE (Watanabe and Hutter 2023, Eq. 5): the acquisition is the
         # product of the objective's density ratio and each constraint's,
@@ -313,15 +292,16 @@ class TPESampler(BaseSampler):
                                                        **kwargs),
                                        candidates, plan.on_grid)
         if self.cost is not None:
-            score = self._per_cost(score, history.table, plan, candidates,
+            score = self._per_cost(score, memory, plan, candidates,
                                    len(below) / (len(below) + len(above)))
         return dict(zip(names, internal[int(np.argmax(score))].tolist()))
 
     # -- expected improvement per second ---------------------------------------------
-    def _per_cost(self, log_ratio, table, plan, candidates, gamma):
+    def _per_cost(self, log_ratio, memory, plan, candidates, gamma):
         """``log EI - predicted log cost`` of each candidate, or the ratio
         itself while too few finished trials have a cost."""
-        log_costs = self._log_costs(table)
+        table = memory.table
+        log_costs = self._log_costs(memory)
         if np.count_nonzero(np.isfinite(log_costs)) < MIN_COSTED_TRIALS:
             return log_ratio
         model = LogCostModel(table.block(plan), log_costs, plan.n_choices)
@@ -329,15 +309,14 @@ class TPESampler(BaseSampler):
             return log_ratio
         return log_expected_improvement(log_ratio, gamma) - model.predict(candidates)
 
-    def _log_costs(self, table):
-        """Log cost of each row of ``table`` (NaN where unknown), each
-        trial's measured once: a finished trial does not change."""
-        cached = getattr(self, "_costs", None)
-        if cached is None or cached[0] is not table:
-            cached = self._costs = (table, [])
-        costs = cached[1]
+    def _log_costs(self, memory):
+        """Log cost of each row of the memory's table (NaN where unknown),
+        each trial's measured once (a finished trial does not change) and
+        kept in the memory, by measure."""
+        table = memory.table
+        measure = measured_cost if self.cost == "fit_time" else self.cost
+        costs = memory.log_costs.setdefault(measure, [])
         if len(costs) < table.n:
-            measure = measured_cost if self.cost == "fit_time" else self.cost
             for trial in table.trials[len(costs):table.n]:
                 value = measure(trial)
                 costs.append(math.log(value) if value is not None and math.isfinite(value)
@@ -425,87 +404,53 @@ def _goes_with(table, name, dist, chosen):
     return agreed
 
 
-class _Plan:
-    """What the sampler needs about a group of parameters, computed once: the
-    Parzen layout (choices, grid steps) and the unit-box transforms of all its
-    columns at once.
+@dataclass
+class _Memory:
+    """What TPE keeps of one study between asks: the cache ``"tpe"`` of the
+    study's trial log (:attr:`sksearch.Study.trial_log`), a function of the
+    study's trials alone, so every TPE sampler of the study shares it, and a
+    pickled study carries none of it (it is rebuilt from the storage, to the
+    same proposals)."""
 
-    The transforms are those of :mod:`sksearch.distributions` (``_to_unit`` and
-    ``_from_unit``, same operations in the same order, so the same floats),
-    applied to every column in one pass instead of one call per parameter;
-    categorical columns hold choice indices and pass through unchanged.
-    """
+    #: the finished trials, as columns
+    table: _TrialTable = field(default_factory=_TrialTable)
+    #: the plan of each group of parameters, by ``(names, distributions)``
+    plans: dict = field(default_factory=dict)
+    #: per cost measure, the log cost of each row of ``table`` measured so far
+    log_costs: dict = field(default_factory=dict)
+    #: the history of the last ask, reused until another trial finishes
+    history: _History = None
+
+    def plan(self, names, dists):
+        """The plan of the group ``names`` drawn from ``dists``, made once.
+
+        Kept by the distributions' values, not their identities: a
+        define-by-run ``suggest_*`` builds a new, equal distribution at every
+        trial, and a plan per object would rebuild the plan, reconvert every
+        finished trial to the unit box at every ask and keep one plan and one
+        history buffer per ask. By value there is one plan per parameter
+        group of the space (a distribution's hash is that of its cached key).
+        """
+        key = (tuple(names), tuple(dists))
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = _Plan(names, dists)
+        return plan
+
+
+class _Plan:
+    """What the sampler needs about a group of parameters, computed once: its
+    unit box (:class:`sksearch._box.UnitBox`) and the Parzen layout (choices,
+    grid steps)."""
 
     def __init__(self, names, dists):
         self.names, self.dists = list(names), list(dists)
-        categorical = np.array([isinstance(d, Categorical) for d in dists], dtype=bool)
-        self.n_choices = [len(d.choices) if isinstance(d, Categorical) else None for d in dists]
-        numerical = [d for d in dists if not isinstance(d, Categorical)]
-        self._num = np.flatnonzero(~categorical)
-        self._set_unit_box(numerical)
-        self._set_grid(numerical)
+        self.box = box = UnitBox(dists)
+        self.n_choices = box.n_choices
+        # Kernel floors of the numerical columns: log-scaled integers have
+        # unequal steps in the unit box; their neighbours are close at the
+        # high end, so they get no floor
+        self.step_widths = [0.0 if log else float(width) for log, width, k
+                            in zip(box.log, box.unit_steps, box.n_choices) if k is None]
         # a single parameter taking few values: candidates repeat (see _log_ratio)
-        self.on_grid = len(dists) == 1 and (self.stepped or bool(categorical[0]))
-        # asked at every ask (one parameter a plan in independent sampling), so
-        # the branches are decided here, once
-        self._any_num, self._any_log = bool(len(self._num)), bool(self._log.any())
-        self._any_flat = bool(self._flat.any())
-
-    def _set_unit_box(self, numerical):
-        """The numerical columns' unit-box transforms: bounds in the unit box,
-        log scales, bounds of the internal values and the Parzen floors."""
-        # log-scaled integers have unequal steps in the unit box; their
-        # neighbours are close at the high end, so they get no floor
-        self.step_widths = [0.0 if d.log else d._unit_step() for d in numerical]
-        bounds = np.array([d._unit_bounds() for d in numerical], dtype=float).reshape(-1, 2)
-        self._lo, self._width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
-        self._flat = self._width == 0
-        self._log = np.array([bool(d.log) for d in numerical], dtype=bool)
-        self._low = np.array([float(d.low) for d in numerical])
-        self._top = np.array([float(d._grid_high) for d in numerical])
-
-    def _set_grid(self, numerical):
-        """The stepped numerical columns (positions among the numerical ones)
-        and their steps."""
-        steps = [j for j, d in enumerate(numerical) if d.step is not None]
-        self._steps = np.array(steps, dtype=int)
-        self._step = np.array([float(numerical[j].step) for j in steps])
-        self.stepped = bool(steps)
-
-    def to_unit(self, internal):
-        """Internal values (rows) to the unit box."""
-        out = np.array(internal, dtype=float)
-        if not self._any_num:
-            return out
-        x = out[:, self._num]
-        if self._any_log:
-            x[:, self._log] = np.log(x[:, self._log])
-        if self._any_flat:  # 0 / 0 there, replaced below
-            with np.errstate(invalid="ignore", divide="ignore"):
-                u = _clip((x - self._lo) / self._width, 0.0, 1.0)
-            u[:, self._flat] = 0.5
-        else:
-            u = _clip((x - self._lo) / self._width, 0.0, 1.0)
-        out[:, self._num] = u
-        return out
-
-    def from_unit(self, unit):
-        """Unit-box points (rows) to legal internal values."""
-        out = np.array(unit, dtype=float)
-        if not self._any_num:
-            return out
-        u = _clip(out[:, self._num], 0.0, 1.0)
-        x = self._lo + u * self._width
-        if self._any_log:
-            x[:, self._log] = np.exp(x[:, self._log])
-        if self.stepped:
-            low, step = self._low[self._steps], self._step
-            x[:, self._steps] = low + np.round((x[:, self._steps] - low) / step) * step
-        out[:, self._num] = _clip(x, self._low, self._top)
-        return out
-
-
-def _clip(x, low, high):
-    """``np.clip`` for ``low <= high``, the same values (NaN kept) without its
-    Python wrapper's cost, which is most of a small array's clip."""
-    return np.minimum(np.maximum(x, low), high)
+        self.on_grid = len(dists) == 1 and (box.stepped or bool(box.categorical[0]))
