@@ -42,14 +42,15 @@ __all__ = ["ProposalGate"]
 
 class ProposalGate:
     """The window, the horizon, and the study's finished trials as the gate
-    has absorbed them (one cursor)."""
+    has read them (a position in the study's trial log, which samplers and
+    other readers share)."""
 
     def __init__(self, plan):
         self.plan = plan
         self.window, self.horizon = _window_and_horizon(plan)
         self.asking = True
         self._finished = []  # the study's finished trials, by number
-        self._cursor = None
+        self._position = 0  # in the study's trial log
         self._absorb_finished()
 
     def best_value(self):
@@ -101,7 +102,7 @@ class ProposalGate:
         return done + self.plan.study.n_trials((TrialState.RUNNING,))
 
     def _absorb_finished(self):
-        new, self._cursor = self.plan.study.get_trials_finished_since(self._cursor)
+        new, self._position = self.plan.study.trial_log.since(self._position)
         # a warm start's prior trials are the sampler's history, not candidates
         new = [t for t in new if not is_warm_start(t)]
         if new:
