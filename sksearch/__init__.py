@@ -7,11 +7,6 @@ candidates fold by fold. ``Study`` and ``Trial`` are the ask/tell engine
 underneath, usable on their own.
 """
 
-from ._known import create_trial
-from .studies import copy_study, delete_study, list_studies, load_study
-from .study import Study
-from .trial import FrozenTrial, Trial, TrialPruned, TrialState
-
 __all__ = [
     "BayesSearchCV",
     "FrozenTrial",
@@ -31,11 +26,30 @@ __all__ = [
 __version__ = "0.1.0.dev0"
 
 
-def __getattr__(name):
-    # the searches pull in most of scikit-learn; import them on first use so
-    # that `import sksearch` for the Study API stays light.
-    if name in ("BayesSearchCV", "GridSearchCV", "RandomizedSearchCV"):
-        from . import search
+#: Every public name, by the module that defines it: imported on first use
+#: (PEP 562), so that ``import sksearch`` and the command line's ``--help``
+#: and ``--version`` cost no scikit-learn import (seconds on a busy machine);
+#: the searches pull in most of scikit-learn, the Study API only a part.
+_LAZY = {
+    "BayesSearchCV": ".search", "GridSearchCV": ".search", "RandomizedSearchCV": ".search",
+    "create_trial": "._known",
+    "copy_study": ".studies", "delete_study": ".studies", "list_studies": ".studies",
+    "load_study": ".studies",
+    "Study": ".study",
+    "FrozenTrial": ".trial", "Trial": ".trial", "TrialPruned": ".trial",
+    "TrialState": ".trial",
+}
 
-        return getattr(search, name)
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # once imported, an ordinary attribute
+        return value
     raise AttributeError(f"module 'sksearch' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

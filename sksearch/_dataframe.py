@@ -12,10 +12,15 @@ from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM
 def trials_dataframe(trials, n_objectives=1, study_attrs=None):
     """One row per trial; see :meth:`sksearch.Study.trials_dataframe`. The
     branch of a list-of-dicts space is its label when a search stored them
-    in ``study_attrs``, else its index."""
+    in ``study_attrs``, else its index; the values of several objectives are
+    ``values_<metric>`` when a search stored its metrics' names there, else
+    ``values_<index>``."""
+    from ._objectives import stored_objective_names
+
     labels = (study_attrs or {}).get(BRANCH_LABELS_ATTR)
+    names = stored_objective_names(study_attrs, n_objectives) or range(n_objectives)
     value_columns = (["value"] if n_objectives == 1
-                     else [f"values_{k}" for k in range(n_objectives)])
+                     else [f"values_{name}" for name in names])
     rows = [_row(trial, value_columns, labels) for trial in trials]
     columns = ["number", "state", *value_columns, "datetime_start", "datetime_complete",
                "duration"]

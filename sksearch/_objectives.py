@@ -26,7 +26,22 @@ __all__ = ["SearchObjectives", "TIME_METRICS"]
 
 #: Metrics measured by the search itself, minimised.
 TIME_METRICS = ("fit_time", "score_time")
+#: The study system attribute where a search stores what its values mean:
+#: ``{"objectives": [names], "constraints": [[metric, operator, bound]]}``.
+OBJECTIVES_ATTR = "sksearch:objectives"
 _OPERATORS = ("<=", ">=")
+
+
+def stored_objective_names(study_attrs, n_objectives):
+    """The metric names a search stored for its study's ``n_objectives``
+    values (a study read back from a storage, by the CLI or the dashboard,
+    has no search to ask), or ``None`` when none match that many values."""
+    stored = (study_attrs or {}).get(OBJECTIVES_ATTR)
+    names = stored.get("objectives") if isinstance(stored, dict) else None
+    if isinstance(names, list) and len(names) == n_objectives and n_objectives > 1 \
+            and all(isinstance(n, str) for n in names):
+        return list(names)
+    return None
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,32 @@ def validate_params(estimator):
                 f"The {name!r} parameter of {type(estimator).__name__} must be "
                 f"{expected}. Got {value!r} instead."
             )
+    check_scorer_names(estimator)
+
+
+def check_scorer_names(estimator):
+    """Refuse a scorer name scikit-learn does not know, naming the search's
+    ``scoring`` parameter and the close matches (``'acuracy'``: did you mean
+    'accuracy'?), with the list of names once. Left to scikit-learn, the
+    error names its ``check_scoring`` and prints every name in a set, in no
+    order and without a suggestion."""
+    scoring = estimator.get_params(deep=False).get("scoring")
+    if isinstance(scoring, str):
+        names = [scoring]
+    elif isinstance(scoring, (list, tuple, set)):
+        names = [s for s in scoring if isinstance(s, str)]
+    elif isinstance(scoring, dict):
+        names = [s for s in scoring.values() if isinstance(s, str)]
+    else:
+        return
+    from sklearn.metrics import get_scorer_names
+
+    from .space import did_you_mean
+
+    known = get_scorer_names()
+    for name in names:
+        if name not in known:
+            raise InvalidParameterError(
+                f"The 'scoring' parameter of {type(estimator).__name__} got {name!r}, "
+                f"which is not a scorer name.{did_you_mean(name, known)} The scorer names "
+                f"(sklearn.metrics.get_scorer_names()) are: {sorted(known)!r}.")

@@ -25,6 +25,7 @@ import joblib
 import numpy as np
 
 from . import _known
+from ._objectives import OBJECTIVES_ATTR as _OBJECTIVES_ATTR
 from ._objectives import SearchObjectives
 from .distributions import Categorical, Float, Int
 from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM, BranchSpace, CallableSpace
@@ -37,7 +38,6 @@ __all__ = ["ReplayTrial", "attach_or_create_study", "check_initial_count",
 
 _DATA_ATTR = "sksearch:data_fingerprint"
 _SPACE_ATTR = "sksearch:space_fingerprint"
-_OBJECTIVES_ATTR = "sksearch:objectives"
 
 
 def _space_fingerprint(space, estimator, increments=None):
@@ -73,6 +73,11 @@ def attach_or_create_study(search, space, sampler, pruner, X, y, splits,
         study = Study(directions=list(directions), sampler=sampler, pruner=pruner,
                       study_name=search.study_name, constraints_func=constraints_func)
         _store_branch_labels(study, space)
+        defined = _objectives_definition(search)
+        if defined["objectives"]:
+            # what the values mean, as a stored study keeps it: the trials
+            # table and the plots name the values by their metrics
+            study.set_system_attr(_OBJECTIVES_ATTR, defined)
         return study, 0
     storage = get_storage(search.storage)
     data_print = _data_fingerprint(X, y, splits)

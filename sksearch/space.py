@@ -107,11 +107,39 @@ class DictSpace(SearchSpace):
             try:
                 probe.set_params(**{name: _a_value_of(self.params[name])})
             except (ValueError, TypeError, AttributeError, KeyError) as exc:
-                raise ValueError(
-                    f"Invalid parameter {name!r} in the search space for estimator "
-                    f"{estimator!r}: its set_params refuses it ({exc}). Valid "
-                    f"parameters are: {sorted(valid)!r}."
-                ) from exc
+                raise ValueError(unknown_parameter_message(name, estimator, valid, exc)) \
+                    from exc
+
+
+def did_you_mean(name, known):
+    """`` Did you mean 'gamma'?`` for the close matches of ``name`` among
+    ``known`` (difflib's ratio), or ``""`` when none is close."""
+    import difflib
+
+    close = []
+    if "__" in name:
+        # 'clf__gama': the step's own names, compared without the shared
+        # 'clf__' (which makes every name of the step look close)
+        prefix, last = name.rsplit("__", 1)
+        siblings = {k.rsplit("__", 1)[1]: k for k in known
+                    if "__" in k and k.rsplit("__", 1)[0] == prefix}
+        close = [siblings[c] for c in difflib.get_close_matches(last, sorted(siblings), n=3,
+                                                               cutoff=0.6)]
+    close = close or difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def unknown_parameter_message(name, estimator, valid, exc):
+    """Why the search space's ``name`` is refused: the close matches first,
+    then the valid names once (scikit-learn's own message, which lists them
+    too, is left out; another set_params's reason is kept)."""
+    reason = str(exc)
+    reason = "" if "Valid parameters are" in reason else f" ({reason})"
+    return (f"Invalid parameter {name!r} in the search space for estimator {estimator!r}: "
+            f"its set_params refuses it{reason}.{did_you_mean(name, valid)} Valid "
+            f"parameters are: {sorted(valid)!r}.")
 
 
 class BranchSpace(SearchSpace):

@@ -343,7 +343,8 @@ class Study(_known.KnownTrials):
         """One row per trial as a :class:`pandas.DataFrame`.
 
         Columns: ``number``, ``state``, ``value`` (``values_0``, ``values_1``,
-        ... for a study of several objectives), ``datetime_start``,
+        ... for a study of several objectives; ``values_<metric>``, such as
+        ``values_accuracy``, for a search's ``objectives``), ``datetime_start``,
         ``datetime_complete``, ``duration``, one ``params_<name>`` per parameter
         (NaN where a conditional parameter is absent), one
         ``intermediate_<step>`` per reported step, ``user_attrs_<key>``, and,

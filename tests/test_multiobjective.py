@@ -598,3 +598,20 @@ def test_greedy_hypervolume_subset_selection_by_hand():
     gains = {i: hypervolume(front[[0, i]], [4, 4, 4]) - 9.0 for i in (1, 2, 3)}
     assert picked[1] == max(gains, key=lambda i: (gains[i], -i))
     assert sorted(picked) == [0, 1, 2, 3]
+
+
+def test_trials_dataframe_of_a_search_names_values_by_metric():
+    # issue #30: values_0/values_1 told a reader nothing of which is which
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from sksearch import BayesSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    search = BayesSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1.0, 10.0]},
+                           n_iter=3, cv=2, scoring=["accuracy"], refit=False,
+                           objectives=["accuracy", "fit_time"], random_state=0).fit(X, y)
+    frame = search.trials_dataframe()
+    assert list(frame.columns[2:4]) == ["values_accuracy", "values_fit_time"]
+    assert frame["values_accuracy"].between(0, 1).all()
+    assert search.study_.trials_dataframe().columns.tolist() == frame.columns.tolist()

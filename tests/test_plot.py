@@ -372,10 +372,10 @@ def test_contour_with_a_categorical_axis_is_a_scatter(study):
 
 def test_intermediate_values(study, tmp_path):
     ax = plot.plot_intermediate_values(study)
-    pruned_crosses = [line for line in ax.lines if line.get_marker() == "x"]
-    assert len(pruned_crosses) == 4
+    # the crosses where the 4 pruned trials stopped are one scatter
+    assert [len(c.get_offsets()) for c in ax.collections] == [4]
     assert ax.get_xlabel() == "fold"
-    assert "pruned" in ax.get_title()
+    assert any("pruned" in t.get_text() for t in ax.get_legend().get_texts())
     save(ax, tmp_path, "intermediate")
 
 
@@ -653,3 +653,152 @@ def test_plotly_draws_the_target(two_objectives):
         assert len(getattr(plot, name)(two_objectives, target=0, backend="plotly").data)
     with pytest.raises(ValueError, match="pass target="):
         plot.plot_slice(two_objectives, backend="plotly")
+
+
+# --- issue #30: what a reader relies on ---------------------------------------
+
+def _line_zorders(ax):
+    from matplotlib.collections import LineCollection
+
+    return [c.get_zorder() for c in ax.collections if isinstance(c, LineCollection)
+            and c.get_array() is not None]
+
+
+def test_parallel_tick_labels_are_drawn_above_the_lines(study):
+    # the labels were under the trials' lines (which cross their places)
+    ax = plot.plot_parallel_coordinates(study)
+    (lines_zorder,) = _line_zorders(ax)
+    labels = [t for t in ax.texts if t.get_text()]
+    assert {"a", "b", "2", "8"} <= {t.get_text() for t in labels}
+    assert all(t.get_zorder() > lines_zorder for t in labels)
+    assert all(t.get_bbox_patch().get_alpha() >= 0.9 for t in labels)
+    render(ax)
+
+
+def test_intermediate_values_tell_trials_apart_and_show_where_pruned(study):
+    ax = plot.plot_intermediate_values(study)
+    lines = [line for line in ax.get_lines() if len(line.get_xdata()) > 0]
+    colors = {tuple(line.get_color()) if not isinstance(line.get_color(), str)
+              else line.get_color() for line in lines}
+    assert len(colors) > len(lines) // 2  # one colour per trial, not one for all
+    assert colorbar_labels(ax.figure) == ["trial"]  # the colour reads as the trial
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "complete" and legend[1].startswith("pruned")
+    # the crosses where pruned trials stopped are above every line
+    pruned = [t for t in study.trials if t.state is TrialState.PRUNED]
+    (stops,) = [c for c in ax.collections if len(c.get_offsets()) == len(pruned)]
+    assert stops.get_zorder() > max(line.get_zorder() for line in lines)
+    render(ax)
+
+
+def _pareto_study(constraints=None):
+    study = Study(directions=["minimize", "minimize"], sampler="random", random_state=0,
+                  constraints_func=constraints)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.params["x"] ** 0.5),
+                   n_trials=12)
+    return study
+
+
+def test_pareto_front_shows_its_markers_and_infeasible_only_with_constraints():
+    ax = plot.plot_pareto_front(_pareto_study())
+    # every trial of this problem is on the front: no "infeasible" was checked
+    assert ax.get_title() == "Pareto front (12 of 12 trials)"
+    assert "infeasible" not in ax.get_title()
+    (front,) = [c for c in ax.collections if c.get_label() == "Pareto front"]
+    assert len(front.get_offsets()) == 12
+    assert front.get_zorder() > max(line.get_zorder() for line in ax.get_lines())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pareto front"]
+    render(ax)
+    constrained = plot.plot_pareto_front(_pareto_study(lambda t: [t.values[0] - 0.5]))
+    assert "infeasible" in constrained.get_title()
+    assert "infeasible" in [t.get_text() for t in constrained.get_legend().get_texts()]
+    render(constrained)
+
+
+@pytest.fixture(scope="module")
+def integer_choices():
+    study = Study(direction="maximize", sampler="random", random_state=0)
+    study.optimize(lambda t: -abs(t.suggest_categorical("degree", [2, 3, 5]) - 3)
+                   + t.suggest_float("C", 0, 1), n_trials=15)
+    return study
+
+
+def test_integer_choices_are_a_numeric_axis(integer_choices):
+    axes = plot.plot_slice(integer_choices, params=["degree"])
+    ax = axes[0]
+    assert ticklabels(ax) == ["2", "3", "5"]  # at their values, 5 two steps from 3
+    assert list(ax.get_xticks()) == [2, 3, 5]
+    assert all(t.get_rotation() == 0 for t in ax.get_xticklabels())
+    x = ax.collections[0].get_offsets()[:, 0]
+    assert set(x) <= {2.0, 3.0, 5.0}
+    render(axes)
+    # a numeric axis has an order: the contour interpolates along it
+    contour = plot.plot_contour(integer_choices, "degree", "C")
+    assert "no contour" not in contour.get_title()
+    render(contour)
+
+
+def test_slice_and_rank_fit_a_page(study):
+    # three 4.2-inch panels a row were shrunk to unreadable on a docs page
+    for function in (plot.plot_slice, plot.plot_rank):
+        axes = function(study)
+        width, _ = axes[0].figure.get_size_inches()
+        assert width <= 8 and axes[0].xaxis.label.get_fontsize() >= 10
+        render(axes)
+
+
+def _hovers(figure):
+    return [text for trace in figure.data if getattr(trace, "text", None) is not None
+            for text in np.ravel(trace.text)]
+
+
+@pytest.mark.parametrize("name", ["plot_optimization_history", "plot_slice", "plot_rank",
+                                  "plot_intermediate_values", "plot_contour"])
+def test_plotly_hovers_name_trial_state_value_and_parameters(study, name):
+    pytest.importorskip("plotly.graph_objects", reason="plotly is not installed")
+    args = ("lr", "depth") if name == "plot_contour" else ()
+    figure = getattr(plot, name)(study, *args, backend="plotly")
+    hovers = _hovers(figure)
+    assert hovers and all(h.startswith("trial ") for h in hovers)
+    best = max(study.get_trials((TrialState.COMPLETE,)), key=lambda t: t.value)
+    (hover,) = {h for h in hovers if h.startswith(f"trial {best.number} ")}
+    assert "(complete)" in hover and "depth = " in hover and "kind = " in hover
+    if name != "plot_intermediate_values":
+        assert f"{best.value:.6g}"[:5] in hover
+    templates = {trace.hovertemplate for trace in figure.data if trace.text is not None}
+    assert all("%{text}" in t for t in templates)
+    if name in ("plot_optimization_history", "plot_intermediate_values"):
+        assert any("(pruned)" in h for h in hovers)
+
+
+def test_plotly_intermediate_values_colour_trials_and_name_states(study):
+    pytest.importorskip("plotly.graph_objects", reason="plotly is not installed")
+    figure = plot.plot_intermediate_values(study, backend="plotly")
+    lines = [t for t in figure.data if t.mode and "lines" in t.mode]
+    assert len({t.line.color for t in lines}) > len(lines) // 2
+    assert {t.name for t in figure.data if t.showlegend is not False} >= {"complete", "pruned"}
+    assert any(t.marker.showscale for t in figure.data)
+
+
+def test_plotly_integer_choices_are_numeric(integer_choices):
+    pytest.importorskip("plotly.graph_objects", reason="plotly is not installed")
+    figure = plot.plot_slice(integer_choices, params=["degree"], backend="plotly")
+    assert list(figure.layout.xaxis.ticktext) == ["2", "3", "5"]
+    assert list(figure.layout.xaxis.tickvals) == [2, 3, 5]
+    assert set(figure.data[0].x) <= {2.0, 3.0, 5.0}
+
+
+def test_plots_of_a_stored_search_name_its_objectives(tmp_path):
+    # a study read back from a storage has no search to ask for its metrics
+    from sksearch import load_study
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    BayesSearchCV(LogisticRegression(max_iter=200), {"C": Float(0.01, 10, log=True)},
+                  n_iter=4, cv=2, scoring=["accuracy"], refit=False, random_state=0,
+                  objectives=["accuracy", "fit_time"], storage=url,
+                  study_name="two").fit(X, Y)
+    study = load_study(study_name="two", storage=url)
+    ax = plot.plot_pareto_front(study)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("accuracy", "fit_time")
+    assert plot.plot_optimization_history(study, target=1).get_ylabel() == "mean fit_time"
+    render(ax)

@@ -110,7 +110,7 @@ def main(argv=None):
     opened or a port that cannot be taken (the message on stderr says why).
     """
     parser = argparse.ArgumentParser(
-        prog="python -m sksearch dashboard",
+        prog="sksearch dashboard",
         description="Serve a live web dashboard over the studies of a storage.")
     parser.add_argument("storage", help="e.g. sqlite:///search.db, a path to a study file, "
                         "or postgresql://user@host/db")

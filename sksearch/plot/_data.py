@@ -15,7 +15,23 @@ import numpy as np
 
 from ..pruners._base import StepLayout
 from ..trial import TrialState
-from ._source import COLORS, Axis, axis_of, linear_ticks, number, numbers, parameters
+from ._source import COLORS, Axis, axis_of, describe, linear_ticks, number, numbers, parameters
+
+
+def hover_text(source, trial):
+    """What an interactive backend shows over a trial: its number, state,
+    value and parameters (as the user wrote them; the branch by its name)."""
+    from ..space import BRANCH_PARAM
+
+    lines = [f"trial {trial.number} ({trial.state.name.lower()})"]
+    if trial.values is not None and len(trial.values) == 1:
+        lines.append(f"{source.value_label}: {number(trial.values[0], 6)}")
+    for name, value in sorted(trial.params.items()):
+        if name == BRANCH_PARAM and source.branch_labels \
+                and 0 <= int(value) < len(source.branch_labels):
+            value = source.branch_labels[int(value)]
+        lines.append(f"{source.display_name(name)} = {describe(value, 24)}")
+    return "<br>".join(lines)
 
 
 @dataclass
@@ -26,6 +42,8 @@ class HistoryData:
     best: np.ndarray
     pruned_numbers: np.ndarray
     pruned_values: np.ndarray
+    hover: list = field(default_factory=list)  # per complete trial, then per pruned
+    pruned_hover: list = field(default_factory=list)
     xlabel: str = "trial"
     ylabel: str = "objective value"
     title: str = "Optimization history"
@@ -50,6 +68,8 @@ def history_data(source):
         best = np.append(best, best[-1])
     return HistoryData(numbers, values, best_numbers, best, pruned_numbers,
                        np.array([t.value for t in pruned], dtype=float),
+                       hover=[hover_text(source, t) for t in complete],
+                       pruned_hover=[hover_text(source, t) for t in pruned],
                        ylabel=source.value_label)
 
 
@@ -94,6 +114,7 @@ class Panel:
     y: np.ndarray
     color: np.ndarray
     xaxis: Axis
+    hover: list = field(default_factory=list)
 
 
 @dataclass
@@ -113,7 +134,7 @@ def slice_data(source, params):
         keep = np.isfinite(x)
         panels.append(Panel(x[keep], np.array([t.value for t in complete])[keep],
                             np.array([t.number for t in complete], dtype=float)[keep],
-                            param.axis))
+                            param.axis, _hovers(source, complete, keep)))
     return PanelsData(panels, source.value_label, "trial", "Slice")
 
 
@@ -129,11 +150,16 @@ def rank_data(source, params):
     for param in parameters(source, params):
         x = param.coordinates(complete)
         keep = np.isfinite(x)
-        panels.append(Panel(x[keep], ranks[keep], values[keep], param.axis))
+        panels.append(Panel(x[keep], ranks[keep], values[keep], param.axis,
+                            _hovers(source, complete, keep)))
     # a value of no known direction is ranked from the smallest
     best = "smallest" if source.maximize is None else "best"
     return PanelsData(panels, f"rank of the value (1 = {best})", source.value_label,
                       "Parameters by rank of the value", invert_y=True)
+
+
+def _hovers(source, trials, keep):
+    return [hover_text(source, t) for t, k in zip(trials, keep) if k]
 
 
 @dataclass
@@ -224,6 +250,7 @@ class ContourData:
     colorbar: str = "objective value"
     title: str = ""
     note: str = None  # why there is no surface
+    hover: list = field(default_factory=list)
 
 
 def contour_data(source, x, y, resolution=60):
@@ -245,7 +272,8 @@ def contour_data(source, x, y, resolution=60):
     cx, cy = cx[both], cy[both]
     values = np.array([t.value for t in complete])
     data = ContourData(axis_of(source, px, cx), axis_of(source, py, cy), cx, cy, values,
-                       colorbar=source.value_label, title=f"{py.axis.label} vs {px.axis.label}")
+                       colorbar=source.value_label, title=f"{py.axis.label} vs {px.axis.label}",
+                       hover=[hover_text(source, t) for t in complete])
     unit = [_interpolation_units(c, a.scale) for c, a in ((cx, data.xaxis), (cy, data.yaxis))]
     points = np.column_stack(unit)
     distinct = np.unique(points, axis=0)
@@ -294,6 +322,8 @@ class Curve:
     y: np.ndarray
     color: str
     pruned: bool = False
+    number: int = 0  # the trial's, which colours its line
+    hover: str = ""
 
 
 @dataclass
@@ -315,7 +345,8 @@ def intermediate_data(source):
         pruned = trial.state is TrialState.PRUNED
         curves.append(Curve(np.array(steps, dtype=float),
                             np.array([trial.intermediate_values[s] for s in steps]),
-                            COLORS["pruned" if pruned else "complete"], pruned))
+                            COLORS["pruned" if pruned else "complete"], pruned,
+                            trial.number, hover_text(source, trial)))
     layout = StepLayout.of(study)
     folds, per_fold = layout.folds, layout.per_fold
     if folds and per_fold > 1:  # steps are increments: f * k + i
@@ -323,8 +354,10 @@ def intermediate_data(source):
     else:
         xlabel = "fold" if folds else "step"
         ylabel = "fold test score" if folds else "intermediate value"
-    title = "Intermediate values" + (" (grey: pruned)" if any(c.pruned for c in curves)
-                                     else "")
+    # one colour for every line told no trial from another: each line is
+    # coloured by its trial number (a colour bar reads it), and the state is
+    # in the line style and the legend
+    title = "Intermediate values"
     xticks = None
     if folds and curves:
         last = int(max(c.x[-1] for c in curves))

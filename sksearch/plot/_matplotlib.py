@@ -10,6 +10,8 @@ import numpy as np
 from ._source import COLORS
 
 _CMAP = "viridis"
+#: Above every line and marker: labels written inside the plotting area.
+_LABELS_ZORDER = 6
 
 
 def _pyplot():
@@ -97,9 +99,12 @@ def panels(data, axes=None):
     plt = _pyplot()
     n = len(data.panels)
     if axes is None:
-        n_cols = max(1, min(3, n))
+        # two panels a row, at most 7.6 inches wide: a page shows the figure
+        # near its own size, so its text stays as large as a single plot's
+        # (three 4.2-inch panels a row were shrunk to unreadable on a page)
+        n_cols = max(1, min(2, n))
         n_rows = max(1, math.ceil(n / n_cols))
-        _, axes = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 3.4 * n_rows),
+        _, axes = plt.subplots(n_rows, n_cols, figsize=(3.8 * n_cols, 3.0 * n_rows),
                                squeeze=False, layout="constrained")
     axes = np.asarray(axes).ravel()
     points = None
@@ -137,14 +142,18 @@ def parallel(data, ax=None):
     # one collection of every trial's line, best drawn last (on top)
     lines = LineCollection([np.column_stack([xs, columns[row]]) for row in data.order],
                            array=data.values[data.order], cmap=cmap, norm=norm,
-                           alpha=0.75, linewidths=1.1)
+                           alpha=0.75, linewidths=1.1, zorder=2)
     ax.add_collection(lines)
-    ax.vlines(xs, [min(0.0, *a.ticks) for a in data.axes], 1, color="0.3", linewidth=1)
+    ax.vlines(xs, [min(0.0, *a.ticks) for a in data.axes], 1, color="0.3", linewidth=1,
+              zorder=3)
     for j, axis in enumerate(data.axes):
-        ax.hlines(axis.ticks, j - 0.03, j, color="0.3", linewidth=1)
+        ax.hlines(axis.ticks, j - 0.03, j, color="0.3", linewidth=1, zorder=3)
         for position, label in zip(axis.ticks, axis.ticklabels):
+            # above the lines, on an opaque box: the lines cross every label's
+            # place, and drawn over it they hid the values
             ax.text(j - 0.05, position, label, ha="right", va="center", fontsize=8,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7,
+                    zorder=_LABELS_ZORDER,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9,
                           "pad": 0.5})
     ax.set_xticks(xs, [a.label for a in data.axes], rotation=20, ha="right")
     ax.set_yticks([])
@@ -188,20 +197,53 @@ def _padded(values, log, share=0.05):
 
 
 def intermediate(data, ax=None):
+    """Each trial's line coloured by its trial number (a colour bar reads it);
+    complete trials solid with a dot per step, pruned ones dashed and ended
+    with a cross where they stopped. The crosses are drawn last, above every
+    line, so no later trial's line hides where a pruned one stopped."""
+    from matplotlib.colors import Normalize
+
+    plt = _pyplot()
     ax = _axes(ax)
+    numbers = [c.number for c in data.curves]
+    norm = Normalize(min(numbers, default=0), max(max(numbers, default=1),
+                                                  min(numbers, default=0) + 1))
+    cmap = plt.get_cmap(_CMAP)
     for curve in data.curves:
-        if curve.pruned:
-            ax.plot(curve.x, curve.y, color=curve.color, alpha=0.6, linewidth=1)
-            ax.plot(curve.x[-1:], curve.y[-1:], marker="x", color=curve.color,
-                    linestyle="none")
-        else:
-            ax.plot(curve.x, curve.y, color=curve.color, alpha=0.6, linewidth=1, marker=".")
+        color = cmap(norm(curve.number))
+        ax.plot(curve.x, curve.y, color=color, alpha=0.8, linewidth=1,
+                linestyle="--" if curve.pruned else "-", marker=None if curve.pruned else ".",
+                zorder=2)
+    stops = [c for c in data.curves if c.pruned]
+    if stops:
+        ax.scatter([c.x[-1] for c in stops], [c.y[-1] for c in stops], marker="x", s=36,
+                   color="black", linewidths=1.5, zorder=5)
+    _states_legend(ax, data.curves)
+    if data.curves:
+        from matplotlib.cm import ScalarMappable
+
+        ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="trial")
     ax.set_xlabel(data.xlabel)
     ax.set_ylabel(data.ylabel)
     ax.set_title(data.title)
     if data.xticks is not None:
         ax.set_xticks(data.xticks)
     return ax
+
+
+def _states_legend(ax, curves):
+    """A legend naming the states the line styles stand for (the colour is
+    the trial's)."""
+    from matplotlib.lines import Line2D
+
+    handles = []
+    if any(not c.pruned for c in curves):
+        handles.append(Line2D([], [], color="0.35", marker=".", label="complete"))
+    if any(c.pruned for c in curves):
+        handles.append(Line2D([], [], color="0.35", linestyle="--", marker="x",
+                              markeredgecolor="black", label="pruned (x: where it stopped)"))
+    if handles:
+        ax.legend(handles=handles, loc="best")
 
 
 def timeline(data, ax=None):

@@ -23,8 +23,11 @@ def _objective_points(obj):
     """Values (n, m), trial numbers and feasibility of the complete trials of a
     study of several objectives, and the objective names."""
     study = getattr(obj, "study_", obj)
-    names = list(getattr(obj, "objectives", None) or []) or [
-        f"objective {k}" for k in range(len(study.directions))]
+    from .._objectives import stored_objective_names
+
+    m = len(study.directions)
+    names = list(getattr(obj, "objectives", None) or []) or stored_objective_names(
+        study.system_attrs, m) or [f"objective {k}" for k in range(m)]
     trials = [t for t in study.get_trials((TrialState.COMPLETE,)) if t.values is not None]
     values = np.array([t.values for t in trials], dtype=float).reshape(len(trials), len(names))
     numbers = np.array([t.number for t in trials], dtype=int)
@@ -61,7 +64,7 @@ def plot_pareto_front(obj, ax=None, *, backend="matplotlib"):
     >>> study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.params["x"] ** 0.5),
     ...                n_trials=20)
     >>> plot_pareto_front(study).get_title()
-    'Pareto front (6 of 20 trials infeasible)'
+    'Pareto front (14 of 20 trials; 6 infeasible)'
     """
     from ..multiobjective import pareto_front_mask, to_minimization
 
@@ -84,18 +87,34 @@ def plot_pareto_front(obj, ax=None, *, backend="matplotlib"):
               (~feasible, _PRUNED, "x", "infeasible")]
     for mask, color, marker, label in groups:
         if mask.any():
-            ax.scatter(*values[mask].T, c=color, marker=marker, label=label, alpha=0.8)
+            # above the front's line (a Line2D, zorder 2), which hid the markers
+            ax.scatter(*values[mask].T, c=color, marker=marker, label=label, alpha=0.8,
+                       zorder=3)
     if on_front.sum() > 1 and m == 2:
         order = np.argsort(values[on_front, 0])
-        ax.plot(*values[on_front][order].T, color=_BEST, lw=1, drawstyle="steps-post"
-                if study.directions[1] == "minimize" else "steps-pre")
+        ax.plot(*values[on_front][order].T, color=_BEST, lw=1, zorder=2, alpha=0.6,
+                drawstyle="steps-post" if study.directions[1] == "minimize" else "steps-pre")
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     if m == 3:
         ax.set_zlabel(names[2])
-    ax.set_title(f"Pareto front ({int((~feasible).sum())} of {len(values)} trials infeasible)")
+    ax.set_title(_front_title(study, on_front, feasible))
     ax.legend(loc="best")
     return ax
+
+
+def _front_title(study, on_front, feasible):
+    """How many trials are on the front and, only when the study has
+    constraints (some trial stored constraint values), how many are
+    infeasible: "0 of 30 infeasible" of a study without constraints says
+    something that was never checked."""
+    n = len(on_front)
+    title = f"Pareto front ({int(on_front.sum())} of {n} trials"
+    constrained = any(t.constraints is not None for t in study.get_trials(
+        (TrialState.COMPLETE,)))
+    if constrained:
+        title += f"; {int((~feasible).sum())} infeasible"
+    return title + ")"
 
 
 def plot_hypervolume_history(obj, reference=None, ax=None, *, backend="matplotlib"):

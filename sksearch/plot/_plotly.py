@@ -37,6 +37,11 @@ def _axis_layout(axis):
     return layout
 
 
+#: A hover showing a point's own text (trial, state, value, parameters) and
+#: nothing else (no trace name box).
+_HOVER = "%{text}<extra></extra>"
+
+
 def _list(values):
     return [float(v) for v in np.asarray(values, dtype=float)]
 
@@ -47,7 +52,8 @@ def history(data):
     if len(data.numbers):
         figure.add_trace(go.Scatter(x=_list(data.numbers), y=_list(data.values),
                                     mode="markers", name="complete",
-                                    marker={"color": COLORS["complete"]}))
+                                    marker={"color": COLORS["complete"]},
+                                    text=list(data.hover), hovertemplate=_HOVER))
         if len(data.best):
             figure.add_trace(go.Scatter(x=_list(data.best_numbers), y=_list(data.best),
                                         mode="lines", name="best so far",
@@ -55,7 +61,8 @@ def history(data):
     if len(data.pruned_numbers):
         figure.add_trace(go.Scatter(x=_list(data.pruned_numbers), y=_list(data.pruned_values),
                                     mode="markers", name="pruned (partial)",
-                                    marker={"color": COLORS["pruned"], "symbol": "x"}))
+                                    marker={"color": COLORS["pruned"], "symbol": "x"},
+                                    text=list(data.pruned_hover), hovertemplate=_HOVER))
     figure.update_layout(title=data.title, xaxis_title=data.xlabel, yaxis_title=data.ylabel)
     return figure
 
@@ -89,7 +96,7 @@ def panels(data):
         row, col = divmod(k, n_cols)
         figure.add_trace(go.Scatter(
             x=_list(panel.x), y=_list(panel.y), mode="markers", name=panel.xaxis.label,
-            showlegend=False,
+            showlegend=False, text=list(panel.hover), hovertemplate=_HOVER,
             marker={"color": _list(panel.color), "colorscale": _SCALE, "cmin": limits[0],
                     "cmax": limits[1], "showscale": k == 0,
                     "colorbar": {"title": {"text": data.colorbar}}}),
@@ -126,11 +133,13 @@ def contour(data, levels=12):
                                     colorbar={"title": {"text": data.colorbar}}))
         figure.add_trace(go.Scatter(x=_list(data.x), y=_list(data.y), mode="markers",
                                     name="trials", showlegend=False,
+                                    text=list(data.hover), hovertemplate=_HOVER,
                                     marker={"color": "white", "line": {"color": "black",
                                                                        "width": 1}}))
     else:
         figure.add_trace(go.Scatter(
             x=_list(data.x), y=_list(data.y), mode="markers", name="trials",
+            text=list(data.hover), hovertemplate=_HOVER,
             marker={"color": _list(data.values), "colorscale": _SCALE, "showscale": True,
                     "size": 9, "line": {"color": "black", "width": 1},
                     "colorbar": {"title": {"text": data.colorbar}}}))
@@ -141,21 +150,50 @@ def contour(data, levels=12):
 
 
 def intermediate(data):
+    """As the matplotlib backend: lines coloured by trial number (with a
+    colour bar), pruned ones dashed and ended by a cross drawn above every
+    line; the legend names the two states and a hover names the trial."""
+    from plotly.colors import sample_colorscale
+
     go = _go()
     figure = go.Figure()
-    for curve in data.curves:
+    numbers = [c.number for c in data.curves]
+    lo, hi = min(numbers, default=0), max(numbers, default=1)
+    span = max(hi - lo, 1)
+    colors = sample_colorscale(_SCALE, [(n - lo) / span for n in numbers]) if numbers else []
+    shown = set()
+    for curve, color in zip(data.curves, colors):
+        state = "pruned" if curve.pruned else "complete"
         figure.add_trace(go.Scatter(
             x=_list(curve.x), y=_list(curve.y), mode="lines" if curve.pruned else "lines+markers",
-            line={"color": curve.color}, opacity=0.6, showlegend=False))
-        if curve.pruned:
-            figure.add_trace(go.Scatter(x=_list(curve.x[-1:]), y=_list(curve.y[-1:]),
-                                        mode="markers", showlegend=False,
-                                        marker={"color": curve.color, "symbol": "x"}))
+            line={"color": color, "dash": "dash" if curve.pruned else "solid"}, opacity=0.8,
+            name=state, legendgroup=state, showlegend=state not in shown,
+            text=[curve.hover] * len(curve.x),
+            hovertemplate="%{text}<br>step %{x}: %{y:.4g}<extra></extra>"))
+        shown.add(state)
+    _stops_and_colorbar(go, figure, data.curves, lo, hi)
     xaxis = {"title": {"text": data.xlabel}}
     if data.xticks is not None:
         xaxis.update(tickmode="array", tickvals=list(data.xticks))
-    figure.update_layout(title=data.title, xaxis=xaxis, yaxis_title=data.ylabel)
+    figure.update_layout(title=data.title, xaxis=xaxis, yaxis_title=data.ylabel,
+                         legend={"x": 0, "y": -0.2, "orientation": "h"})
     return figure
+
+
+def _stops_and_colorbar(go, figure, curves, lo, hi):
+    """The crosses where pruned trials stopped (last: above every line) and a
+    colour bar of the trial numbers, on a trace with no points shown."""
+    stops = [c for c in curves if c.pruned]
+    if stops:
+        figure.add_trace(go.Scatter(
+            x=[float(c.x[-1]) for c in stops], y=[float(c.y[-1]) for c in stops],
+            mode="markers", name="where pruned", text=[c.hover for c in stops],
+            hovertemplate=_HOVER, marker={"color": "black", "symbol": "x", "size": 9}))
+    if curves:
+        figure.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+            marker={"color": [lo, hi], "colorscale": _SCALE, "cmin": lo, "cmax": hi,
+                    "showscale": True, "colorbar": {"title": {"text": "trial"}}}))
 
 
 def timeline(data):

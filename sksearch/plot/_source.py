@@ -190,7 +190,11 @@ def _objective_label(obj, objective, search, default_label, n_objectives):
     """An objective's axis label: a search's metric name, else its index."""
     if n_objectives == 1:
         return default_label
+    from .._objectives import stored_objective_names
+
     names = getattr(obj, "objectives", None) if search else None
+    # a study a search stored knows its metrics too
+    names = names or stored_objective_names(_study_of(obj).system_attrs, n_objectives)
     if isinstance(names, (list, tuple)) and len(names) == n_objectives:
         return f"mean {names[objective]}"
     return f"objective {objective}"
@@ -255,7 +259,11 @@ class Param:
 
     @property
     def is_categorical(self):
-        return isinstance(self.distribution, Categorical)
+        """Drawn by its choices' names: a categorical whose choices are not all
+        numbers (numbers, such as ``degree: [2, 3, 4]``, keep their order and
+        distances on a numeric axis)."""
+        return isinstance(self.distribution, Categorical) and not numeric_choices(
+            self.distribution)
 
     def coordinates(self, trials):
         """Positions of the trials on the axis (external values, or choice
@@ -272,7 +280,7 @@ class Param:
             if self.is_categorical:
                 if dist == self.distribution:
                     out[i] = internal
-            elif not isinstance(dist, Categorical):
+            elif not isinstance(dist, Categorical) or numeric_choices(dist):
                 out[i] = float(dist.to_external(internal))
         if self.axis.scale == "log":
             out[~(out > 0)] = np.nan
@@ -310,6 +318,9 @@ def axis_of(source, param, coordinates):
     categorical (branch names for the branch), decade-aware ticks for a log
     parameter, the backend's own ticks otherwise."""
     dist = param.distribution
+    if isinstance(dist, Categorical) and numeric_choices(dist) \
+            and param.name != BRANCH_PARAM:
+        return _numeric_choices_axis(param.name, dist.choices)
     if isinstance(dist, Categorical):
         if param.name == BRANCH_PARAM:
             labels = source.branch_labels or [f"branch {c}" for c in dist.choices]
@@ -325,6 +336,27 @@ def axis_of(source, param, coordinates):
         ticks = linear_ticks(finite.min(), finite.max(), integer=True)
         return Axis(param.name, "linear", ticks, numbers(ticks))
     return Axis(param.name)
+
+
+def numeric_choices(dist):
+    """Whether every choice of a categorical is a real number (not a bool)."""
+    return all(isinstance(c, (int, float, np.integer, np.floating))
+               and not isinstance(c, (bool, np.bool_)) and math.isfinite(c)
+               for c in dist.choices)
+
+
+def _numeric_choices_axis(name, choices):
+    """A numeric axis for numbers given as a list: ticks at the choices (each
+    one a value the trials could take); log when they are positive and span
+    two decades or more (``[1e-3, 1e-2, 0.1]``), where even spacing is the
+    user's intent."""
+    values = sorted({float(c) for c in choices})
+    log = values[0] > 0 and values[-1] / values[0] >= 100
+    ticks = values
+    if len(values) > 8:  # too many to write: round ticks over their range
+        ticks = log_ticks(values[0], values[-1]) if log else linear_ticks(
+            values[0], values[-1], integer=all(float(v).is_integer() for v in values))
+    return Axis(name, "log" if log else "linear", ticks, numbers(ticks))
 
 
 def log_ticks(lo, hi, most=6):
