@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 import math
 import numbers
+import os
 import threading
 import time
 import uuid
@@ -17,6 +18,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _known
+from ._readable import readable_params
 from ._trial_log import TrialLog
 from .pruners import get_pruner
 from .samplers import get_sampler
@@ -310,8 +312,6 @@ class Study(_known.KnownTrials):
         """Parameters of :attr:`best_trial`, as the user wrote them: a search's
         branch by its label, a stored estimator as ``SVC()`` (see
         :func:`sksearch.studies.readable_params`)."""
-        from .studies import readable_params
-
         return readable_params(self.best_trial, self.system_attrs)
 
     @property
@@ -477,36 +477,49 @@ class Study(_known.KnownTrials):
         non-finite COMPLETE value fails, a PRUNED trial takes its last step,
         constraints computed); ``error`` is a ``constraints_func`` failure,
         raised once the trial is stored."""
+        if system_attrs is not None and not isinstance(system_attrs, dict):
+            raise TypeError(f"system_attrs must be a dict or None, got {system_attrs!r}.")
+        state, values = self._told_values(frozen, value, state)
+        if state is TrialState.COMPLETE and self.constraints_func is not None:
+            return self._with_constraints(frozen, values, system_attrs)
+        return state, values, system_attrs, None
+
+    def _told_values(self, frozen, value, state):
+        """``(state, values)`` once :meth:`tell`'s rules are applied to the
+        told ``value``: a COMPLETE trial's non-finite value fails it; a PRUNED
+        trial without a value takes its last step's; only finite values are
+        kept."""
         values = self._check_values(value, frozen.number)
         finite = values is not None and all(math.isfinite(v) for v in values)
         if state is TrialState.COMPLETE and not finite:
             shown = value if values is None or len(values) > 1 else values[0]
             warnings.warn(
                 f"Trial {frozen.number} finished with value {shown!r}, which is not "
-                "a finite number; it is recorded as FAIL.", UserWarning, stacklevel=3,
+                "a finite number; it is recorded as FAIL.", UserWarning, stacklevel=4,
             )
-            state, values = TrialState.FAIL, None
+            return TrialState.FAIL, None
         if (state is TrialState.PRUNED and values is None and frozen.intermediate_values
                 and not self.is_multi_objective):
             values = (frozen.intermediate_values[frozen.last_step],)
         if state is TrialState.FAIL or not (
                 values is not None and all(math.isfinite(v) for v in values)):
             values = None  # a pruned trial's NaN (failed) last step is no evidence
-        if system_attrs is not None and not isinstance(system_attrs, dict):
-            raise TypeError(f"system_attrs must be a dict or None, got {system_attrs!r}.")
-        error = None
-        if state is TrialState.COMPLETE and self.constraints_func is not None:
-            try:
-                # the trial as it will be stored, attributes told with it included
-                constraints = self._constraints_of(dataclasses.replace(
-                    frozen, state=state, values=values,
-                    system_attrs={**frozen.system_attrs, **(system_attrs or {})}))
-                system_attrs = {**(system_attrs or {}), CONSTRAINTS_KEY: constraints}
-            except Exception as exc:  # noqa: BLE001 - recorded, then raised
-                error = exc
-                state, values = TrialState.FAIL, None
-                system_attrs = {**(system_attrs or {}), "fail_reason": repr(exc)}
-        return state, values, system_attrs, error
+        return state, values
+
+    def _with_constraints(self, frozen, values, system_attrs):
+        """A COMPLETE outcome with its constraint values computed, or a FAIL
+        one with the error ``constraints_func`` raised (raised once the trial
+        is stored)."""
+        try:
+            # the trial as it will be stored, attributes told with it included
+            constraints = self._constraints_of(dataclasses.replace(
+                frozen, state=TrialState.COMPLETE, values=values,
+                system_attrs={**frozen.system_attrs, **(system_attrs or {})}))
+        except Exception as exc:  # noqa: BLE001 - recorded, then raised
+            return (TrialState.FAIL, None, {**(system_attrs or {}), "fail_reason": repr(exc)},
+                    exc)
+        return (TrialState.COMPLETE, values,
+                {**(system_attrs or {}), CONSTRAINTS_KEY: constraints}, None)
 
     def record_outcome(self, trial, value=None, state=None, system_attrs=None):
         """Record what ``tell(trial, value, state, system_attrs)`` will store,
@@ -651,27 +664,12 @@ class Study(_known.KnownTrials):
             best value: with ``rich`` when it is installed, else ``tqdm``,
             else one plain line per trial on stderr.
         """
-        if not callable(objective):
-            raise TypeError(
-                f"objective must be a callable objective(trial) -> float, got {objective!r}."
-            )
-        if n_trials is not None and (not isinstance(n_trials, numbers.Integral) or n_trials < 0):
-            raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}.")
-        if timeout is not None and not (isinstance(timeout, numbers.Real) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number or None, got {timeout!r}.")
-        if not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-            raise ValueError(f"n_jobs must be a non-zero int, got {n_jobs!r}.")
-        if not isinstance(show_progress_bar, bool):
-            raise TypeError(f"show_progress_bar must be a bool, got {show_progress_bar!r}.")
+        self._check_optimize(objective, n_trials, timeout, n_jobs, show_progress_bar)
         catch = tuple(catch) if isinstance(catch, (list, tuple)) else (catch,)
-        if n_trials is None and timeout is None and self.sampler.n_points is None:
-            raise ValueError("Give n_trials or timeout, or optimize would never end.")
         callbacks = list(callbacks or [])
         self.clear_stop()
         deadline = None if timeout is None else time.monotonic() + timeout
         if n_jobs < 0:
-            import os
-
             n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
 
         def may_start(started):
@@ -702,6 +700,23 @@ class Study(_known.KnownTrials):
         finally:
             if progress is not None:
                 progress.close()
+
+    def _check_optimize(self, objective, n_trials, timeout, n_jobs, show_progress_bar):
+        """:meth:`optimize`'s arguments, checked before any trial runs."""
+        if not callable(objective):
+            raise TypeError(
+                f"objective must be a callable objective(trial) -> float, got {objective!r}."
+            )
+        if n_trials is not None and (not isinstance(n_trials, numbers.Integral) or n_trials < 0):
+            raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}.")
+        if timeout is not None and not (isinstance(timeout, numbers.Real) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number or None, got {timeout!r}.")
+        if not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+            raise ValueError(f"n_jobs must be a non-zero int, got {n_jobs!r}.")
+        if not isinstance(show_progress_bar, bool):
+            raise TypeError(f"show_progress_bar must be a bool, got {show_progress_bar!r}.")
+        if n_trials is None and timeout is None and self.sampler.n_points is None:
+            raise ValueError("Give n_trials or timeout, or optimize would never end.")
 
     @staticmethod
     def _run_trials(run_one, may_start, n_jobs):

@@ -16,6 +16,7 @@ import numbers
 import warnings
 from dataclasses import dataclass, field
 
+from ._names import check_name
 from .distributions import BaseDistribution, Categorical, Float, Int
 
 __all__ = ["CONSTRAINTS_KEY", "COST_KEY", "INTERRUPTED_KEY", "FrozenTrial", "Trial", "TrialPruned",
@@ -281,8 +282,6 @@ class Trial:
         """
         if not isinstance(name, str):
             raise TypeError(f"Parameter name must be a str, got {name!r}.")
-        from .storage._checks import check_name  # here: storage imports this module
-
         # a name no storage can hold is the caller's error, not a failed trial
         check_name(name, f"the parameter name {name!r}")
         if not isinstance(distribution, BaseDistribution):

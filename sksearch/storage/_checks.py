@@ -17,52 +17,12 @@ import json
 import math
 import numbers
 
+from .._names import MAX_NAME_BYTES, check_name, check_text, shown
 from ..distributions import BaseDistribution
 from ..trial import TrialState
 
 __all__ = ["MAX_NAME_BYTES", "check_attr", "check_attrs", "check_finished_record",
            "check_intermediate", "check_name", "check_outcome", "check_param", "dumps"]
-
-#: The longest study name, parameter name or attribute key, in UTF-8 bytes.
-#: Each is part of a unique index (``studies.name``, the primary keys of
-#: ``trial_params`` and ``trial_attrs``), and a PostgreSQL B-tree entry holds at
-#: most about 2700 bytes (a third of a page; more only where the text happens
-#: to compress): 2000 bytes leave room for the rest of the key, and every
-#: storage refuses beyond it, so that a study can be copied between them.
-MAX_NAME_BYTES = 2000
-
-
-def _shown(value, width=80):
-    text = repr(value)
-    return text if len(text) <= width else f"{text[:width]}..."
-
-
-def _check_text(text, what):
-    """ValueError naming ``what`` when ``text`` holds what no database stores
-    as text: NUL (PostgreSQL refuses it; SQLite's C API cuts at it) or a lone
-    surrogate (not encodable as UTF-8)."""
-    if "\x00" in text:
-        raise ValueError(f"{what} holds a NUL character (\\x00), which a database cannot "
-                         f"store in text: {_shown(text)}.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(f"{what} holds the lone surrogate {text[exc.start]!r} at position "
-                         f"{exc.start}, which is not text (it has no UTF-8 encoding): "
-                         f"{_shown(text)}.") from None
-
-
-def check_name(name, what):
-    """Raise unless ``name`` can be a study name, parameter name or attribute
-    key: a str of text, at most :data:`MAX_NAME_BYTES` bytes in UTF-8."""
-    if not isinstance(name, str):
-        raise TypeError(f"{what} must be a str, got {_shown(name)}.")
-    _check_text(name, what)
-    size = len(name.encode("utf-8"))
-    if size > MAX_NAME_BYTES:
-        raise ValueError(f"{what} is {size} bytes long in UTF-8; a storage takes names of "
-                         f"at most {MAX_NAME_BYTES} (they are indexed): {_shown(name, 60)}.")
-
 
 def _strings(value):
     """Every str inside a JSON-like ``value`` (keys included), depth first,
@@ -87,17 +47,17 @@ def dumps(value, what):
     except (TypeError, ValueError, RecursionError) as exc:
         problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise TypeError(f"{what} must be JSON-serialisable (str, number, bool, None, and "
-                        f"lists and str-keyed dicts of them), got {_shown(value)}: "
+                        f"lists and str-keyed dicts of them), got {shown(value)}: "
                         f"{problem}.") from None
     for text_in in _strings(value):
-        _check_text(text_in, f"{what} (the string {_shown(text_in, 40)})")
+        check_text(text_in, f"{what} (the string {shown(text_in, 40)})")
     return text
 
 
 def check_attr(key, value, what):
     """The JSON text of one attribute ``what[key] = value``, checked."""
-    check_name(key, f"the key {_shown(key, 40)} of {what}")
-    return dumps(value, f"{what}[{_shown(key, 40)}]")
+    check_name(key, f"the key {shown(key, 40)} of {what}")
+    return dumps(value, f"{what}[{shown(key, 40)}]")
 
 
 def check_attrs(attrs, what):
@@ -105,7 +65,7 @@ def check_attrs(attrs, what):
     if attrs is None:
         return {}
     if not isinstance(attrs, dict):
-        raise TypeError(f"{what} must be a dict or None, got {_shown(attrs)}.")
+        raise TypeError(f"{what} must be a dict or None, got {shown(attrs)}.")
     return {key: check_attr(key, value, what) for key, value in attrs.items()}
 
 
@@ -116,12 +76,12 @@ def _finite(value):
 
 def check_param(name, internal, distribution, what="parameter"):
     """Raise unless ``internal`` is a value of ``distribution``, in internal form."""
-    check_name(name, f"the {what} name {_shown(name, 40)}")
+    check_name(name, f"the {what} name {shown(name, 40)}")
     if not isinstance(distribution, BaseDistribution):
         raise TypeError(f"the distribution of {what} {name!r} must be a sksearch "
-                        f"distribution, got {_shown(distribution)}.")
+                        f"distribution, got {shown(distribution)}.")
     if not (_finite(internal) and distribution.contains_internal(internal)):
-        raise ValueError(f"{what} {name!r} has the internal value {_shown(internal)}, "
+        raise ValueError(f"{what} {name!r} has the internal value {shown(internal)}, "
                          f"which is not in {distribution!r}.")
 
 
@@ -129,10 +89,10 @@ def check_intermediate(step, value):
     """Raise unless ``step`` is an int >= 0 and ``value`` a number (NaN and
     infinities are kept, as a failed step)."""
     if not isinstance(step, numbers.Integral) or isinstance(step, bool) or step < 0:
-        raise ValueError(f"an intermediate step must be an int >= 0, got {_shown(step)}.")
+        raise ValueError(f"an intermediate step must be an int >= 0, got {shown(step)}.")
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"the intermediate value of step {step} must be a number, got "
-                        f"{_shown(value)}.")
+                        f"{shown(value)}.")
 
 
 def check_outcome(state, values, n_objectives=None):
@@ -140,21 +100,21 @@ def check_outcome(state, values, n_objectives=None):
     trial finished in ``state``: finite numbers, one per objective of the
     study when ``n_objectives`` is known, present when COMPLETE."""
     if not isinstance(state, TrialState) or state is TrialState.RUNNING:
-        raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, got {_shown(state)}.")
+        raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, got {shown(state)}.")
     if values is None:
         if state is TrialState.COMPLETE:
             raise ValueError("values: a COMPLETE trial needs a finite value for each "
                              "objective, got None.")
         return []
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"values must be a sequence of numbers or None, got {_shown(values)}.")
+        raise TypeError(f"values must be a sequence of numbers or None, got {shown(values)}.")
     values = list(values)
     for k, v in enumerate(values):
         if not _finite(v):
             kind = ValueError if isinstance(v, numbers.Real) else TypeError
-            raise kind(f"values[{k}] must be a finite number, got {_shown(v)}.")
+            raise kind(f"values[{k}] must be a finite number, got {shown(v)}.")
     if n_objectives is not None and len(values) != n_objectives:
-        raise ValueError(f"values holds {len(values)} value(s) {_shown(values)}; the study "
+        raise ValueError(f"values holds {len(values)} value(s) {shown(values)}; the study "
                          f"has {n_objectives} objective(s).")
     return [float(v) for v in values]
 
@@ -175,7 +135,7 @@ def check_finished_record(trial, n_objectives=None):
         check_param(name, internal, trial.distributions[name])
     if not isinstance(trial.intermediate_values, dict):
         raise TypeError("intermediate_values must be a dict of int step -> number, got "
-                        f"{_shown(trial.intermediate_values)}.")
+                        f"{shown(trial.intermediate_values)}.")
     for step, value in trial.intermediate_values.items():
         check_intermediate(step, value)
     return (values, check_attrs(trial.user_attrs, "user_attrs"),

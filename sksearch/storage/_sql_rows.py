@@ -89,7 +89,16 @@ def build_trials(rows, distribution, corrupt):
         corrupt(studies[trial_id], built[trial_id].number, column, problem)
 
     _attach_objective_values(built, studies, rows, bad)
-    for trial_id, name, internal, text in rows.params:
+    _attach_params(built, rows.params, distribution, bad)
+    _attach_intermediate_values(built, rows.values, bad)
+    _attach_attrs(built, rows.attrs, bad)
+    _check_folds(built, studies, bad)
+    return list(built.values())
+
+
+def _attach_params(built, params, distribution, bad):
+    """Each parameter row, checked, onto its trial."""
+    for trial_id, name, internal, text in params:
         column = f"trial_params.internal of parameter {name!r}"
         try:
             dist = distribution(text)
@@ -101,7 +110,11 @@ def build_trials(rows, distribution, corrupt):
             bad(trial_id, column, f"internal value {internal!r} is not in {dist!r}")
         built[trial_id].internal_params[name] = float(internal)
         built[trial_id].distributions[name] = dist
-    for trial_id, step, value in rows.values:
+
+
+def _attach_intermediate_values(built, values, bad):
+    """Each intermediate value row, checked (NULL is a NaN step), onto its trial."""
+    for trial_id, step, value in values:
         if not (isinstance(step, int) and step >= 0):
             bad(trial_id, "trial_values.step", f"{step!r} is not an int >= 0")
         if value is not None and not (is_number(value) and math.isfinite(value)):
@@ -109,7 +122,11 @@ def build_trials(rows, distribution, corrupt):
                 f"{value!r} is neither a finite number nor NULL")
         built[trial_id].intermediate_values[step] = (math.nan if value is None
                                                      else float(value))
-    for trial_id, kind, key, value in rows.attrs:
+
+
+def _attach_attrs(built, attrs, bad):
+    """Each user or system attribute row, decoded, onto its trial."""
+    for trial_id, kind, key, value in attrs:
         if kind not in ("user", "system"):
             bad(trial_id, "trial_attrs.kind", f"{kind!r} is neither 'user' nor 'system'")
         try:
@@ -118,8 +135,6 @@ def build_trials(rows, distribution, corrupt):
             bad(trial_id, f"trial_attrs.value of {kind} attribute {key!r}", str(exc))
         trial = built[trial_id]
         (trial.user_attrs if kind == "user" else trial.system_attrs)[key] = decoded
-    _check_folds(built, studies, bad)
-    return list(built.values())
 
 
 def _check_folds(built, studies, bad):

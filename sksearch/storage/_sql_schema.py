@@ -131,7 +131,21 @@ def check_tables(label, columns, meta_version):
     if not names:
         return None
     old = "study_directions" not in names and "trial_objective_values" not in names
-    tables = TABLES_V1 if old else TABLES
+    _check_table_set(label, columns, TABLES_V1 if old else TABLES, old)
+    text = meta_version() if "sksearch_meta" in names else None
+    if text is None:
+        if not old:
+            raise StorageError(
+                f"{label}: tables {sorted(names)!r} of schema version 2 but no "
+                "schema_version in table sksearch_meta; the database was damaged.")
+        return 0
+    return _stored_version(label, text, old, names)
+
+
+def _check_table_set(label, columns, tables, old):
+    """Raise unless ``columns`` are sksearch's ``tables`` (of version 1 when
+    ``old``), each with its columns, none missing that version 2 always had."""
+    names = set(columns)
     foreign = sorted(names - set(tables))
     if foreign or not {"studies", "trials"} <= names:
         raise StorageError(
@@ -153,13 +167,11 @@ def check_tables(label, columns, meta_version):
         raise CorruptStorageError(
             f"{label}: the tables {missing!r} of an sksearch study database are missing; "
             "the database was damaged or edited by hand. Nothing was written into it.")
-    text = meta_version() if "sksearch_meta" in names else None
-    if text is None:
-        if not old:
-            raise StorageError(
-                f"{label}: tables {sorted(names)!r} of schema version 2 but no "
-                "schema_version in table sksearch_meta; the database was damaged.")
-        return 0
+
+
+def _stored_version(label, text, old, names):
+    """The schema version ``text`` stored in ``sksearch_meta``, checked
+    against this sksearch and against the tables (``old``: version 1's)."""
     try:
         version = int(text)
     except (TypeError, ValueError):
