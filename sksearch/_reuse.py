@@ -496,7 +496,10 @@ def _fit_level(step, Xt_train, Xt_test, y_train, previous):
         else:
             out_train = step.fit(Xt_train, y_train).transform(Xt_train)
     except Exception as exc:
-        return _Level(steps=steps, error=exc, error_text=format_exc(),
+        text = format_exc()
+        # the text says where it failed; the traceback's frames (holding the
+        # fold's arrays) need not live as long as the cache
+        return _Level(steps=steps, error=exc.with_traceback(None), error_text=text,
                       fit_seconds=fit_before + time.perf_counter() - start,
                       test_seconds=test_before)
     fit_seconds = time.perf_counter() - start
