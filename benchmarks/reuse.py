@@ -32,74 +32,20 @@ import argparse
 import os
 import statistics
 import tempfile
-import threading
 import time
 import warnings
 from collections import Counter
 
 import numpy as np
+from _counted import COUNTS, LinSvc, LogReg, Pca, Scaler, Svc, Tfidf  # noqa: E402
 from sklearn.datasets import load_digits, make_classification
-from sklearn.decomposition import PCA
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV as SkGridSearchCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC, LinearSVC
 
 import sksearch
 from sksearch import GridSearchCV, _reuse
-
-# every process (loky's workers too, started after this line) appends to it
-COUNTS = os.environ.setdefault("SKSEARCH_BENCH_COUNTS",
-                               tempfile.mkstemp(prefix="reuse-counts-")[1])
-_INSIDE = threading.local()
-
-
-class _Counted:
-    """Counts the step's fits (``fit`` or ``fit_transform``, once per call)."""
-
-    def _count(self, method, *args, **kwargs):
-        outer = not getattr(_INSIDE, "depth", 0)
-        if outer:
-            with open(os.environ["SKSEARCH_BENCH_COUNTS"], "a") as f:
-                f.write(type(self).__name__ + "\n")
-        _INSIDE.depth = getattr(_INSIDE, "depth", 0) + 1
-        try:
-            return method(*args, **kwargs)
-        finally:
-            _INSIDE.depth -= 1
-
-    def fit(self, X, y=None, **kw):
-        return self._count(super().fit, X, y, **kw)
-
-    def fit_transform(self, X, y=None, **kw):
-        return self._count(super().fit_transform, X, y, **kw)
-
-
-class Tfidf(_Counted, TfidfVectorizer):
-    pass
-
-
-class Scaler(_Counted, StandardScaler):
-    pass
-
-
-class Pca(_Counted, PCA):
-    pass
-
-
-class Svc(_Counted, SVC):
-    pass
-
-
-class LinSvc(_Counted, LinearSVC):
-    pass
-
-
-class LogReg(_Counted, LogisticRegression):
-    pass
 
 
 def _text():
