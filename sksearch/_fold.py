@@ -30,6 +30,7 @@ from sklearn.utils import _safe_indexing, get_tags
 from . import _compat
 from ._increments import IncrementsError, fit_increment
 from ._records import FoldRecord
+from ._reuse import plan_prefix
 
 __all__ = ["FoldContext", "FoldOutcome", "FoldTask", "PackedModel", "fit_fold",
            "slice_sample_params", "warn_about_fit_failures"]
@@ -154,6 +155,8 @@ class FoldContext:
     verbose: int = 0
     increments: object = None  # an Increments, or None for plain fits
     classes: object = None  # for partial_fit of classifiers
+    #: a ReuseSpec: share fitted Pipeline prefixes (see sksearch._reuse); None: off
+    reuse: object = None
     #: the process that built the context (see :class:`PackedModel`)
     origin: str = field(default_factory=lambda: _PROCESS)
 
@@ -280,6 +283,11 @@ class _FoldFit:
             context.estimator, task.parameters)
         self.estimator, self.record = _starting_model(context, task)
         self._split_fold()
+        # the shareable prefix of a Pipeline (None: fitted as a whole), and
+        # after the fit what scoring it needs (a SharedFit)
+        self.prefix = None if task.previous is not None else plan_prefix(
+            context, task, self.estimator, self.fit_params, context.origin == _PROCESS)
+        self.shared = None
         self.outcome = FoldOutcome(record=self.record)
         self.begun = False  # whether the callbacks heard the task begin
 
@@ -341,13 +349,15 @@ class _FoldFit:
             refitted = self._fit_span(span)
         except IncrementsError:
             raise
-        except Exception:
+        except Exception as exc:
             self.record.fit_time += time.time() - start
             if self.context.error_score == "raise":
                 raise
-            self._fail(span)
+            self._fail(span, getattr(exc, "fit_error", None))
             return False
         self.record.fit_time += time.time() - start
+        if self.shared is not None:
+            self.record.fit_time += self.shared.fit_adjust
         self.outcome.increments_run += len(span)
         self._score_span(span, refitted)
         return True
@@ -365,6 +375,9 @@ class _FoldFit:
                 ctx.call_on_fit_task_begin(estimator=self.task.caller, X=self.X_train,
                                            y=self.y_train, metadata=self.metadata)
                 self.begun = True
+            if self.prefix is not None:
+                self.shared = self.prefix.fit(self.X_train, self.y_train, self.X_test)
+                return True
             if self.increments is None:
                 _fit(self.estimator, self.X_train, self.y_train, self.fit_params)
                 return True
@@ -385,19 +398,31 @@ class _FoldFit:
             if repeats and outcome.step_scores:
                 scores = outcome.step_scores[-1]
             else:
-                scores = _score(self._scored_model(index, span[-1]), self.X_test, self.y_test,
-                                context.scorer, self.score_params_test, context.error_score)
+                model, X_test = self._scored_model(index, span[-1])
+                scores = _score(model, X_test, self.y_test, context.scorer,
+                                self.score_params_test, context.error_score)
             outcome.step_scores.append(scores)
         self.record.test_scores = outcome.step_scores[-1]
         self.record.score_time += time.time() - start
+        if self.shared is not None:
+            self.record.score_time += self.shared.score_adjust
 
     def _scored_model(self, index, last):
-        return self.estimator if self.increments is None else self.increments.scored_model(
-            self.estimator, self.schedule, index, last)
+        """The model to score after increment ``index`` and the test rows it
+        takes: the fitted tail and the shared prefix's transform of the test
+        rows, when a prefix was shared and the scorer only predicts."""
+        shared = self.shared
+        if shared is not None and shared.tail is not None and shared.Xt_test is not None:
+            return shared.tail, shared.Xt_test
+        if self.increments is None:
+            return self.estimator, self.X_test
+        return self.increments.scored_model(self.estimator, self.schedule, index,
+                                            last), self.X_test
 
-    def _fail(self, span):
+    def _fail(self, span, fit_error=None):
         """Record a failed fit: the fold is over, and its remaining increments
-        score as failed too."""
+        score as failed too. ``fit_error``: the traceback text of a shared
+        prefix's failure, the same for every candidate sharing it."""
         context, outcome, record = self.context, self.outcome, self.record
         failed = _error_scores(context.scorer_names, context.error_score)
         outcome.increments_run += len(span)
@@ -405,7 +430,7 @@ class _FoldFit:
         record.test_scores = failed
         if context.return_train_score:
             record.train_scores = failed
-        record.fit_error = format_exc()
+        record.fit_error = fit_error or format_exc()
         outcome.finished = True
 
     def _finish(self):

@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 
+from ._reuse import reuse_bytes
 from .pruners import BasePruner
 from .samplers import SAMPLER_NAMES, BaseSampler
 from .storage import BaseStorage
@@ -22,6 +23,14 @@ from .storage import BaseStorage
 
 def _int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _reuse(value):
+    try:
+        reuse_bytes(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _real(value):
@@ -93,6 +102,8 @@ PARAMETER_CONSTRAINTS = {
         "None or a dict with one entry, {parameter or 'partial_fit': n_increments}",
         lambda v: v is None or (isinstance(v, dict) and len(v) == 1),
     ),
+    "reuse": ("a bool, an int of bytes in the range [0, inf) or a str such as '500MB'",
+              _reuse),
     "window": ("an int in the range [1, inf) or None",
                lambda v: v is None or (_int(v) and v >= 1)),
     "max_fold_fits": ("an int in the range [1, inf) or None",

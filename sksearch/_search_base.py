@@ -52,6 +52,8 @@ from ._resume import (
     requeue_interrupted,
     warm_start,
 )
+from ._reuse import release as release_reuse
+from ._reuse import reuse_spec
 from ._scheduler import SearchPlan, run_search, search_task_size
 from ._workers import open_workers
 from .pruners import NopPruner, get_pruner
@@ -229,6 +231,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         finally:
             # Whatever happens (Ctrl-C included), the trials are in the study.
             self.study_ = study
+            release_reuse(setup.plan.fold_context.reuse)
         self._collect_results(study, setup.space, setup.refit_metric, outcome.params,
                               setup.objectives)
         if self.refit:
@@ -338,7 +341,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             return_train_score=self.return_train_score, error_score=self.error_score,
             scorer_names=list(scorers._scorers) if hasattr(scorers, "_scorers") else None,
             verbose=self.verbose, increments=increments,
-            classes=None if increments is None else class_labels(self.estimator, y))
+            classes=None if increments is None else class_labels(self.estimator, y),
+            reuse=reuse_spec(self.reuse, self.error_score))
 
     def _objectives(self, scorers):
         """The validated ``objectives`` and ``constraints`` (BayesSearchCV's;

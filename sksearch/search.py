@@ -125,6 +125,19 @@ default={default}
     the timing, another ``n_jobs`` other results. A sampler that does not
     learn (random, grid) needs no window: its results are the same for
     every ``n_jobs`` either way.""",
+    "reuse": """reuse : bool, int or str, default=True
+    Fit a :class:`~sklearn.pipeline.Pipeline`'s leading steps once per fold
+    for all the candidates that give them the same parameters, and reuse
+    their transform of the fold's training and test rows (a
+    ``TfidfVectorizer`` or ``StandardScaler`` + ``PCA`` in front of the
+    classifier the search tunes). The scores are those of fitting every
+    candidate whole; steps whose fit is not exactly repeatable (an unseeded
+    ``random_state``, fit parameters routed to them) are never shared; see
+    :doc:`/reuse`. ``True`` bounds the fitted steps kept to 500 MB per
+    process (least recently used dropped first); an int is that bound in
+    bytes, a str such as ``"2GB"`` or ``"200MiB"`` too; ``False`` or ``0``
+    fits every candidate whole. ``mean_fit_time`` counts a shared step's fit
+    in every candidate that uses it, as if each had fitted it.""",
     "max_fold_fits": """max_fold_fits : int or None, default=None
     The most fold fits this ``fit`` may use, in all: the search stops when
     they are spent (the candidate that spends the last one is stopped after
@@ -268,7 +281,8 @@ class BayesSearchCV(BaseSearch):
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
                  return_train_score=False, timeout=None, storage=None, study_name=None,
                  callbacks=None, increments=None, max_fold_fits=None, initial_params=None,
-                 warm_start_from=None, objectives=None, constraints=None, window=None):
+                 warm_start_from=None, objectives=None, constraints=None, window=None,
+                 reuse=True):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -288,12 +302,14 @@ class BayesSearchCV(BaseSearch):
         self.study_name = study_name
         self.callbacks = callbacks
         self.increments = increments
+        self.reuse = reuse
         self.max_fold_fits = max_fold_fits
         self.initial_params = initial_params
         self.warm_start_from = warm_start_from
         self.objectives = objectives
         self.constraints = constraints
         self.window = window
+        self.reuse = reuse
 
     def _random_state(self):
         return self.random_state
@@ -338,7 +354,7 @@ class GridSearchCV(BaseSearch):
     def __init__(self, estimator, param_grid, *, scoring=None, n_jobs=None, refit=True,
                  cv=None, verbose=0, pre_dispatch="2*n_jobs", error_score=np.nan,
                  return_train_score=False, pruner=None, storage=None, study_name=None,
-                 timeout=None, callbacks=None, increments=None):
+                 timeout=None, callbacks=None, increments=None, reuse=True):
         self.estimator = estimator
         self.param_grid = param_grid
         self.scoring = scoring
@@ -355,6 +371,7 @@ class GridSearchCV(BaseSearch):
         self.timeout = timeout
         self.callbacks = callbacks
         self.increments = increments
+        self.reuse = reuse
 
     def _sampler_spec(self):
         return "grid"
@@ -401,7 +418,7 @@ class RandomizedSearchCV(BaseSearch):
                  n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs",
                  random_state=None, error_score=np.nan, return_train_score=False,
                  sampler="random", pruner=None, storage=None, study_name=None,
-                 timeout=None, callbacks=None, increments=None):
+                 timeout=None, callbacks=None, increments=None, reuse=True):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -421,6 +438,7 @@ class RandomizedSearchCV(BaseSearch):
         self.timeout = timeout
         self.callbacks = callbacks
         self.increments = increments
+        self.reuse = reuse
 
     def _random_state(self):
         return self.random_state

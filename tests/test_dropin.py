@@ -25,7 +25,8 @@ from sksearch.space import make_search_space
 X_iris, y_iris = load_iris(return_X_y=True)
 GRID = {"C": [0.01, 1.0, 10.0], "kernel": ["linear", "rbf"]}
 
-SKSEARCH_EXTRAS = ["pruner", "storage", "study_name", "timeout", "callbacks", "increments"]
+SKSEARCH_EXTRAS = ["pruner", "storage", "study_name", "timeout", "callbacks", "increments",
+                   "reuse"]
 
 
 # -- 1. the classes -----------------------------------------------------------------------
