@@ -1,10 +1,9 @@
-"""Declarative validation of the searches' constructor arguments.
+"""The searches' constructor arguments, declared once as constraint objects.
 
 One table for BayesSearchCV, GridSearchCV and RandomizedSearchCV: each class
-is checked on the parameters its ``__init__`` has. Each entry says what a
-parameter accepts, in words (for the error message) and
-as a predicate; ``validate_params`` checks them all in ``fit``, before any model
-is fitted, with scikit-learn's message format.
+is checked on the parameters its ``__init__`` has, in ``fit``, before any
+model is fitted, with scikit-learn's message format (the mechanism:
+:mod:`sksearch._validation`).
 """
 
 # Authors: the sksearch developers
@@ -16,13 +15,21 @@ import os
 import numpy as np
 
 from ._reuse import reuse_bytes
-from .pruners import BasePruner
+from ._validation import (
+    AnyOf,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    IsCallable,
+    Options,
+    Predicate,
+    validate,
+)
+from .pruners import PRUNER_NAMES, BasePruner
 from .samplers import SAMPLER_NAMES, BaseSampler
 from .storage import BaseStorage
 
-
-def _int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+__all__ = ["PARAMETER_CONSTRAINTS", "InvalidParameterError", "validate_params"]
 
 
 def _reuse(value):
@@ -33,101 +40,73 @@ def _reuse(value):
     return True
 
 
-def _real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-class InvalidParameterError(ValueError, TypeError):
-    """A constructor argument has a wrong type or value (catchable as either,
-    like scikit-learn's own)."""
-
+_BOOL = InstanceOf(bool, np.bool_, description="a bool")
+# the type only: the space parser names what is wrong inside (an empty list,
+# the item that is not a dict)
+_DICTS = InstanceOf(dict, list, tuple, description="a dict or a list of dicts")
 
 PARAMETER_CONSTRAINTS = {
-    "estimator": ("an object implementing 'fit'", lambda v: hasattr(v, "fit")),
-    "param_distributions": (
-        "a dict, a list of dicts or a callable",
-        lambda v: isinstance(v, (dict, list, tuple)) or callable(v),
-    ),
-    "param_grid": (
-        "a dict or a list of dicts",
-        lambda v: isinstance(v, (dict, list, tuple)),
-    ),
-    "n_iter": ("an int in the range [1, inf) or None",
-               lambda v: v is None or (_int(v) and v >= 1)),
-    "sampler": (
-        f"a str among {set(SAMPLER_NAMES)} or a BaseSampler instance",
-        lambda v: isinstance(v, BaseSampler) or v in SAMPLER_NAMES,
-    ),
-    "pruner": ("None, a str or a BasePruner instance",
-               lambda v: v is None or isinstance(v, (str, BasePruner))),
-    "scoring": (
-        "a str, a callable, a list, a tuple, a set, a dict or None",
-        lambda v: v is None or isinstance(v, (str, list, tuple, set, dict)) or callable(v),
-    ),
-    "n_jobs": ("an int or None", lambda v: v is None or _int(v)),
-    "refit": ("a bool, a str or a callable",
-              lambda v: isinstance(v, (bool, np.bool_, str)) or callable(v)),
-    "cv": (
-        "an int in the range [2, inf), a CV splitter, an iterable or None",
-        lambda v: v is None or (_int(v) and v >= 2) or hasattr(v, "split")
-        or (hasattr(v, "__iter__") and not isinstance(v, (str, bytes))),
-    ),
-    "verbose": ("an int in the range [0, inf) or a bool",
-                lambda v: isinstance(v, (bool, np.bool_)) or (_int(v) and v >= 0)),
-    "pre_dispatch": ("an int or a str", lambda v: _int(v) or isinstance(v, str)),
-    "random_state": (
-        "an int, a numpy.random.RandomState instance or None",
-        lambda v: v is None or _int(v) or isinstance(v, np.random.RandomState),
-    ),
-    "error_score": ("'raise' or a number",
-                    lambda v: (isinstance(v, str) and v == "raise") or _real(v)),
-    "return_train_score": ("a bool", lambda v: isinstance(v, (bool, np.bool_))),
-    "timeout": ("a positive number or None",
-                lambda v: v is None or (_real(v) and v > 0)),
-    "storage": (
-        "None, a path, a 'sqlite:///...' URL or a BaseStorage instance",
-        lambda v: v is None or isinstance(v, (str, os.PathLike, BaseStorage)),
-    ),
-    "study_name": ("a str or None", lambda v: v is None or isinstance(v, str)),
-    "callbacks": (
-        "None or a list of callables taking (study, trial)",
-        lambda v: v is None or (isinstance(v, (list, tuple)) and all(callable(c) for c in v)),
-    ),
-    "objectives": ("None or a list of metric names",
-                   lambda v: v is None or (isinstance(v, (list, tuple))
-                                           and all(isinstance(n, str) for n in v))),
-    "constraints": ("None or a dict {metric: (operator, bound)}",
-                    lambda v: v is None or isinstance(v, dict)),
-    "increments": (
-        "None or a dict with one entry, {parameter or 'partial_fit': n_increments}",
-        lambda v: v is None or (isinstance(v, dict) and len(v) == 1),
-    ),
-    "reuse": ("a bool, an int of bytes in the range [0, inf) or a str such as '500MB'",
-              _reuse),
-    "window": ("an int in the range [1, inf) or None",
-               lambda v: v is None or (_int(v) and v >= 1)),
-    "max_fold_fits": ("an int in the range [1, inf) or None",
-                      lambda v: v is None or (_int(v) and v >= 1)),
-    "initial_params": ("None or a list of dicts",
-                       lambda v: v is None or (isinstance(v, (list, tuple))
-                                               and all(isinstance(d, dict) for d in v))),
-    "warm_start_from": (
-        "None, a Study or a fitted search (its study_)",
-        lambda v: v is None or hasattr(v, "get_trials") or hasattr(v, "study_"),
-    ),
+    "estimator": Predicate("an object implementing 'fit'", lambda v: hasattr(v, "fit"),
+                           invalid=["x", 1]),
+    "param_distributions": AnyOf(_DICTS, IsCallable()),
+    "param_grid": _DICTS,
+    "n_iter": AnyOf(Interval(int, 1), None),
+    "sampler": AnyOf(Options(*SAMPLER_NAMES), InstanceOf(BaseSampler)),
+    "pruner": AnyOf(None, Options(*PRUNER_NAMES), InstanceOf(BasePruner)),
+    "scoring": AnyOf(None, InstanceOf(str, list, tuple, set, dict,
+                                      description="a str, a list, a tuple, a set, a dict"),
+                     IsCallable()),
+    "n_jobs": AnyOf(Interval(int), None),
+    "refit": AnyOf(_BOOL, InstanceOf(str, description="a str"), IsCallable()),
+    "cv": AnyOf(None, Interval(int, 2), Predicate(
+        "a CV splitter or an iterable of splits",
+        lambda v: hasattr(v, "split") or (hasattr(v, "__iter__")
+                                          and not isinstance(v, (str, bytes))),
+        invalid=["x", 1.5])),
+    "verbose": AnyOf(_BOOL, Interval(int, 0)),
+    "pre_dispatch": AnyOf(Interval(int), InstanceOf(str, description="a str")),
+    "random_state": AnyOf(None, Interval(int),
+                          InstanceOf(np.random.RandomState,
+                                     description="a numpy.random.RandomState instance")),
+    "error_score": AnyOf(Options("raise"), InstanceOf(numbers.Real, description="a number")),
+    "return_train_score": _BOOL,
+    "timeout": AnyOf(Interval(float, 0, closed="neither"), None),
+    "storage": AnyOf(None, InstanceOf(str, os.PathLike, BaseStorage,
+                                      description="a path, a 'sqlite:///...' URL or a "
+                                                  "BaseStorage instance")),
+    "study_name": AnyOf(None, InstanceOf(str, description="a str")),
+    "callbacks": AnyOf(None, Predicate(
+        "a list of callables taking (study, trial)",
+        lambda v: isinstance(v, (list, tuple)) and all(callable(c) for c in v),
+        invalid=["x", [1]])),
+    "objectives": AnyOf(None, Predicate(
+        "a list of metric names",
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(n, str) for n in v),
+        invalid=["accuracy", [1]])),
+    "constraints": AnyOf(None, InstanceOf(dict, description="a dict {metric: (operator, "
+                                                            "bound)}")),
+    "increments": AnyOf(None, Predicate(
+        "a dict with one entry, {parameter or 'partial_fit': n_increments}",
+        lambda v: isinstance(v, dict) and len(v) == 1, invalid=[{}, 4])),
+    "reuse": Predicate("a bool, an int of bytes in the range [0, inf) or a str such as "
+                       "'500MB'", _reuse, invalid=[-1, "lots", 1.5]),
+    "window": AnyOf(Interval(int, 1), None),
+    "max_fold_fits": AnyOf(Interval(int, 1), None),
+    "initial_params": AnyOf(None, Predicate(
+        "a list of dicts",
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(d, dict) for d in v),
+        invalid=[{"C": 1}, [1]])),
+    "warm_start_from": AnyOf(None, Predicate(
+        "a Study or a fitted search (its study_)",
+        lambda v: hasattr(v, "get_trials") or hasattr(v, "study_"), invalid=["x"])),
 }
 
 
 def validate_params(estimator):
     """Check every constrained parameter of ``estimator``; raise on the first
     bad one with a message naming it, what it must be and what it got."""
-    for name, value in estimator.get_params(deep=False).items():
-        expected, accepts = PARAMETER_CONSTRAINTS[name]
-        if not accepts(value):
-            raise InvalidParameterError(
-                f"The {name!r} parameter of {type(estimator).__name__} must be "
-                f"{expected}. Got {value!r} instead."
-            )
+    params = estimator.get_params(deep=False)
+    validate(estimator, params, {name: PARAMETER_CONSTRAINTS[name] for name in params})
     check_scorer_names(estimator)
 
 

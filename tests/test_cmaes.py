@@ -606,7 +606,8 @@ def test_explicit_surrogate_is_used_as_given_and_bad_values_are_refused():
     study = _ask_tell_in_batches(CmaEsSampler(seed=0, surrogate="lq"), 24, 8)
     assert "cma:surrogate" not in study.system_attrs
     assert any("cma:index" in t.system_attrs for t in study.trials)
-    with pytest.raises(ValueError, match="surrogate must be 'auto', 'lq' or None"):
+    with pytest.raises(ValueError, match=r"'surrogate' parameter of CmaEsSampler must be "
+                                         r"one of \{'auto', 'lq'\} or None"):
         CmaEsSampler(surrogate="yes")
 
 

@@ -94,7 +94,8 @@ def test_each_finished_trial_is_measured_once_and_unknown_costs_are_ignored():
 
 @pytest.mark.parametrize("cost", ["time", 1.0, ("fit_time",)])
 def test_cost_must_be_none_fit_time_or_a_callable(cost):
-    with pytest.raises(ValueError, match="cost must be None"):
+    with pytest.raises(ValueError, match="'cost' parameter of TPESampler must be None or "
+                                         "'fit_time' or a callable"):
         TPESampler(cost=cost)
 
 

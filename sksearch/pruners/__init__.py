@@ -17,6 +17,7 @@ __all__ = [
     "StepLayout",
     "SuccessiveHalvingPruner",
     "WilcoxonPruner",
+    "PRUNER_NAMES",
     "get_pruner",
 ]
 
@@ -29,6 +30,10 @@ _BY_NAME = {
     "wilcoxon": WilcoxonPruner,
     "bound": BoundPruner,
 }
+
+
+#: The names ``pruner=`` takes.
+PRUNER_NAMES = tuple(sorted(_BY_NAME))
 
 
 def get_pruner(pruner):

@@ -27,7 +27,6 @@ study without ``setup``, and the plots, read it with :meth:`StepLayout.of`.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Protocol
@@ -232,16 +231,6 @@ def fold_scores(trial, per_fold=1):
     increment of each fold (every value when ``per_fold == 1``)."""
     return {step // per_fold: value for step, value in trial.intermediate_values.items()
             if step % per_fold == per_fold - 1}
-
-
-def check_int(name, value, minimum, allow_none=False):
-    """Raise a ValueError naming ``name`` unless ``value`` is an int (not a
-    bool) of at least ``minimum``, or None where that is allowed."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        kind = "None or an int" if allow_none else "an int"
-        raise ValueError(f"{name} must be {kind} >= {minimum}, got {value!r}.")
 
 
 def incumbent(study, exclude):

@@ -4,11 +4,12 @@ the incumbent even if every remaining fold scored the best possible value."""
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+
 import math
-import numbers
 
 import numpy as np
 
+from .._validation import AnyOf, Interval, validate
 from ._base import BasePruner, StepLayout, incumbent
 from ._bounds import score_upper_bound
 
@@ -54,9 +55,11 @@ class BoundPruner(BasePruner):
     True
     """
 
+    _parameter_constraints = {
+        "bound": AnyOf(Interval(float, -math.inf, math.inf, closed="neither"), None)}
+
     def __init__(self, bound=None):
-        if bound is not None and not (isinstance(bound, numbers.Real) and math.isfinite(bound)):
-            raise ValueError(f"bound must be a finite number or None, got {bound!r}.")
+        validate(self, {"bound": bound})
         self.bound = bound
 
     #: the bound found by :meth:`setup`

@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 
+from .._validation import AnyOf, Interval, validate
 from ._base import (
     BasePruner,
-    check_int,
     finished_trials,
     is_nan,
     repeats_incumbent,
@@ -54,15 +54,19 @@ class SuccessiveHalvingPruner(BasePruner):
     True
     """
 
+    _parameter_constraints = {
+        "min_resource": Interval(int, 1), "reduction_factor": Interval(int, 2),
+        "min_early_stopping_rate": Interval(int, 0),
+        "repeat_steps": AnyOf(Interval(int, 1), None)}
+
     def __init__(self, min_resource=1, reduction_factor=3, min_early_stopping_rate=0,
                  repeat_steps=3):
-        check_int("min_resource", min_resource, 1)
-        check_int("reduction_factor", reduction_factor, 2)
-        check_int("min_early_stopping_rate", min_early_stopping_rate, 0)
+        validate(self, {"min_resource": min_resource, "reduction_factor": reduction_factor,
+                        "min_early_stopping_rate": min_early_stopping_rate,
+                        "repeat_steps": repeat_steps})
         self.min_resource = min_resource
         self.reduction_factor = reduction_factor
         self.min_early_stopping_rate = min_early_stopping_rate
-        check_int("repeat_steps", repeat_steps, 1, allow_none=True)
         self.repeat_steps = repeat_steps
 
     def _rung_of(self, resource):

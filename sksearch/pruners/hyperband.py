@@ -6,10 +6,10 @@ early evidence misleads is still served by the cautious brackets."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
-import numbers
 
 import numpy as np
 
+from .._validation import AnyOf, Interval, Options, validate
 from ._base import BasePruner, finished_trials, progress
 from .halving import SuccessiveHalvingPruner
 
@@ -46,13 +46,14 @@ class HyperbandPruner(BasePruner):
     3
     """
 
+    _parameter_constraints = {
+        "min_resource": Interval(int, 1), "max_resource": AnyOf(Options("auto"), Interval(int, 1)),
+        "reduction_factor": Interval(int, 2), "repeat_steps": AnyOf(Interval(int, 1), None)}
+
     def __init__(self, min_resource=1, max_resource="auto", reduction_factor=3,
                  repeat_steps=3):
-        if not (max_resource == "auto" or (isinstance(max_resource, numbers.Integral)
-                                           and max_resource >= 1)):
-            raise ValueError(f"max_resource must be 'auto' or an int >= 1, got {max_resource!r}.")
-        SuccessiveHalvingPruner(min_resource, reduction_factor,  # validates them
-                                repeat_steps=repeat_steps)
+        validate(self, {"min_resource": min_resource, "max_resource": max_resource,
+                        "reduction_factor": reduction_factor, "repeat_steps": repeat_steps})
         self.min_resource = min_resource
         self.max_resource = max_resource
         self.reduction_factor = reduction_factor

@@ -5,14 +5,13 @@ were at the same step (Akiba et al., 2019; the median rule of Golovin et al.,
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import numbers
 
 import numpy as np
 
+from .._validation import AnyOf, Interval, validate
 from ..trial import TrialState
 from ._base import (
     BasePruner,
-    check_int,
     finished_trials,
     is_nan,
     repeats_incumbent,
@@ -61,15 +60,16 @@ class PercentilePruner(BasePruner):
     True
     """
 
+    _parameter_constraints = {
+        "percentile": Interval(float, 0, 100), "n_startup_trials": Interval(int, 0),
+        "n_warmup_steps": Interval(int, 0), "interval_steps": Interval(int, 1),
+        "n_min_trials": Interval(int, 1), "repeat_steps": AnyOf(Interval(int, 1), None)}
+
     def __init__(self, percentile, n_startup_trials=5, n_warmup_steps=0, interval_steps=1,
                  n_min_trials=1, repeat_steps=3):
-        if not (isinstance(percentile, numbers.Real) and 0 <= percentile <= 100):
-            raise ValueError(f"percentile must be a number in [0, 100], got {percentile!r}.")
-        check_int("n_startup_trials", n_startup_trials, 0)
-        check_int("n_warmup_steps", n_warmup_steps, 0)
-        check_int("interval_steps", interval_steps, 1)
-        check_int("n_min_trials", n_min_trials, 1)
-        check_int("repeat_steps", repeat_steps, 1, allow_none=True)
+        validate(self, {"percentile": percentile, "n_startup_trials": n_startup_trials,
+                        "n_warmup_steps": n_warmup_steps, "interval_steps": interval_steps,
+                        "n_min_trials": n_min_trials, "repeat_steps": repeat_steps})
         self.percentile = percentile
         self.n_startup_trials = n_startup_trials
         self.n_warmup_steps = n_warmup_steps
@@ -117,6 +117,10 @@ class MedianPruner(PercentilePruner):
     >>> MedianPruner(n_startup_trials=3).percentile
     50.0
     """
+
+    _parameter_constraints = {name: constraint for name, constraint
+                              in PercentilePruner._parameter_constraints.items()
+                              if name != "percentile"}
 
     def __init__(self, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, n_min_trials=1,
                  repeat_steps=3):

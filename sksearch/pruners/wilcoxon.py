@@ -4,15 +4,14 @@ significantly worse than the incumbent's on the same folds."""
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import numbers
 import warnings
 
 import numpy as np
 from scipy.stats import wilcoxon
 
+from .._validation import AnyOf, InstanceOf, Interval, validate
 from ._base import (
     BasePruner,
-    check_int,
     incumbent,
     is_nan,
     repeats_incumbent,
@@ -75,14 +74,18 @@ class WilcoxonPruner(BasePruner):
     True
     """
 
+    _parameter_constraints = {
+        "p_threshold": Interval(float, 0, 1, closed="neither"),
+        "n_startup_steps": Interval(int, 1),
+        "shuffle_folds": InstanceOf(bool, description="a bool"),
+        "repeat_steps": AnyOf(Interval(int, 1), None)}
+
     def __init__(self, p_threshold=0.1, n_startup_steps=2, shuffle_folds=True, repeat_steps=3):
-        if not (isinstance(p_threshold, numbers.Real) and 0 < p_threshold < 1):
-            raise ValueError(f"p_threshold must be a number in (0, 1), got {p_threshold!r}.")
-        check_int("n_startup_steps", n_startup_steps, 1)
+        validate(self, {"p_threshold": p_threshold, "n_startup_steps": n_startup_steps,
+                        "shuffle_folds": shuffle_folds, "repeat_steps": repeat_steps})
         self.p_threshold = p_threshold
         self.n_startup_steps = n_startup_steps
         self.shuffle_folds = shuffle_folds
-        check_int("repeat_steps", repeat_steps, 1, allow_none=True)
         self.repeat_steps = repeat_steps
 
     def decision_steps(self, layout):

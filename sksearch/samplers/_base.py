@@ -22,11 +22,15 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .._validation import AnyOf, Interval, validate
 from ..distributions import BaseDistribution
 from ..trial import TrialState
 
 __all__ = ["BaseSampler", "intersection_search_space"]
 
+
+# what numpy.random.default_rng takes as a seed from a user
+_SEED = AnyOf(Interval(int, 0), None)
 
 class BaseSampler(ABC):
     """Base class of samplers.
@@ -49,6 +53,7 @@ class BaseSampler(ABC):
     reproposes_interrupted = False
 
     def __init__(self, seed=None):
+        validate(self, {"seed": seed}, {"seed": _SEED})
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._box import UnitBox
+from .._validation import AnyOf, InstanceOf, Interval, Options, validate
 from ..distributions import Categorical, NumericalDistribution
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
@@ -185,20 +186,25 @@ class CmaEsSampler(BaseSampler):
     #: CMA-ES ranks one objective.
     supports_multi_objective = False
 
+    _parameter_constraints = {
+        "popsize": AnyOf(Interval(int, 2), None),
+        "sigma0": AnyOf(Interval(float, 0, 1, closed="right"), None),  # of the box
+        "x0": AnyOf(None, InstanceOf(dict, description="a dict {name: value}")),
+        "restart_strategy": AnyOf(Options("ipop", "bipop"), None),
+        "separable": InstanceOf(bool, description="a bool"),
+        "lr_adapt": InstanceOf(bool, description="a bool"),
+        "surrogate": AnyOf(Options("auto", "lq"), None),
+        "n_startup_trials": Interval(int, 0),
+        "independent_sampler": AnyOf(None, InstanceOf(BaseSampler))}
+
     def __init__(self, *, popsize=None, sigma0=None, x0=None, restart_strategy="ipop",
                  separable=False, lr_adapt=False, surrogate="auto", n_startup_trials=0,
                  independent_sampler=None, seed=None):
-        if popsize is not None and (not isinstance(popsize, int) or popsize < 2):
-            raise ValueError(f"popsize must be an int >= 2 or None, got {popsize!r}.")
-        if sigma0 is not None and not (0 < sigma0 <= 1):
-            raise ValueError(f"sigma0 must be in (0, 1] (a fraction of the box), got {sigma0!r}.")
-        if restart_strategy not in ("ipop", "bipop", None):
-            raise ValueError("restart_strategy must be 'ipop', 'bipop' or None, "
-                             f"got {restart_strategy!r}.")
-        if not isinstance(lr_adapt, bool):
-            raise ValueError(f"lr_adapt must be True or False, got {lr_adapt!r}.")
-        if surrogate not in ("auto", "lq", None):
-            raise ValueError(f"surrogate must be 'auto', 'lq' or None, got {surrogate!r}.")
+        validate(self, {
+            "popsize": popsize, "sigma0": sigma0, "x0": x0,
+            "restart_strategy": restart_strategy, "separable": separable,
+            "lr_adapt": lr_adapt, "surrogate": surrogate, "n_startup_trials": n_startup_trials,
+            "independent_sampler": independent_sampler})
         super().__init__(seed=seed)
         self.popsize = popsize
         self.sigma0 = sigma0

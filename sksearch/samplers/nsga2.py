@@ -20,11 +20,11 @@ storage (and cached in the study's trial log once a generation has finished).
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import numbers
 
 import numpy as np
 
 from .._box import UnitBox
+from .._validation import AnyOf, Interval, validate
 from ..multiobjective import (
     constrained_ranks,
     constraint_violation,
@@ -79,21 +79,18 @@ class NSGAIISampler(BaseSampler):
     True
     """
 
+    _parameter_constraints = {
+        "population_size": Interval(int, 2), "crossover_prob": Interval(float, 0, 1),
+        "swapping_prob": Interval(float, 0, 1),
+        "mutation_prob": AnyOf(Interval(float, 0, 1), None),
+        "eta_crossover": Interval(float, 0), "eta_mutation": Interval(float, 0)}
+
     def __init__(self, *, population_size=50, crossover_prob=0.9, swapping_prob=0.5,
                  mutation_prob=None, eta_crossover=20.0, eta_mutation=20.0, seed=None):
-        if not (isinstance(population_size, numbers.Integral) and population_size >= 2):
-            raise ValueError(f"population_size must be an int >= 2, got {population_size!r}.")
-        for name, value in (("crossover_prob", crossover_prob),
-                            ("swapping_prob", swapping_prob)):
-            if not (isinstance(value, numbers.Real) and 0 <= value <= 1):
-                raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.")
-        if mutation_prob is not None and not (
-                isinstance(mutation_prob, numbers.Real) and 0 <= mutation_prob <= 1):
-            raise ValueError(
-                f"mutation_prob must be a number in [0, 1] or None, got {mutation_prob!r}.")
-        for name, value in (("eta_crossover", eta_crossover), ("eta_mutation", eta_mutation)):
-            if not (isinstance(value, numbers.Real) and value >= 0):
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
+        validate(self, {
+            "population_size": population_size, "crossover_prob": crossover_prob,
+            "swapping_prob": swapping_prob, "mutation_prob": mutation_prob,
+            "eta_crossover": eta_crossover, "eta_mutation": eta_mutation})
         super().__init__(seed=seed)
         self.population_size = int(population_size)
         self.crossover_prob = crossover_prob

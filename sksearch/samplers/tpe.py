@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._box import UnitBox
+from .._validation import AnyOf, InstanceOf, Interval, IsCallable, Options, validate
 from ..trial import measured_cost
 from ._base import BaseSampler
 from ._cost import MIN_COSTED_TRIALS, LogCostModel, log_expected_improvement
@@ -62,6 +63,8 @@ def default_gamma(n):
     """Number of trials in the good set: 10% of ``n``, at least 1, at most 25."""
     return min(max(int(math.ceil(0.1 * n)), 1), 25)
 
+
+_BOOL = InstanceOf(bool, description="a bool")
 
 class TPESampler(BaseSampler):
     """Tree-structured Parzen Estimator: model good and bad regions, sample where
@@ -156,23 +159,28 @@ class TPESampler(BaseSampler):
     True
     """
 
+    _parameter_constraints = {
+        "n_startup_trials": Interval(int, 0), "n_ei_candidates": Interval(int, 1),
+        "gamma": AnyOf(None, IsCallable()), "weights": AnyOf(None, IsCallable()),
+        "prior_weight": Interval(float, 0, closed="neither"),
+        "multivariate": _BOOL, "group": _BOOL, "constant_liar": _BOOL,
+        # a misspelled rule ("neighbour") used to pass for "fixed"
+        "bandwidth": Options("neighbor", "fixed"),
+        "bandwidth_factor": Interval(float, 0, closed="neither"),
+        "min_bandwidth": AnyOf(Interval(float, 0, 1), Options("magic")),
+        "explore_branches": _BOOL, "cost": AnyOf(None, Options("fit_time"), IsCallable())}
+
     def __init__(self, *, n_startup_trials=10, n_ei_candidates=24, gamma=None, weights=None,
                  prior_weight=1.0, multivariate=True, group=True, constant_liar=True,
                  bandwidth="neighbor", bandwidth_factor=1.0, min_bandwidth=0.03,
                  explore_branches=True, cost=None, seed=None):
-        if not (isinstance(n_startup_trials, int) and n_startup_trials >= 0):
-            raise ValueError(f"n_startup_trials must be an int >= 0, got {n_startup_trials!r}.")
-        if not (isinstance(n_ei_candidates, int) and n_ei_candidates >= 1):
-            raise ValueError(f"n_ei_candidates must be an int >= 1, got {n_ei_candidates!r}.")
-        if not prior_weight > 0:
-            raise ValueError(f"prior_weight must be > 0, got {prior_weight!r}.")
-        if gamma is not None and not callable(gamma):
-            raise TypeError(f"gamma must be a callable n -> int or None, got {gamma!r}.")
-        if weights is not None and not callable(weights):
-            raise TypeError(f"weights must be a callable n -> array or None, got {weights!r}.")
-        if not (cost is None or cost == "fit_time" or callable(cost)):
-            raise ValueError(
-                f'cost must be None, "fit_time" or a callable trial -> float, got {cost!r}.')
+        validate(self, {
+            "n_startup_trials": n_startup_trials, "n_ei_candidates": n_ei_candidates,
+            "gamma": gamma, "weights": weights, "prior_weight": prior_weight,
+            "multivariate": multivariate, "group": group, "constant_liar": constant_liar,
+            "bandwidth": bandwidth, "bandwidth_factor": bandwidth_factor,
+            "min_bandwidth": min_bandwidth, "explore_branches": explore_branches,
+            "cost": cost})
         super().__init__(seed=seed)
         self.cost = cost
         self.n_startup_trials = n_startup_trials
