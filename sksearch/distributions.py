@@ -636,10 +636,14 @@ def check_distribution(value, name):
     if hasattr(value, "dist") and hasattr(value, "ppf"):
         return _from_scipy(value, name)
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        # scikit-learn's words for the same mistake (its tests match them),
+        # then what sksearch takes besides
         raise TypeError(
-            f"Parameter {name!r} must be a list of values, a frozen scipy.stats "
-            "distribution or a sksearch distribution (Float, Int, Categorical); "
-            f"got {value!r} of type {type(value).__name__}."
+            f"Parameter grid for parameter {name!r} needs to be a list or a numpy "
+            f"array, but got {value!r} (of type {type(value).__name__}) instead. "
+            "Single values need to be wrapped in a list with one element. (sksearch "
+            "also takes a frozen scipy.stats distribution or a sksearch "
+            "distribution: Float, Int, Categorical.)"
         )
     try:
         values = list(value)
