@@ -53,7 +53,7 @@ def test_exported_and_sharing_one_machinery():
         assert issubclass(cls, BaseSearch)
         # nothing of the machinery is redefined by a public class
         own = {name for name in vars(cls) if not name.startswith("__")} - {
-            "_space_param", "_exhaustive_hint", "_lists_without_replacement",
+            "_space_param", "_exhaustive_hint", "_parameter_sampler_draws",
             "_sampler_spec", "_n_iter_spec", "_infinite_space_message", "_random_state",
             "_adaptive_options"}  # the hooks BaseSearch declares
         assert not own, own
@@ -135,7 +135,7 @@ def test_randomized_search_cv_draws_lists_without_replacement_like_scikit_learn(
 def test_grid_search_cv_refuses_a_continuous_grid_naming_param_grid():
     with pytest.raises(ValueError, match="param_grid"):
         GridSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}).fit(X_iris, y_iris)
-    with pytest.raises(TypeError, match="'C' must be a list of values"):
+    with pytest.raises(TypeError, match="Parameter grid for parameter 'C' needs to be a list"):
         GridSearchCV(SVC(), {"C": 1.0}).fit(X_iris, y_iris)
     with pytest.raises(ValueError, match="'param_grid' parameter of GridSearchCV"):
         GridSearchCV(SVC(), "C").fit(X_iris, y_iris)
@@ -403,6 +403,9 @@ def test_progress_backend_falls_back_to_plain(monkeypatch):
     ((1e-2, 1e2, "log-uniform"), "Float(0.01, 100.0, log=True)"),
     ((1, 10, "uniform"), "Int(1, 10)"),
     ((1e-3, 1.0, "log-uniform", 10), "Float(0.001, 1.0, log=True)"),
+    # skopt's 2-tuple shorthand, a range too (issue 31)
+    ((1, 32), "Int(1, 32)"),
+    ((0.1, 1.0), "Float(0.1, 1.0)"),
 ])
 def test_skopt_style_tuple_warns_and_points_to_the_distribution(value, hint):
     with pytest.warns(UserWarning, match=re.escape(hint)):
@@ -416,8 +419,9 @@ def test_plain_tuples_do_not_warn():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        make_search_space({"C": (0.1, 1.0), "kernel": ("linear", "rbf", "poly"),
-                           "k": (1, 2, "uniform-ish")})
+        make_search_space({"C": (1.0, 0.1), "kernel": ("linear", "rbf", "poly"),
+                           "k": (1, 2, "uniform-ish"), "b": (False, True),
+                           "r": ((1, 1), (1, 2)), "one": (3,)})
 
 
 def test_study_defaults_to_minimize_like_optuna():
