@@ -57,6 +57,7 @@ from ._workers import open_workers
 from .pruners import NopPruner, get_pruner
 from .pruners._base import StepLayout
 from .samplers import GridSampler, get_sampler
+from .samplers._sklearn_draws import SklearnDrawsSampler, draws_apply
 from .space import CallableSpace, make_search_space
 from .storage._urls import redact
 from .study import _seed_from
@@ -112,8 +113,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     _space_param = "param_distributions"
     #: What the warning for ``n_iter`` larger than a finite space advises.
     _exhaustive_hint = "use sampler='grid'"
-    #: Whether ``sampler="random"`` draws a space of lists without replacement.
-    _lists_without_replacement = False
+    #: Whether ``sampler="random"`` proposes scikit-learn's ``ParameterSampler``
+    #: draws (RandomizedSearchCV), rather than sksearch's random stream.
+    _parameter_sampler_draws = False
 
     # -- hooks ----------------------------------------------------------------------
     def _search_space(self):
@@ -277,8 +279,12 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             raise ValueError("No fits were performed. Was the CV iterator empty? "
                              "Were there no candidates?")
 
+        # scikit-learn's draws first: a RandomState is then advanced as
+        # scikit-learn's search advances it, before a seed is taken from it
+        sampler = self._parameter_sampler(self._random_state())
         seed = _seed_from(self._random_state())
-        sampler = self._make_sampler(space, seed)
+        if sampler is None:
+            sampler = self._make_sampler(space, seed)
         n_iter = self._resolve_n_iter(space, sampler)
         check_initial_count(initial, n_iter)
         study, _ = attach_or_create_study(
@@ -311,12 +317,16 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             classes=None if increments is None else class_labels(self.estimator, y))
         plan = SearchPlan(
             study=study, fold_context=fold_context, splits=splits, n_iter=n_iter,
-            propose=self._proposer(space, increments), refit_score=self._refit_score,
+            propose=self._proposer(space, increments, sampler), refit_score=self._refit_score,
             objective_values=objectives.values if objectives.names else None,
             pruner=pruner, per_fold=per_fold, layout=layout, n_workers=n_workers,
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
-            callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
+            callbacks=list(self.callbacks or []), seed=seed,
+            # a line per candidate where candidates are pruned or chosen from
+            # the results; otherwise exactly scikit-learn's output
+            verbose=self.verbose if (pruner is not None or sampler.learns_from_results)
+            else 0,
             caller=self, max_fold_fits=options.max_fold_fits, window=options.window)
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, objectives=objectives, root_ctx=root_ctx,
@@ -340,7 +350,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 f"{list(objectives.names)!r}; for one, use scoring and refit.")
         return objectives
 
-    def _proposer(self, space, increments):
+    def _proposer(self, space, increments, sampler):
         """``propose(trial) -> params`` for the scheduler: samples the space and
         checks what can only be checked on a candidate, before its first fit.
         It changes nothing on the search object, which tasks may carry to
@@ -349,6 +359,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
 
         def propose(trial):
             params = space.sample(trial)
+            exact = _exact_params(sampler, trial)
+            if exact is not None:
+                params = exact
             if isinstance(space, CallableSpace) and first[0]:
                 _check_callable_params(self.estimator, params)
                 first[0] = False
@@ -443,6 +456,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         for trial in trials:
             params = run_params.get(trial.number)
             if params is None:  # a trial of an earlier run of a resumed study
+                params = _exact_params(study.sampler, trial)
+            if params is None:
                 params = replay_params(space, trial)
             candidate_params.append(params)
             fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR],
@@ -549,9 +564,21 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return _compat.manual_routing(fit=params, groups=groups, score=score_params)
 
     # -- helpers ------------------------------------------------------------------
+    def _parameter_sampler(self, random_state):
+        """scikit-learn's draws (:class:`SklearnDrawsSampler`) where this search
+        proposes them: ``sampler="random"`` of RandomizedSearchCV over a space
+        scikit-learn's ``ParameterSampler`` takes; else ``None``."""
+        if not (self._parameter_sampler_draws and self._sampler_spec() == "random"
+                and draws_apply(self._search_space())):
+            return None
+        n_iter = self._n_iter_spec()
+        if not isinstance(n_iter, numbers.Integral) or n_iter < 1:
+            return None  # refused with sksearch's message in _resolve_n_iter
+        return SklearnDrawsSampler(self._search_space(), int(n_iter), random_state)
+
     def _make_sampler(self, space, seed):
         spec = self._sampler_spec()
-        if spec == "random" and self._lists_without_replacement and _only_lists(
+        if spec == "random" and self._parameter_sampler_draws and _only_lists(
                 self._search_space()):
             # scikit-learn's ParameterSampler draws a space of lists only
             # without replacement: every point at most once
@@ -601,6 +628,12 @@ def _only_lists(param_distributions):
         param_distributions)
     return all(isinstance(d, dict) and all(
         isinstance(v, (list, tuple, np.ndarray)) for v in d.values()) for d in dicts)
+
+
+def _exact_params(sampler, trial):
+    """The params a sampler gives exactly (scikit-learn's draws), or None."""
+    exact = getattr(sampler, "exact_params", None)
+    return None if exact is None else exact(trial)
 
 
 def _interrupted_message(study, n_iter, first_number, persistent):

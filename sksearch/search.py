@@ -395,7 +395,7 @@ GridSearchCV : Exhaustive search, with scikit-learn's signature.""",
 5""")
 class RandomizedSearchCV(BaseSearch):
     _exhaustive_hint = "use GridSearchCV"
-    _lists_without_replacement = True
+    _parameter_sampler_draws = True
 
     def __init__(self, estimator, param_distributions, *, n_iter=10, scoring=None,
                  n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs",
