@@ -58,6 +58,7 @@ from .pruners import NopPruner, get_pruner
 from .pruners._base import StepLayout
 from .samplers import GridSampler, get_sampler
 from .samplers._sklearn_draws import SklearnDrawsSampler, draws_apply
+from .samplers._unique import UniquePointsSampler, finite_parts
 from .space import CallableSpace, make_search_space
 from .storage._urls import redact
 from .study import _seed_from
@@ -578,17 +579,18 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
 
     def _make_sampler(self, space, seed):
         spec = self._sampler_spec()
-        if spec == "random" and self._parameter_sampler_draws and _only_lists(
-                self._search_space()):
-            # scikit-learn's ParameterSampler draws a space of lists only
-            # without replacement: every point at most once
-            return GridSampler(space, seed=seed, shuffle=True)
         if isinstance(spec, str):
-            return get_sampler(spec, seed=seed, search_space=space)
-        sampler = copy.deepcopy(spec)
-        if seed is not None:
-            sampler.reseed_rng(seed)
-        return sampler
+            sampler = get_sampler(spec, seed=seed, search_space=space)
+        else:
+            sampler = copy.deepcopy(spec)
+            if seed is not None:
+                sampler.reseed_rng(seed)
+        if isinstance(sampler, GridSampler) or not finite_parts(space):
+            return sampler
+        # in a finite space any other sampler (random draws with replacement, a
+        # model that treats the space as continuous) would repeat points; a
+        # repeat is a full cross-validation for a result already in the study
+        return UniquePointsSampler(sampler, space, seed=seed)
 
     def _resolve_n_iter(self, space, sampler):
         grid_size = sampler.n_points
@@ -617,17 +619,6 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         """
         check_is_fitted(self, "study_")
         return self.study_.trials_dataframe()
-
-
-def _only_lists(param_distributions):
-    """Whether a dict or list of dicts holds lists of values only (no
-    distribution), scikit-learn's test for sampling without replacement."""
-    if callable(param_distributions) and not isinstance(param_distributions, dict):
-        return False
-    dicts = [param_distributions] if isinstance(param_distributions, dict) else (
-        param_distributions)
-    return all(isinstance(d, dict) and all(
-        isinstance(v, (list, tuple, np.ndarray)) for v in d.values()) for d in dicts)
 
 
 def _exact_params(sampler, trial):
