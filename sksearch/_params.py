@@ -111,6 +111,8 @@ def validate_params(estimator):
     """Check every constrained parameter of ``estimator``; raise on the first
     bad one with a message naming it, what it must be and what it got."""
     for name, value in estimator.get_params(deep=False).items():
+        if name not in PARAMETER_CONSTRAINTS:
+            continue  # a migrant face's own argument, checked by that face
         expected, accepts = PARAMETER_CONSTRAINTS[name]
         if not accepts(value):
             raise InvalidParameterError(

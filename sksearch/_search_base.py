@@ -117,6 +117,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     #: Whether ``sampler="random"`` proposes scikit-learn's ``ParameterSampler``
     #: draws (RandomizedSearchCV), rather than sksearch's random stream.
     _parameter_sampler_draws = False
+    #: Whether ``verbose > 0`` prints a line per candidate without a pruner
+    #: (the drop-in searches then print only scikit-learn's lines).
+    _candidate_lines = True
 
     # -- hooks ----------------------------------------------------------------------
     def _search_space(self):
@@ -324,10 +327,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
             callbacks=list(self.callbacks or []), seed=seed,
-            # a line per candidate where candidates are pruned or chosen from
-            # the results; otherwise exactly scikit-learn's output
-            verbose=self.verbose if (pruner is not None or sampler.learns_from_results)
-            else 0,
+            # the drop-in searches print exactly scikit-learn's lines unless a
+            # pruner makes the progress per candidate
+            verbose=self.verbose if (pruner is not None or self._candidate_lines) else 0,
             caller=self, max_fold_fits=options.max_fold_fits, window=options.window)
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, objectives=objectives, root_ctx=root_ctx,

@@ -334,6 +334,7 @@ True""")
 class GridSearchCV(BaseSearch):
     _space_param = "param_grid"
     _exhaustive_hint = "use GridSearchCV"
+    _candidate_lines = False
 
     def __init__(self, estimator, param_grid, *, scoring=None, n_jobs=None, refit=True,
                  cv=None, verbose=0, pre_dispatch="2*n_jobs", error_score=np.nan,
@@ -396,6 +397,7 @@ GridSearchCV : Exhaustive search, with scikit-learn's signature.""",
 class RandomizedSearchCV(BaseSearch):
     _exhaustive_hint = "use GridSearchCV"
     _parameter_sampler_draws = True
+    _candidate_lines = False
 
     def __init__(self, estimator, param_distributions, *, n_iter=10, scoring=None,
                  n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs",

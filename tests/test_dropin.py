@@ -53,7 +53,7 @@ def test_exported_and_sharing_one_machinery():
         assert issubclass(cls, BaseSearch)
         # nothing of the machinery is redefined by a public class
         own = {name for name in vars(cls) if not name.startswith("__")} - {
-            "_space_param", "_exhaustive_hint", "_parameter_sampler_draws",
+            "_space_param", "_exhaustive_hint", "_parameter_sampler_draws", "_candidate_lines",
             "_sampler_spec", "_n_iter_spec", "_infinite_space_message", "_random_state",
             "_adaptive_options"}  # the hooks BaseSearch declares
         assert not own, own
