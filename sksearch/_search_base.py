@@ -283,12 +283,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             raise ValueError("No fits were performed. Was the CV iterator empty? "
                              "Were there no candidates?")
 
-        # scikit-learn's draws first: a RandomState is then advanced as
-        # scikit-learn's search advances it, before a seed is taken from it
-        sampler = self._parameter_sampler(self._random_state())
-        seed = _seed_from(self._random_state())
-        if sampler is None:
-            sampler = self._make_sampler(space, seed)
+        sampler, seed = self._sampler_and_seed(space)
         n_iter = self._resolve_n_iter(space, sampler)
         check_initial_count(initial, n_iter)
         study, _ = attach_or_create_study(
@@ -329,7 +324,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             callbacks=list(self.callbacks or []), seed=seed,
             # the drop-in searches print exactly scikit-learn's lines unless a
             # pruner makes the progress per candidate
-            verbose=self.verbose if (pruner is not None or self._candidate_lines) else 0,
+            verbose=self.verbose * (pruner is not None or self._candidate_lines),
             caller=self, max_fold_fits=options.max_fold_fits, window=options.window)
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, objectives=objectives, root_ctx=root_ctx,
@@ -459,9 +454,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         for trial in trials:
             params = run_params.get(trial.number)
             if params is None:  # a trial of an earlier run of a resumed study
-                params = _exact_params(study.sampler, trial)
-            if params is None:
-                params = replay_params(space, trial)
+                params = _replayed_params(study.sampler, space, trial)
             candidate_params.append(params)
             fold_results.append(records_from_json(trial.system_attrs[FOLDS_ATTR],
                                                   trial.number))
@@ -567,6 +560,14 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return _compat.manual_routing(fit=params, groups=groups, score=score_params)
 
     # -- helpers ------------------------------------------------------------------
+    def _sampler_and_seed(self, space):
+        """The sampler and the seed of this fit. scikit-learn's draws are made
+        first: a RandomState is then advanced as scikit-learn's search advances
+        it, before a seed is taken from it."""
+        sampler = self._parameter_sampler(self._random_state())
+        seed = _seed_from(self._random_state())
+        return (sampler or self._make_sampler(space, seed)), seed
+
     def _parameter_sampler(self, random_state):
         """scikit-learn's draws (:class:`SklearnDrawsSampler`) where this search
         proposes them: ``sampler="random"`` of RandomizedSearchCV over a space
@@ -627,6 +628,13 @@ def _exact_params(sampler, trial):
     """The params a sampler gives exactly (scikit-learn's draws), or None."""
     exact = getattr(sampler, "exact_params", None)
     return None if exact is None else exact(trial)
+
+
+def _replayed_params(sampler, space, trial):
+    """The params of a trial of an earlier run: exactly as drawn when the
+    sampler knows them, else rebuilt through the space."""
+    exact = _exact_params(sampler, trial)
+    return replay_params(space, trial) if exact is None else exact
 
 
 def _interrupted_message(study, n_iter, first_number, persistent):
