@@ -625,13 +625,15 @@ def check_distribution(value, name):
     if isinstance(value, np.ndarray):
         if value.ndim != 1:
             raise ValueError(
-                f"Parameter array for {name!r} should be one-dimensional, got "
-                f"{value!r} with shape {value.shape}."
+                f"Parameter array for {name!r} should be one-dimensional, got: "
+                f"{value!r} with shape {value.shape}"
             )
         value = list(value)
     if isinstance(value, (list, tuple, range)):
         if len(value) == 0:
-            raise ValueError(f"Parameter {name!r} is an empty list; give at least one value.")
+            raise ValueError(
+                f"Parameter grid for parameter {name!r} need to be a non-empty sequence, "
+                f"got: {value!r}. Give at least one value: an empty list searches nothing.")
         return Categorical(value)
     if hasattr(value, "dist") and hasattr(value, "ppf"):
         return _from_scipy(value, name)

@@ -446,3 +446,55 @@ def test_searches_still_maximise():
                            random_state=0).fit(X_iris, y_iris)
     assert search.study_.direction == "maximize"
     assert search.best_score_ == max(search.cv_results_["mean_test_score"])
+
+
+# -- 5. scikit-learn's own tests, with the import swapped (issue 31) -------------------------
+
+#: Tests of sklearn/model_selection/tests/test_search.py that fail on purpose,
+#: each with its reason (listed in docs/guide/migrating.rst).
+DELIBERATE_DIFFERENCES = {
+    "test_grid_search_cv_results": "cv_results_ has the extra key 'status'",
+    "test_random_search_cv_results": "cv_results_ has the extra key 'status'",
+    "test_custom_run_search": "cv_results_ has the extra key 'status' (compared with "
+                              "a BaseSearchCV subclass's _run_search results)",
+}
+
+
+def test_scikit_learns_search_tests_pass_with_the_import_swapped(tmp_path):
+    """Run scikit-learn's own test_search.py on sksearch's GridSearchCV and
+    RandomizedSearchCV: every test passes but the deliberate differences."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sklearn
+
+    source = Path(sklearn.__file__).parent / "model_selection" / "tests" / "test_search.py"
+    if not source.exists():
+        pytest.skip("scikit-learn's tests are not installed with this wheel")
+    text = source.read_text()
+    for name in ("GridSearchCV", "RandomizedSearchCV"):
+        line = f"    {name},\n"
+        assert line in text, f"the import of {name} moved in scikit-learn's test file"
+        text = text.replace(line, "", 1)
+    text = text.replace("from sklearn.model_selection._search import (",
+                        "from sksearch import GridSearchCV, RandomizedSearchCV\n"
+                        "from sklearn.model_selection._search import (", 1)
+    swapped = tmp_path / "test_search_swapped.py"
+    swapped.write_text(text)
+    sksearch_root = str(Path(sksearch.__file__).parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([sksearch_root] + sys.path),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf",
+         "-o", "addopts=", "-W", "ignore::pytest.PytestUnknownMarkWarning",
+         str(swapped)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    check = subprocess.run([sys.executable, "-c", "import sksearch; print(sksearch.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert check.stdout.strip() == sksearch.__file__
+    failed = set(re.findall(r"^FAILED \S+::(\w+)", done.stdout, flags=re.M))
+    assert failed == set(DELIBERATE_DIFFERENCES), done.stdout[-5000:]
+    assert re.search(r"\d+ passed", done.stdout), done.stdout[-2000:]
+    assert " error" not in done.stdout.splitlines()[-1], done.stdout[-2000:]

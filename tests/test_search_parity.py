@@ -266,9 +266,9 @@ def test_randomized_search_cv_with_a_random_state_instance_or_none():
                                        random_state=np.random.RandomState(3)).fit(X_iris, y_iris)
     assert_same_results(ours, theirs)
     # None: scikit-learn's global stream, drawn the same way
-    np.random.seed(7)
+    np.random.seed(7)  # noqa: NPY002 - random_state=None reads the global stream
     theirs = RandomizedSearchCV(SVC(), dists, n_iter=4, cv=2).fit(X_iris, y_iris)
-    np.random.seed(7)
+    np.random.seed(7)  # noqa: NPY002 - random_state=None reads the global stream
     ours = sksearch.RandomizedSearchCV(SVC(), dists, n_iter=4, cv=2).fit(X_iris, y_iris)
     assert ours.cv_results_["params"] == theirs.cv_results_["params"]
 
