@@ -59,6 +59,8 @@ from ._workers import open_workers
 from .pruners import NopPruner, get_pruner
 from .pruners._base import StepLayout
 from .samplers import GridSampler, get_sampler
+from .samplers._sklearn_draws import SklearnDrawsSampler, draws_apply
+from .samplers._unique import UniquePointsSampler, finite_parts
 from .space import CallableSpace, make_search_space
 from .storage._urls import redact
 from .study import _seed_from
@@ -114,8 +116,12 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     _space_param = "param_distributions"
     #: What the warning for ``n_iter`` larger than a finite space advises.
     _exhaustive_hint = "use sampler='grid'"
-    #: Whether ``sampler="random"`` draws a space of lists without replacement.
-    _lists_without_replacement = False
+    #: Whether ``sampler="random"`` proposes scikit-learn's ``ParameterSampler``
+    #: draws (RandomizedSearchCV), rather than sksearch's random stream.
+    _parameter_sampler_draws = False
+    #: Whether ``verbose > 0`` prints a line per candidate without a pruner
+    #: (the drop-in searches then print only scikit-learn's lines).
+    _candidate_lines = True
 
     # -- hooks ----------------------------------------------------------------------
     def _search_space(self):
@@ -256,8 +262,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         routed = self._route_fit_params(X, params)
         splits = self._splits(X, y, routed)
 
-        seed = _seed_from(self._random_state())
-        sampler = self._make_sampler(space, seed)
+        sampler, seed = self._sampler_and_seed(space)
         n_iter = self._resolve_n_iter(space, sampler)
         check_initial_count(initial, n_iter)
         study, _ = attach_or_create_study(
@@ -281,14 +286,17 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             self, max_subtasks=1 + (self.refit is not False), X=X, y=y, metadata=metadata)
         plan = SearchPlan(
             study=study, fold_context=self._fold_context(X, y, scorers, routed, increments),
-            splits=splits, n_iter=n_iter, propose=self._proposer(space, increments),
+            splits=splits, n_iter=n_iter, propose=self._proposer(space, increments, sampler),
             refit_score=self._refit_score,
             objective_values=objectives.values if objectives.names else None,
             pruner=pruner, per_fold=per_fold, layout=layout,
             n_workers=max(1, effective_n_jobs(self.n_jobs)),
             learns=sampler.learns_from_results,
             deadline=None if self.timeout is None else time.monotonic() + self.timeout,
-            callbacks=list(self.callbacks or []), seed=seed, verbose=self.verbose,
+            callbacks=list(self.callbacks or []), seed=seed,
+            # the drop-in searches print exactly scikit-learn's lines unless a
+            # pruner makes the progress per candidate
+            verbose=self.verbose * (pruner is not None or self._candidate_lines),
             caller=self, max_fold_fits=options.max_fold_fits, window=options.window)
         return _Setup(plan=plan, space=space, refit_metric=refit_metric, routed=routed,
                       increments=increments, objectives=objectives, root_ctx=root_ctx,
@@ -362,7 +370,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 f"{list(objectives.names)!r}; for one, use scoring and refit.")
         return objectives
 
-    def _proposer(self, space, increments):
+    def _proposer(self, space, increments, sampler):
         """``propose(trial) -> params`` for the scheduler: samples the space and
         checks what can only be checked on a candidate, before its first fit.
         It changes nothing on the search object, which tasks may carry to
@@ -371,6 +379,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
 
         def propose(trial):
             params = space.sample(trial)
+            exact = _exact_params(sampler, trial)
+            if exact is not None:
+                params = exact
             if isinstance(space, CallableSpace) and first[0]:
                 _check_callable_params(self.estimator, params)
                 first[0] = False
@@ -461,9 +472,10 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 "candidates? (n_iter, timeout or a callback may have stopped the "
                 "search before its first candidate.)"
             )
-        # this run's params as proposed; an earlier run's rebuilt through the space
+        # this run's params as proposed; an earlier run's rebuilt (by the
+        # sampler that drew them, or through the space)
         candidate_params = [run_params[t.number] if t.number in run_params
-                            else replay_params(space, t) for t in trials]
+                            else _replayed_params(study.sampler, space, t) for t in trials]
         fold_results = [records_from_json(t.system_attrs[FOLDS_ATTR], t.number)
                         for t in trials]
         statuses = [t.state.name.lower() for t in trials]
@@ -583,19 +595,40 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return _compat.manual_routing(fit=params, groups=groups, score=score_params)
 
     # -- helpers ------------------------------------------------------------------
+    def _sampler_and_seed(self, space):
+        """The sampler and the seed of this fit. scikit-learn's draws are made
+        first: a RandomState is then advanced as scikit-learn's search advances
+        it, before a seed is taken from it."""
+        sampler = self._parameter_sampler(self._random_state())
+        seed = _seed_from(self._random_state())
+        return (sampler or self._make_sampler(space, seed)), seed
+
+    def _parameter_sampler(self, random_state):
+        """scikit-learn's draws (:class:`SklearnDrawsSampler`) where this search
+        proposes them: ``sampler="random"`` of RandomizedSearchCV over a space
+        scikit-learn's ``ParameterSampler`` takes; else ``None``."""
+        if not (self._parameter_sampler_draws and self._sampler_spec() == "random"
+                and draws_apply(self._search_space())):
+            return None
+        n_iter = self._n_iter_spec()
+        if not isinstance(n_iter, numbers.Integral) or n_iter < 1:
+            return None  # refused with sksearch's message in _resolve_n_iter
+        return SklearnDrawsSampler(self._search_space(), int(n_iter), random_state)
+
     def _make_sampler(self, space, seed):
         spec = self._sampler_spec()
-        if spec == "random" and self._lists_without_replacement and _only_lists(
-                self._search_space()):
-            # scikit-learn's ParameterSampler draws a space of lists only
-            # without replacement: every point at most once
-            return GridSampler(space, seed=seed, shuffle=True)
         if isinstance(spec, str):
-            return get_sampler(spec, seed=seed, search_space=space)
-        sampler = copy.deepcopy(spec)
-        if seed is not None:
-            sampler.reseed_rng(seed)
-        return sampler
+            sampler = get_sampler(spec, seed=seed, search_space=space)
+        else:
+            sampler = copy.deepcopy(spec)
+            if seed is not None:
+                sampler.reseed_rng(seed)
+        if isinstance(sampler, GridSampler) or not finite_parts(space):
+            return sampler
+        # in a finite space any other sampler (random draws with replacement, a
+        # model that treats the space as continuous) would repeat points; a
+        # repeat is a full cross-validation for a result already in the study
+        return UniquePointsSampler(sampler, space, seed=seed)
 
     def _resolve_n_iter(self, space, sampler):
         grid_size = sampler.n_points
@@ -626,15 +659,17 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return self.study_.trials_dataframe()
 
 
-def _only_lists(param_distributions):
-    """Whether a dict or list of dicts holds lists of values only (no
-    distribution), scikit-learn's test for sampling without replacement."""
-    if callable(param_distributions) and not isinstance(param_distributions, dict):
-        return False
-    dicts = [param_distributions] if isinstance(param_distributions, dict) else (
-        param_distributions)
-    return all(isinstance(d, dict) and all(
-        isinstance(v, (list, tuple, np.ndarray)) for v in d.values()) for d in dicts)
+def _exact_params(sampler, trial):
+    """The params a sampler gives exactly (scikit-learn's draws), or None."""
+    exact = getattr(sampler, "exact_params", None)
+    return None if exact is None else exact(trial)
+
+
+def _replayed_params(sampler, space, trial):
+    """The params of a trial of an earlier run: exactly as drawn when the
+    sampler knows them, else rebuilt through the space."""
+    exact = _exact_params(sampler, trial)
+    return replay_params(space, trial) if exact is None else exact
 
 
 def _interrupted_message(study, n_iter, first_number, persistent):

@@ -625,21 +625,27 @@ def check_distribution(value, name):
     if isinstance(value, np.ndarray):
         if value.ndim != 1:
             raise ValueError(
-                f"Parameter array for {name!r} should be one-dimensional, got "
-                f"{value!r} with shape {value.shape}."
+                f"Parameter array for {name!r} should be one-dimensional, got: "
+                f"{value!r} with shape {value.shape}"
             )
         value = list(value)
     if isinstance(value, (list, tuple, range)):
         if len(value) == 0:
-            raise ValueError(f"Parameter {name!r} is an empty list; give at least one value.")
+            raise ValueError(
+                f"Parameter grid for parameter {name!r} need to be a non-empty sequence, "
+                f"got: {value!r}. Give at least one value: an empty list searches nothing.")
         return Categorical(value)
     if hasattr(value, "dist") and hasattr(value, "ppf"):
         return _from_scipy(value, name)
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        # scikit-learn's words for the same mistake (its tests match them),
+        # then what sksearch takes besides
         raise TypeError(
-            f"Parameter {name!r} must be a list of values, a frozen scipy.stats "
-            "distribution or a sksearch distribution (Float, Int, Categorical); "
-            f"got {value!r} of type {type(value).__name__}."
+            f"Parameter grid for parameter {name!r} needs to be a list or a numpy "
+            f"array, but got {value!r} (of type {type(value).__name__}) instead. "
+            "Single values need to be wrapped in a list with one element. (sksearch "
+            "also takes a frozen scipy.stats distribution or a sksearch "
+            "distribution: Float, Int, Categorical.)"
         )
     try:
         values = list(value)

@@ -68,9 +68,11 @@ default={default}
     As in ``GridSearchCV`` (5-fold; stratified for classifiers). The splits
     are computed once and shared by every candidate.""",
     "verbose": """verbose : int, default=0
-    ``>0`` prints a line per candidate with its score, the best score so far
+    ``>0`` prints GridSearchCV's "Fitting ..." line and, in BayesSearchCV or
+    with a pruner, a line per candidate with its score, the best score so far
     and the elapsed time; ``>1``, ``>2`` and ``>9`` add GridSearchCV's
-    per-fold lines.""",
+    per-fold lines (without a pruner, GridSearchCV and RandomizedSearchCV
+    print exactly scikit-learn's lines).""",
     "pre_dispatch": """pre_dispatch : int or str, default="2*n_jobs"
     As in ``GridSearchCV``.""",
     "random_state": """random_state : int, RandomState instance or None, default=None
@@ -350,6 +352,7 @@ True""")
 class GridSearchCV(BaseSearch):
     _space_param = "param_grid"
     _exhaustive_hint = "use GridSearchCV"
+    _candidate_lines = False
 
     def __init__(self, estimator, param_grid, *, scoring=None, n_jobs=None, refit=True,
                  cv=None, verbose=0, pre_dispatch="2*n_jobs", error_score=np.nan,
@@ -390,10 +393,11 @@ class GridSearchCV(BaseSearch):
     extended="""\
 ``from sksearch import RandomizedSearchCV`` in place of scikit-learn's takes
 the same arguments (``param_distributions``, ``n_iter=10``, ``random_state``)
-and gives ``cv_results_`` in the same format. The candidates are drawn by
-sksearch's random sampler, so one ``random_state`` gives other candidates
-than scikit-learn's (and the same ones on every run); a space of lists only
-is drawn without replacement, as scikit-learn does. The keyword-only
+and proposes the candidates scikit-learn's proposes, in the same order: they
+are taken from ``sklearn.model_selection.ParameterSampler`` itself, so
+``cv_results_`` is the same key by key (plus ``status``). A space holding
+sksearch's own distributions (or a callable) is drawn by sksearch's random
+sampler instead, never repeating a point of a finite space. The keyword-only
 ``sampler`` turns the same call into an adaptive search
 (``sampler="tpe"``); ``pruner`` stops losing candidates fold by fold.""",
     see_also="""\
@@ -412,7 +416,8 @@ GridSearchCV : Exhaustive search, with scikit-learn's signature.""",
 5""")
 class RandomizedSearchCV(BaseSearch):
     _exhaustive_hint = "use GridSearchCV"
-    _lists_without_replacement = True
+    _parameter_sampler_draws = True
+    _candidate_lines = False
 
     def __init__(self, estimator, param_distributions, *, n_iter=10, scoring=None,
                  n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs",

@@ -276,22 +276,41 @@ def _make_dict_space(params, where):
 _SKOPT_PRIORS = ("uniform", "log-uniform")
 
 
+def skopt_range(value):
+    """``(low, high, prior)`` when ``value`` is scikit-optimize's shorthand for
+    a range -- ``(low, high)`` of two numbers with ``low < high``, or
+    ``(low, high, "uniform" | "log-uniform"[, base])`` -- else ``None``."""
+    if not (isinstance(value, tuple) and len(value) in (2, 3, 4)):
+        return None
+    low, high = value[:2]
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (low, high)):
+        return None
+    if len(value) == 2:
+        # two numbers in increasing order: what skopt reads as a range
+        return (low, high, "uniform") if low < high else None
+    prior = value[2]
+    if isinstance(prior, str) and prior in _SKOPT_PRIORS:
+        return low, high, prior
+    return None
+
+
 def _warn_if_skopt_range(name, value, where):
-    """scikit-optimize reads ``(low, high, "log-uniform")`` as a range; here, as
-    in scikit-learn, a tuple is a list of values, so say what to write instead."""
-    if not (isinstance(value, tuple) and len(value) in (3, 4)):
+    """scikit-optimize reads ``(1, 32)`` and ``(low, high, "log-uniform")`` as
+    ranges; here, as in scikit-learn, a tuple is a list of values, so say what
+    to write instead."""
+    skopt = skopt_range(value)
+    if skopt is None:
         return
-    low, high, prior = value[:3]
-    if not (isinstance(prior, str) and prior in _SKOPT_PRIORS and all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (low, high))):
-        return
+    low, high, prior = skopt
     kind = "Int" if all(isinstance(v, numbers.Integral) for v in (low, high)) else "Float"
     log = ", log=True" if prior == "log-uniform" else ""
     warnings.warn(
         f"Parameter {name!r} in {where} is the tuple {value!r}, which is searched as "
         f"{len(value)} categorical values, as scikit-learn searches a tuple. For "
         f"scikit-optimize's range from {low!r} to {high!r}, write "
-        f"sksearch.distributions.{kind}({low!r}, {high!r}{log}).",
+        f"sksearch.distributions.{kind}({low!r}, {high!r}{log}) (or use "
+        "sksearch.compat.BayesSearchCV, which reads skopt's shorthands as skopt "
+        "does).",
         UserWarning, stacklevel=4)
 
 

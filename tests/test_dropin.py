@@ -54,7 +54,7 @@ def test_exported_and_sharing_one_machinery():
         assert issubclass(cls, BaseSearch)
         # nothing of the machinery is redefined by a public class
         own = {name for name in vars(cls) if not name.startswith("__")} - {
-            "_space_param", "_exhaustive_hint", "_lists_without_replacement",
+            "_space_param", "_exhaustive_hint", "_parameter_sampler_draws", "_candidate_lines",
             "_sampler_spec", "_n_iter_spec", "_infinite_space_message", "_random_state",
             "_adaptive_options"}  # the hooks BaseSearch declares
         assert not own, own
@@ -136,7 +136,7 @@ def test_randomized_search_cv_draws_lists_without_replacement_like_scikit_learn(
 def test_grid_search_cv_refuses_a_continuous_grid_naming_param_grid():
     with pytest.raises(ValueError, match="param_grid"):
         GridSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}).fit(X_iris, y_iris)
-    with pytest.raises(TypeError, match="'C' must be a list of values"):
+    with pytest.raises(TypeError, match="Parameter grid for parameter 'C' needs to be a list"):
         GridSearchCV(SVC(), {"C": 1.0}).fit(X_iris, y_iris)
     with pytest.raises(ValueError, match="'param_grid' parameter of GridSearchCV"):
         GridSearchCV(SVC(), "C").fit(X_iris, y_iris)
@@ -404,6 +404,9 @@ def test_progress_backend_falls_back_to_plain(monkeypatch):
     ((1e-2, 1e2, "log-uniform"), "Float(0.01, 100.0, log=True)"),
     ((1, 10, "uniform"), "Int(1, 10)"),
     ((1e-3, 1.0, "log-uniform", 10), "Float(0.001, 1.0, log=True)"),
+    # skopt's 2-tuple shorthand, a range too (issue 31)
+    ((1, 32), "Int(1, 32)"),
+    ((0.1, 1.0), "Float(0.1, 1.0)"),
 ])
 def test_skopt_style_tuple_warns_and_points_to_the_distribution(value, hint):
     with pytest.warns(UserWarning, match=re.escape(hint)):
@@ -417,8 +420,9 @@ def test_plain_tuples_do_not_warn():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        make_search_space({"C": (0.1, 1.0), "kernel": ("linear", "rbf", "poly"),
-                           "k": (1, 2, "uniform-ish")})
+        make_search_space({"C": (1.0, 0.1), "kernel": ("linear", "rbf", "poly"),
+                           "k": (1, 2, "uniform-ish"), "b": (False, True),
+                           "r": ((1, 1), (1, 2)), "one": (3,)})
 
 
 def test_study_defaults_to_minimize_like_optuna():
@@ -443,3 +447,55 @@ def test_searches_still_maximise():
                            random_state=0).fit(X_iris, y_iris)
     assert search.study_.direction == "maximize"
     assert search.best_score_ == max(search.cv_results_["mean_test_score"])
+
+
+# -- 5. scikit-learn's own tests, with the import swapped (issue 31) -------------------------
+
+#: Tests of sklearn/model_selection/tests/test_search.py that fail on purpose,
+#: each with its reason (listed in docs/guide/migrating.rst).
+DELIBERATE_DIFFERENCES = {
+    "test_grid_search_cv_results": "cv_results_ has the extra key 'status'",
+    "test_random_search_cv_results": "cv_results_ has the extra key 'status'",
+    "test_custom_run_search": "cv_results_ has the extra key 'status' (compared with "
+                              "a BaseSearchCV subclass's _run_search results)",
+}
+
+
+def test_scikit_learns_search_tests_pass_with_the_import_swapped(tmp_path):
+    """Run scikit-learn's own test_search.py on sksearch's GridSearchCV and
+    RandomizedSearchCV: every test passes but the deliberate differences."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sklearn
+
+    source = Path(sklearn.__file__).parent / "model_selection" / "tests" / "test_search.py"
+    if not source.exists():
+        pytest.skip("scikit-learn's tests are not installed with this wheel")
+    text = source.read_text()
+    for name in ("GridSearchCV", "RandomizedSearchCV"):
+        line = f"    {name},\n"
+        assert line in text, f"the import of {name} moved in scikit-learn's test file"
+        text = text.replace(line, "", 1)
+    text = text.replace("from sklearn.model_selection._search import (",
+                        "from sksearch import GridSearchCV, RandomizedSearchCV\n"
+                        "from sklearn.model_selection._search import (", 1)
+    swapped = tmp_path / "test_search_swapped.py"
+    swapped.write_text(text)
+    sksearch_root = str(Path(sksearch.__file__).parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([sksearch_root] + sys.path),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf",
+         "-o", "addopts=", "-W", "ignore::pytest.PytestUnknownMarkWarning",
+         str(swapped)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    check = subprocess.run([sys.executable, "-c", "import sksearch; print(sksearch.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert check.stdout.strip() == sksearch.__file__
+    failed = set(re.findall(r"^FAILED \S+::(\w+)", done.stdout, flags=re.M))
+    assert failed == set(DELIBERATE_DIFFERENCES), done.stdout[-5000:]
+    assert re.search(r"\d+ passed", done.stdout), done.stdout[-2000:]
+    assert " error" not in done.stdout.splitlines()[-1], done.stdout[-2000:]

@@ -206,3 +206,94 @@ def test_randomized_search_cv_values_match_grid_search_on_its_candidates():
     reference = RandomizedSearchCV(SVC(), dists, n_iter=6, random_state=0,
                                    return_train_score=True).fit(X_iris, y_iris)
     assert [k for k in ours.cv_results_ if k != "status"] == list(reference.cv_results_)
+
+
+# -- RandomizedSearchCV draws what scikit-learn draws (issue 31) -----------------------
+
+def _random_spaces():
+    from scipy.stats import expon, loguniform, randint
+
+    return {
+        "distributions": {"C": loguniform(1e-2, 1e2), "gamma": expon(scale=0.1)},
+        "lists": {"C": [0.1, 1.0, 10.0, 100.0], "kernel": ["linear", "rbf"]},
+        "mixed": {"C": loguniform(1e-2, 1e2), "kernel": ["linear", "rbf", "poly"],
+                  "degree": randint(1, 4)},
+        "list-of-dicts": [{"kernel": ["rbf"], "C": expon(scale=10)},
+                          {"kernel": ["poly"], "degree": [2, 3]}],
+        "list-of-dicts-of-lists": [{"kernel": ["rbf"], "C": [1.0, 10.0, 100.0]},
+                                   {"kernel": ["poly"], "degree": [2, 3]}],
+        "beyond-the-grid": {"C": [0.1, 1.0], "kernel": ["linear", "rbf"]},
+        "tuples-and-arrays": {"C": (1.0, 10.0, 100.0),
+                              "kernel": np.array(["linear", "rbf"]),
+                              "class_weight": [None, {0: 1, 1: 2, 2: 1}]},
+    }
+
+
+@pytest.mark.filterwarnings("ignore:The total space of parameters")
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("space", list(_random_spaces()))
+def test_randomized_search_cv_draws_scikit_learns_candidates(space, seed):
+    dists = _random_spaces()[space]
+    kwargs = dict(n_iter=6, cv=3, random_state=seed, return_train_score=True)
+    theirs = RandomizedSearchCV(SVC(), dists, **kwargs).fit(X_iris, y_iris)
+    ours = sksearch.RandomizedSearchCV(SVC(), dists, **kwargs).fit(X_iris, y_iris)
+    assert_same_results(ours, theirs)
+    # the very objects, in scikit-learn's key order
+    assert repr(ours.cv_results_["params"]) == repr(theirs.cv_results_["params"])
+    assert list(ours.cv_results_["status"]) == ["complete"] * len(ours.cv_results_["params"])
+
+
+def test_randomized_search_cv_warns_once_like_scikit_learn_beyond_the_grid():
+    import warnings
+
+    grid = {"C": [0.1, 1.0], "kernel": ["linear", "rbf"]}
+    messages = []
+    for cls in (RandomizedSearchCV, sksearch.RandomizedSearchCV):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cls(SVC(), grid, n_iter=9, cv=2, random_state=0).fit(X_iris, y_iris)
+        messages.append([str(w.message) for w in caught if w.category is UserWarning])
+    assert messages[0] == messages[1] and len(messages[0]) == 1
+
+
+def test_randomized_search_cv_with_a_random_state_instance_or_none():
+    from scipy.stats import loguniform
+
+    dists = {"C": loguniform(1e-2, 1e2), "kernel": ["linear", "rbf"]}
+    theirs = RandomizedSearchCV(SVC(), dists, n_iter=4, cv=2,
+                                random_state=np.random.RandomState(3)).fit(X_iris, y_iris)
+    ours = sksearch.RandomizedSearchCV(SVC(), dists, n_iter=4, cv=2,
+                                       random_state=np.random.RandomState(3)).fit(X_iris, y_iris)
+    assert_same_results(ours, theirs)
+    # None: scikit-learn's global stream, drawn the same way
+    np.random.seed(7)  # noqa: NPY002 - random_state=None reads the global stream
+    theirs = RandomizedSearchCV(SVC(), dists, n_iter=4, cv=2).fit(X_iris, y_iris)
+    np.random.seed(7)  # noqa: NPY002 - random_state=None reads the global stream
+    ours = sksearch.RandomizedSearchCV(SVC(), dists, n_iter=4, cv=2).fit(X_iris, y_iris)
+    assert ours.cv_results_["params"] == theirs.cv_results_["params"]
+
+
+def test_randomized_search_cv_with_a_pruner_keeps_scikit_learns_candidates():
+    from scipy.stats import loguniform
+
+    dists = {"C": loguniform(1e-3, 1e2), "gamma": loguniform(1e-4, 1e1)}
+    theirs = RandomizedSearchCV(SVC(), dists, n_iter=8, cv=5, random_state=0).fit(
+        X_iris, y_iris)
+    ours = sksearch.RandomizedSearchCV(SVC(), dists, n_iter=8, cv=5, random_state=0,
+                                       pruner="bound").fit(X_iris, y_iris)
+    assert ours.cv_results_["params"] == theirs.cv_results_["params"]
+    assert ours.best_params_ == theirs.best_params_
+
+
+def test_resumed_randomized_search_continues_scikit_learns_draws(tmp_path):
+    from scipy.stats import loguniform
+
+    dists = {"C": loguniform(1e-2, 1e2), "kernel": ["linear", "rbf"]}
+    storage = f"sqlite:///{tmp_path / 'draws.db'}"
+    search = sksearch.RandomizedSearchCV(SVC(), dists, n_iter=3, cv=2, random_state=0,
+                                         storage=storage, study_name="draws")
+    search.fit(X_iris, y_iris)
+    search.set_params(n_iter=6).fit(X_iris, y_iris)
+    theirs = RandomizedSearchCV(SVC(), dists, n_iter=6, cv=2, random_state=0).fit(
+        X_iris, y_iris)
+    assert repr(search.cv_results_["params"]) == repr(theirs.cv_results_["params"])

@@ -158,7 +158,7 @@ class MLflowCallback:
             tags={**self._extra_tags(), TAG_STUDY: study.study_name,
                   TAG_ROLE: "search"}).info.run_id
         client.log_batch(ours, params=_params({
-            "direction": ", ".join(study.directions), "sampler": type(study.sampler).__name__,
+            "direction": ", ".join(study.directions), "sampler": _sampler_name(study.sampler),
             "pruner": type(study.pruner).__name__}))
         # Processes sharing the study may each have created one at the same
         # moment: all keep the earliest, and the others delete their own. A
@@ -446,3 +446,13 @@ def _search(client, experiment_id, filter_string):
         token = page.token
         if not token:
             return runs
+
+
+def _sampler_name(sampler):
+    """The sampler's class name; a search over a finite space wraps its sampler
+    (UniquePointsSampler), and the one that proposes is the one to log."""
+    from ..samplers._unique import UniquePointsSampler
+
+    if isinstance(sampler, UniquePointsSampler):
+        sampler = sampler.sampler
+    return type(sampler).__name__
