@@ -102,4 +102,7 @@ def test_the_training_data_reaches_each_dask_worker_once(client):
         warnings.simplefilter("ignore")
         search.fit(_counted.Counted(X), y)
     assert search.n_fold_fits_ == 36
-    assert set(client.run(_counted.n_rebuilt).values()) <= {0, 1}
+    # once per worker, but dask's active memory manager may drop a replica no
+    # waiting task needs, and a later task fetches it again (under load, a
+    # copy or two more); before, every call sent it (15 per worker)
+    assert max(client.run(_counted.n_rebuilt).values()) <= 3

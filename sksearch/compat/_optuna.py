@@ -106,6 +106,7 @@ n_splits_, scorer_, refit_time_
     # what sksearch's machinery reads and Optuna's signature has not
     pre_dispatch = "2*n_jobs"
     increments = None
+    reuse = True  # sksearch's default: shared pipeline prefixes fitted once
 
     def __init__(self, estimator, param_distributions, *, cv=None, enable_pruning=False,
                  error_score=np.nan, max_iter=1000, n_jobs=None, n_trials=10,

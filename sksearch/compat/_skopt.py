@@ -103,6 +103,7 @@ scorer_, n_splits_, refit_time_, study_
     storage = None
     study_name = None
     increments = None
+    reuse = True  # sksearch's default: shared pipeline prefixes fitted once
 
     def __init__(self, estimator, search_spaces, optimizer_kwargs=None, n_iter=50,
                  scoring=None, fit_params=None, n_jobs=1, n_points=1, iid="deprecated",
