@@ -18,6 +18,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sksearch import BayesSearchCV, Study, TrialState
+from sksearch._objectives import OBJECTIVES_ATTR
 from sksearch._records import FOLDS_ATTR, FoldRecord, records_from_json, records_to_json
 from sksearch.dashboard import main, make_server
 from sksearch.dashboard._api import IMPORTANCE_OPTIONS
@@ -151,6 +152,49 @@ def test_importances_are_those_of_sksearch_importance(served, db):
     assert answer["importances"] == [[k, v] for k, v in expected.items()]
 
 
+@pytest.mark.parametrize("study_name, objective", [(NASTY, None), ("search", None)])
+def test_importances_are_those_of_the_importance_plot(served, db, study_name, objective):
+    """The page and plot_param_importances of one study rank the parameters
+    alike: the same code, forest and seed (a smaller forest flipped the top
+    parameter of a real study)."""
+    from sksearch.plot._data import importance_data
+    from sksearch.plot._source import read
+
+    study = Study(storage=f"sqlite:///{db}", study_name=study_name)
+    study_id = {s["name"]: s["id"] for s in _json(served, "/api/studies")[1]}[study_name]
+    answer = _json(served, f"/api/studies/{study_id}/importances")[1]
+    plotted = importance_data(read(study), study, "fanova", 0)
+    assert answer["importances"] == [[n, float(v)] for n, v in
+                                     zip(plotted.names[::-1], plotted.shares[::-1])]
+    assert answer["params"] == [n for n, _ in answer["importances"]]
+
+
+def test_importances_of_each_objective_are_those_of_the_plot(two_objectives):
+    from sksearch.plot._data import importance_data
+    from sksearch.plot._source import read
+
+    server, study = two_objectives
+    for k in (0, 1):
+        answer = _json(server, f"/api/studies/1/importances?objective={k}")[1]
+        plotted = importance_data(read(study, target=k), study, "fanova", 0)
+        assert [n for n, _ in answer["importances"]] == list(plotted.names[::-1])
+        assert [v for _, v in answer["importances"]] == pytest.approx(plotted.shares[::-1],
+                                                                      abs=0, rel=0)
+
+
+def test_constant_values_have_no_importances_and_say_why(tmp_path):
+    study = Study(direction="minimize", storage=tmp_path / "flat.db", study_name="flat")
+    study.optimize(lambda t: 0 * t.suggest_float("x", 0, 1), n_trials=4)
+    server = make_server(tmp_path / "flat.db", port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        answer = _json(server, "/api/studies/1/importances")[1]
+        assert "same value" in answer["error"] and answer["n_trials"] == 4
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_importances_say_why_they_are_missing(tmp_path):
     study = Study(direction="minimize", storage=tmp_path / "one.db", study_name="one")
     study.optimize(_objective, n_trials=1)
@@ -173,6 +217,9 @@ def two_objectives(tmp_path):
     study.optimize(lambda t: (t.suggest_float("x", 0, 1),
                               t.suggest_float("y", 0, 1) + 0.1 * t.suggest_float("x", 0, 1)),
                    n_trials=10)
+    # what a search of two metrics stores: the page names the values by it
+    study.set_system_attr(OBJECTIVES_ATTR, {"objectives": ["accuracy", "fit_time"],
+                                            "constraints": []})
     trial = study.ask()
     trial.suggest_float("x", 0, 1)
     trial.report(0.5, 0)
@@ -213,6 +260,83 @@ def test_the_objective_drawn_is_chosen_by_a_query_parameter(two_objectives):
         assert [t["value"] for t in page["finished"]] == [study.trials[11].values[k]]
         assert [(t["number"], t["value"]) for t in page["running"]] == [(12, None)]
         assert page["next"] == 12
+
+
+def test_several_objectives_are_named_by_their_metrics(two_objectives):
+    server, _ = two_objectives
+    assert _json(server, "/api/studies")[1][0]["objective_names"] == ["accuracy", "fit_time"]
+    assert _json(server, "/api/studies/1")[1]["objective_names"] == ["accuracy", "fit_time"]
+
+
+def test_the_pareto_front_is_that_of_the_plot(two_objectives):
+    from sksearch.plot._pareto import pareto_data
+
+    server, study = two_objectives
+    answer = _json(server, "/api/studies/1/pareto")[1]
+    front = pareto_data(study)
+    assert answer["names"] == ["accuracy", "fit_time"] == front.names
+    assert answer["title"] == front.title
+    assert answer["n_front"] == int(front.on_front.sum()) >= 1
+    assert answer["points"] == [[int(n), list(v), bool(f), bool(o)] for n, v, f, o in zip(
+        front.numbers, front.values.tolist(), front.feasible, front.on_front)]
+
+
+def test_a_study_of_one_objective_has_no_pareto_front(served):
+    answer = _json(served, "/api/studies/2/pareto")[1]
+    assert answer == {"error": "A study of one objective has no Pareto front."}
+
+
+def test_a_trials_detail_has_its_folds_and_params(served, db):
+    study = Study(storage=f"sqlite:///{db}", study_name="search")
+    trial = study.trials[2]
+    status, detail = _json(served, "/api/studies/1/trial/2")
+    assert status == 200 and detail["number"] == 2 and detail["state"] == "COMPLETE"
+    assert detail["values"] == [["value", trial.value]]
+    assert detail["params"] == [["C", repr(trial.params["C"])],
+                                ["fit_intercept", repr(trial.params["fit_intercept"])]]
+    records = records_from_json(trial.system_attrs[FOLDS_ATTR])
+    assert [f["test_scores"] for f in detail["folds"]] == [r.test_scores for r in records]
+    assert [f["fit_time"] for f in detail["folds"]] == [r.fit_time for r in records]
+    assert detail["intermediate"] == [[s, v] for s, v in
+                                      sorted(trial.intermediate_values.items())]
+    assert detail["duration"] == round(
+        (trial.datetime_complete - trial.datetime_start).total_seconds(), 3)
+    assert _json(served, "/api/studies/1/trial/99") == (
+        404, {"error": "No trial 99 in this study."})
+
+
+def test_a_trials_detail_says_why_it_failed_or_was_interrupted(tmp_path):
+    from sksearch.trial import INTERRUPTED_KEY
+
+    path = tmp_path / "fails.db"
+    study = Study(direction="minimize", storage=path, study_name="fails")
+
+    def broken(trial):
+        trial.suggest_float("x", 0, 1)
+        trial.set_user_attr("note", {"tag": NASTY, "n": [1, 2.5]})
+        raise RuntimeError("the fit ran out of memory")
+
+    study.optimize(broken, n_trials=1, catch=(RuntimeError,))
+    cut = study.ask()
+    cut.suggest_float("x", 0, 1)
+    study.tell(cut, state=TrialState.FAIL,
+               system_attrs={INTERRUPTED_KEY: "KeyboardInterrupt"})
+    running = study.ask()
+    running.suggest_float("x", 0, 1)
+    server = make_server(path, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        failed = _json(server, "/api/studies/1/trial/0")[1]
+        assert "the fit ran out of memory" in failed["fail_reason"]
+        assert failed["user_attrs"] == {"note": {"tag": NASTY, "n": [1, 2.5]}}
+        assert failed["interrupted"] is None and failed["values"] == []
+        interrupted = _json(server, "/api/studies/1/trial/1")[1]
+        assert interrupted["interrupted"] == "KeyboardInterrupt"
+        now = _json(server, "/api/studies/1/trial/2")[1]
+        assert now["state"] == "RUNNING" and now["end"] is None and now["duration"] is None
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize("path", ["/api/studies/1?objective=2",
