@@ -199,6 +199,45 @@ def screenshots(directory, db):
             browser.execute_script("arguments[0].scrollIntoView()", element)
             element.screenshot(os.path.join(directory, f"dashboard-{view}.png"))
             print(f"saved {directory}/dashboard-{view}.png")
+        # the detail of the best trial, opened from the table
+        browser.find_element("css selector", "#trials th[data-key=value]").click()
+        browser.find_element("css selector", "#trials th[data-key=value]").click()
+        browser.find_element("css selector", "#trials tr[data-number]").click()
+        _wait(lambda: browser.find_element("id", "detail").is_displayed())
+        time.sleep(0.3)
+        browser.save_screenshot(os.path.join(directory, "dashboard-detail.png"))
+        print(f"saved {directory}/dashboard-detail.png")
+    finally:
+        browser.quit()
+        server.shutdown()
+        server.server_close()
+    _pareto_screenshot(directory, db + ".two-objectives")
+
+
+def _pareto_screenshot(directory, db):
+    """A search of two objectives (accuracy against fit time) and its page."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.tree import DecisionTreeClassifier
+
+    from sksearch import BayesSearchCV
+
+    if not os.path.exists(db):
+        X, y = load_breast_cancer(return_X_y=True)
+        BayesSearchCV(DecisionTreeClassifier(random_state=0),
+                      {"max_depth": Int(1, 12), "min_samples_leaf": Int(1, 40, log=True)},
+                      n_iter=40, cv=3, scoring="accuracy", objectives=["score", "fit_time"],
+                      refit=False, random_state=0, storage=f"sqlite:///{db}",
+                      study_name="tree: accuracy vs fit time").fit(X, y)
+    server = make_server(db, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    browser = _browser(height=1000)
+    try:
+        browser.get(server.url + "#study=1")
+        _wait(lambda: browser.find_elements("css selector", "#pareto circle.point"))
+        time.sleep(0.5)
+        element = browser.find_element("id", "pareto")
+        element.screenshot(os.path.join(directory, "dashboard-pareto.png"))
+        print(f"saved {directory}/dashboard-pareto.png")
     finally:
         browser.quit()
         server.shutdown()

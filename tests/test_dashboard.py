@@ -18,6 +18,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sksearch import BayesSearchCV, Study, TrialState
+from sksearch._objectives import OBJECTIVES_ATTR
 from sksearch._records import FOLDS_ATTR, FoldRecord, records_from_json, records_to_json
 from sksearch.dashboard import main, make_server
 from sksearch.dashboard._api import IMPORTANCE_OPTIONS
@@ -151,6 +152,49 @@ def test_importances_are_those_of_sksearch_importance(served, db):
     assert answer["importances"] == [[k, v] for k, v in expected.items()]
 
 
+@pytest.mark.parametrize("study_name, objective", [(NASTY, None), ("search", None)])
+def test_importances_are_those_of_the_importance_plot(served, db, study_name, objective):
+    """The page and plot_param_importances of one study rank the parameters
+    alike: the same code, forest and seed (a smaller forest flipped the top
+    parameter of a real study)."""
+    from sksearch.plot._data import importance_data
+    from sksearch.plot._source import read
+
+    study = Study(storage=f"sqlite:///{db}", study_name=study_name)
+    study_id = {s["name"]: s["id"] for s in _json(served, "/api/studies")[1]}[study_name]
+    answer = _json(served, f"/api/studies/{study_id}/importances")[1]
+    plotted = importance_data(read(study), study, "fanova", 0)
+    assert answer["importances"] == [[n, float(v)] for n, v in
+                                     zip(plotted.names[::-1], plotted.shares[::-1])]
+    assert answer["params"] == [n for n, _ in answer["importances"]]
+
+
+def test_importances_of_each_objective_are_those_of_the_plot(two_objectives):
+    from sksearch.plot._data import importance_data
+    from sksearch.plot._source import read
+
+    server, study = two_objectives
+    for k in (0, 1):
+        answer = _json(server, f"/api/studies/1/importances?objective={k}")[1]
+        plotted = importance_data(read(study, target=k), study, "fanova", 0)
+        assert [n for n, _ in answer["importances"]] == list(plotted.names[::-1])
+        assert [v for _, v in answer["importances"]] == pytest.approx(plotted.shares[::-1],
+                                                                      abs=0, rel=0)
+
+
+def test_constant_values_have_no_importances_and_say_why(tmp_path):
+    study = Study(direction="minimize", storage=tmp_path / "flat.db", study_name="flat")
+    study.optimize(lambda t: 0 * t.suggest_float("x", 0, 1), n_trials=4)
+    server = make_server(tmp_path / "flat.db", port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        answer = _json(server, "/api/studies/1/importances")[1]
+        assert "same value" in answer["error"] and answer["n_trials"] == 4
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_importances_say_why_they_are_missing(tmp_path):
     study = Study(direction="minimize", storage=tmp_path / "one.db", study_name="one")
     study.optimize(_objective, n_trials=1)
@@ -173,6 +217,9 @@ def two_objectives(tmp_path):
     study.optimize(lambda t: (t.suggest_float("x", 0, 1),
                               t.suggest_float("y", 0, 1) + 0.1 * t.suggest_float("x", 0, 1)),
                    n_trials=10)
+    # what a search of two metrics stores: the page names the values by it
+    study.set_system_attr(OBJECTIVES_ATTR, {"objectives": ["accuracy", "fit_time"],
+                                            "constraints": []})
     trial = study.ask()
     trial.suggest_float("x", 0, 1)
     trial.report(0.5, 0)
@@ -213,6 +260,83 @@ def test_the_objective_drawn_is_chosen_by_a_query_parameter(two_objectives):
         assert [t["value"] for t in page["finished"]] == [study.trials[11].values[k]]
         assert [(t["number"], t["value"]) for t in page["running"]] == [(12, None)]
         assert page["next"] == 12
+
+
+def test_several_objectives_are_named_by_their_metrics(two_objectives):
+    server, _ = two_objectives
+    assert _json(server, "/api/studies")[1][0]["objective_names"] == ["accuracy", "fit_time"]
+    assert _json(server, "/api/studies/1")[1]["objective_names"] == ["accuracy", "fit_time"]
+
+
+def test_the_pareto_front_is_that_of_the_plot(two_objectives):
+    from sksearch.plot._pareto import pareto_data
+
+    server, study = two_objectives
+    answer = _json(server, "/api/studies/1/pareto")[1]
+    front = pareto_data(study)
+    assert answer["names"] == ["accuracy", "fit_time"] == front.names
+    assert answer["title"] == front.title
+    assert answer["n_front"] == int(front.on_front.sum()) >= 1
+    assert answer["points"] == [[int(n), list(v), bool(f), bool(o)] for n, v, f, o in zip(
+        front.numbers, front.values.tolist(), front.feasible, front.on_front)]
+
+
+def test_a_study_of_one_objective_has_no_pareto_front(served):
+    answer = _json(served, "/api/studies/2/pareto")[1]
+    assert answer == {"error": "A study of one objective has no Pareto front."}
+
+
+def test_a_trials_detail_has_its_folds_and_params(served, db):
+    study = Study(storage=f"sqlite:///{db}", study_name="search")
+    trial = study.trials[2]
+    status, detail = _json(served, "/api/studies/1/trial/2")
+    assert status == 200 and detail["number"] == 2 and detail["state"] == "COMPLETE"
+    assert detail["values"] == [["value", trial.value]]
+    assert detail["params"] == [["C", repr(trial.params["C"])],
+                                ["fit_intercept", repr(trial.params["fit_intercept"])]]
+    records = records_from_json(trial.system_attrs[FOLDS_ATTR])
+    assert [f["test_scores"] for f in detail["folds"]] == [r.test_scores for r in records]
+    assert [f["fit_time"] for f in detail["folds"]] == [r.fit_time for r in records]
+    assert detail["intermediate"] == [[s, v] for s, v in
+                                      sorted(trial.intermediate_values.items())]
+    assert detail["duration"] == round(
+        (trial.datetime_complete - trial.datetime_start).total_seconds(), 3)
+    assert _json(served, "/api/studies/1/trial/99") == (
+        404, {"error": "No trial 99 in this study."})
+
+
+def test_a_trials_detail_says_why_it_failed_or_was_interrupted(tmp_path):
+    from sksearch.trial import INTERRUPTED_KEY
+
+    path = tmp_path / "fails.db"
+    study = Study(direction="minimize", storage=path, study_name="fails")
+
+    def broken(trial):
+        trial.suggest_float("x", 0, 1)
+        trial.set_user_attr("note", {"tag": NASTY, "n": [1, 2.5]})
+        raise RuntimeError("the fit ran out of memory")
+
+    study.optimize(broken, n_trials=1, catch=(RuntimeError,))
+    cut = study.ask()
+    cut.suggest_float("x", 0, 1)
+    study.tell(cut, state=TrialState.FAIL,
+               system_attrs={INTERRUPTED_KEY: "KeyboardInterrupt"})
+    running = study.ask()
+    running.suggest_float("x", 0, 1)
+    server = make_server(path, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        failed = _json(server, "/api/studies/1/trial/0")[1]
+        assert "the fit ran out of memory" in failed["fail_reason"]
+        assert failed["user_attrs"] == {"note": {"tag": NASTY, "n": [1, 2.5]}}
+        assert failed["interrupted"] is None and failed["values"] == []
+        interrupted = _json(server, "/api/studies/1/trial/1")[1]
+        assert interrupted["interrupted"] == "KeyboardInterrupt"
+        now = _json(server, "/api/studies/1/trial/2")[1]
+        assert now["state"] == "RUNNING" and now["end"] is None and now["duration"] is None
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize("path", ["/api/studies/1?objective=2",
@@ -352,6 +476,8 @@ def browser():
                      "--disable-dev-shm-usage", "--window-size=1400,1600"):
         options.add_argument(argument)
     options.binary_location = chromium
+    # the page's console, read by _console_errors
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     browser = webdriver.Chrome(service=Service(executable_path=driver), options=options)
     yield browser
     browser.quit()
@@ -369,6 +495,18 @@ _WRITER = textwrap.dedent("""
         return x * x
     study.optimize(objective, n_trials=int(sys.argv[3]))
 """)
+
+
+def _console_errors(browser):
+    """The errors the page logged since the last call (a failed script, a
+    failed fetch): a view that threw would leave the rest undrawn."""
+    return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _serve(storage):
+    server = make_server(storage, port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server
 
 
 def _wait(condition, timeout, what):
@@ -396,7 +534,8 @@ def test_the_page_grows_live_in_a_browser(tmp_path, browser):
         browser.execute_script("window.notReloaded = true;")
         count = lambda: int(browser.execute_script(  # noqa: E731
             "return Number(document.body.dataset.trials || 0)"))
-        rows = lambda: len(browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr"))  # noqa: E731
+        rows = lambda: len(browser.find_elements(  # noqa: E731
+            By.CSS_SELECTOR, "#trials tbody tr[data-number]"))
         points = lambda: len(browser.find_elements(  # noqa: E731
             By.CSS_SELECTOR, "#history circle.point"))
         _wait(lambda: points() >= 3, 60, "the first points of the history")
@@ -419,7 +558,7 @@ def test_the_page_grows_live_in_a_browser(tmp_path, browser):
         # sorting by value puts the best first
         browser.find_element(By.CSS_SELECTOR, "#trials th[data-key=value]").click()
         numbers = [int(r.get_attribute("data-number")) for r in
-                   browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")]
+                   browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr[data-number]")]
         values = Study(storage=path, study_name="live").get_trials((TrialState.COMPLETE,))
         assert numbers[0] == min(values, key=lambda t: t.value).number
         assert browser.execute_script("return window.notReloaded === true")
@@ -443,8 +582,8 @@ def test_markup_in_names_and_values_stays_text_in_a_browser(db, browser):
         links = _wait(lambda: [a.text for a in browser.find_elements(
             By.CSS_SELECTOR, "#study-list a")], 30, "the list of studies")
         assert links[1] == f"{NASTY}(12)"
-        _wait(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")) == 12,
-              30, "the table")
+        _wait(lambda: len(browser.find_elements(
+            By.CSS_SELECTOR, "#trials tbody tr[data-number]")) == 12, 30, "the table")
         cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#trials tbody td")]
         assert NASTY in cells
         # nothing of it became an element, and no handler ran
@@ -465,30 +604,98 @@ def test_the_page_switches_the_objective_it_draws(two_objectives, browser):
     # element found in one call may be gone (stale) by the next
     options = ("return document.getElementById('objective-pick').hidden ? null : "
                "[...document.querySelectorAll('#objective option')].map(o => o.textContent)")
-    _wait(lambda: browser.execute_script(options) == ["0 (minimize)", "1 (maximize)"], 30,
-          "the objective selector")
+    _wait(lambda: browser.execute_script(options) == ["accuracy (minimize)",
+                                                      "fit_time (maximize)"], 30,
+          "the objective selector, by metric name")
 
-    def table_values():  # the value column of the table, by trial number
+    def table_values():  # both objective columns of the table, by trial number
         rows = browser.execute_script(
-            "return [...document.querySelectorAll('#trials tbody tr')].map("
-            "r => [r.dataset.number, r.children[2].textContent])")
-        return {int(number): text for number, text in rows}
+            "return [...document.querySelectorAll('#trials tbody tr[data-number]')].map("
+            "r => [r.dataset.number, r.children[2].textContent, r.children[3].textContent])")
+        return {int(number): (a, b) for number, a, b in rows}
 
-    def expected(k):
-        return {t.number: "–" if t.values is None else
-                str(round(t.values[k] * 1e4) / 1e4).removesuffix(".0") for t in study.trials}
+    def shown(v):
+        return str(round(v * 1e4) / 1e4).removesuffix(".0")
 
-    _wait(lambda: table_values() == expected(0), 30, "objective 0 in the table")
+    expected = {t.number: ("–", "–") if t.values is None else tuple(map(shown, t.values))
+                for t in study.trials}
+    _wait(lambda: table_values() == expected, 30, "one column per objective in the table")
+    headers = browser.execute_script(
+        "return [...document.querySelectorAll('#trials th')].map(th => th.textContent)")
+    assert headers[2:4] == ["accuracy", "fit_time"]
+    assert browser.execute_script(
+        "return document.querySelector('#history .ylabel').firstChild.nodeValue") == "accuracy"
     Select(browser.find_element(By.ID, "objective")).select_by_value("1")
-    _wait(lambda: table_values() == expected(1), 30, "objective 1 in the table")
-    assert "maximize" in browser.find_element(By.ID, "study-meta").text
-    header = browser.find_element(By.CSS_SELECTOR, "#trials th[data-key=value]").text
-    assert header == "objective 1"
+    _wait(lambda: browser.execute_script("return (document.querySelector('#history .ylabel')"
+                                         " || {firstChild: {}}).firstChild.nodeValue")
+          == "fit_time", 30,
+          "objective 1 drawn")
+    meta = browser.find_element(By.ID, "study-meta").text
+    assert meta.startswith("minimize accuracy, maximize fit_time")
+    assert table_values() == expected  # the table shows every objective either way
+    assert _console_errors(browser) == []
 
 
-def test_a_large_study_is_drawn_in_bulk(browser):
-    """Past 1,000 fold tasks the timeline merges its bars, past 500 trials the
-    table shows its first 500 rows until asked for all."""
+def test_the_pareto_front_view_and_header(two_objectives, browser):
+    from sksearch.plot._pareto import pareto_data
+
+    server, study = two_objectives
+    front = pareto_data(study)
+    n_front = int(front.on_front.sum())
+    browser.get(server.url + "#study=1")
+    count = ("return document.getElementById('pareto').hidden ? -1 : "
+             "document.querySelectorAll('#pareto circle.point.front').length")
+    _wait(lambda: browser.execute_script(count) == n_front, 30, "the front's points")
+    assert browser.execute_script(
+        "return document.querySelectorAll('#pareto circle.point').length") == len(front.numbers)
+    meta = browser.find_element("id", "study-meta").text
+    assert f"Pareto front: {n_front} of {len(front.numbers)} complete trials" in meta
+    assert "best" not in meta  # no single best of several objectives
+    labels = browser.execute_script(
+        "return [...document.querySelectorAll('#pareto svg > text')]"
+        ".map(t => t.firstChild.nodeValue)")
+    assert labels == ["accuracy (minimize)", "fit_time (maximize)"]
+    assert _console_errors(browser) == []
+
+
+def test_the_history_and_axes_read_true(db, browser):
+    """The best so far is a step line; value axes end at the data's limits
+    with round ticks in between; the y label fits in its chart."""
+    study = Study(storage=f"sqlite:///{db}", study_name="search")
+    values = [t.value for t in study.get_trials((TrialState.COMPLETE,))]
+    server = _serve(db)
+    try:
+        browser.get(server.url + "#study=1")
+        _wait(lambda: browser.execute_script(
+            "return document.querySelector('#history path.best')"), 30, "the history")
+        d = browser.execute_script(
+            "return document.querySelector('#history path.best').getAttribute('d')")
+        assert d.startswith("M") and "L" not in d and set(d[1:]) <= set("0123456789.,-HV")
+        ticks = browser.execute_script(
+            "return [...document.querySelectorAll('#parallel .value-axis .tick text')]"
+            ".map(t => Number(t.firstChild.nodeValue))")
+        assert len(ticks) >= 2
+        assert all(min(values) - 1e-9 <= t <= max(values) + 1e-9 for t in ticks)
+        history_ticks = browser.execute_script(
+            "return [...document.querySelectorAll('#history .axis .tick text')]"
+            ".map(t => t.textContent)")
+        assert all(float(t) <= 1 for t in history_ticks if "." in t)  # an accuracy
+        inside = browser.execute_script("""
+            const label = document.querySelector('#history .ylabel');
+            const box = label.getBoundingClientRect();
+            const chart = label.ownerSVGElement.getBoundingClientRect();
+            return box.left >= chart.left && box.top >= chart.top
+                && box.bottom <= chart.bottom;""")
+        assert inside
+        assert _console_errors(browser) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_large_study_is_drawn_in_bulk_and_its_table_filters(browser):
+    """Past 1,000 fold tasks the timeline merges its bars; the table draws the
+    rows in view only, and filters by state, text and parameter range."""
     from selenium.webdriver.common.by import By
 
     from sksearch.storage import InMemoryStorage
@@ -496,31 +703,113 @@ def test_a_large_study_is_drawn_in_bulk(browser):
     storage = InMemoryStorage()
     study = Study(direction="minimize", storage=storage, study_name="large",
                   sampler="random", random_state=0)
-    for _ in range(520):
-        trial = study.ask({"x": Float(-1, 1)})
+    for k in range(520):
+        trial = study.ask({"x": Float(-1, 1), "kind": Categorical(["odd", "even"])})
         start = time.time()
         folds = [FoldRecord(test_scores=0.5, spans=[[f"w{k}", start + k, start + k + 0.5]])
                  for k in range(2)]
         study.tell(trial, trial.params["x"] ** 2,
+                   state=TrialState.PRUNED if k % 10 == 3 else None,
                    system_attrs={FOLDS_ATTR: records_to_json(folds)})
-    server = make_server(storage, port=0)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    server = _serve(storage)
+    trials = study.trials
     try:
         (study_id, _), = storage.get_all_studies()
         browser.get(server.url + f"#study={study_id}")
-        rows = lambda: browser.find_elements(By.CSS_SELECTOR, "#trials tbody tr")  # noqa: E731
-        _wait(lambda: len(rows()) == 500, 30, "the first 500 rows")
-        assert browser.find_element(By.ID, "trial-count").text == (
-            "520 trials, the first 500 shown")
+        shown = lambda: int(browser.execute_script(  # noqa: E731
+            "return document.getElementById('trials').dataset.rows || -1"))
+        drawn = lambda: browser.execute_script(  # noqa: E731
+            "return [...document.querySelectorAll('#trials tbody tr[data-number]')]"
+            ".map(r => Number(r.dataset.number))")
+        _wait(lambda: shown() == 520, 30, "the table over 520 trials")
+        assert 10 < len(drawn()) < 100  # the rows in view, not 520
+        assert browser.find_element(By.ID, "trial-count").text == "520 trials"
+        browser.execute_script("const w = document.querySelector('#trials .table-wrap');"
+                               "w.scrollTop = w.scrollHeight;")
+        _wait(lambda: 519 in drawn(), 10, "the last row after scrolling")
         assert browser.find_elements(By.CSS_SELECTOR, "#timeline rect.span") == []
         merged = browser.find_elements(By.CSS_SELECTOR, "#timeline path.spans")
-        assert len(merged) == 2  # one per worker (all complete)
-        assert sum(p.get_attribute("d").count("M") for p in merged) == 1040
-        button = browser.find_element(By.ID, "all-rows")
-        assert button.text == "show all 520 rows"
-        button.click()
-        _wait(lambda: len(rows()) == 520, 30, "all rows")
-        assert not button.is_displayed()
+        assert len(merged) == 2 * 2  # one per worker and state
+        # by state
+        browser.find_element(By.CSS_SELECTOR, "#state-filter input[value=COMPLETE]").click()
+        n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
+        _wait(lambda: shown() == n_pruned, 10, "the pruned trials only")
+        assert browser.find_element(By.ID, "trial-count").text == (
+            f"{n_pruned} of 520 trials shown")
+        browser.find_element(By.CSS_SELECTOR, "#state-filter input[value=COMPLETE]").click()
+        # by text, then by a parameter's range as well
+        browser.find_element(By.ID, "search").send_keys("kind=even")
+        evens = [t for t in trials if t.params["kind"] == "even"]
+        _wait(lambda: shown() == len(evens), 10, "the trials of kind even")
+        browser.find_element(By.CSS_SELECTOR, "#ranges summary").click()
+        box = browser.find_element(By.CSS_SELECTOR, "#range-boxes input[data-param=x]"
+                                                    "[data-side=min]")
+        box.send_keys("0.5")
+        wanted = sorted(t.number for t in evens if t.params["x"] >= 0.5)
+        _wait(lambda: shown() == len(wanted), 10, "the range filter")
+        # sorted by value, the best first
+        browser.find_element(By.CSS_SELECTOR, "#trials th[data-key=value]").click()
+        best = min((t for t in evens if t.params["x"] >= 0.5 and t.value is not None),
+                   key=lambda t: t.value)
+        # a new order starts at its top, wherever the table was scrolled to
+        _wait(lambda: drawn()[:1] == [best.number], 10, "the best row first")
+        assert shown() == len(wanted) and set(drawn()) <= set(wanted)
+        assert _console_errors(browser) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_rows_detail_shows_everything_stored_of_its_trial(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+
+    from sksearch.trial import INTERRUPTED_KEY
+
+    path = tmp_path / "detail.db"
+    study = Study(direction="maximize", storage=path, study_name="detail")
+    trial = study.ask({"alpha": Float(0.1, 1)})
+    trial.report(0.7, 0)
+    trial.set_user_attr("note", NASTY)
+    folds = [FoldRecord(test_scores={"accuracy": 0.8 + k / 100, "recall": 0.5}, fit_time=0.25,
+                        score_time=0.01, n_test_samples=50) for k in range(3)]
+    study.tell(trial, 0.81, system_attrs={FOLDS_ATTR: records_to_json(folds)})
+    cut = study.ask({"alpha": Float(0.1, 1)})
+    study.tell(cut, state=TrialState.FAIL, system_attrs={
+        INTERRUPTED_KEY: "KeyboardInterrupt", "fail_reason": "stopped by Ctrl-C"})
+    running = study.ask({"alpha": Float(0.1, 1)})
+    server = _serve(path)
+    try:
+        browser.get(server.url + "#study=1")
+        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#trials tr[data-number='0']"),
+              30, "the table")
+        # the indicator of running trials, in the header and the list of studies
+        _wait(lambda: browser.find_element(By.ID, "running").text == "1 trial running now",
+              30, "the running indicator")
+        _wait(lambda: "1 running" in browser.find_element(By.ID, "study-list").text, 30,
+              "the running count of the study")
+        browser.find_element(By.CSS_SELECTOR, "#trials tr[data-number='0']").click()
+        _wait(lambda: browser.find_element(By.ID, "detail").is_displayed(), 10, "the detail")
+        text = browser.find_element(By.ID, "detail").text
+        assert "Trial 0 (complete)" in text and "alpha" in text
+        assert repr(trial.params["alpha"]) in text
+        assert "accuracy: 0.8, recall: 0.5" in text and "accuracy: 0.82, recall: 0.5" in text
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#detail table.folds tr")) == 4
+        assert "step 0" in text and "0.7" in text
+        assert NASTY in text and browser.find_elements(By.CSS_SELECTOR, "#detail img") == []
+        assert "duration (s)" in text
+        browser.find_element(By.CSS_SELECTOR, "#trials tr[data-number='1']").click()
+        _wait(lambda: "Trial 1 (fail)" in browser.find_element(By.ID, "detail").text, 10,
+              "the failed trial's detail")
+        text = browser.find_element(By.ID, "detail").text
+        assert "interrupted (sksearch:interrupted): KeyboardInterrupt" in text
+        assert "stopped by Ctrl-C" in text
+        browser.find_element(By.CSS_SELECTOR, f"#trials tr[data-number='{running.number}']"
+                             ).click()
+        _wait(lambda: "running now" in browser.find_element(By.ID, "detail").text, 10,
+              "the running trial's detail")
+        browser.find_element(By.ID, "detail-close").click()
+        assert not browser.find_element(By.ID, "detail").is_displayed()
+        assert _console_errors(browser) == []
     finally:
         server.shutdown()
         server.server_close()
@@ -599,8 +888,9 @@ def test_idle_connections_are_closed_and_threads_stay_bounded(db):
     import socket
     import time
 
-    # threads of servers earlier tests started may still be winding down
-    before = {t.ident for t in threading.enumerate()}
+    # threads of servers that earlier tests closed may still be finishing a
+    # kept-alive connection of their browser: only this server's are counted
+    earlier = set(threading.enumerate())
     server = make_server(f"sqlite:///{db}", port=0, threads=4, idle_timeout=0.3)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     host, port = server.server_address[:2]
@@ -615,8 +905,8 @@ def test_idle_connections_are_closed_and_threads_stay_bounded(db):
         # connections that never send anything: no thread each, all closed
         idle = [socket.create_connection((host, port), timeout=5) for _ in range(12)]
         time.sleep(0.2)
-        workers = [t for t in threading.enumerate() if t.name.startswith("sksearch-dashboard_")
-                   and t.ident not in before]
+        workers = [t for t in threading.enumerate()
+                   if t.name.startswith("sksearch-dashboard_") and t not in earlier]
         assert len(workers) <= 4
         assert all(_closed_within(sock, 5) for sock in idle)
         for sock in idle:

@@ -16,18 +16,21 @@ import math
 import re
 import threading
 import time
+import warnings
 
 from .._records import FOLDS_ATTR, records_from_json
 from ..distributions import Categorical
 from ..study import Study
 from ..trial import TrialState
+from ._detail import trial_detail
 
 __all__ = ["StudyView", "Storage"]
 
-#: How the dashboard calls :func:`sksearch.importance.param_importances`: a
-#: smaller forest than its default, as shares barely move (at 2,000 trials
-#: the same to 0.001) and the refit is 5x faster.
-IMPORTANCE_OPTIONS = {"n_trees": 16, "max_depth": 10, "random_state": 0}
+#: How the dashboard computes importances: exactly as
+#: :func:`sksearch.plot.plot_param_importances` does by default (same code,
+#: forest and seed), so that the page and a plot of the same study agree. A
+#: smaller forest, as used before, ranked close parameters differently.
+IMPORTANCE_OPTIONS = {"method": "fanova", "random_state": 0}
 
 # Importances are refitted when the complete trials grew by this share (or
 # by one, under 20), and at most once per _IMPORTANCE_MIN_SECONDS: a forest
@@ -63,6 +66,7 @@ class Storage:
             # a study of several objectives is drawn on its first one
             rows.append({"id": study_id, "name": name, "direction": study.directions[0],
                          "directions": study.directions,
+                         "objective_names": self._view(study_id, names).objective_names(),
                          "n_trials": sum(counts.values()), "states": counts})
         return rows
 
@@ -71,7 +75,8 @@ class Storage:
         that the first page a browser asks for is served from memory)."""
         for study_id, _ in self.storage.get_all_studies():
             try:
-                self.view(study_id).summary()
+                # encoded too: at 20,000 trials the encoding took 0.8 s of the first page
+                self.view(study_id).trials()
             except Exception:  # noqa: BLE001 - the request for it will show the error
                 pass
 
@@ -119,10 +124,12 @@ class StudyView:
         # asked for, encoded as JSON with its value: a finished trial never
         # changes, so each is encoded once for every poll
         self._records = []
+        self._finished = {}  # number -> FrozenTrial, for the detail of one
         self._by_objective = {}
         self._axes = {}  # parameter name -> axis description (latest distribution)
         self._importances = {}  # by objective
         self._importances_at = {}  # by objective: (complete trials, time) when fitted
+        self._importance_seconds = {}  # by objective: how long the last fit took
 
     def objective(self, text):
         """The objective index a request names (``?objective=k``; ``None``
@@ -145,7 +152,8 @@ class StudyView:
             self._refresh()
             return {"id": self.study_id, "name": self.study.study_name,
                     "direction": self.study.directions[objective], "objective": objective,
-                    "directions": self.study.directions, "axes": dict(self._axes)}
+                    "directions": self.study.directions,
+                    "objective_names": self.objective_names(), "axes": dict(self._axes)}
 
     def trials(self, since=0, objective=0):
         """Trials finished after the first ``since`` already sent, and every
@@ -187,34 +195,92 @@ class StudyView:
 
     def importances(self, objective=0):
         """fANOVA importances of the parameters over the complete trials (for
-        ``objective``'s value), or ``{"error": why}`` while they cannot be
-        computed."""
-        from ..importance import param_importances
+        ``objective``'s value), as :func:`sksearch.plot.plot_param_importances`
+        computes them, or ``{"error": why}`` while they cannot be computed.
 
+        ``importances`` is ``[[name, share], ...]``, the most important first,
+        ``name`` as the plot labels it; ``params`` the parameters' own names in
+        the same order.
+        """
         # its own lock: polls of the trials go on while a forest is fitted
         with self._importance_lock:
             n_complete = self.study.n_trials((TrialState.COMPLETE,))
             cached = self._importances.get(objective)
             fitted_n, fitted_at = self._importances_at.get(objective, (-1, -math.inf))
             grown = n_complete - fitted_n >= max(1, _IMPORTANCE_GROWTH * fitted_n)
-            if cached is None or (
-                    grown and time.monotonic() - fitted_at >= _IMPORTANCE_MIN_SECONDS):
-                which = {"objective": objective} if self.study.is_multi_objective else {}
-                try:
-                    shares = param_importances(self.study, **which, **IMPORTANCE_OPTIONS)
-                    cached = {"importances": [[k, v] for k, v in shares.items()],
-                              "n_trials": n_complete}
-                except ValueError as exc:
-                    cached = {"error": str(exc), "n_trials": n_complete}
+            # the plot's forest over 20,000 trials takes a minute: refitted no
+            # more often than ten times as long as the last fit took, so that
+            # a live study spends at most a tenth of a core on it
+            wait = max(_IMPORTANCE_MIN_SECONDS, 10 * self._importance_seconds.get(objective, 0))
+            if cached is None or (grown and time.monotonic() - fitted_at >= wait):
+                began = time.monotonic()
+                with self._lock:
+                    self._refresh()
+                    finished = self._read_so_far()
+                cached = {**_importances(finished, objective), "n_trials": n_complete}
                 self._importances[objective] = cached
                 self._importances_at[objective] = (n_complete, time.monotonic())
+                self._importance_seconds[objective] = time.monotonic() - began
             return cached
 
+    def pareto(self):
+        """The Pareto front of a study of several objectives, as
+        :func:`sksearch.plot.plot_pareto_front` computes it: ``{"names",
+        "directions", "title", "points": [[number, [values], feasible,
+        on_front], ...]}``; ``{"error": why}`` for a study of one objective."""
+        from ..plot._pareto import pareto_data
+
+        if not self.study.is_multi_objective:
+            return {"error": "A study of one objective has no Pareto front."}
+        with self._lock:
+            self._refresh()
+            finished = self._read_so_far()
+        front = pareto_data(finished)
+        points = [[int(n), [_finite(v) for v in values], bool(f), bool(o)] for n, values, f, o
+                  in zip(front.numbers, front.values, front.feasible, front.on_front)]
+        return {"names": list(front.names), "directions": self.study.directions,
+                "title": front.title, "n_front": int(front.on_front.sum()), "points": points}
+
+    def trial(self, number):
+        """Everything stored of trial ``number`` (see :func:`trial_detail`);
+        ``KeyError`` if the study has no such trial."""
+        with self._lock:
+            self._refresh()
+            frozen = self._finished.get(number)
+        if frozen is None:
+            running = {t.number: t for t in self.study.get_trials((TrialState.RUNNING,))}
+            frozen = running.get(number)
+        if frozen is None:
+            raise KeyError(number)
+        return trial_detail(frozen, self.objective_names())
+
+    def objective_names(self):
+        """What each objective's value is called: a search's metric names (it
+        stores them with the study), else ``objective k``; ``value`` for a
+        study of one objective."""
+        from .._objectives import stored_objective_names
+
+        n = len(self.study.directions)
+        if n == 1:
+            return ["value"]
+        return stored_objective_names(self.study.system_attrs, n) or [
+            f"objective {k}" for k in range(n)]
+
     # -- reading ---------------------------------------------------------------
+    def _read_so_far(self):
+        """The finished trials read so far, as a study the plots' code reads:
+        computing from them costs no second read of the whole storage (at
+        20,000 trials, a second or more)."""
+        # in number order, as the study lists them: the forest of the
+        # importances draws its bootstrap samples by row
+        return _FinishedTrials(self.study, sorted(self._finished.values(),
+                                                  key=lambda t: t.number))
+
     def _refresh(self):
         new, self._cursor = self.study.get_trials_finished_since(self._cursor)
         for trial in sorted(new, key=lambda t: t.number):
             self._records.append(self._trial_json(trial))
+            self._finished[trial.number] = trial
 
     def _trial_json(self, trial):
         params = {}
@@ -242,6 +308,49 @@ class StudyView:
         if isinstance(reason, str):
             record["fail_reason"] = reason
         return record
+
+
+class _FinishedTrials:
+    """A study as :mod:`sksearch.plot` reads it (``directions``,
+    ``system_attrs``, ``get_trials``), over trials already read."""
+
+    def __init__(self, study, trials):
+        self.study_name = study.study_name
+        self.directions = study.directions
+        self.is_multi_objective = study.is_multi_objective
+        self.system_attrs = study.system_attrs
+        self._trials = trials
+
+    def get_trials(self, states=None):
+        return [t for t in self._trials if states is None or t.state in states]
+
+    @property
+    def trials(self):
+        return self.get_trials()
+
+
+def _importances(study, objective):
+    """``{"importances", "params"}`` of ``objective`` as the plot computes
+    them, or ``{"error": why}``."""
+    from ..plot._data import importance_data
+    from ..plot._source import read
+
+    target = objective if study.is_multi_objective else None
+    try:
+        source = read(study, target=target)
+        # the plot warns (once per process) when every value is the same; the
+        # answer says it instead, and a server thread has no one to warn
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            data = importance_data(source, study, **IMPORTANCE_OPTIONS)
+    except ValueError as exc:
+        return {"error": str(exc)}
+    if data.message is not None:
+        return {"error": data.message}
+    raw = {source.display_name(n): n for t in source.complete for n in t.params}
+    labels = list(data.names)[::-1]  # the plot lists the least important first
+    return {"importances": [[n, float(v)] for n, v in zip(labels, data.shares[::-1])],
+            "params": [raw.get(n, n) for n in labels]}
 
 
 def _with_value(record, objective):

@@ -9,6 +9,8 @@ Routes (all ``GET``; every other method answers 405, the server is read-only):
 ``/api/studies/<id>/trials?since=<n>``  trials finished after the first ``n``
                                         sent, and the running ones
 ``/api/studies/<id>/importances``       parameter importances
+``/api/studies/<id>/pareto``            the Pareto front (several objectives)
+``/api/studies/<id>/trial/<number>``    everything stored of one trial
 
 The three study routes take ``?objective=<k>`` (default 0): the objective of a
 study of several whose value, direction and importances they answer with.
@@ -56,7 +58,8 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_STUDY = re.compile(r"^/api/studies/([0-9]{1,18})(/trials|/importances)?$")
+_STUDY = re.compile(r"^/api/studies/([0-9]{1,18})"
+                    r"(/trials|/importances|/pareto|/trial/([0-9]{1,18}))?$")
 # A count in a query: ASCII digits only (str.isdigit takes "²", which int()
 # refuses), and few enough that int() is cheap and cannot refuse them.
 _COUNT = re.compile(r"[0-9]{1,18}")
@@ -206,6 +209,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(view.summary(objective))
         if match.group(2) == "/importances":
             return self._json(view.importances(objective))
+        if match.group(2) == "/pareto":
+            return self._json(view.pareto())
+        if match.group(3) is not None:
+            return self._trial(view, int(match.group(3)))
         since = query.get("since", ["0"])[-1]
         if not _COUNT.fullmatch(since):
             return self._json({"error": f"since must be a non-negative integer, got "
@@ -213,6 +220,12 @@ class _Handler(BaseHTTPRequestHandler):
                               HTTPStatus.BAD_REQUEST)
         self._send(view.trials(int(since), objective).encode(), "application/json",
                    HTTPStatus.OK)
+
+    def _trial(self, view, number):
+        try:
+            return self._json(view.trial(number))
+        except KeyError:
+            return self._not_found(f"No trial {number} in this study.")
 
     def _static(self, name):
         found = self.server.static.get(name)

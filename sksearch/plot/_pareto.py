@@ -4,6 +4,8 @@ hypervolume history (matplotlib only, for now)."""
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..trial import TrialState
@@ -33,6 +35,35 @@ def _objective_points(obj):
     numbers = np.array([t.number for t in trials], dtype=int)
     feasible = np.array([t.is_feasible for t in trials], dtype=bool)
     return study, names, values, numbers, feasible
+
+
+@dataclass
+class ParetoData:
+    """What :func:`plot_pareto_front` draws (and the dashboard shows): the
+    complete trials' values ``(n, m)``, numbers and feasibility, which of them
+    are on the feasible Pareto front, the objectives' names and the title."""
+
+    study: object
+    names: list
+    values: np.ndarray
+    numbers: np.ndarray
+    feasible: np.ndarray
+    on_front: np.ndarray
+    title: str
+
+
+def pareto_data(obj):
+    """The :class:`ParetoData` of a study (or fitted search) of any number of
+    objectives: the front is that of the feasible complete trials."""
+    from ..multiobjective import pareto_front_mask, to_minimization
+
+    study, names, values, numbers, feasible = _objective_points(obj)
+    on_front = np.zeros(len(values), dtype=bool)
+    if feasible.any():
+        points = to_minimization(values[feasible], study.directions)
+        on_front[np.flatnonzero(feasible)[pareto_front_mask(points)]] = True
+    return ParetoData(study, names, values, numbers, feasible, on_front,
+                      _front_title(study, on_front, feasible))
 
 
 def plot_pareto_front(obj, ax=None, *, backend="matplotlib"):
@@ -66,18 +97,14 @@ def plot_pareto_front(obj, ax=None, *, backend="matplotlib"):
     >>> plot_pareto_front(study).get_title()
     'Pareto front (14 of 20 trials; 6 infeasible)'
     """
-    from ..multiobjective import pareto_front_mask, to_minimization
-
     _matplotlib_only(backend, "plot_pareto_front")
 
-    study, names, values, numbers, feasible = _objective_points(obj)
+    front = pareto_data(obj)
+    study, names, values, feasible, on_front = (front.study, front.names, front.values,
+                                                front.feasible, front.on_front)
     m = values.shape[1]
     if m not in (2, 3):
         raise ValueError(f"plot_pareto_front draws 2 or 3 objectives; the study has {m}.")
-    on_front = np.zeros(len(values), dtype=bool)
-    if feasible.any():
-        points = to_minimization(values[feasible], study.directions)
-        on_front[np.flatnonzero(feasible)[pareto_front_mask(points)]] = True
     if ax is None:
         plt = _matplotlib._pyplot()
         fig = plt.figure(figsize=(6.4, 4.8))
@@ -98,7 +125,7 @@ def plot_pareto_front(obj, ax=None, *, backend="matplotlib"):
     ax.set_ylabel(names[1])
     if m == 3:
         ax.set_zlabel(names[2])
-    ax.set_title(_front_title(study, on_front, feasible))
+    ax.set_title(front.title)
     ax.legend(loc="best")
     return ax
 
