@@ -2,6 +2,7 @@
 
 from ._base import BaseSampler, intersection_search_space
 from .cmaes import CmaEsSampler
+from .gp import GPSampler
 from .grid import GridSampler
 from .nsga2 import NSGAIISampler
 from .random import RandomSampler
@@ -10,6 +11,7 @@ from .tpe import TPESampler
 __all__ = [
     "BaseSampler",
     "CmaEsSampler",
+    "GPSampler",
     "GridSampler",
     "NSGAIISampler",
     "RandomSampler",
@@ -18,7 +20,7 @@ __all__ = [
     "intersection_search_space",
 ]
 
-SAMPLER_NAMES = ("tpe", "cmaes", "random", "grid", "nsga2")
+SAMPLER_NAMES = ("tpe", "gp", "cmaes", "random", "grid", "nsga2")
 
 
 def get_sampler(sampler, seed=None, search_space=None):
@@ -55,6 +57,8 @@ def get_sampler(sampler, seed=None, search_space=None):
         return NSGAIISampler(seed=seed)
     if sampler == "cmaes":
         return CmaEsSampler(seed=seed)
+    if sampler == "gp":
+        return GPSampler(seed=seed)
     raise ValueError(
         f"sampler must be one of {SAMPLER_NAMES} or a BaseSampler instance, got {sampler!r}."
     )
