@@ -1,6 +1,7 @@
 """Samplers: which parameters to try next."""
 
 from ._base import BaseSampler, intersection_search_space
+from .auto import AutoSampler
 from .cmaes import CmaEsSampler
 from .gp import GPSampler
 from .grid import GridSampler
@@ -9,6 +10,7 @@ from .random import RandomSampler
 from .tpe import TPESampler
 
 __all__ = [
+    "AutoSampler",
     "BaseSampler",
     "CmaEsSampler",
     "GPSampler",
@@ -20,7 +22,7 @@ __all__ = [
     "intersection_search_space",
 ]
 
-SAMPLER_NAMES = ("tpe", "gp", "cmaes", "random", "grid", "nsga2")
+SAMPLER_NAMES = ("tpe", "auto", "gp", "cmaes", "random", "grid", "nsga2")
 
 
 def get_sampler(sampler, seed=None, search_space=None):
@@ -59,6 +61,8 @@ def get_sampler(sampler, seed=None, search_space=None):
         return CmaEsSampler(seed=seed)
     if sampler == "gp":
         return GPSampler(seed=seed)
+    if sampler == "auto":
+        return AutoSampler(seed=seed)
     raise ValueError(
         f"sampler must be one of {SAMPLER_NAMES} or a BaseSampler instance, got {sampler!r}."
     )
