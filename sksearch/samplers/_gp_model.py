@@ -239,7 +239,7 @@ def _neg_log_posterior(theta, layout, y, sq_diffs, mismatches, prior_mean, prior
     return nll, grad
 
 
-def fit_gp(X, y, categorical, starts=(), maxiter=100):
+def fit_gp(X, y, categorical, starts=(), prior_start=True, maxiter=100):
     """The MAP hyperparameters of a GP on ``(X, y)`` and its posterior.
 
     Parameters
@@ -249,8 +249,10 @@ def fit_gp(X, y, categorical, starts=(), maxiter=100):
         Standardised values.
     categorical : array-like of bool, shape (d,)
     starts : sequence of ndarray
-        Log-parameter vectors to start L-BFGS-B from besides the prior's
-        mode (e.g. the previous fit's); those of the wrong length are ignored.
+        Log-parameter vectors to start L-BFGS-B from (e.g. the previous
+        fit's); those of the wrong length are ignored.
+    prior_start : bool, default=True
+        Also start from the prior's mode (always, when no start is usable).
     maxiter : int, default=100
 
     Returns
@@ -267,8 +269,10 @@ def fit_gp(X, y, categorical, starts=(), maxiter=100):
                            for j in range(cat.shape[1])]
                           ) if cat.shape[1] else np.zeros((0, len(X), len(X)))
     lows, highs = np.array(bounds).T
-    candidates = [prior_mean.copy()] + [np.clip(np.asarray(s, float), lows, highs)
-                                        for s in starts if len(s) == layout.n_params]
+    candidates = [np.clip(np.asarray(s, float), lows, highs)
+                  for s in starts if len(s) == layout.n_params]
+    if prior_start or not candidates:
+        candidates.insert(0, prior_mean.copy())
     best_theta, best_value = prior_mean, math.inf
     args = (layout, y, sq_diffs, mismatches, prior_mean, prior_std)
     for start in candidates:
