@@ -426,6 +426,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 self.n_fold_fits_ = outcome.n_fold_fits
                 self.n_increments_ = outcome.n_increments
         _compat.task_end(plan.search_ctx, self)
+        if self.verbose > 0 and "auto:sampler" in study.system_attrs:
+            attrs = study.system_attrs
+            print(f"sampler='auto' chose {attrs['auto:sampler']!r} ({attrs.get('auto:reason')})")
         if outcome.records:
             warn_about_fit_failures(outcome.records, self.error_score)
         return outcome

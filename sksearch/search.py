@@ -44,9 +44,12 @@ _PARAMETER_DOCS = {
     "n_iter": """n_iter : int or None, default={default}
     Number of candidates in total, counting those of a resumed study.
     ``None`` means the whole space, which must be finite (a grid).""",
-    "sampler": """sampler : {"tpe", "cmaes", "random", "grid", "nsga2"} or BaseSampler, \
-default={default}
-    How candidates are chosen. ``"grid"`` enumerates the space in
+    "sampler": """sampler : {"tpe", "auto", "gp", "cmaes", "random", "grid", "nsga2"} \
+or BaseSampler, default={default}
+    How candidates are chosen. ``"gp"`` is Gaussian-process Bayesian
+    optimisation; ``"auto"`` chooses it for numerical and mixed spaces and
+    TPE for others, once 10 candidates are scored, and stores the choice in
+    the study (``verbose > 0`` prints it). ``"grid"`` enumerates the space in
     ``ParameterGrid`` order; ``"nsga2"`` is NSGA-II, for ``objectives``.
     ``"cmaes"`` is ``CmaEsSampler()`` (with its surrogate) for up to 4
     parallel candidates, and plain CMA-ES (``CmaEsSampler(surrogate=None)``)

@@ -67,8 +67,10 @@ class Study(_known.KnownTrials):
         direction and creates a new study as ``"minimize"``, Optuna's default
         (until sksearch 0.1 the default was ``"maximize"``; the searches
         still maximise their scores, as scikit-learn's do).
-    sampler : {"tpe", "cmaes", "random", "nsga2"}, BaseSampler or None, default=None
-        Which parameters to try next; ``None`` means TPE.
+    sampler : {"tpe", "auto", "gp", "cmaes", "random", "nsga2"}, BaseSampler or None, \
+default=None
+        Which parameters to try next; ``None`` means TPE. ``"auto"`` chooses
+        the GP or TPE by the space (:class:`~sksearch.samplers.AutoSampler`).
     pruner : str, BasePruner or None, default=None
         When to stop a trial early; ``None`` never prunes.
     storage : None, str or BaseStorage, default=None

@@ -1,15 +1,19 @@
 """Samplers: which parameters to try next."""
 
 from ._base import BaseSampler, intersection_search_space
+from .auto import AutoSampler
 from .cmaes import CmaEsSampler
+from .gp import GPSampler
 from .grid import GridSampler
 from .nsga2 import NSGAIISampler
 from .random import RandomSampler
 from .tpe import TPESampler
 
 __all__ = [
+    "AutoSampler",
     "BaseSampler",
     "CmaEsSampler",
+    "GPSampler",
     "GridSampler",
     "NSGAIISampler",
     "RandomSampler",
@@ -18,7 +22,7 @@ __all__ = [
     "intersection_search_space",
 ]
 
-SAMPLER_NAMES = ("tpe", "cmaes", "random", "grid", "nsga2")
+SAMPLER_NAMES = ("tpe", "auto", "gp", "cmaes", "random", "grid", "nsga2")
 
 
 def get_sampler(sampler, seed=None, search_space=None):
@@ -55,6 +59,10 @@ def get_sampler(sampler, seed=None, search_space=None):
         return NSGAIISampler(seed=seed)
     if sampler == "cmaes":
         return CmaEsSampler(seed=seed)
+    if sampler == "gp":
+        return GPSampler(seed=seed)
+    if sampler == "auto":
+        return AutoSampler(seed=seed)
     raise ValueError(
         f"sampler must be one of {SAMPLER_NAMES} or a BaseSampler instance, got {sampler!r}."
     )
