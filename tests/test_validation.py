@@ -26,11 +26,12 @@ from sksearch.pruners import (
     SuccessiveHalvingPruner,
     WilcoxonPruner,
 )
-from sksearch.samplers import CmaEsSampler, NSGAIISampler, TPESampler
+from sksearch.samplers import CmaEsSampler, GPSampler, NSGAIISampler, TPESampler
+from sksearch.samplers.auto import AutoSampler
 
 # classes validated when built, with the arguments a valid instance needs
 BUILT = {
-    TPESampler: {}, CmaEsSampler: {}, NSGAIISampler: {},
+    TPESampler: {}, CmaEsSampler: {}, NSGAIISampler: {}, GPSampler: {}, AutoSampler: {},
     MedianPruner: {}, PercentilePruner: {"percentile": 25.0},
     SuccessiveHalvingPruner: {}, HyperbandPruner: {}, WilcoxonPruner: {}, BoundPruner: {},
 }

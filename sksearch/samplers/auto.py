@@ -12,6 +12,7 @@ sharing it, keeps it. The rule and the evidence for it are in
 
 from dataclasses import dataclass
 
+from .._validation import Interval, validate
 from ..distributions import Categorical
 from ..trial import TrialState
 from ._base import BaseSampler
@@ -97,9 +98,10 @@ class AutoSampler(BaseSampler):
     'gp'
     """
 
+    _parameter_constraints = {"n_startup_trials": Interval(int, 1)}
+
     def __init__(self, *, n_startup_trials=10, seed=None):
-        if not (isinstance(n_startup_trials, int) and n_startup_trials >= 1):
-            raise ValueError(f"n_startup_trials must be an int >= 1, got {n_startup_trials!r}.")
+        validate(self, {"n_startup_trials": n_startup_trials})
         super().__init__(seed=seed)
         self.n_startup_trials = n_startup_trials
         self._gp = GPSampler(n_startup_trials=n_startup_trials, seed=seed)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._box import UnitBox
+from .._validation import AnyOf, InstanceOf, Interval, validate
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
 from ._gp_acquisition import legal, maximise_log_ei, sobol_points
@@ -100,14 +101,16 @@ class GPSampler(BaseSampler):
     #: The GP models one objective.
     supports_multi_objective = False
 
+    _parameter_constraints = {
+        "n_startup_trials": Interval(int, 1), "max_points": Interval(int, 10),
+        "n_candidates": Interval(int, 1),
+        "independent_sampler": AnyOf(None, InstanceOf(BaseSampler))}
+
     def __init__(self, *, n_startup_trials=10, max_points=200, n_candidates=1024,
                  independent_sampler=None, seed=None):
-        if not (isinstance(n_startup_trials, int) and n_startup_trials >= 1):
-            raise ValueError(f"n_startup_trials must be an int >= 1, got {n_startup_trials!r}.")
-        if not (isinstance(max_points, int) and max_points >= 10):
-            raise ValueError(f"max_points must be an int >= 10, got {max_points!r}.")
-        if not (isinstance(n_candidates, int) and n_candidates >= 1):
-            raise ValueError(f"n_candidates must be an int >= 1, got {n_candidates!r}.")
+        validate(self, {"n_startup_trials": n_startup_trials, "max_points": max_points,
+                        "n_candidates": n_candidates,
+                        "independent_sampler": independent_sampler})
         super().__init__(seed=seed)
         self.n_startup_trials = n_startup_trials
         self.max_points = max_points
