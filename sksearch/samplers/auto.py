@@ -3,8 +3,8 @@
 The choice is made once, when the startup trials have finished and the
 space is known from them, and is stored in the study (system attributes
 ``auto:sampler`` and ``auto:reason``), so a resumed study, or another process
-sharing it, keeps it. The rule and the evidence for it are in
-``docs/samplers_small_budget.md``.
+sharing it, keeps it. ``benchmarks/small_budget.py`` measures the rule
+against each sampler alone.
 """
 
 # Authors: the sksearch developers

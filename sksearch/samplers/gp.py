@@ -81,8 +81,8 @@ class GPSampler(BaseSampler):
     **Cost.** An ask fits the GP (L-BFGS-B over ``d + 2`` log-parameters,
     each step a Cholesky factorisation: ``O(n^3)`` in the ``n`` trials
     fitted) and optimises the acquisition (``O(n^2)`` per candidate). With
-    ``max_points`` the cost is bounded; measured per-trial times are in
-    ``docs/samplers_small_budget.md``.
+    ``max_points`` the cost is bounded; ``benchmarks/small_budget.py``
+    measures the per-trial time.
 
     **Not supported.** One objective only (a study of several raises). With
     constraints (``constraints_func``) the joint parameters are proposed by
