@@ -242,18 +242,42 @@ def test_multi_objective_and_constraints():
     assert len(study.trials) == 12
 
 
-def test_conditional_parameters_go_to_the_independent_sampler():
-    def objective(trial):
-        branch = trial.suggest_categorical("branch", ["a", "b"])
-        x = trial.suggest_float("x", 0, 1)
-        if branch == "a":
-            return x + trial.suggest_float("u", 0, 1)
-        return 1 + x - trial.suggest_int("k", 0, 3)
+def _branches(trial):
+    branch = trial.suggest_categorical("branch", ["a", "b"])
+    x = trial.suggest_float("x", 0, 1)
+    if branch == "a":
+        return x + (trial.suggest_float("u", 0, 1) - 0.3) ** 2
+    return 1 + x - trial.suggest_int("k", 0, 3)
 
-    study = Study(direction="minimize", sampler=GPSampler(seed=0))
-    study.optimize(objective, n_trials=14)
-    for t in study.trials[12:]:  # the GP models branch and x only
+
+def test_branch_parameters_are_modelled_with_inactive_ones_fixed():
+    sampler = GPSampler(seed=0)
+    study = Study(direction="minimize", sampler=sampler)
+    study.optimize(_branches, n_trials=10)
+    frozen = study.trials[-1]
+    space = sampler.infer_relative_search_space(study, frozen)
+    assert list(space) == ["branch", "k", "u", "x"]  # u and k decided by branch
+    study.optimize(_branches, n_trials=10)
+    for t in study.trials:
         assert set(t.params) in ({"branch", "x", "u"}, {"branch", "x", "k"})
+    assert study.best_value < 0.1  # branch a, x near 0, u near 0.3
+
+    from sksearch.samplers._gp_space import INACTIVE, Branches
+
+    branches = Branches(["branch", "k", "u", "x"], {
+        "u": (Float(0, 1), "branch", frozenset({0.0})),
+        "k": (Int(0, 3), "branch", frozenset({1.0}))})
+    X = np.array([[0.0, np.nan, 0.9, 0.1], [1.0, 0.2, 0.7, 0.4]])
+    imputed, mask = branches.impute(X)
+    np.testing.assert_array_equal(imputed, [[0, INACTIVE, 0.9, 0.1], [1, 0.2, INACTIVE, 0.4]])
+    np.testing.assert_array_equal(mask, [[0, 1, 0, 0], [0, 0, 1, 0]])
+
+
+def test_parameters_no_categorical_decides_go_to_the_independent_sampler():
+    sampler = GPSampler(seed=0)
+    study = Study(direction="minimize", sampler=sampler)
+    study.optimize(_if_on_a_number, n_trials=14)
+    assert list(sampler.infer_relative_search_space(study, study.trials[-1])) == ["x"]
 
 
 def test_registry_names():
@@ -274,10 +298,18 @@ def _conditional(trial):
     return trial.suggest_float("w", 0, 1) + 0.5
 
 
+def _if_on_a_number(trial):
+    x = trial.suggest_float("x", 0, 1)
+    if x > 0.5:
+        return x + trial.suggest_float("u", 0, 1)
+    return x
+
+
 @pytest.mark.parametrize("objective, choice, reason", [
     (_mixed_objective, "gp", "numerical or mixed space"),
     (_categorical_heavy, "tpe", "mostly categorical space"),
-    (_conditional, "tpe", "conditional space"),
+    (_conditional, "gp", "conditional space whose branches a categorical decides"),
+    (_if_on_a_number, "tpe", "conditional space"),
 ])
 def test_auto_chooses_and_records(objective, choice, reason):
     sampler = AutoSampler(seed=0)

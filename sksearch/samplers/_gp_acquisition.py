@@ -57,6 +57,7 @@ def legal(box, u):
 
 
 def _log_ei(gp, best, X):
+    """Log EI at points already legal (and imputed)."""
     mean, var = gp.predict(X)
     return log_expected_improvement(mean, var, best)[0]
 
@@ -74,9 +75,10 @@ def _candidates(gp, box, rng, good, n_candidates):
     return np.vstack(points)
 
 
-def _refine(gp, box, best, starts):
+def _refine(gp, box, best, starts, impute):
     """L-BFGS-B on the numerical columns of all ``starts`` at once (a sum of
-    independent terms), then snapped."""
+    independent terms), then snapped; inactive conditional coordinates are
+    held at their imputed value (no gradient)."""
     num = np.flatnonzero(~box.categorical)
     if not len(num):
         return starts
@@ -85,9 +87,11 @@ def _refine(gp, box, best, starts):
     def objective(flat):
         X = starts.copy()
         X[:, num] = flat.reshape(B, p)
+        X, mask = impute(X)
         mean, var, dmean, dvar = gp.predict_with_gradient(X)
         value, d_mean, d_var = log_expected_improvement(mean, var, best)
         grad = d_mean[:, None] * dmean + d_var[:, None] * dvar
+        grad[mask[:, num]] = 0.0
         return -value.sum(), -grad.ravel()
 
     with np.errstate(all="ignore"):
@@ -96,7 +100,7 @@ def _refine(gp, box, best, starts):
     out = starts.copy()
     if np.all(np.isfinite(result.x)):
         out[:, num] = np.clip(result.x.reshape(B, p), 0.0, 1.0)
-    return box.snap(out)
+    return impute(box.snap(out))[0]
 
 
 def _neighbours(box, x):
@@ -123,10 +127,10 @@ def _neighbours(box, x):
     return np.array(rows).reshape(-1, box.n_dims)
 
 
-def _coordinate_moves(gp, box, best, x, value):
+def _coordinate_moves(gp, box, best, x, value, impute):
     """Greedy moves of one discrete coordinate at a time from ``x``."""
     for _ in range(_SWEEPS):
-        moves = _neighbours(box, x)
+        moves = impute(_neighbours(box, x))[0]
         if not len(moves):
             break
         values = _log_ei(gp, best, moves)
@@ -137,7 +141,11 @@ def _coordinate_moves(gp, box, best, x, value):
     return x, value
 
 
-def maximise_log_ei(gp, box, best, rng, good=(), n_candidates=1024):
+def _no_imputation(X):
+    return X, np.zeros(np.shape(X), dtype=bool)
+
+
+def maximise_log_ei(gp, box, best, rng, good=(), n_candidates=1024, impute=None):
     """The legal point of the box with the highest log EI found.
 
     Parameters
@@ -151,24 +159,31 @@ def maximise_log_ei(gp, box, best, rng, good=(), n_candidates=1024):
         Good observed points, around which candidates are also drawn.
     n_candidates : int, default=1024
         Sobol candidates.
+    impute : callable or None, default=None
+        ``impute(X) -> (X, mask)``: points with their inactive conditional
+        coordinates set to the value the GP was fitted with, and the mask of
+        those (:meth:`sksearch.samplers._gp_space.Branches.impute`).
 
     Returns
     -------
     point : ndarray of shape (d,)
     """
-    candidates = _candidates(gp, box, rng, np.asarray(good, float).reshape(-1, box.n_dims),
-                             n_candidates)
+    impute = impute or _no_imputation
+    candidates = impute(_candidates(gp, box, rng,
+                                    np.asarray(good, float).reshape(-1, box.n_dims),
+                                    n_candidates))[0]
     values = _log_ei(gp, best, candidates)
     order = np.argsort(-values, kind="stable")
     _, first = np.unique(candidates[order], axis=0, return_index=True)
     starts = candidates[order[np.sort(first)[:_N_STARTS]]]
-    refined = _refine(gp, box, best, starts)
+    refined = _refine(gp, box, best, starts, impute)
     pool = np.vstack([starts, refined])
     pool_values = _log_ei(gp, best, pool)
     discrete = box.categorical.any() or box.stepped
     if discrete:
         top = np.argsort(-pool_values, kind="stable")[:_N_STARTS]
-        moved = [_coordinate_moves(gp, box, best, pool[i], pool_values[i]) for i in top]
+        moved = [_coordinate_moves(gp, box, best, pool[i], pool_values[i], impute)
+                 for i in top]
         pool = np.vstack([pool, [m[0] for m in moved]])
         pool_values = np.concatenate([pool_values, [m[1] for m in moved]])
     return pool[int(np.argmax(pool_values))]

@@ -1,4 +1,4 @@
-"""``sampler="auto"``: a GP for small numerical spaces, TPE for the others.
+"""``sampler="auto"``: a GP for numerical, mixed and simply branched spaces, TPE for the others.
 
 The choice is made once, when the startup trials have finished and the
 space is known from them, and is stored in the study (system attributes
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .._validation import Interval, validate
 from ..distributions import Categorical
 from ..trial import TrialState
-from ._base import BaseSampler
+from ._base import BaseSampler, intersection_search_space
+from ._gp_space import SpaceRecords
 from .gp import GPSampler
 from .tpe import TPESampler
 
@@ -31,12 +32,15 @@ def choose_sampler(trials, n_objectives=1):
     ``trials``, and why.
 
     * ``"tpe"`` for several objectives or constraints (the GP models one
-      objective), for conditional or define-by-run spaces whose trials do not
-      all have the same parameters (TPE models each group of parameters on
-      the trials that have it), for spaces of more categorical parameters
-      than numerical ones, and beyond 20 parameters;
-    * ``"gp"`` otherwise: numerical and mixed spaces, where it had the lowest
-      regret at 10 to 50 trials in our benchmark.
+      objective); for conditional spaces where some parameter's presence is
+      not decided by one categorical parameter that every trial has (nested
+      branches, an ``if`` on a number, a name used with several
+      distributions: TPE models each group of parameters on the trials that
+      have it); for spaces of more categorical parameters than numerical
+      ones; and beyond 20 parameters;
+    * ``"gp"`` otherwise: numerical and mixed spaces, and conditional ones
+      whose branches a categorical decides, where it had the lowest regret
+      at 10 to 50 trials in our benchmark.
 
     Parameters
     ----------
@@ -54,23 +58,43 @@ def choose_sampler(trials, n_objectives=1):
     done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     if any(t.constraints for t in done):
         return "tpe", "constraints"
-    spaces = {tuple(sorted(t.distributions.items(), key=lambda kv: kv[0])) for t in done}
-    if len(spaces) > 1:
-        return "tpe", "conditional space"
-    space = dict(next(iter(spaces))) if spaces else {}
+    space, reason = _modelled_space(done)
+    if space is None:
+        return "tpe", reason
     params = [d for d in space.values() if not d.is_single()]
     n_categorical = sum(isinstance(d, Categorical) for d in params)
     if 2 * n_categorical > len(params):
         return "tpe", "mostly categorical space"
     if len(params) > MAX_GP_DIMS:
         return "tpe", f"more than {MAX_GP_DIMS} parameters"
-    return "gp", "numerical or mixed space"
+    return "gp", reason
+
+
+def _modelled_space(done):
+    """The space the GP would model from the trials ``done``, and in words
+    what kind it is; ``None`` for a conditional space it cannot model."""
+    spaces = {tuple(sorted(t.distributions.items(), key=lambda kv: kv[0])) for t in done}
+    if len(spaces) <= 1:
+        return (dict(next(iter(spaces))) if spaces else {}), "numerical or mixed space"
+    joint = intersection_search_space(done)
+    records = SpaceRecords()
+    records.records = [(t.distributions, {n: t.internal_params[n] for n, d in
+                                          t.distributions.items() if isinstance(d, Categorical)})
+                       for t in done]
+    branches = records.branches_of(joint)
+    outside = {n for t in done for n, d in t.distributions.items()
+               if n not in joint and not d.is_single()}
+    if not joint or outside - set(branches):
+        return None, "conditional space"
+    return {**joint, **{n: b[0] for n, b in branches.items()}}, \
+        "conditional space whose branches a categorical decides"
 
 
 class AutoSampler(BaseSampler):
     """Chooses a sampler by the space: :class:`GPSampler` for numerical and
-    mixed spaces, :class:`TPESampler` for conditional, mostly categorical or
-    large ones, and for several objectives or constraints.
+    mixed spaces and conditional ones whose branches a categorical decides,
+    :class:`TPESampler` for other conditional, mostly categorical or large
+    spaces, and for several objectives or constraints.
 
     The first ``n_startup_trials`` trials are the GP sampler's space-filling
     (Sobol) points, which suit either; the choice is then made from the

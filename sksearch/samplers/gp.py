@@ -24,6 +24,7 @@ from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
 from ._gp_acquisition import legal, maximise_log_ei, sobol_points
 from ._gp_model import fit_gp, transform_outputs
+from ._gp_space import Branches, SpaceRecords
 
 __all__ = ["GPSampler"]
 
@@ -50,8 +51,8 @@ class GPSampler(BaseSampler):
     n_candidates : int, default=1024
         Sobol candidates scored before the best are refined.
     independent_sampler : BaseSampler or None, default=None
-        For the parameters outside the joint space (conditional ones, and
-        every parameter of the first trial); ``None`` is TPE.
+        For the parameters the GP does not model (see Notes) and every
+        parameter of the first trial; ``None`` is TPE.
     seed : int or None, default=None
 
     Notes
@@ -66,11 +67,16 @@ class GPSampler(BaseSampler):
     trial that recorded a fit (trial system attribute ``gp:theta``), so a
     resumed study fits as an uninterrupted one would have.
 
-    **Which trials.** Complete trials with a finite value, of the joint
-    space: the parameters every finished trial has with the same
-    distribution. Other parameters (a conditional branch's) go to the
-    independent sampler, so inactive parameters are never modelled as
-    noise. Pruned and failed trials are not modelled.
+    **Which trials and parameters.** Complete trials with a finite value
+    (pruned and failed ones are not modelled). The GP models the joint
+    space (the parameters every finished trial has with the same
+    distribution) and the conditional parameters whose presence one
+    categorical of the joint space decides (a branch of a list-of-dicts
+    space, a define-by-run ``if`` on a categorical): where such a parameter
+    is inactive it is held at one fixed value of its column, in the trials
+    fitted and in the candidates scored, so it is a constant there, never
+    noise (:mod:`sksearch.samplers._gp_space`). Other parameters (nested
+    branches, an ``if`` on a number) go to the independent sampler.
 
     **Parallel trials.** Running trials of the joint space are added at the
     GP's posterior mean with the hyperparameters kept ("kriging believer",
@@ -139,15 +145,27 @@ class GPSampler(BaseSampler):
 
     # -- joint sampling -----------------------------------------------------------------
     def infer_relative_search_space(self, study, trial):
-        return dict(joint_space(study))
+        joint = joint_space(study)
+        space = dict(joint)
+        if joint:  # and the conditional parameters a categorical of it decides
+            space.update({n: b[0] for n, b in self._branches(study, joint).items()})
+        return {n: space[n] for n in sorted(space)}
+
+    @staticmethod
+    def _branches(study, joint):
+        return study.trial_log.cache("gp-space", SpaceRecords).branches(study, joint)
 
     def sample_relative(self, study, trial, search_space):
         if not search_space:
             return {}
         names = list(search_space)
         dists = [search_space[n] for n in names]
-        data = study.trial_log.cache(("gp-data", tuple(names), tuple(dists)),
-                                     lambda: _Data(names, dists))
+        joint = joint_space(study)
+        branches = {n: b for n, b in self._branches(study, joint).items()
+                    if n in search_space and n not in joint} if joint else {}
+        key = ("gp-data", tuple(names), tuple(dists),
+               tuple((n, s, tuple(sorted(a))) for n, (_, s, a) in branches.items()))
+        data = study.trial_log.cache(key, lambda: _Data(names, dists, branches))
         data.absorb(study)
         if data.constrained:
             return self._constrained(study, trial, names)
@@ -175,7 +193,8 @@ class GPSampler(BaseSampler):
         pending = data.pending(study, trial)
         if len(pending):  # kriging believer (Ginsbourger et al. 2010)
             gp = gp.condition_on(pending, gp.predict(pending)[0])
-        point = maximise_log_ei(gp, box, best, self._rng, good, self.n_candidates)
+        point = maximise_log_ei(gp, box, best, self._rng, good, self.n_candidates,
+                                impute=data.conditional.impute if data.conditional else None)
         del rows
         return data.values_at(point)
 
@@ -241,6 +260,7 @@ class _Data:
 
     names: list
     dists: list
+    branches: dict  # the conditional parameters among names (SpaceRecords.branches)
     position: int = 0
     rows: list = field(default_factory=list)
     losses: list = field(default_factory=list)
@@ -251,6 +271,9 @@ class _Data:
 
     def __post_init__(self):
         self.box = UnitBox(self.dists)
+        self.conditional = Branches(self.names, self.branches)
+        self._required = [(n, d) for n, d in zip(self.names, self.dists)
+                          if n not in self.branches]
 
     @property
     def n(self):
@@ -266,10 +289,10 @@ class _Data:
                 self.constrained = True
             if (t.state is not TrialState.COMPLETE or t.number in seen or t.values is None
                     or len(t.values) != 1 or not math.isfinite(t.values[0])
-                    or not _has(t, self.names, self.dists)):
+                    or not _has(t, self._required)):
                 continue
             seen.add(t.number)
-            self.rows.append([t.internal_params[n] for n in self.names])
+            self.rows.append(_row(t, self.names, self.dists))
             self.losses.append(self.sign * t.values[0])
             self.numbers.append(t.number)
             theta = t.system_attrs.get(_THETA)
@@ -293,22 +316,36 @@ class _Data:
             rest = np.flatnonzero(~keep)
             keep[rest[len(rest) - (max_points - max_points // 2):]] = True
             order, losses = order[keep], losses[keep]
-        X = self.box.to_unit(np.asarray(self.rows, dtype=float)[order])
+        X = self._unit(np.asarray(self.rows, dtype=float)[order])
         return X, losses, order
+
+    def _unit(self, rows):
+        """Rows of internal values (NaN: absent) to the GP's points of the box."""
+        X = self.box.to_unit(rows)
+        return self.conditional.impute(X)[0] if self.conditional else X
 
     def pending(self, study, trial):
         """Unit-box points of the other running trials that have the space."""
         running = [t for t in study.get_trials((TrialState.RUNNING,))
-                   if t.trial_id != trial.trial_id and _has(t, self.names, self.dists)]
+                   if t.trial_id != trial.trial_id and _has(t, self._required)]
         if not running:
             return np.empty((0, self.box.n_dims))
-        rows = [[t.internal_params[n] for n in self.names] for t in running]
-        return self.box.to_unit(np.asarray(rows, dtype=float))
+        return self._unit(np.array([_row(t, self.names, self.dists) for t in running],
+                                   dtype=float))
 
     def values_at(self, point):
         return dict(zip(self.names, self.box.from_unit(point[None, :])[0].tolist()))
 
 
-def _has(trial, names, dists):
+def _has(trial, pairs):
+    """Whether ``trial`` has each ``(name, distribution)`` of ``pairs``."""
     used = trial.distributions
-    return all(n in used and (used[n] is d or used[n] == d) for n, d in zip(names, dists))
+    return all(n in used and (used[n] is d or used[n] == d) for n, d in pairs)
+
+
+def _row(trial, names, dists):
+    """The trial's internal values of ``names`` (NaN where it lacks one or
+    drew it from another distribution)."""
+    used, params = trial.distributions, trial.internal_params
+    return [params[n] if n in used and (used[n] is d or used[n] == d) else math.nan
+            for n, d in zip(names, dists)]
