@@ -45,6 +45,7 @@ from ._cma_generations import (
     run_over,
     told_generation,
 )
+from ._fallback import IndependentFallback
 
 __all__ = ["CmaEsSampler"]
 
@@ -53,7 +54,7 @@ _SURROGATE = "cma:surrogate"  # study system attribute: the decision of surrogat
 _MAX_SURROGATE_BATCH = 4  # trials at once up to which "auto" uses the surrogate
 
 
-class CmaEsSampler(BaseSampler):
+class CmaEsSampler(IndependentFallback, BaseSampler):
     """CMA-ES over the numerical parameters, with IPOP or BIPOP restarts.
 
     Parameters
@@ -221,11 +222,6 @@ class CmaEsSampler(BaseSampler):
         # it) is not kept here but in the study's trial log, which drops it
         # when pickled and rebuilds it from the storage, to the same proposals.
 
-    def reseed_rng(self, seed):
-        super().reseed_rng(seed)
-        if self._fallback is not None:
-            self._fallback.reseed_rng(seed)
-
     @staticmethod
     def _joint_space(study):
         """The intersection of ``study``'s finished trials' spaces so far: a
@@ -234,16 +230,6 @@ class CmaEsSampler(BaseSampler):
         return study.trial_log.cache("cmaes-joint-space", _JointSpace)
 
     # -- independent fallback -------------------------------------------------------
-    def _independent(self):
-        if self._fallback is None:
-            if self.independent_sampler is not None:
-                self._fallback = self.independent_sampler
-            else:
-                from .tpe import TPESampler
-
-                self._fallback = TPESampler(seed=self.seed)
-        return self._fallback
-
     def sample_independent(self, study, trial, name, distribution):
         # Numerical parameters reach here only before the first trial finishes
         # (empty intersection) or when they are conditional (outside it).

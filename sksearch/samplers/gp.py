@@ -22,6 +22,7 @@ from .._box import UnitBox
 from .._validation import AnyOf, InstanceOf, Interval, validate
 from ..trial import TrialState
 from ._base import BaseSampler, intersection_search_space
+from ._fallback import IndependentFallback
 from ._gp_acquisition import legal, maximise_log_ei, sobol_points
 from ._gp_model import fit_gp, transform_outputs
 from ._gp_space import Branches, SpaceRecords
@@ -33,7 +34,7 @@ _SOBOL_SEED = "gp:sobol_seed"  # study system attribute, unseeded samplers only
 _N_GOOD = 5  # best observed points around which candidates are also drawn
 
 
-class GPSampler(BaseSampler):
+class GPSampler(IndependentFallback, BaseSampler):
     """Gaussian-process Bayesian optimisation: fit a GP to the trials, propose
     the point of highest (log) expected improvement.
 
@@ -124,21 +125,6 @@ class GPSampler(BaseSampler):
         self.independent_sampler = independent_sampler
         self._fallback = None
         self._warned = False
-
-    def reseed_rng(self, seed):
-        super().reseed_rng(seed)
-        if self._fallback is not None:
-            self._fallback.reseed_rng(seed)
-
-    def _independent(self):
-        if self._fallback is None:
-            if self.independent_sampler is not None:
-                self._fallback = self.independent_sampler
-            else:
-                from .tpe import TPESampler
-
-                self._fallback = TPESampler(seed=self.seed)
-        return self._fallback
 
     def sample_independent(self, study, trial, name, distribution):
         return self._independent().sample_independent(study, trial, name, distribution)
