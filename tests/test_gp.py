@@ -383,3 +383,18 @@ def test_space_kinds_are_read_from_distributions():
     assert choose_sampler(study.trials) == ("gp", "numerical or mixed space")
     assert isinstance(study.trials[0].distributions["c"], Categorical)
     assert isinstance(study.trials[0].distributions["n"], Int)
+
+
+def test_fit_is_capped_to_the_best_and_the_most_recent_trials():
+    from sksearch.samplers.gp import _Data
+
+    data = _Data(["x"], [Float(0, 1)], {})
+    data.rows = [[i / 100] for i in range(30)]
+    data.losses = [float((i * 7) % 30) for i in range(30)]  # a permutation of 0..29
+    data.numbers = list(range(30))
+    X, losses, order = data.arrays(max_points=10)
+    assert len(X) == 10
+    best = set(np.argsort(data.losses)[:5])
+    assert best <= set(order)  # the 5 best ...
+    assert set(order) - best == set(sorted(set(range(30)) - best)[-5:])  # ... and 5 latest
+    assert list(order) == sorted(order)  # by trial number
