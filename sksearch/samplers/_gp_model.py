@@ -21,7 +21,8 @@ values are losses (lower is better). The sampler in
   argue for ``N(sqrt(2) + log(d) / 2, 3)``, whose lengthscales grow with the
   dimension; on our problems of 2 to 10 parameters it was worse at 20
   trials (rosenbrock5 6.4e3 against 1.9e3, styblinski_tang10 198 against 136,
-  medians of seeds 0-4) and no better at 50.
+  medians of seeds 0-4), and at 50 on some problems better (rosenbrock5),
+  on others worse (styblinski_tang10 184 against 84).
 * **Outputs.** Standardised after a Yeo-Johnson power transform fitted by
   maximum likelihood (as in HEBO, Cowen-Rivers et al. 2022), which tames
   objectives whose values span decades (Rosenbrock) without changing their
