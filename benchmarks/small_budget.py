@@ -266,10 +266,11 @@ def _load(paths):
     return list(runs.values())
 
 
-def report(paths, budgets, arms=None):
+def report(paths, budgets, arms=None, only=None):
     runs = _load(paths)
     arms = arms or sorted({r["arm"] for r in runs})
-    problems = [p for p in ALL if any(r["problem"] == p for r in runs)]
+    problems = [p for p in ALL if any(r["problem"] == p for r in runs)
+                and (only is None or p in only)]
     refs = {}
     for p in problems:
         if ALL[p].optimum is not None:
@@ -363,7 +364,8 @@ def main():
     arms = args.arms.split(",")
     if args.report:
         report(args.report, [int(b) for b in args.budgets.split(",")],
-               None if "--arms" not in sys.argv else arms)
+               None if "--arms" not in sys.argv else arms,
+               None if "--problems" not in sys.argv else args.problems.split(","))
     elif args.overhead:
         overhead(arms, [int(c) for c in args.counts.split(",")])
     else:

@@ -383,3 +383,44 @@ def test_space_kinds_are_read_from_distributions():
     assert choose_sampler(study.trials) == ("gp", "numerical or mixed space")
     assert isinstance(study.trials[0].distributions["c"], Categorical)
     assert isinstance(study.trials[0].distributions["n"], Int)
+
+
+def test_fit_is_capped_to_the_best_and_the_most_recent_trials():
+    from sksearch.samplers.gp import _Data
+
+    data = _Data(["x"], [Float(0, 1)], {})
+    data.rows = [[i / 100] for i in range(30)]
+    data.losses = [float((i * 7) % 30) for i in range(30)]  # a permutation of 0..29
+    data.numbers = list(range(30))
+    X, losses, order = data.arrays(max_points=10)
+    assert len(X) == 10
+    best = set(np.argsort(data.losses)[:5])
+    assert best <= set(order)  # the 5 best ...
+    assert set(order) - best == set(sorted(set(range(30)) - best)[-5:])  # ... and 5 latest
+    assert list(order) == sorted(order)  # by trial number
+
+
+@pytest.mark.parametrize("sampler", ["gp", "auto"])
+def test_search_with_branches_and_parallel_candidates(sampler):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    from sksearch import BayesSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    space = [{"estimator": [SVC()], "estimator__C": Float(1e-2, 1e2, log=True)},
+             {"estimator": [LogisticRegression(max_iter=300)],
+              "estimator__C": Float(1e-3, 1e3, log=True)}]
+    from sklearn.pipeline import Pipeline
+
+    pipe = Pipeline([("estimator", SVC())])
+    runs = []
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search = BayesSearchCV(pipe, space, n_iter=13, cv=2, sampler=sampler, n_jobs=2,
+                                   random_state=0).fit(X, y)
+        runs.append([p["estimator__C"] for p in search.cv_results_["params"]])
+    assert len(runs[0]) == 13 and search.best_score_ > 0.9
+    assert runs[0] == runs[1]  # two workers: still a function of the trial order

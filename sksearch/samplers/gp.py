@@ -61,8 +61,8 @@ class GPSampler(IndependentFallback, BaseSampler):
     **Model.** A Matérn-5/2 kernel with one lengthscale per numerical
     parameter, times an overlap kernel on the categorical ones (one
     lengthscale each), plus a learned noise variance; hyperparameters by
-    maximum a posteriori marginal likelihood, with log-normal priors (the
-    lengthscales' scaling with the dimension, after Hvarfner et al. 2024);
+    maximum a posteriori marginal likelihood, with log-normal priors
+    (lengthscales about half the box);
     outputs power-transformed (Yeo-Johnson) and standardised. The fit starts
     from the prior's mode and from the hyperparameters of the last finished
     trial that recorded a fit (trial system attribute ``gp:theta``), so a
