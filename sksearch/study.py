@@ -369,14 +369,14 @@ default=None
         """
         with self._sampler_lock:
             trial_id, number = self._storage.create_new_trial(self._study_id)
-            if number != self._next_number and self.sampler.seed is not None:
-                # Another process sharing the study took the numbers between:
-                # draw from a stream of this trial's own, or processes started
-                # with one random_state would all propose the same candidates.
-                # A process alone keeps its one stream, so it stays reproducible.
-                self.sampler.reseed_rng([int(self.sampler.seed), number])
-            self._next_number = number + 1
             try:
+                if number != self._next_number and self.sampler.seed is not None:
+                    # Another process sharing the study took the numbers between:
+                    # draw from a stream of this trial's own, or processes started
+                    # with one random_state would all propose the same candidates.
+                    # A process alone keeps its one stream, so it stays reproducible.
+                    self.sampler.reseed_rng([int(self.sampler.seed), number])
+                self._next_number = number + 1
                 enqueued = self._next_enqueued()
                 if enqueued is not None:
                     self._storage.set_trial_system_attr(trial_id, _known.ENQUEUED_ATTR, True)
