@@ -41,7 +41,7 @@ from ._delegation import DelegationMixin
 from ._fold import FoldContext, warn_about_fit_failures
 from ._increments import Increments, class_labels, fit_all_increments
 from ._objectives import SearchObjectives, best_row_of, pareto_rows
-from ._params import validate_params
+from ._params import search_constraints, validate_params
 from ._records import FOLDS_ATTR, records_from_json
 from ._resume import (
     attach_or_create_study,
@@ -101,6 +101,16 @@ class AdaptiveOptions:
     window: int = None
 
 
+class _SearchConstraints:
+    """``cls._parameter_constraints`` of a search class: the shared table's
+    entry for each argument of its ``__init__``, then its ``_own_constraints``
+    (declared once here, so no search class redefines it); checked in ``fit``
+    (:func:`~sksearch._params.validate_params`), as scikit-learn's are."""
+
+    def __get__(self, obj, cls):
+        return search_constraints(cls, cls._own_constraints)
+
+
 class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMixin,
                  BaseEstimator):
     """The machinery of a search; subclasses define ``__init__`` and the hooks.
@@ -122,6 +132,10 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     #: Whether ``verbose > 0`` prints a line per candidate without a pruner
     #: (the drop-in searches then print only scikit-learn's lines).
     _candidate_lines = True
+    #: A subclass's own constraints (a migrant face's arguments), merged into
+    #: its ``_parameter_constraints`` over the shared table's entries.
+    _own_constraints = {}
+    _parameter_constraints = _SearchConstraints()
 
     # -- hooks ----------------------------------------------------------------------
     def _search_space(self):
