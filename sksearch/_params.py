@@ -11,7 +11,6 @@ model is fitted, with scikit-learn's message format (the mechanism:
 
 import inspect
 import numbers
-import os
 
 import numpy as np
 
@@ -24,13 +23,11 @@ from ._validation import (
     IsCallable,
     Options,
     Predicate,
-    Redacted,
     validate,
 )
 from .pruners import PRUNER_NAMES, BasePruner
 from .samplers import SAMPLER_NAMES, BaseSampler
-from .storage import BaseStorage
-from .storage._urls import redact
+from .storage import STORAGE_CONSTRAINT
 
 __all__ = ["PARAMETER_CONSTRAINTS", "InvalidParameterError", "search_constraints",
            "validate_params"]
@@ -75,11 +72,7 @@ PARAMETER_CONSTRAINTS = {
     "error_score": AnyOf(Options("raise"), InstanceOf(numbers.Real, description="a number")),
     "return_train_score": _BOOL,
     "timeout": AnyOf(Interval(float, 0, closed="neither"), None),
-    # a refused value (bytes of a URL) may hold a password: never printed
-    "storage": Redacted(AnyOf(None, InstanceOf(
-        str, os.PathLike, BaseStorage,
-        description="a path, a 'sqlite:///...' or 'postgresql://...' URL or a BaseStorage "
-                    "instance")), redact),
+    "storage": STORAGE_CONSTRAINT,
     "study_name": AnyOf(None, InstanceOf(str, description="a str")),
     "callbacks": AnyOf(None, Predicate(
         "a list of callables taking (study, trial)",

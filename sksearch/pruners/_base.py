@@ -194,6 +194,9 @@ class NopPruner(BasePruner):
     False
     """
 
+    #: It takes no argument (declared, so that every public configurable has one).
+    _parameter_constraints = {}
+
     def prune(self, study, trial):
         return False
 
