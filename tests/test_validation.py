@@ -17,6 +17,7 @@ from sksearch import (
     Study,
     compat,
     integration,
+    plot,
     pruners,
     samplers,
     storage,
@@ -33,6 +34,7 @@ from sksearch._validation import (
 )
 from sksearch.callbacks import EarlyStopping
 from sksearch.distributions import Float
+from sksearch.importance import param_importances
 from sksearch.integration import MLflowCallback
 from sksearch.pruners import (
     BoundPruner,
@@ -96,8 +98,27 @@ def _studies_function(function):
     return call
 
 
+def _plot(name):
+    def call(folder, **kwargs):
+        # refused before the search or study is read: no study is needed
+        getattr(plot, name)(None, *PLOT_ARGS.get(name, ()), **kwargs)
+    return call
+
+
+PLOT_ARGS = {"plot_contour": ("x", "y")}
+# the plots' shared keyword options, checked before anything is read or drawn
+# (their valid use is tests/test_plot.py's)
+PLOTS = {
+    name: ({option: plot._OPTION_CONSTRAINTS[option] for option in ("backend",
+                                                                         "target_name")
+                 if option in inspect.signature(getattr(plot, name)).parameters},
+                _plot(name))
+    for name in plot.__all__ if name not in ("plot_pareto_front", "plot_hypervolume_history")
+}
+
 # functions and methods validated when called: (what the message names, its
-# constraints, a call with valid defaults and the keyword arguments given)
+# constraints, a call with valid defaults and the keyword arguments given; the
+# defaults are not called for the plots)
 CALLED = {
     "Study.optimize": (Study._optimize_constraints, lambda folder, **kw: _optimize(**kw)),
     "Study.enqueue_trial": ({"skip_if_exists": InstanceOf(bool)},
@@ -106,7 +127,17 @@ CALLED = {
     "delete_study": (None, _studies_function(delete_study)),
     "copy_study": (None, _studies_function(copy_study)),
     "list_studies": (None, _studies_function(list_studies)),
+    "param_importances": ({"method": Options("fanova", "permutation")},
+                          lambda folder, **kw: param_importances(_studied(), **kw)),
+    **PLOTS,
 }
+
+
+def _studied():
+    study = Study(sampler="random", random_state=0)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1),
+                   n_trials=8)
+    return study
 
 
 def _called_constraints(name, constraints):
@@ -154,7 +185,8 @@ def _called_cases():
 def test_every_invalid_argument_of_every_checked_call_is_refused_by_name(owner, name, value,
                                                                          tmp_path):
     constraints, call = CALLED[owner]
-    call(tmp_path)  # the defaults are valid
+    if owner not in PLOTS:
+        call(tmp_path)  # the defaults are valid
     with pytest.raises(InvalidParameterError) as info:
         call(tmp_path, **{name: value})
     shown = _called_constraints(owner, constraints)[name].show(value)
