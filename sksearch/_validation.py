@@ -11,8 +11,9 @@ scikit-learn's own -- naming the class, the parameter, what was expected and
 what was received, with a close match for a misspelled option.
 
 The searches validate in ``fit`` (scikit-learn's convention: ``__init__``
-stores arguments untouched); samplers and pruners, which are not estimators,
-validate when they are built.
+stores arguments untouched); what has no ``fit`` -- samplers, pruners,
+``Study``, callbacks, storages -- validates when it is built, and a function
+(``Study.optimize``, ``load_study``, a plot) when it is called, naming itself.
 """
 
 # Authors: the sksearch developers

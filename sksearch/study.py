@@ -118,6 +118,8 @@ default=None
         Of a single-objective study; raises on a study of several objectives.
     sampler : BaseSampler
     pruner : BasePruner
+    storage : BaseStorage
+        Where the study's trials live (read-only).
     constraints_func : callable or None
 
     Examples
