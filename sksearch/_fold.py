@@ -93,7 +93,8 @@ def _score(estimator, X, y, scorer, score_params, error_score):
     except Exception:
         if error_score == "raise":
             raise
-        names = list(scorer._scorers) if hasattr(scorer, "_scorers") else None
+        by_name = _compat.scorers_by_name(scorer)
+        names = None if by_name is None else list(by_name)
         scores = _error_scores(names, error_score)
         warnings.warn(
             "Scoring failed. The score on this train-test partition for these "

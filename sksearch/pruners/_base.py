@@ -220,6 +220,9 @@ class NopPruner(BasePruner):
     False
     """
 
+    #: It takes no argument (declared, so that every public configurable has one).
+    _parameter_constraints = {}
+
     def prune(self, study, trial):
         return False
 

@@ -53,8 +53,12 @@ class BaseSampler(ABC):
     #: re-queues them for a sampler that does not.
     reproposes_interrupted = False
 
+    #: What each constructor argument accepts (:mod:`sksearch._validation`);
+    #: a subclass declares its own arguments and the ``seed`` of this base.
+    _parameter_constraints = {"seed": _SEED}
+
     def __init__(self, seed=None):
-        validate(self, {"seed": seed}, {"seed": _SEED})
+        validate(self, {"seed": seed}, BaseSampler._parameter_constraints)
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 

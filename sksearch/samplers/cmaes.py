@@ -186,7 +186,7 @@ class CmaEsSampler(IndependentFallback, BaseSampler):
     #: CMA-ES ranks one objective.
     supports_multi_objective = False
 
-    _parameter_constraints = {
+    _parameter_constraints = {**BaseSampler._parameter_constraints,
         "popsize": AnyOf(Interval(int, 2), None),
         "sigma0": AnyOf(Interval(float, 0, 1, closed="right"), None),  # of the box
         "x0": AnyOf(None, InstanceOf(dict, description="a dict {name: value}")),

@@ -108,7 +108,7 @@ class GPSampler(IndependentFallback, BaseSampler):
     #: The GP models one objective.
     supports_multi_objective = False
 
-    _parameter_constraints = {
+    _parameter_constraints = {**BaseSampler._parameter_constraints,
         "n_startup_trials": Interval(int, 1), "max_points": Interval(int, 10),
         "n_candidates": Interval(int, 1),
         "independent_sampler": AnyOf(None, InstanceOf(BaseSampler))}
