@@ -31,9 +31,11 @@ caller's process) and whether every ``split*_test_score``, rank and
 
     PYTHONPATH=. python benchmarks/reuse.py                 # 3 repeats, n_jobs 1 and 2
     PYTHONPATH=. python benchmarks/reuse.py --repeats 5 --problems text pca
+    PYTHONPATH=. python benchmarks/reuse.py --problems forest --n-jobs 2 --backend threading
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
@@ -43,6 +45,7 @@ from collections import Counter
 
 import numpy as np
 from _counted import COUNTS, LinSvc, LogReg, Pca, Scaler, Svc, Tfidf  # noqa: E402
+from joblib import parallel_config
 from sklearn.datasets import load_digits, make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -153,11 +156,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--backend", default=None,
+                        help="joblib backend of every arm (default: loky at n_jobs > 1)")
     parser.add_argument("--problems", nargs="+",
                         default=["text", "pca", "forest", "cheap"])
     args = parser.parse_args()
     print(f"sksearch from {sksearch.__file__}; {os.cpu_count()} CPUs, load "
-          f"{os.getloadavg()[0]:.1f}; cv={args.cv}, repeats={args.repeats}")
+          f"{os.getloadavg()[0]:.1f}; cv={args.cv}, repeats={args.repeats}, "
+          f"backend={args.backend or 'default'}")
     cv = StratifiedKFold(args.cv)
     every = problems()
     # start loky's workers before any timed run
@@ -169,7 +175,9 @@ def main():
     identical = {}
     for name in args.problems:
         for n_jobs in args.n_jobs:
-            rows, same = bench(name, every[name], n_jobs, args.repeats, cv)
+            with (parallel_config(backend=args.backend) if args.backend
+                  else contextlib.nullcontext()):
+                rows, same = bench(name, every[name], n_jobs, args.repeats, cv)
             identical[(name, n_jobs)] = same
             for row in rows:
                 print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.2f} | {row[4]:.2f}x "

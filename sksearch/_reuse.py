@@ -37,6 +37,11 @@ estimate of the fitted steps) and evicts the least recently used levels. One
 cache serves a search per process: the caller's process at ``n_jobs=1`` and
 with threads, and each worker process with loky, multiprocessing or dask
 (see ``docs/reuse.md`` for hit rates).
+
+The same cache holds the final models that later candidates of the fold grow
+from, where they differ only by a parameter the model grows by exactly
+(:mod:`sksearch._grow`): :class:`PrefixFit` grows a Pipeline's final step
+after a fully shared prefix, :class:`GrownFit` a bare estimator.
 """
 
 # Authors: the sksearch developers

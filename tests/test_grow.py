@@ -104,6 +104,20 @@ def test_grid_grown_equals_scikit_learn_in_parallel(case, n_jobs, backend):
     _assert_same_results(ours, theirs)
 
 
+def test_train_scores_and_multimetric_of_grown_models_equal_scikit_learn():
+    estimator, grid, X_, y_ = CASES["pipeline"]
+    kw = dict(cv=3, scoring=["accuracy", "f1_macro"], refit="f1_macro",
+              return_train_score=True)
+    ours = GridSearchCV(estimator, grid, **kw).fit(X_, y_)
+    theirs = skms.GridSearchCV(estimator, grid, **kw).fit(X_, y_)
+    for key in theirs.cv_results_:
+        if key.endswith(("test_accuracy", "test_f1_macro", "train_accuracy",
+                         "train_f1_macro")):
+            np.testing.assert_array_equal(ours.cv_results_[key], theirs.cv_results_[key],
+                                          err_msg=key)
+    assert ours.best_params_ == theirs.best_params_
+
+
 def test_random_search_grown_equals_scikit_learn_on_its_candidates():
     estimator = RandomForestClassifier(random_state=0)
     space = {"n_estimators": list(range(2, 20)), "max_features": ["sqrt", 0.5]}
