@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from test_reuse import _assert_same_results
 
-from sksearch import GridSearchCV, RandomizedSearchCV, _reuse
+from sksearch import BayesSearchCV, GridSearchCV, RandomizedSearchCV, _reuse
 from sksearch._grow import grown_parameter
 
 X, y = load_digits(return_X_y=True)
@@ -238,6 +238,21 @@ def test_sample_weight_to_the_grown_step_is_fitted_whole(tmp_path):
     log.unlink()
     ours = GridSearchCV(pipe, grid, cv=3, refit=False).fit(X, y, bag__sample_weight=weights)
     assert trees_fitted(log) == WHOLE_TREES
+
+
+def test_increments_grow_within_a_fold_not_across_candidates():
+    # increments already grow each candidate's model inside its fold, for the
+    # pruner; the cache is then not used (nothing shared, nothing grown)
+    estimator = RandomForestClassifier(random_state=0)
+    space = {"n_estimators": [4, 8, 12], "max_features": ["sqrt", 0.5]}
+    kw = dict(n_iter=4, cv=3, random_state=0, increments={"n_estimators": 2})
+    _reuse.LAST_STATS.clear()
+    ours = BayesSearchCV(estimator, space, **kw).fit(X, y)
+    assert _reuse.LAST_STATS == {}
+    whole = BayesSearchCV(estimator, space, reuse=False, **kw).fit(X, y)
+    assert list(ours.cv_results_["params"]) == list(whole.cv_results_["params"])
+    np.testing.assert_array_equal(ours.cv_results_["mean_test_score"],
+                                  whole.cv_results_["mean_test_score"])
 
 
 # -- failures and timing -------------------------------------------------------------------
