@@ -378,6 +378,8 @@ class _FoldFit:
                 self.begun = True
             if self.prefix is not None:
                 self.shared = self.prefix.fit(self.X_train, self.y_train, self.X_test)
+                # a model grown from a smaller one is a new object
+                self.estimator = self.shared.estimator
                 return True
             if self.increments is None:
                 _fit(self.estimator, self.X_train, self.y_train, self.fit_params)
