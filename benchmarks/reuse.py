@@ -15,6 +15,11 @@ Problems (no downloads):
     ``vect__ngram_range`` (2);
 (b) ``pca``: ``StandardScaler`` -> ``PCA`` -> ``SVC`` on digits; grid
     ``pca__n_components`` [10, 20, 30] x ``svc__C`` (2) x ``svc__gamma`` (2);
+(c) ``forest``: ``RandomForestClassifier(random_state=0)`` on digits; grid
+    ``max_features`` ["sqrt", 0.3] x ``n_estimators`` [25, 50, 75, 100]: each
+    fold fits the largest value's trees once (grown, not refitted), at best
+    100 / (25 + 50 + 75 + 100) = 0.4x of the trees; a bare estimator, so
+    the ``sklearn memory`` arm does not apply;
 (d) ``cheap``: ``StandardScaler`` -> ``LogisticRegression`` on digits; grid
     ``lr__C`` (5): the reuse must cost nothing measurable.
 
@@ -26,9 +31,11 @@ caller's process) and whether every ``split*_test_score``, rank and
 
     PYTHONPATH=. python benchmarks/reuse.py                 # 3 repeats, n_jobs 1 and 2
     PYTHONPATH=. python benchmarks/reuse.py --repeats 5 --problems text pca
+    PYTHONPATH=. python benchmarks/reuse.py --problems forest --n-jobs 2 --backend threading
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
@@ -38,7 +45,9 @@ from collections import Counter
 
 import numpy as np
 from _counted import COUNTS, LinSvc, LogReg, Pca, Scaler, Svc, Tfidf  # noqa: E402
+from joblib import parallel_config
 from sklearn.datasets import load_digits, make_classification
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV as SkGridSearchCV
 from sklearn.model_selection import StratifiedKFold
@@ -68,6 +77,9 @@ def problems():
         "pca": (Pipeline([("sc", Scaler()), ("pca", Pca(random_state=0)), ("svc", Svc())]),
                 {"pca__n_components": [10, 20, 30], "svc__C": [1.0, 10.0],
                  "svc__gamma": [0.001, 0.01]}, digits),
+        "forest": (RandomForestClassifier(random_state=0),
+                   {"max_features": ["sqrt", 0.3], "n_estimators": [25, 50, 75, 100]},
+                   digits),
         "cheap": (Pipeline([("sc", Scaler()), ("lr", LogReg(max_iter=300))]),
                   {"lr__C": [0.01, 0.1, 1.0, 10.0, 100.0]}, digits),
     }
@@ -84,6 +96,11 @@ def _search(arm, pipe, grid, n_jobs, cv, tmp):
     if arm == "sklearn":
         return SkGridSearchCV(pipe, grid, cv=cv, n_jobs=n_jobs)
     return SkGridSearchCV(Pipeline(pipe.steps, memory=tmp), grid, cv=cv, n_jobs=n_jobs)
+
+
+def _arms(pipe):
+    """The arms that apply: ``Pipeline(memory=...)`` needs a Pipeline."""
+    return ARMS if isinstance(pipe, Pipeline) else ARMS[:3]
 
 
 def _run(arm, pipe, grid, X, y, n_jobs, cv):
@@ -108,10 +125,11 @@ def _same_scores(ours, theirs):
 
 def bench(name, problem, n_jobs, repeats, cv):
     pipe, grid, (X, y) = problem
-    walls = {arm: [] for arm in ARMS}
+    arms = _arms(pipe)
+    walls = {arm: [] for arm in arms}
     last = {}
     for rep in range(repeats):
-        order = ARMS[rep % len(ARMS):] + ARMS[:rep % len(ARMS)]
+        order = arms[rep % len(arms):] + arms[:rep % len(arms)]
         for arm in order:
             wall, search, fits, stats = _run(arm, pipe, grid, X, y, n_jobs, cv)
             walls[arm].append(wall)
@@ -119,13 +137,17 @@ def bench(name, problem, n_jobs, repeats, cv):
     median = {arm: statistics.median(w) for arm, w in walls.items()}
     same = _same_scores(last["sksearch"][0], last["sklearn"][0])
     rows = []
-    for arm in ARMS:
+    for arm in arms:
         _, fits, stats = last[arm]
         peak = stats.get("peak_nbytes")
+        cache = "-" if peak is None else f"{peak / 1e6:.1f} MB"
+        if stats.get("grown"):
+            cache += f", {stats['grown']} grown"
+        memory = median.get("sklearn memory")
         rows.append((name, n_jobs, arm, median[arm], median[arm] / median["sklearn"],
-                     median[arm] / median["sklearn memory"],
-                     ", ".join(f"{k} {v}" for k, v in sorted(fits.items())),
-                     "-" if peak is None else f"{peak / 1e6:.1f} MB"))
+                     "-" if memory is None else f"{median[arm] / memory:.2f}x",
+                     ", ".join(f"{k} {v}" for k, v in sorted(fits.items())) or "-",
+                     cache))
     return rows, same
 
 
@@ -134,10 +156,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--problems", nargs="+", default=["text", "pca", "cheap"])
+    parser.add_argument("--backend", default=None,
+                        help="joblib backend of every arm (default: loky at n_jobs > 1)")
+    parser.add_argument("--problems", nargs="+",
+                        default=["text", "pca", "forest", "cheap"])
     args = parser.parse_args()
     print(f"sksearch from {sksearch.__file__}; {os.cpu_count()} CPUs, load "
-          f"{os.getloadavg()[0]:.1f}; cv={args.cv}, repeats={args.repeats}")
+          f"{os.getloadavg()[0]:.1f}; cv={args.cv}, repeats={args.repeats}, "
+          f"backend={args.backend or 'default'}")
     cv = StratifiedKFold(args.cv)
     every = problems()
     # start loky's workers before any timed run
@@ -149,11 +175,13 @@ def main():
     identical = {}
     for name in args.problems:
         for n_jobs in args.n_jobs:
-            rows, same = bench(name, every[name], n_jobs, args.repeats, cv)
+            with (parallel_config(backend=args.backend) if args.backend
+                  else contextlib.nullcontext()):
+                rows, same = bench(name, every[name], n_jobs, args.repeats, cv)
             identical[(name, n_jobs)] = same
             for row in rows:
                 print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.2f} | {row[4]:.2f}x "
-                      f"| {row[5]:.2f}x | {row[6]} | {row[7]} |", flush=True)
+                      f"| {row[5]} | {row[6]} | {row[7]} |", flush=True)
     for (name, n_jobs), same in identical.items():
         print(f"{name}, n_jobs={n_jobs}: every split*_test_score, mean, rank and "
               f"best_params_ {'identical to' if same else 'DIFFERENT from'} sklearn's")

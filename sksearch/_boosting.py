@@ -100,6 +100,16 @@ class BoostingGrowth:
         continued training, or ``None``."""
         return None
 
+    def continues_exactly(self, estimator, params):
+        """Whether continuing ``estimator`` (parameters ``params``) by more
+        rounds gives exactly the model a plain fit of all its rounds gives:
+        it can be continued and draws no subsamples (see the module docs)."""
+        return self.refusal(estimator, params) is None and not self._subsamples(params)
+
+    def rounds_name(self, estimator):
+        """The name under which ``estimator`` takes its number of rounds."""
+        return self._rounds_name(estimator)
+
     def start(self, estimator, n_rounds):
         """Set the rounds of the not yet fitted ``estimator`` (in place)."""
         estimator.set_params(**{self._rounds_name(estimator): n_rounds})
@@ -241,6 +251,16 @@ class _CatBoost(BoostingGrowth):
         # plain fit's (tests/test_boosting.py shows the difference).
         # (by id: CatBoost models are unhashable)
         self._fitted_here = weakref.WeakValueDictionary()
+
+    def continues_exactly(self, estimator, params):
+        """Whether continuing ``estimator`` (parameters ``params``) by more
+        rounds gives exactly the model a plain fit of all its rounds gives:
+        it can be continued and draws no subsamples (see the module docs)."""
+        return self.refusal(estimator, params) is None and not self._subsamples(params)
+
+    def rounds_name(self, estimator):
+        """The name under which ``estimator`` takes its number of rounds."""
+        return self._rounds_name(estimator)
 
     def start(self, estimator, n_rounds):
         super().start(estimator, n_rounds)

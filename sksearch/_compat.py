@@ -93,6 +93,18 @@ def multimetric_scorer(estimator, scoring, raise_exc):
         return check_scoring(estimator, scoring)
 
 
+def scorers_by_name(scorer):
+    """``{name: scorer}`` of a multimetric scorer (scikit-learn's private
+    ``_MultimetricScorer._scorers``), or ``None`` for a single scorer."""
+    return getattr(scorer, "_scorers", None)
+
+
+def parameter_sampler_without_replacement(sampler):
+    """Whether scikit-learn's ``ParameterSampler`` draws ``sampler``'s points
+    without replacement (its space is all lists: its private ``_is_all_lists``)."""
+    return sampler._is_all_lists()
+
+
 def routing_enabled():
     return bool(sklearn.get_config().get("enable_metadata_routing", False))
 
@@ -114,7 +126,7 @@ def scorer_accepts_sample_weight(scorer, estimator):
     """
     if not _SEARCHES_FORWARD_SAMPLE_WEIGHT:
         return False
-    scorers = getattr(scorer, "_scorers", {"score": scorer})
+    scorers = scorers_by_name(scorer) or {"score": scorer}
     accepted = []
     for name, one in scorers.items():
         if hasattr(one, "_accept_sample_weight"):

@@ -93,7 +93,8 @@ def _score(estimator, X, y, scorer, score_params, error_score):
     except Exception:
         if error_score == "raise":
             raise
-        names = list(scorer._scorers) if hasattr(scorer, "_scorers") else None
+        by_name = _compat.scorers_by_name(scorer)
+        names = None if by_name is None else list(by_name)
         scores = _error_scores(names, error_score)
         warnings.warn(
             "Scoring failed. The score on this train-test partition for these "
@@ -377,6 +378,8 @@ class _FoldFit:
                 self.begun = True
             if self.prefix is not None:
                 self.shared = self.prefix.fit(self.X_train, self.y_train, self.X_test)
+                # a model grown from a smaller one is a new object
+                self.estimator = self.shared.estimator
                 return True
             if self.increments is None:
                 _fit(self.estimator, self.X_train, self.y_train, self.fit_params)

@@ -9,8 +9,8 @@ model is fitted, with scikit-learn's message format (the mechanism:
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
 import numbers
-import os
 
 import numpy as np
 
@@ -27,9 +27,10 @@ from ._validation import (
 )
 from .pruners import PRUNER_NAMES, BasePruner
 from .samplers import SAMPLER_NAMES, BaseSampler
-from .storage import BaseStorage
+from .storage import STORAGE_CONSTRAINT
 
-__all__ = ["PARAMETER_CONSTRAINTS", "InvalidParameterError", "validate_params"]
+__all__ = ["PARAMETER_CONSTRAINTS", "InvalidParameterError", "search_constraints",
+           "validate_params"]
 
 
 def _reuse(value):
@@ -71,9 +72,7 @@ PARAMETER_CONSTRAINTS = {
     "error_score": AnyOf(Options("raise"), InstanceOf(numbers.Real, description="a number")),
     "return_train_score": _BOOL,
     "timeout": AnyOf(Interval(float, 0, closed="neither"), None),
-    "storage": AnyOf(None, InstanceOf(str, os.PathLike, BaseStorage,
-                                      description="a path, a 'sqlite:///...' URL or a "
-                                                  "BaseStorage instance")),
+    "storage": STORAGE_CONSTRAINT,
     "study_name": AnyOf(None, InstanceOf(str, description="a str")),
     "callbacks": AnyOf(None, Predicate(
         "a list of callables taking (study, trial)",
@@ -102,13 +101,20 @@ PARAMETER_CONSTRAINTS = {
 }
 
 
+def search_constraints(cls, own=None):
+    """The ``_parameter_constraints`` of the search class ``cls``: this
+    table's entry for each argument of its ``__init__``, then ``own`` (the
+    arguments of a migrant face, or its stricter reading of a shared one)."""
+    names = inspect.signature(cls.__init__).parameters
+    return {**{name: PARAMETER_CONSTRAINTS[name] for name in names
+               if name in PARAMETER_CONSTRAINTS}, **(own or {})}
+
+
 def validate_params(estimator):
-    """Check every constrained parameter of ``estimator``; raise on the first
-    bad one with a message naming it, what it must be and what it got."""
-    params = estimator.get_params(deep=False)
-    # a migrant face's own arguments are checked by that face
-    validate(estimator, params, {name: PARAMETER_CONSTRAINTS[name] for name in params
-                                 if name in PARAMETER_CONSTRAINTS})
+    """Check every constrained parameter of ``estimator`` (its class's
+    ``_parameter_constraints``); raise on the first bad one with a message
+    naming it, what it must be and what it got."""
+    validate(estimator, estimator.get_params(deep=False))
     check_scorer_names(estimator)
 
 

@@ -27,11 +27,10 @@ import numpy as np
 from . import _known
 from ._objectives import OBJECTIVES_ATTR as _OBJECTIVES_ATTR
 from ._objectives import SearchObjectives
-from .distributions import Categorical, Float, Int
 from .space import BRANCH_LABELS_ATTR, BRANCH_PARAM, BranchSpace, CallableSpace
 from .storage import get_storage
 from .study import Study
-from .trial import TrialState, is_interrupted, make_distribution
+from .trial import Suggests, TrialState, is_interrupted
 
 __all__ = ["ReplayTrial", "attach_or_create_study", "check_initial_count",
            "enqueue_initial_params", "replay_params", "requeue_interrupted", "warm_start"]
@@ -155,7 +154,7 @@ def _check_objectives(storage, name, defined):
             "or another study_name.")
 
 
-class ReplayTrial:
+class ReplayTrial(Suggests):
     """Stands in for a Trial to rebuild a stored trial's estimator params:
     ``space.sample(ReplayTrial(frozen))`` returns what the search used.
 
@@ -194,18 +193,6 @@ class ReplayTrial:
             )
         self._used.add(name)
         return distribution.to_external(internal)
-
-    def suggest_float(self, name, low, high, *, log=False, step=None):
-        return self.suggest(name, make_distribution(
-            "suggest_float", name, Float, low, high, log=log, step=step))
-
-    def suggest_int(self, name, low, high, *, step=1, log=False):
-        return self.suggest(name, make_distribution(
-            "suggest_int", name, Int, low, high, step=step, log=log))
-
-    def suggest_categorical(self, name, choices):
-        return self.suggest(name, make_distribution(
-            "suggest_categorical", name, Categorical, choices))
 
     @property
     def unused_params(self):

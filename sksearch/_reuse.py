@@ -37,6 +37,11 @@ estimate of the fitted steps) and evicts the least recently used levels. One
 cache serves a search per process: the caller's process at ``n_jobs=1`` and
 with threads, and each worker process with loky, multiprocessing or dask
 (see ``docs/reuse.md`` for hit rates).
+
+The same cache holds the final models that later candidates of the fold grow
+from, where they differ only by a parameter the model grows by exactly
+(:mod:`sksearch._grow`): :class:`PrefixFit` grows a Pipeline's final step
+after a fully shared prefix, :class:`GrownFit` a bare estimator.
 """
 
 # Authors: the sksearch developers
@@ -45,7 +50,6 @@ with threads, and each worker process with loky, multiprocessing or dask
 import hashlib
 import numbers
 import re
-import sys
 import threading
 import time
 import uuid
@@ -55,13 +59,15 @@ from traceback import format_exc
 
 import numpy as np
 from joblib import hash as joblib_hash
-from scipy import sparse
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import process_routing
 
 from . import _compat
+from ._grow import plan_growth
+from ._memory import estimated_nbytes
 
-__all__ = ["DEFAULT_REUSE_BYTES", "PrefixCache", "ReuseSpec", "SharedFitError",
+__all__ = ["DEFAULT_REUSE_BYTES", "GrownFit", "PrefixCache", "ReuseSpec",
+           "SharedFitError",
            "cache_for", "plan_prefix", "release", "reuse_bytes", "reuse_spec"]
 
 #: the cache's bound per search and process when ``reuse=True``
@@ -151,14 +157,24 @@ class PrefixCache:
     A level being fitted is claimed: another thread asking for it waits for
     that fit instead of making its own (the same prefix is then never fitted
     twice at once).
+
+    The same cache holds the fitted models that later candidates grow from
+    (:mod:`sksearch._grow`): an entry may belong to a *family* (the models
+    of one fold that differ only by the value of a parameter they grow by)
+    under a value; :meth:`largest_at_most` finds the family's largest model
+    at or below a value. Bytes, eviction and the bound are the same for both
+    kinds of entries (anything with an ``nbytes``).
     """
 
     def __init__(self, max_bytes):
         self.max_bytes = max_bytes
         self.nbytes = self.peak_nbytes = 0
         self.hits = self.fits = self.evictions = 0
+        self.grown = 0  # models grown from a held family member
         self._levels = OrderedDict()
         self._pending = {}
+        self._families = {}  # family -> {value: key}
+        self._member = {}  # key -> (family, value)
         self._lock = threading.Lock()
 
     def get(self, key):
@@ -189,21 +205,60 @@ class PrefixCache:
             # without a level: the next round claims it
             event.wait()
 
-    def put(self, key, level):
+    def put(self, key, level, family=None, value=None):
         """Keep the claimed ``level`` (unless it alone exceeds the bound) and
-        evict the least recently used levels beyond the bound."""
+        evict the least recently used levels beyond the bound. With a
+        ``family``, the entry is that family's member at ``value`` (see
+        :meth:`largest_at_most`)."""
         with self._lock:
             event = self._pending.pop(key, None)
             if level.nbytes <= self.max_bytes:
+                self._drop(key)
                 self._levels[key] = level
                 self.nbytes += level.nbytes
+                if family is not None:
+                    self._families.setdefault(family, {})[value] = key
+                    self._member[key] = (family, value)
                 while self.nbytes > self.max_bytes:
-                    _, old = self._levels.popitem(last=False)
-                    self.nbytes -= old.nbytes
+                    self._drop(next(iter(self._levels)))
                     self.evictions += 1
                 self.peak_nbytes = max(self.peak_nbytes, self.nbytes)
         if event is not None:
             event.set()
+
+    def largest_at_most(self, family, value):
+        """``(v, entry)`` of the member of ``family`` with the largest value
+        ``v <= value``, or ``(None, None)``; never waits."""
+        with self._lock:
+            members = self._families.get(family, {})
+            below = [v for v in members if v <= value]
+            if not below:
+                return None, None
+            best = max(below)
+            key = members[best]
+            self._levels.move_to_end(key)
+            self.hits += 1
+            if best < value:
+                self.grown += 1
+            return best, self._levels[key]
+
+    def discard(self, key):
+        """Drop the entry of ``key`` if held (one superseded by a larger
+        member of its family)."""
+        with self._lock:
+            self._drop(key)
+
+    def _drop(self, key):
+        entry = self._levels.pop(key, None)
+        if entry is None:
+            return
+        self.nbytes -= entry.nbytes
+        family, value = self._member.pop(key, (None, None))
+        if family is not None:
+            members = self._families[family]
+            del members[value]
+            if not members:
+                del self._families[family]
 
     def abandon(self, key):
         """Give up a claim without a level (the fit was interrupted)."""
@@ -217,7 +272,7 @@ class PrefixCache:
         with self._lock:
             return {"hits": self.hits, "fits": self.fits, "evictions": self.evictions,
                     "nbytes": self.nbytes, "peak_nbytes": self.peak_nbytes,
-                    "levels": len(self._levels)}
+                    "levels": len(self._levels), "grown": self.grown}
 
 
 _REGISTRY_LOCK = threading.Lock()
@@ -356,41 +411,42 @@ def _plain_scorer(scorer):
 
 
 def plan_prefix(context, task, estimator, fit_params, origin_process):
-    """A :class:`PrefixFit` for the task, or ``None`` when it shares nothing."""
+    """A :class:`PrefixFit` (a Pipeline) or :class:`GrownFit` (a bare
+    estimator that grows, :mod:`sksearch._grow`) for the task, or ``None``
+    when it shares nothing."""
     spec = context.reuse
     if spec is None or context.increments is not None or task.callback_ctx is not None:
         return None
-    keys = _level_keys(estimator, fit_params, _fold_digest(task.train, task.test))
+    fold = _fold_digest(task.train, task.test)
+    if not isinstance(estimator, Pipeline):
+        if fit_params or not hasattr(estimator, "get_params"):
+            return None
+        grow = plan_growth(cache_for(spec, origin_process), fold, estimator,
+                           len(task.train))
+        return None if grow is None else GrownFit(estimator, grow)
+    keys = _level_keys(estimator, fit_params, fold)
     if not keys:
         return None
-    return PrefixFit(estimator, keys, cache_for(spec, origin_process), fit_params,
-                     spec.error_score, _plain_scorer(context.scorer))
+    cache = cache_for(spec, origin_process)
+    return PrefixFit(estimator, keys, cache, fit_params, spec.error_score,
+                     _plain_scorer(context.scorer),
+                     _final_growth(cache, estimator, keys, fit_params, len(task.train)))
+
+
+def _final_growth(cache, pipeline, keys, fit_params, n_train):
+    """The growth of the Pipeline's final step: only when every step before it
+    is shared (the rows it is fitted on are then the cached ones) and no fit
+    parameter or metadata reaches it."""
+    if len(keys) != len(pipeline.steps) - 1:
+        return None
+    name, final = pipeline.steps[-1]
+    routed = _routed_steps(pipeline, fit_params)
+    if routed is None or name in routed or not hasattr(final, "get_params"):
+        return None
+    return plan_growth(cache, keys[-1], final, n_train)
 
 
 # -- fitting with the cache --------------------------------------------------------------
-
-
-def _nbytes(value, depth=0):
-    """An estimate of the memory ``value`` holds (arrays exactly; fitted
-    estimators by their array and container attributes)."""
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if sparse.issparse(value):
-        return sum(getattr(value, name).nbytes for name in ("data", "indices", "indptr",
-                                                              "row", "col")
-                   if hasattr(value, name))
-    if hasattr(value, "memory_usage") and hasattr(value, "columns"):  # a DataFrame
-        return int(value.memory_usage(deep=True).sum())
-    if depth > 3:
-        return sys.getsizeof(value)
-    if isinstance(value, dict):
-        return sys.getsizeof(value) + sum(_nbytes(k, depth + 1) + _nbytes(v, depth + 1)
-                                          for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return sys.getsizeof(value) + sum(_nbytes(v, depth + 1) for v in value)
-    if hasattr(value, "get_params"):
-        return sum(_nbytes(v, depth + 1) for v in vars(value).values())
-    return sys.getsizeof(value)
 
 
 @dataclass
@@ -402,16 +458,32 @@ class SharedFit:
     Xt_test: object  # None: transforming the test rows failed; score the raw rows
     fit_adjust: float = 0.0
     score_adjust: float = 0.0
+    estimator: object = None  # the fitted whole the task scores and keeps
+
+
+class GrownFit:
+    """Fit a bare estimator grown from a smaller model of the fold (see
+    :mod:`sksearch._grow`)."""
+
+    def __init__(self, estimator, grow):
+        self.estimator, self.grow = estimator, grow
+
+    def fit(self, X_train, y_train, X_test):
+        """The :class:`SharedFit` of the fitted (or grown) estimator."""
+        model, before = self.grow.fit(self.estimator, X_train, y_train)
+        return SharedFit(tail=None, Xt_test=None, fit_adjust=before, estimator=model)
 
 
 class PrefixFit:
     """Fit one candidate's pipeline on a fold, its shareable prefix levels
     taken from (or put into) the cache."""
 
-    def __init__(self, pipeline, keys, cache, fit_params, error_score, plain_scorer):
+    def __init__(self, pipeline, keys, cache, fit_params, error_score, plain_scorer,
+                 grow=None):
         self.pipeline, self.keys, self.cache = pipeline, keys, cache
         self.fit_params, self.error_score = fit_params, error_score
         self.plain_scorer = plain_scorer
+        self.grow = grow  # a GrowFit of the final step, or None
 
     def fit(self, X_train, y_train, X_test):
         """Fit the pipeline in place; the :class:`SharedFit`.
@@ -435,14 +507,20 @@ class PrefixFit:
             Xt_train, Xt_test = level.Xt_train, level.Xt_test
         k = len(self.keys)
         tail = Pipeline(self.pipeline.steps[k:])
-        _fit_tail(tail, Xt_train, y_train, self.fit_params)
+        grown_before = 0.0
+        if self.grow is None:
+            _fit_tail(tail, Xt_train, y_train, self.fit_params)
+        else:  # the tail is the final step, grown from a smaller model
+            name, final = tail.steps[-1]
+            model, grown_before = self.grow.fit(final, Xt_train, y_train)
+            tail.steps[-1] = (name, model)
         # the candidate's pipeline is the fitted whole: the shared prefix steps
         # (only ever read from here on) followed by its own fitted tail
         names = [name for name, _ in self.pipeline.steps[:k]]
         self.pipeline.steps = list(zip(names, level.steps)) + list(tail.steps)
         return SharedFit(tail=tail if self.plain_scorer else None, Xt_test=Xt_test,
-                         fit_adjust=level.fit_seconds - spent_here,
-                         score_adjust=level.test_seconds)
+                         fit_adjust=level.fit_seconds - spent_here + grown_before,
+                         score_adjust=level.test_seconds, estimator=self.pipeline)
 
     def _deepest_held(self):
         """The deepest level already in the cache and its index (-1: none)."""
@@ -488,7 +566,8 @@ def _fit_level(step, Xt_train, Xt_test, y_train, previous):
         # holds the previous level's arrays, or the fold's rows at level 0
         return _Level(steps=steps, Xt_train=Xt_train, Xt_test=Xt_test,
                       fit_seconds=fit_before, test_seconds=test_before,
-                      nbytes=_nbytes(Xt_train) + _nbytes(Xt_test) if previous is None else 0)
+                      nbytes=(estimated_nbytes(Xt_train) + estimated_nbytes(Xt_test)
+                              if previous is None else 0))
     start = time.perf_counter()
     try:
         if hasattr(step, "fit_transform"):
@@ -513,7 +592,8 @@ def _fit_level(step, Xt_train, Xt_test, y_train, previous):
     level = _Level(steps=steps, Xt_train=out_train, Xt_test=out_test,
                    fit_seconds=fit_before + fit_seconds,
                    test_seconds=test_before + time.perf_counter() - start)
-    level.nbytes = _nbytes(out_train) + _nbytes(out_test) + _nbytes(step)
+    level.nbytes = (estimated_nbytes(out_train) + estimated_nbytes(out_test)
+                    + estimated_nbytes(step))
     return level
 
 

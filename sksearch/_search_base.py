@@ -41,7 +41,7 @@ from ._delegation import DelegationMixin
 from ._fold import FoldContext, warn_about_fit_failures
 from ._increments import Increments, class_labels, fit_all_increments
 from ._objectives import SearchObjectives, best_row_of, pareto_rows
-from ._params import validate_params
+from ._params import search_constraints, validate_params
 from ._records import FOLDS_ATTR, records_from_json
 from ._resume import (
     attach_or_create_study,
@@ -101,6 +101,16 @@ class AdaptiveOptions:
     window: int = None
 
 
+class _SearchConstraints:
+    """``cls._parameter_constraints`` of a search class: the shared table's
+    entry for each argument of its ``__init__``, then its ``_own_constraints``
+    (declared once here, so no search class redefines it); checked in ``fit``
+    (:func:`~sksearch._params.validate_params`), as scikit-learn's are."""
+
+    def __get__(self, obj, cls):
+        return search_constraints(cls, cls._own_constraints)
+
+
 class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMixin,
                  BaseEstimator):
     """The machinery of a search; subclasses define ``__init__`` and the hooks.
@@ -122,6 +132,10 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     #: Whether ``verbose > 0`` prints a line per candidate without a pruner
     #: (the drop-in searches then print only scikit-learn's lines).
     _candidate_lines = True
+    #: A subclass's own constraints (a migrant face's arguments), merged into
+    #: its ``_parameter_constraints`` over the shared table's entries.
+    _own_constraints = {}
+    _parameter_constraints = _SearchConstraints()
 
     # -- hooks ----------------------------------------------------------------------
     def _search_space(self):
@@ -243,7 +257,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         if self.refit:
             self._refit(setup)
         scorers = setup.plan.fold_context.scorer
-        self.scorer_ = scorers._scorers if hasattr(scorers, "_scorers") else scorers
+        self.scorer_ = _compat.scorers_by_name(scorers) or scorers
         _compat.task_end(setup.root_ctx, self, setup.X, setup.y, setup.metadata)
         del outcome
         return self
@@ -347,7 +361,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             estimator=self.estimator, X=X, y=y, scorer=scorers,
             fit_params=routed.estimator.fit, score_params=routed.scorer.score,
             return_train_score=self.return_train_score, error_score=self.error_score,
-            scorer_names=list(scorers._scorers) if hasattr(scorers, "_scorers") else None,
+            scorer_names=_names_of(scorers),
             verbose=self.verbose, increments=increments,
             classes=None if increments is None else class_labels(self.estimator, y),
             reuse=reuse_spec(self.reuse, self.error_score))
@@ -359,10 +373,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         spec, constraints = options.objectives, options.constraints
         if callable(self.scoring):
             names = None  # a callable's metrics are known after the first fold
-        elif hasattr(scorers, "_scorers"):
-            names = list(scorers._scorers)
         else:
-            names = ["score"]
+            names = _names_of(scorers) or ["score"]
         objectives = SearchObjectives.from_spec(spec, constraints, names)
         if len(objectives.names) == 1:
             raise ValueError(
@@ -555,7 +567,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             return check_scoring(self.estimator, self.scoring), refit_metric
         scorers = _compat.multimetric_scorer(
             self.estimator, self.scoring, raise_exc=(self.error_score == "raise"))
-        self._check_refit_for_multimetric(scorers._scorers)
+        self._check_refit_for_multimetric(_compat.scorers_by_name(scorers))
         return scorers, self.refit
 
     def _check_refit_for_multimetric(self, scores):
@@ -660,6 +672,12 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         """
         check_is_fitted(self, "study_")
         return self.study_.trials_dataframe()
+
+
+def _names_of(scorers):
+    """The metric names of a multimetric scorer, ``None`` for a single one."""
+    by_name = _compat.scorers_by_name(scorers)
+    return None if by_name is None else list(by_name)
 
 
 def _exact_params(sampler, trial):

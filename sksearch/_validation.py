@@ -11,19 +11,21 @@ scikit-learn's own -- naming the class, the parameter, what was expected and
 what was received, with a close match for a misspelled option.
 
 The searches validate in ``fit`` (scikit-learn's convention: ``__init__``
-stores arguments untouched); samplers and pruners, which are not estimators,
-validate when they are built.
+stores arguments untouched); what has no ``fit`` -- samplers, pruners,
+``Study``, callbacks, storages -- validates when it is built, and a function
+(``Study.optimize``, ``load_study``, a plot) when it is called, naming itself.
 """
 
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import difflib
+import inspect
 import math
 import numbers
 
 __all__ = ["AnyOf", "Constraint", "InstanceOf", "Interval", "InvalidParameterError",
-           "IsCallable", "Options", "Predicate", "validate"]
+           "IsCallable", "Options", "Predicate", "Redacted", "validate"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -53,6 +55,10 @@ class Constraint:
     def hint(self, value):
         """A suggestion for a refused ``value`` ('' for none)."""
         return ""
+
+    def show(self, value):
+        """How a refused ``value`` is written in the message."""
+        return repr(value)
 
 
 def _is_int(value):
@@ -192,12 +198,46 @@ class AnyOf(Constraint):
         return next((h for c in self.constraints if (h := c.hint(value))), "")
 
 
+class Redacted(Constraint):
+    """What ``constraint`` accepts, with a refused value written by
+    ``redact(repr(value))``: for arguments that may hold a password (a
+    storage URL), which no message may print."""
+
+    def __init__(self, constraint, redact):
+        self.constraint, self._redact = constraint, redact
+        self.description = constraint.description
+
+    def accepts(self, value):
+        return self.constraint.accepts(value)
+
+    def invalid_values(self):
+        return self.constraint.invalid_values()
+
+    def hint(self, value):
+        return self.constraint.hint(value)
+
+    def show(self, value):
+        return self._redact(repr(value))
+
+
+def _owner_name(owner):
+    """``Study``, ``Study.optimize``, ``load_study``: what the message names."""
+    if isinstance(owner, type):
+        return owner.__name__
+    if inspect.isroutine(owner):
+        return owner.__qualname__
+    return type(owner).__name__
+
+
 def validate(owner, params, constraints=None):
     """Check ``params`` (name -> value) against ``constraints`` (default: the
-    ``_parameter_constraints`` of ``owner``, a class or an instance); raise
-    :class:`InvalidParameterError` on the first refused value."""
+    ``_parameter_constraints`` of ``owner``); raise
+    :class:`InvalidParameterError` on the first refused value.
+
+    ``owner`` is what the message names: a class, an instance (its class) or
+    a function or method (its qualified name, ``Study.optimize``)."""
     constraints = owner._parameter_constraints if constraints is None else constraints
-    name_of = owner.__name__ if isinstance(owner, type) else type(owner).__name__
+    name_of = _owner_name(owner)
     for name, constraint in constraints.items():
         if name not in params:
             continue
@@ -205,4 +245,4 @@ def validate(owner, params, constraints=None):
         if not constraint.accepts(value):
             raise InvalidParameterError(
                 f"The {name!r} parameter of {name_of} must be {constraint.description}. "
-                f"Got {value!r} instead.{constraint.hint(value)}")
+                f"Got {constraint.show(value)} instead.{constraint.hint(value)}")

@@ -21,10 +21,11 @@ the active joblib backend (``joblib.parallel_config`` applies, as it does for
 
 What every task of a search carries alike -- the training data and the
 scoring, the fold context -- is handed over once with :meth:`_Workers.share`:
-on dask it is scattered to every worker once (``Client.scatter(broadcast=True)``)
-and tasks carry its future, so the data travel once per worker instead of
-once per task (joblib scatters only a call's large arguments, and the context
-is neither large to ``dask.sizeof`` nor shared between calls); elsewhere it is
+on dask it is scattered once and tasks carry only its key; each worker
+process fetches it at its first task and holds it until the search closes, so
+the data travel once per worker instead of once per task (joblib scatters
+only a call's large arguments, and the context is neither large to
+``dask.sizeof`` nor shared between calls); elsewhere it is
 the object itself (threads share memory; loky memory-maps large arrays once
 per runner).
 
@@ -173,7 +174,7 @@ class _JoblibRunners(_Queued):
         self._min_capacity = capacity
         self._task_seconds = None  # running estimate of one task's wall time
         self._backend = backend_name
-        self._kept = []  # what share() scattered, kept alive for the search
+        self._kept = []  # what share() scattered and published for the search
         self._tasks = queue.Queue()
         self._lock = threading.Lock()
         self._runners = [threading.Thread(target=self._runner, daemon=True,
@@ -198,11 +199,15 @@ class _JoblibRunners(_Queued):
             return obj
         from distributed import get_client
 
-        # scattered to every worker now, and kept (the future) for the search:
-        # a worker holds the object once, whatever number of tasks it runs
-        future = get_client().scatter(obj, broadcast=True, hash=False)
-        self._kept.append(future)
-        return future
+        # scattered once, kept (the future) for the search; tasks carry only
+        # its key, and each worker process fetches it at its first task and
+        # holds it (see _HeldOnWorkers)
+        client = get_client()
+        future = client.scatter(obj, hash=False)
+        held = _HeldOnWorkers(future.key)
+        client.publish_dataset(**{held.name: future})
+        self._kept.append(held)
+        return held
 
     def close(self):
         for _ in self._runners:
@@ -212,7 +217,11 @@ class _JoblibRunners(_Queued):
 
             # released now, not when the futures are collected: the cluster
             # may be closed right after the search
-            get_client().cancel(self._kept)
+            client = get_client()
+            with contextlib.suppress(Exception):  # a worker lost meanwhile holds nothing
+                client.run(_forget, [held.key for held in self._kept])
+            for held in self._kept:
+                client.unpublish_dataset(held.name)
             self._kept.clear()
 
     def _runner(self):
@@ -271,11 +280,58 @@ class _JoblibRunners(_Queued):
         return True
 
 
+class _HeldOnWorkers:
+    """What a task carries on dask instead of an object every task shares:
+    the key of its scattered future. A worker process fetches the object at
+    the first task that needs it (from its own memory if the scatter left it
+    there, else from a peer) and holds it in :data:`_HELD` until the search
+    closes, so the object travels once per worker process whatever dask's
+    active memory manager does with replicas that no task waits on (with the
+    future itself as a task argument it dropped them, and later tasks fetched
+    the data again: 2-18 copies a worker on long searches)."""
+
+    def __init__(self, key):
+        self.key = key
+        # published under this name for the search, so that a worker can ask
+        # the scheduler for it (a Future rebuilt from its key in a worker
+        # would wait for ever: the scheduler does not learn that it is wanted)
+        self.name = f"sksearch-shared-{key}"
+
+    def resolve(self):
+        with _HELD_LOCK:  # one fetch per process, whatever its threads
+            if self.key not in _HELD:
+                _HELD[self.key] = _fetch(self)
+            return _HELD[self.key]
+
+
+#: objects shared with :class:`_HeldOnWorkers`, by key, in a dask worker process
+_HELD = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _fetch(held):
+    from distributed import get_client, get_worker
+
+    data = get_worker().data
+    if held.key in data:  # the worker the object was scattered to
+        return data[held.key]
+    return get_client().get_dataset(held.name).result()
+
+
+def _forget(keys):
+    """Run on every dask worker when the search closes."""
+    with _HELD_LOCK:
+        for key in keys:
+            _HELD.pop(key, None)
+
+
 def _configured(token, fn, args, config):
-    """A task in a worker: the caller's scikit-learn configuration, and its
-    error returned rather than raised, so that one failing task does not take
-    down the other tasks of its call."""
+    """A task in a worker: the caller's scikit-learn configuration, the
+    objects shared with :class:`_HeldOnWorkers` resolved, and its error
+    returned rather than raised, so that one failing task does not take down
+    the other tasks of its call."""
     try:
+        args = tuple(a.resolve() if isinstance(a, _HeldOnWorkers) else a for a in args)
         with config_context(**config):
             return token, fn(*args), None
     except Exception as exc:  # noqa: BLE001 - delivered to the scheduler

@@ -8,8 +8,8 @@ trial; ``study.stop()`` ends the search after the trials in flight.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
-import numbers
 
+from ._validation import Interval, validate
 from .trial import TrialState
 
 __all__ = ["EarlyStopping"]
@@ -37,11 +37,11 @@ class EarlyStopping:
     True
     """
 
+    # checked when built: a callback has no fit (sksearch._validation)
+    _parameter_constraints = {"patience": Interval(int, 1), "min_delta": Interval(float, 0)}
+
     def __init__(self, patience, min_delta=0.0):
-        if not isinstance(patience, numbers.Integral) or patience < 1:
-            raise ValueError(f"patience must be an int >= 1, got {patience!r}.")
-        if not (isinstance(min_delta, numbers.Real) and min_delta >= 0):
-            raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}.")
+        validate(self, {"patience": patience, "min_delta": min_delta})
         self.patience = patience
         self.min_delta = min_delta
         self._best = None

@@ -29,10 +29,14 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from ._box import unit_of
+from ._validation import Options, validate
 from .distributions import Categorical
 from .trial import TrialState
 
 __all__ = ["param_importances"]
+
+_CONSTRAINTS = {"method": Options("fanova", "permutation")}
+
 
 def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth=64,
                       random_state=None, objective=None):
@@ -75,8 +79,7 @@ def param_importances(study_or_search, *, method="fanova", n_trees=64, max_depth
     >>> [list(param_importances(study, objective=k, random_state=0))[0] for k in (0, 1)]
     ['x', 'y']
     """
-    if method not in ("fanova", "permutation"):
-        raise ValueError(f"method must be 'fanova' or 'permutation', got {method!r}.")
+    validate(param_importances, {"method": method}, _CONSTRAINTS)
     study = getattr(study_or_search, "study_", study_or_search)
     rng = np.random.default_rng(_seed(random_state))
     names, X, y = _encode(study, rng, _objective_index(study, objective))

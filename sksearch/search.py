@@ -141,8 +141,14 @@ or BaseSampler, default={default}
     :doc:`/reuse`. ``True`` bounds the fitted steps kept to 500 MB per
     process (least recently used dropped first); an int is that bound in
     bytes, a str such as ``"2GB"`` or ``"200MiB"`` too; ``False`` or ``0``
-    fits every candidate whole. ``mean_fit_time`` counts a shared step's fit
-    in every candidate that uses it, as if each had fitted it.""",
+    fits every candidate whole. Candidates that differ only by a parameter
+    the model grows by exactly (``n_estimators`` of a seeded forest or
+    gradient boosting, ``max_iter`` of HistGradientBoosting without early
+    stopping, LightGBM/XGBoost rounds without subsampling) are grown on
+    each fold from the largest smaller model fitted there, within the same
+    bound. ``mean_fit_time`` counts a shared step's fit, and the fit of the
+    model a candidate grew from, in every candidate that uses it, as if
+    each had fitted it.""",
     "max_fold_fits": """max_fold_fits : int or None, default=None
     The most fold fits this ``fit`` may use, in all: the search stops when
     they are spent (the candidate that spends the last one is stopped after

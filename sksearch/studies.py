@@ -16,7 +16,8 @@ Optuna studies reads the same here::
 
 from ._known import is_warm_start
 from ._readable import readable_params
-from .storage import BaseStorage, DuplicatedStudyError, get_storage
+from ._validation import AnyOf, InstanceOf, validate
+from .storage import STORAGE_CONSTRAINT, BaseStorage, DuplicatedStudyError, get_storage
 from .study import Study
 from .trial import TrialState, best_of
 
@@ -27,6 +28,16 @@ __all__ = ["copy_study", "delete_study", "list_studies", "load_study", "readable
 #: Study system attribute: when the study was created (ISO time).
 CREATED_ATTR = "sksearch:created"
 
+# What the functions' arguments accept, checked before any storage is opened
+# (sksearch._validation); sampler, pruner and random_state as a Study's.
+_NAME = AnyOf(None, InstanceOf(str, description="a str"))
+_CONSTRAINTS = {
+    "study_name": _NAME, "from_study_name": _NAME, "to_study_name": _NAME,
+    "storage": STORAGE_CONSTRAINT, "from_storage": STORAGE_CONSTRAINT,
+    "to_storage": STORAGE_CONSTRAINT,
+    **{name: Study._parameter_constraints[name]
+       for name in ("sampler", "pruner", "random_state")},
+}
 
 
 
@@ -40,8 +51,6 @@ def _study_id(storage, study_name, what="study_name"):
             return studies[0]
         raise ValueError(f"{what}=None names a study only in a storage holding exactly "
                          f"one; this one holds {names!r}.")
-    if not isinstance(study_name, str):
-        raise TypeError(f"{what} must be a str, got {study_name!r}.")
     study_id = storage.get_study_id(study_name)
     if study_id is None:
         raise KeyError(f"No study named {study_name!r} in this storage; it holds "
@@ -95,13 +104,15 @@ def load_study(*, study_name, storage, sampler=None, pruner=None, random_state=N
     ...
     KeyError: "No study named 'second' in this storage; it holds ['first']."
     """
+    validate(load_study, {"study_name": study_name, "storage": storage, "sampler": sampler,
+                          "pruner": pruner, "random_state": random_state}, _CONSTRAINTS)
     opened = not isinstance(storage, BaseStorage)
     storage = get_storage(storage, read_only=True)
     study_id, name = _study_id(storage, study_name)
     study = Study._existing(storage, study_id, name, sampler=sampler, pruner=pruner,
                             random_state=random_state)
-    if opened and hasattr(storage, "_defer_writes"):
-        storage._defer_writes()
+    if opened:
+        storage.defer_writes()
     return study
 
 
@@ -120,6 +131,7 @@ def delete_study(*, study_name, storage):
     >>> len(list_studies(storage))
     0
     """
+    validate(delete_study, {"study_name": study_name, "storage": storage}, _CONSTRAINTS)
     storage = get_storage(storage)
     study_id, _ = _study_id(storage, study_name)
     storage.delete_study(study_id)
@@ -155,6 +167,9 @@ def copy_study(*, from_study_name, from_storage, to_storage, to_study_name=None)
     >>> [t.params for t in copy.trials] == [t.params for t in study.trials]
     True
     """
+    validate(copy_study, {"from_study_name": from_study_name, "from_storage": from_storage,
+                          "to_storage": to_storage, "to_study_name": to_study_name},
+             _CONSTRAINTS)
     source = get_storage(from_storage, read_only=True)
     target = get_storage(to_storage)
     source_id, name = _study_id(source, from_study_name, "from_study_name")
@@ -200,6 +215,7 @@ def list_studies(storage):
 
     import pandas as pd
 
+    validate(list_studies, {"storage": storage}, _CONSTRAINTS)
     storage = get_storage(storage, read_only=True)
     rows = []
     for study_id, name in storage.get_all_studies():

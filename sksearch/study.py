@@ -18,8 +18,19 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _known
+from ._params import PARAMETER_CONSTRAINTS
 from ._readable import readable_params
 from ._trial_log import TrialLog
+from ._validation import (
+    AnyOf,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    IsCallable,
+    Options,
+    Predicate,
+    validate,
+)
 from .pruners import get_pruner
 from .samplers import get_sampler
 from .storage import DuplicatedStudyError, get_storage
@@ -31,29 +42,32 @@ __all__ = ["Study"]
 _DIRECTIONS = ("maximize", "minimize")
 
 
+def _is_directions(value):
+    return (not isinstance(value, (str, bytes)) and len(value) > 0
+            and all(isinstance(d, str) and d in _DIRECTIONS for d in value))
+
+
+def _is_catch(value):
+    types = value if isinstance(value, (list, tuple)) else (value,)
+    return all(isinstance(t, type) and issubclass(t, BaseException) for t in types)
+
+
+_BOOL = InstanceOf(bool, np.bool_, description="a bool")
+
+
 def _check_directions(direction, directions):
-    """The study's directions as a list, or ``None`` to take the stored ones."""
-    if direction is not None and direction not in _DIRECTIONS:
-        raise ValueError(
-            f"direction must be 'minimize', 'maximize' or None, got {direction!r}.")
+    """The study's directions as a list, or ``None`` to take the stored ones
+    (each argument checked already)."""
     if directions is None:
         return None if direction is None else [direction]
     if direction is not None:
-        raise ValueError(
+        raise InvalidParameterError(
             f"Give direction or directions, not both (got direction={direction!r}, "
             f"directions={directions!r}).")
-    if isinstance(directions, str) or not hasattr(directions, "__iter__"):
-        raise TypeError(
-            f"directions must be a list of 'minimize' / 'maximize', got {directions!r}.")
-    directions = list(directions)
-    if not directions or any(d not in _DIRECTIONS for d in directions):
-        raise ValueError(
-            "directions must be a non-empty list of 'minimize' / 'maximize', got "
-            f"{directions!r}.")
-    return directions
+    return list(directions)
 
 
-class Study(_known.KnownTrials):
+class Study:
     """A sequence of trials optimising one objective, or several at once.
 
     Use it define-by-run with :meth:`optimize`, or drive it yourself with
@@ -104,6 +118,8 @@ default=None
         Of a single-objective study; raises on a study of several objectives.
     sampler : BaseSampler
     pruner : BasePruner
+    storage : BaseStorage
+        Where the study's trials live (read-only).
     constraints_func : callable or None
 
     Examples
@@ -125,16 +141,43 @@ default=None
     True
     """
 
+    # A Study has no fit: its arguments are checked when it is built, before
+    # any storage is opened (sksearch._validation).
+    _parameter_constraints = {
+        "direction": AnyOf(Options(*_DIRECTIONS), None),
+        "sampler": AnyOf(None, PARAMETER_CONSTRAINTS["sampler"]),
+        "pruner": PARAMETER_CONSTRAINTS["pruner"],
+        "storage": PARAMETER_CONSTRAINTS["storage"],
+        "study_name": PARAMETER_CONSTRAINTS["study_name"],
+        "random_state": PARAMETER_CONSTRAINTS["random_state"],
+        "directions": AnyOf(None, Predicate(
+            "a non-empty list of 'minimize' / 'maximize'", _is_directions,
+            invalid=["minimize", [], ["minimize", "up"]])),
+        "constraints_func": AnyOf(None, IsCallable()),
+    }
+    #: What :meth:`optimize` takes.
+    _optimize_constraints = {
+        "objective": IsCallable(),
+        "n_trials": AnyOf(Interval(int, 0), None),
+        "timeout": AnyOf(Interval(float, 0, closed="neither"), None),
+        "n_jobs": AnyOf(Interval(int, 1), Interval(int, None, -1)),
+        "callbacks": PARAMETER_CONSTRAINTS["callbacks"],
+        "catch": Predicate("an exception type or a tuple of them", _is_catch,
+                           invalid=["x", (ValueError, 1)]),
+        "show_progress_bar": _BOOL,
+    }
+
     def __init__(self, direction=None, sampler=None, pruner=None, storage=None,
                  study_name=None, random_state=None, *, directions=None,
                  constraints_func=None):
+        validate(self, {"direction": direction, "sampler": sampler, "pruner": pruner,
+                        "storage": storage, "study_name": study_name,
+                        "random_state": random_state, "directions": directions,
+                        "constraints_func": constraints_func})
         directions = _check_directions(direction, directions)
         if study_name is not None:
             # before the storage is opened or read: a name no storage can hold
             check_name(study_name, "study_name")
-        if constraints_func is not None and not callable(constraints_func):
-            raise TypeError(
-                f"constraints_func must be a callable or None, got {constraints_func!r}.")
         self._set_up(sampler, pruner, get_storage(storage), random_state, constraints_func)
 
         if study_name is None:
@@ -186,6 +229,7 @@ default=None
         self.study_name = study_name
         self._directions = list(directions)
         self._study_id = study_id
+        self._known = _known.KnownTrials(self._storage, study_id, len(directions))
         # The number whose proposal this process's seeded stream draws next.
         # Its stream starts at trial 0: a process that joins (or resumes) a
         # study holding trials gets another number for its first trial, and
@@ -203,6 +247,12 @@ default=None
         study._set_up(sampler, pruner, storage, random_state, None)
         study._attach(study_id, study_name, storage.get_study_directions(study_id))
         return study
+
+    @property
+    def storage(self):
+        """The storage the study reads and writes (a
+        :class:`~sksearch.storage.BaseStorage`)."""
+        return self._storage
 
     @property
     def directions(self):
@@ -358,6 +408,99 @@ default=None
         return trials_dataframe(self.trials, n_objectives=len(self._directions),
                                 study_attrs=self.system_attrs)
 
+    # -- known trials (sksearch._known.KnownTrials does the work) -------------------
+    def enqueue_trial(self, params, skip_if_exists=False):
+        """Have the next :meth:`ask` try ``params`` (then the next enqueued, in order).
+
+        The queue is a system attribute of the study, so with a persistent
+        storage it survives a restart; two processes asking at the same instant
+        may both take the same entry. Values are checked when the trial
+        suggests them: one outside the distribution it is suggested from fails
+        the trial with a ValueError naming the parameter. Parameters the
+        objective suggests and ``params`` lacks are sampled as usual.
+
+        Parameters
+        ----------
+        params : dict of str -> value
+            External values, as the objective will receive them.
+        skip_if_exists : bool, default=False
+            Enqueue nothing when a trial with exactly these parameters is
+            running or finished (not failed), or is already enqueued; checked
+            again when the trial is taken from the queue.
+
+        Examples
+        --------
+        >>> from sksearch import Study
+        >>> study = Study(direction="minimize", sampler="random", random_state=0)
+        >>> study.enqueue_trial({"x": 0.25})
+        >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
+        >>> study.trials[0].params
+        {'x': 0.25}
+        """
+        validate(Study.enqueue_trial, {"skip_if_exists": skip_if_exists},
+                 {"skip_if_exists": InstanceOf(bool, description="a bool")})
+        encoded = _known.encode_params(params)
+        with self._sampler_lock:
+            self._known.enqueue(encoded, skip_if_exists)
+
+    def add_trial(self, trial):
+        """Add a trial evaluated elsewhere (see :func:`sksearch.create_trial`).
+
+        Checked first: a finished state (COMPLETE with a finite value, PRUNED
+        or FAIL), every parameter inside its distribution, int steps; written
+        in one transaction with its times, attributes and intermediate values.
+        Its ``number`` is the study's next one. Samplers learn from it like
+        from any trial.
+
+        Parameters
+        ----------
+        trial : FrozenTrial
+
+        Returns
+        -------
+        frozen_trial : FrozenTrial
+            As stored, with its number in this study.
+        """
+        self._known.check([trial])
+        with self._sampler_lock:
+            frozen = self._known.add(trial)
+            if frozen.number == self._next_number:
+                self._next_number = frozen.number + 1
+            return frozen
+
+    def add_trials(self, trials):
+        """:meth:`add_trial` each of ``trials``, in order (all are checked first)."""
+        trials = list(trials)
+        self._known.check(trials)
+        return [self.add_trial(trial) for trial in trials]
+
+    def add_prior_trials(self, trials, source=None):
+        """Add finished trials of a related study as the sampler's prior history
+        (a warm start), not as results.
+
+        Each is added with :meth:`add_trial`, keeping its state, value,
+        parameters and intermediate values but none of its system attributes,
+        and marked with the system attribute ``"sksearch:warm_start"``
+        (``{"study": source, "number": its number there}``): samplers learn
+        from it, :attr:`best_trial` and a search's ``cv_results_`` leave it
+        out. A trial of ``source`` added before is not added again, so a
+        resumed study is warm-started once.
+
+        Parameters
+        ----------
+        trials : iterable of FrozenTrial
+            Finished trials (others are skipped).
+        source : str or None, default=None
+            The name of the study they come from.
+
+        Returns
+        -------
+        n_added : int
+        """
+        added = _known.prior_copies(self.get_trials(), trials, source)
+        self.add_trials(added)
+        return len(added)
+
     # -- ask / tell -------------------------------------------------------------
     def ask(self, fixed_distributions=None):
         """Start a trial and return it.
@@ -369,15 +512,15 @@ default=None
         """
         with self._sampler_lock:
             trial_id, number = self._storage.create_new_trial(self._study_id)
-            if number != self._next_number and self.sampler.seed is not None:
-                # Another process sharing the study took the numbers between:
-                # draw from a stream of this trial's own, or processes started
-                # with one random_state would all propose the same candidates.
-                # A process alone keeps its one stream, so it stays reproducible.
-                self.sampler.reseed_rng([int(self.sampler.seed), number])
-            self._next_number = number + 1
             try:
-                enqueued = self._next_enqueued()
+                if number != self._next_number and self.sampler.seed is not None:
+                    # Another process sharing the study took the numbers between:
+                    # draw from a stream of this trial's own, or processes started
+                    # with one random_state would all propose the same candidates.
+                    # A process alone keeps its one stream, so it stays reproducible.
+                    self.sampler.reseed_rng([int(self.sampler.seed), number])
+                self._next_number = number + 1
+                enqueued = self._known.take_next()
                 if enqueued is not None:
                     self._storage.set_trial_system_attr(trial_id, _known.ENQUEUED_ATTR, True)
                 frozen = self._storage.get_trial(trial_id)
@@ -666,7 +809,13 @@ default=None
             best value: with ``rich`` when it is installed, else ``tqdm``,
             else one plain line per trial on stderr.
         """
-        self._check_optimize(objective, n_trials, timeout, n_jobs, show_progress_bar)
+        validate(Study.optimize, {
+            "objective": objective, "n_trials": n_trials, "timeout": timeout,
+            "n_jobs": n_jobs, "callbacks": callbacks, "catch": catch,
+            "show_progress_bar": show_progress_bar}, self._optimize_constraints)
+        if n_trials is None and timeout is None and self.sampler.n_points is None:
+            raise InvalidParameterError(
+                "Give n_trials or timeout, or optimize would never end.")
         catch = tuple(catch) if isinstance(catch, (list, tuple)) else (catch,)
         callbacks = list(callbacks or [])
         self.clear_stop()
@@ -702,23 +851,6 @@ default=None
         finally:
             if progress is not None:
                 progress.close()
-
-    def _check_optimize(self, objective, n_trials, timeout, n_jobs, show_progress_bar):
-        """:meth:`optimize`'s arguments, checked before any trial runs."""
-        if not callable(objective):
-            raise TypeError(
-                f"objective must be a callable objective(trial) -> float, got {objective!r}."
-            )
-        if n_trials is not None and (not isinstance(n_trials, numbers.Integral) or n_trials < 0):
-            raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}.")
-        if timeout is not None and not (isinstance(timeout, numbers.Real) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number or None, got {timeout!r}.")
-        if not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-            raise ValueError(f"n_jobs must be a non-zero int, got {n_jobs!r}.")
-        if not isinstance(show_progress_bar, bool):
-            raise TypeError(f"show_progress_bar must be a bool, got {show_progress_bar!r}.")
-        if n_trials is None and timeout is None and self.sampler.n_points is None:
-            raise ValueError("Give n_trials or timeout, or optimize would never end.")
 
     @staticmethod
     def _run_trials(run_one, may_start, n_jobs):

@@ -194,7 +194,28 @@ class FrozenTrial:
         return max(self.intermediate_values) if self.intermediate_values else None
 
 
-class Trial:
+class Suggests:
+    """The ``suggest_float``/``suggest_int``/``suggest_categorical`` shortcuts
+    of a trial-like object, each building its distribution (checked by
+    :func:`make_distribution`) and passing it to the object's ``suggest``."""
+
+    def suggest_float(self, name, low, high, *, log=False, step=None):
+        """Suggest a float in ``[low, high]``; see :class:`~sksearch.distributions.Float`."""
+        return self.suggest(name, make_distribution(
+            "suggest_float", name, Float, low, high, log=log, step=step))
+
+    def suggest_int(self, name, low, high, *, step=1, log=False):
+        """Suggest an int in ``[low, high]``; see :class:`~sksearch.distributions.Int`."""
+        return self.suggest(name, make_distribution(
+            "suggest_int", name, Int, low, high, step=step, log=log))
+
+    def suggest_categorical(self, name, choices):
+        """Suggest one of ``choices``; see :class:`~sksearch.distributions.Categorical`."""
+        return self.suggest(name, make_distribution(
+            "suggest_categorical", name, Categorical, choices))
+
+
+class Trial(Suggests):
     """The handle an objective function receives.
 
     Do not create it directly: :meth:`Study.ask` and :meth:`Study.optimize` do.
@@ -259,21 +280,6 @@ class Trial:
         """User attributes set so far."""
         return self._storage.get_trial(self._trial_id).user_attrs
 
-    def suggest_float(self, name, low, high, *, log=False, step=None):
-        """Suggest a float in ``[low, high]``; see :class:`~sksearch.distributions.Float`."""
-        return self.suggest(name, make_distribution(
-            "suggest_float", name, Float, low, high, log=log, step=step))
-
-    def suggest_int(self, name, low, high, *, step=1, log=False):
-        """Suggest an int in ``[low, high]``; see :class:`~sksearch.distributions.Int`."""
-        return self.suggest(name, make_distribution(
-            "suggest_int", name, Int, low, high, step=step, log=log))
-
-    def suggest_categorical(self, name, choices):
-        """Suggest one of ``choices``; see :class:`~sksearch.distributions.Categorical`."""
-        return self.suggest(name, make_distribution(
-            "suggest_categorical", name, Categorical, choices))
-
     def suggest(self, name, distribution):
         """Suggest a value for ``name`` from any distribution.
 
@@ -313,19 +319,13 @@ class Trial:
     def _sample(self, name, distribution):
         if name in self._fixed_params:
             return float(self._fixed_params[name](distribution))
-        internal = self._relative_params.get(name)
-        if internal is not None and not distribution.contains_internal(internal):
-            internal = None
-        if internal is None:
-            if distribution.is_single():
-                internal = distribution.to_internal(_single_value(distribution))
-            else:
-                with self._lock:
-                    frozen = self._storage.get_trial(self._trial_id)
-                    internal = self.study.sampler.sample_independent(
-                        self.study, frozen, name, distribution
-                    )
-        return float(internal)
+        return proposed_internal(self._relative_params, name, distribution,
+                                 lambda: self._sample_independent(name, distribution))
+
+    def _sample_independent(self, name, distribution):
+        with self._lock:
+            frozen = self._storage.get_trial(self._trial_id)
+            return self.study.sampler.sample_independent(self.study, frozen, name, distribution)
 
     def report(self, value, step):
         """Report an intermediate objective value at ``step`` (an int >= 0).
@@ -363,6 +363,21 @@ class Trial:
 
     def __repr__(self):
         return f"Trial(number={self._number}, params={self.params!r})"
+
+
+def proposed_internal(relative, name, distribution, sample_independent):
+    """The internal value of ``name`` in a trial: the sampler's relative
+    proposal ``relative[name]`` when it lies in ``distribution``, else the
+    only value of a single-valued distribution, else ``sample_independent()``."""
+    internal = relative.get(name)
+    if internal is not None and not distribution.contains_internal(internal):
+        internal = None
+    if internal is None:
+        if distribution.is_single():
+            internal = distribution.to_internal(_single_value(distribution))
+        else:
+            internal = sample_independent()
+    return float(internal)
 
 
 def _single_value(distribution):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sksearch import Study, TrialPruned, TrialState
 from sksearch.distributions import Categorical
 from sksearch.samplers import CmaEsSampler
+from sksearch.samplers._base import joint_space
 from sksearch.samplers._cma import _CMA
 from sksearch.storage import InMemoryStorage
 
@@ -144,7 +145,7 @@ def _live_search(study):
     """The search the study's CMA-ES sampler continues at its next ask, kept
     in the study's trial log."""
     sampler = study.sampler
-    space = sampler._joint_space(study).space
+    space = joint_space(study).space
     names = tuple(sorted(n for n, d in space.items() if not isinstance(d, Categorical)))
     return study.trial_log.cache(("cmaes-search", names), None, owner=sampler)
 

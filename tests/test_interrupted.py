@@ -201,3 +201,30 @@ def test_sigint_then_resume_crowns_a_complete_candidate(tmp_path, after_finished
         n_iter=12, cv=5, pruner="median", n_jobs=2, random_state=0, storage=str(path),
         study_name="sigint").fit(X, y)
     _check_resumed(resumed, 12)
+
+
+def test_ctrl_c_between_a_proposal_and_its_first_fold_leaves_nothing_running(monkeypatch):
+    # Ctrl-C while the scheduler reads the new trial back from the storage
+    # (on SQLite the slow moment after a proposal): before, that trial was
+    # left RUNNING, neither a candidate to tell nor failed
+    from sksearch._scheduler import gate
+
+    calls = {"n": 0}
+    original = gate.ProposalGate.reads_of
+
+    def reads_of(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    _interrupt_at(None)
+    storage = InMemoryStorage()
+    monkeypatch.setattr(gate.ProposalGate, "reads_of", reads_of)
+    with pytest.raises(KeyboardInterrupt):
+        _search(storage, 1, None).fit(X, y)
+    monkeypatch.setattr(gate.ProposalGate, "reads_of", original)
+    first = _search(storage, 1, None).fit(X, y)
+    cut = [t for t in first.study_.trials if is_interrupted(t)]
+    assert [t.number for t in cut] == [3]
+    _check_resumed(first, 10)

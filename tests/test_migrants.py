@@ -132,7 +132,8 @@ def test_skopt_face_signature_clone_and_warning():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(search_spaces="C"), TypeError, "search_spaces must be a dict.*'C'"),
+    (dict(search_spaces="C"), TypeError,
+     "'search_spaces' parameter of BayesSearchCV must be a dict.*'C'"),
     (dict(search_spaces={"C": Real(1, 10, prior="normal")}), ValueError,
      "'C'.*prior.*'normal'"),
     (dict(search_spaces={"C": Real(10, 1)}), ValueError, "'C'.*low=10, high=1"),
@@ -190,11 +191,13 @@ def test_optuna_face_pruning_and_study():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(n_trials=0), ValueError, "n_trials.*0"),
-    (dict(subsample=0.5), ValueError, "subsample=0.5"),
+    (dict(subsample=0.5), ValueError, "'subsample' parameter of OptunaSearchCV must be 1.0.*0.5"),
     (dict(enable_pruning="yes"), TypeError, "enable_pruning.*'yes'"),
-    (dict(study="optuna-study"), TypeError, "study must be a sksearch.Study.*'optuna-study'"),
+    (dict(study="optuna-study"), TypeError,
+     "'study' parameter of OptunaSearchCV must be None or a sksearch.Study.*'optuna-study'"),
     (dict(study=Study(direction="minimize")), ValueError, "'maximize'.*'minimize'"),
-    (dict(param_distributions=[("C", [1])]), TypeError, "param_distributions must be a dict"),
+    (dict(param_distributions=[("C", [1])]), TypeError,
+     "'param_distributions' parameter of OptunaSearchCV must be a dict"),
     (dict(param_distributions={"C": FloatDistribution(0.0, 1.0, log=True)}), ValueError,
      "'C'.*low"),
     (dict(param_distributions={"C": 1.0}), TypeError, "'C'.*1.0"),

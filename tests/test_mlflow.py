@@ -201,11 +201,17 @@ def test_copies_clone_and_pickle(uri, data):
 def test_parameters_are_checked_on_first_use():
     study = Study(direction="minimize")
     trial = study.tell(study.ask(), 1.0)
-    with pytest.raises(ValueError, match="experiment_name must be a non-empty str or None, "
-                                         "got ''"):
+    with pytest.raises(ValueError, match="The 'experiment_name' parameter of MLflowCallback "
+                                         "must be None or a non-empty str. Got '' instead."):
         MLflowCallback(experiment_name="")(study, trial)
-    with pytest.raises(TypeError, match="tracking_uri must be a str or None, got 3"):
+    with pytest.raises(TypeError, match="The 'tracking_uri' parameter of MLflowCallback must "
+                                        "be None or a str. Got 3 instead."):
         MLflowCallback(tracking_uri=3)(study, trial)
+    callback = MLflowCallback()
+    callback.tags = {1: "a"}  # set after it was built: checked when first used
+    with pytest.raises(TypeError, match="The 'tags' parameter of MLflowCallback must be "
+                                        "None or a dict with str keys. Got {1: 'a'} instead."):
+        callback(study, trial)
 
 
 def test_processes_sharing_a_study_agree_on_one_parent(uri):

@@ -113,9 +113,11 @@ def test_direction_and_directions_are_validated_and_must_match_the_stored_study(
         Study(directions=[])
     with pytest.raises(ValueError, match="non-empty list"):
         Study(directions=["minimize", "up"])
-    with pytest.raises(TypeError, match="directions must be a list"):
+    with pytest.raises(TypeError,
+                       match="'directions' parameter of Study must be None or a non-empty list"):
         Study(directions="minimize")
-    with pytest.raises(TypeError, match="constraints_func must be a callable"):
+    with pytest.raises(TypeError,
+                       match="'constraints_func' parameter of Study must be None or a callable"):
         Study(constraints_func=3)
     storage = InMemoryStorage()
     Study(directions=["minimize", "maximize"], storage=storage, study_name="s")

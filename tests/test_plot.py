@@ -449,7 +449,9 @@ def test_edf_of_several_studies():
 
 
 def test_backend_is_checked(study):
-    with pytest.raises(ValueError, match="backend must be 'matplotlib' or 'plotly', got 'svg'"):
+    with pytest.raises(ValueError, match="The 'backend' parameter of plot_optimization_history "
+                                         r"must be one of \{'matplotlib', 'plotly'\}. Got "
+                                         "'svg' instead."):
         plot.plot_optimization_history(study, backend="svg")
 
 
@@ -532,7 +534,8 @@ def test_plots_of_several_objectives_need_a_target(two_objectives, name):
         with pytest.raises(ValueError, match=f"target must be an objective index in "
                                              rf"\[0, 1\].*got {bad!r}"):
             getattr(plot, name)(two_objectives, *args, target=bad)
-    with pytest.raises(TypeError, match="target_name must be a str"):
+    with pytest.raises(TypeError, match=f"The 'target_name' parameter of {name} must be "
+                                        "None or a str. Got 3 instead."):
         getattr(plot, name)(two_objectives, *args, target=0, target_name=3)
     with pytest.raises(TypeError, match="target must return a number, got 'a' for trial 0"):
         getattr(plot, name)(two_objectives, *args, target=lambda t: "a")

@@ -519,3 +519,45 @@ def test_a_search_records_its_layout_and_an_older_study_is_still_read():
                        ("sksearch:n_steps", 6), ("sksearch:scoring", "r2")]:
         old.set_system_attr(key, value)
     assert StepLayout.of(old) == StepLayout(True, 2, 6, "r2")
+
+
+@pytest.mark.parametrize("pruner", CONTRACT, ids=repr)
+def test_decisions_that_read_as_of_their_step_are_the_same_on_truncated_peers(pruner):
+    # the contract of reads_as_of: where it holds, the decision is the same
+    # whether the other trials are shown whole (the sequential search) or
+    # only up to the step, as PRUNED trials (a search deciding before its
+    # earlier candidates finished)
+    from sksearch.pruners._base import StepLayout
+
+    layout = StepLayout(folds=True, per_fold=PER_FOLD, n_steps=FOLDS * PER_FOLD)
+    n_steps = FOLDS * PER_FOLD
+    rng = np.random.default_rng(1)
+    checked = 0
+    for _ in range(10):
+        peers = [(list(rng.uniform(0.5, 0.9, int(rng.integers(1, n_steps + 1)))),
+                  TrialState.COMPLETE if rng.random() < 0.5 else TrialState.PRUNED)
+                 for _ in range(int(rng.integers(2, 9)))]
+        mine = rng.uniform(0.4, 0.95, n_steps)
+        for step in range(n_steps):
+            if not pruner.reads_as_of(step, layout):
+                continue
+            whole = make_study(pruner, folds=FOLDS, per_fold=PER_FOLD)
+            as_of = make_study(pruner, folds=FOLDS, per_fold=PER_FOLD)
+            for values, state in peers:
+                state = state if len(values) == n_steps else TrialState.PRUNED
+                add_trial(whole, values, state=state)
+                add_trial(as_of, values[:step + 1], state=TrialState.PRUNED)
+            decisions = []
+            for study in (whole, as_of):
+                trial = study.ask()
+                for k in range(step + 1):
+                    trial.report(float(mine[k]), k)
+                decisions.append(pruner.prune(study, study.get_trials()[-1]))
+            assert decisions[0] == decisions[1], step
+            checked += 1
+    if isinstance(pruner, SuccessiveHalvingPruner):
+        assert checked > 0
+        assert pruner.reads_as_of(0, layout)
+        # a trial with repeat_steps whole folds may repeat the incumbent,
+        # which only finished peers show: not as of its step
+        assert not pruner.reads_as_of(pruner.repeat_steps * PER_FOLD - 1, layout)

@@ -525,7 +525,8 @@ def test_suggest_errors_name_the_parameter(suggest, args, match):
 
 
 def test_optimize_without_an_objective_says_so():
-    with pytest.raises(TypeError, match="objective must be a callable"):
+    with pytest.raises(TypeError,
+                       match="'objective' parameter of Study.optimize must be a callable"):
         Study().optimize(None, n_trials=1)
 
 

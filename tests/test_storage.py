@@ -99,7 +99,7 @@ def test_get_storage_urls(tmp_path):
     assert get_storage(path).path == str(path)
     with pytest.raises(ValueError, match="scheme 'mysql' is not supported"):
         get_storage("mysql://host/db")
-    with pytest.raises(TypeError, match="storage must be"):
+    with pytest.raises(TypeError, match="The 'storage' parameter of get_storage must be"):
         get_storage(3)
 
 

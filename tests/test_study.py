@@ -124,7 +124,7 @@ def test_optimize_timeout_callbacks_and_stop():
     assert time.monotonic() - start < 1.5
     with pytest.raises(ValueError, match="n_trials or timeout"):
         Study().optimize(quadratic)
-    with pytest.raises(ValueError, match="n_trials must be"):
+    with pytest.raises(ValueError, match="'n_trials' parameter of Study.optimize must be"):
         Study().optimize(quadratic, n_trials=-1)
 
 

@@ -103,7 +103,18 @@ def _refit_metric_view(trial):
 
 
 class DecisionBoard:
-    """Which due decisions may be made now, and on what."""
+    """Which due decisions may be made now, and on what.
+
+    ``reads_as_of(step)`` says whether the pruner's decision at ``step``
+    reads the other trials only as of ``step``
+    (:meth:`~sksearch.pruners.BasePruner.reads_as_of`); such a decision is
+    made once every earlier candidate has reached ``step`` or finished, from
+    their values up to ``step``, instead of waiting until they are told: the
+    same decision, sooner.
+    """
+
+    def __init__(self, reads_as_of=None):
+        self._reads_as_of = reads_as_of
 
     def due(self, candidates, n_told):
         """Yield ``(candidate, view)`` for each decision whose inputs are all
@@ -113,15 +124,27 @@ class DecisionBoard:
         for c in candidates[n_told:]:
             if not c.awaiting:
                 continue
-            step = len(c.frozen.intermediate_values) - 1
-            if c.told_upto < c.first_untold:  # asked without a window
-                if n_told < c.first_untold:
-                    continue
-                c.told_view = c.told_view.with_told(
-                    m.told for m in candidates[c.told_upto:c.first_untold])
-                c.told_upto = c.first_untold
-            alongside = candidates[c.first_untold:c.index]
-            if not all(m.reached(step) for m in alongside):
-                continue
-            c.phase = Phase.RUNNING
-            yield c, c.told_view.extended(m.as_of(step) for m in alongside)
+            view = self._inputs(c, candidates, n_told)
+            if view is not None:
+                c.phase = Phase.RUNNING
+                yield c, view
+
+    def _inputs(self, c, candidates, n_told):
+        """What ``c``'s due decision reads, or ``None`` while some of it is
+        not known yet."""
+        step = len(c.frozen.intermediate_values) - 1
+        if c.told_upto < c.first_untold:  # asked without a window
+            if self._reads_as_of is not None and self._reads_as_of(step):
+                earlier = candidates[c.told_upto:c.index]
+                if not all(m.reached(step) for m in earlier):
+                    return None
+                return c.told_view.extended(m.as_of(step) for m in earlier)
+            if n_told < c.first_untold:
+                return None
+            c.told_view = c.told_view.with_told(
+                m.told for m in candidates[c.told_upto:c.first_untold])
+            c.told_upto = c.first_untold
+        alongside = candidates[c.first_untold:c.index]
+        if not all(m.reached(step) for m in alongside):
+            return None
+        return c.told_view.extended(m.as_of(step) for m in alongside)

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
@@ -31,7 +32,9 @@ class Engine:
         self.pruning = plan.pruning
         self.rounds = RoundLayout(plan)
         self.gate = ProposalGate(plan)
-        self.board = DecisionBoard()
+        self.board = DecisionBoard(
+            partial(plan.pruner.reads_as_of, layout=plan.layout)
+            if plan.pruning and plan.layout is not None else None)
         self.budget = None if plan.max_fold_fits is None else FoldBudget(
             plan.max_fold_fits, self.n_splits)
         self.teller = Teller(plan, None if plan.study.is_multi_objective
@@ -108,21 +111,20 @@ class Engine:
     def _ask(self):
         plan, study = self.plan, self.plan.study
         trial = study.ask()
+        params = None
         try:
             params = plan.propose(trial)
+            self.out.params[trial.number] = params
+            self.candidates.append(self._candidate(trial, params))
         except BaseException as exc:
-            study.fail_trial(trial, exc)
+            if params is None:  # the proposal failed
+                study.fail_trial(trial, exc)
+            else:  # cut short (Ctrl-C) before it became a candidate: interrupted,
+                # not left RUNNING, and its parameters run again on resume
+                _, state, system_attrs = self.teller.outcome(None, interrupted=exc)
+                study.tell(trial, state=state, system_attrs=system_attrs)
             raise
-        self.out.params[trial.number] = params
-        index = len(self.candidates)
-        first_untold, told_upto, told_view = self.gate.reads_of(
-            index, self.n_told, self.candidates)
-        frozen = next(t for t in study.get_trials((TrialState.RUNNING,))
-                      if t.trial_id == trial.trial_id)
-        c = Candidate(index=index, first_untold=first_untold, trial=trial, params=params,
-                      told_view=told_view, frozen=frozen, folds=[None] * self.n_splits,
-                      order=self._fold_order(trial), told_upto=told_upto)
-        self.candidates.append(c)
+        c = self.candidates[-1]
         if self.pruning and plan.task_contexts:
             c.callback_ctx = plan.search_ctx.subcontext(
                 task_name="candidate", task_id=trial.number, max_subtasks=plan.n_rounds,
@@ -135,6 +137,16 @@ class Engine:
             c.queued.append(self.rounds.task_at(c.order, 0))
         else:
             c.queued.extend((fold, None) for fold in c.order)
+
+    def _candidate(self, trial, params):
+        index = len(self.candidates)
+        first_untold, told_upto, told_view = self.gate.reads_of(
+            index, self.n_told, self.candidates)
+        frozen = next(t for t in self.plan.study.get_trials((TrialState.RUNNING,))
+                      if t.trial_id == trial.trial_id)
+        return Candidate(index=index, first_untold=first_untold, trial=trial, params=params,
+                         told_view=told_view, frozen=frozen, folds=[None] * self.n_splits,
+                         order=self._fold_order(trial), told_upto=told_upto)
 
     def _fold_order(self, trial):
         """The order a candidate's folds run in: shuffled per trial (and

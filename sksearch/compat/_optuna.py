@@ -9,8 +9,11 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._params import validate_params
 from .._search_base import AdaptiveOptions, _finished_with_folds
+from .._validation import AnyOf, InstanceOf, Interval, Predicate
 from ..search import BayesSearchCV as _BayesSearchCV
+from ..study import Study
 from ._dimensions import from_optuna
 from ._warning import MigrationWarning
 
@@ -108,6 +111,30 @@ n_splits_, scorer_, refit_time_
     increments = None
     reuse = True  # sksearch's default: shared pipeline prefixes fitted once
 
+    # Optuna's own arguments and its readings of shared names (the others come
+    # from sksearch._params); the type of param_distributions only: each
+    # distribution is read, and named when wrong, by from_optuna
+    _own_constraints = {
+        "param_distributions": InstanceOf(
+            dict, description="a dict of parameter names to distributions"),
+        "enable_pruning": InstanceOf(bool, np.bool_, description="a bool"),
+        "max_iter": Interval(int, 1),
+        "n_trials": AnyOf(Interval(int, 1), None),
+        "study": AnyOf(None, InstanceOf(
+            Study, description="a sksearch.Study (an Optuna study cannot hold sksearch's "
+                               "trials: pass sksearch.Study(storage=..., study_name=..., "
+                               "direction='maximize'))")),
+        "subsample": Predicate(
+            "1.0 (all samples; give a subsample to fit instead)",
+            lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and v == 1.0,
+            invalid=[0.5, "all"]),
+        "catch": Predicate(
+            "a tuple of exception types",
+            lambda v: isinstance(v, tuple) and all(
+                isinstance(e, type) and issubclass(e, BaseException) for e in v),
+            invalid=[ValueError, ("x",)]),
+    }
+
     def __init__(self, estimator, param_distributions, *, cv=None, enable_pruning=False,
                  error_score=np.nan, max_iter=1000, n_jobs=None, n_trials=10,
                  random_state=None, refit=True, return_train_score=False, scoring=None,
@@ -139,16 +166,13 @@ n_splits_, scorer_, refit_time_
 
     @property
     def storage(self):
-        return None if self.study is None else self.study._storage
+        return None if self.study is None else self.study.storage
 
     @property
     def study_name(self):
         return None if self.study is None else self.study.study_name
 
     def _search_space(self):
-        if not isinstance(self.param_distributions, dict):
-            raise TypeError("param_distributions must be a dict of parameter names to "
-                            f"distributions, got {self.param_distributions!r}.")
         return {name: from_optuna(name, dist)
                 for name, dist in self.param_distributions.items()}
 
@@ -162,28 +186,10 @@ n_splits_, scorer_, refit_time_
         return AdaptiveOptions()
 
     def _check_optuna_params(self):
-        n = self.n_trials
-        if n is not None and not (isinstance(n, numbers.Integral) and n >= 1):
-            raise ValueError(f"n_trials must be an int >= 1 or None, got {n!r}.")
-        if not isinstance(self.enable_pruning, (bool, np.bool_)):
-            raise TypeError(f"enable_pruning must be a bool, got {self.enable_pruning!r}.")
-        if self.subsample != 1.0:
-            raise ValueError(
-                f"subsample={self.subsample!r} is not supported by sksearch's "
-                "OptunaSearchCV: give the subsample to fit, or use subsample=1.0.")
-        if self.study is not None:
-            self._check_study()
-
-    def _check_study(self):
-        from ..study import Study
-
+        # before the migration warning: a wrong argument is the news
+        validate_params(self)
         study = self.study
-        if not isinstance(study, Study):
-            raise TypeError(
-                f"study must be a sksearch.Study or None, got {study!r}; an Optuna "
-                "study cannot hold sksearch's trials: pass sksearch.Study(storage=..., "
-                "study_name=..., direction='maximize').")
-        if list(study.directions) != ["maximize"]:
+        if study is not None and list(study.directions) != ["maximize"]:
             raise ValueError(
                 "The direction of the study must be 'maximize', as the search maximises "
                 f"its scores; got {list(study.directions)!r}.")

@@ -9,7 +9,9 @@ import warnings
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from .._params import validate_params
 from .._search_base import AdaptiveOptions, _finished_with_folds
+from .._validation import AnyOf, InstanceOf, Interval, Options, Predicate, validate
 from ..samplers import TPESampler
 from ..search import BayesSearchCV as _BayesSearchCV
 from ..space import BRANCH_PARAM
@@ -25,6 +27,16 @@ _DIFFERENCES = (
     "ignored, and a list of search spaces is searched as one conditional space "
     "(its n_iter summed). See the guide page 'Migrating from other searches' "
     "(docs/guide/migrating.rst).")
+
+
+def _initial_points_ok(kwargs):
+    start = kwargs.get("n_initial_points")
+    return start is None or Interval(int, 0).accepts(start)
+
+
+def _callables(value):
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return all(callable(c) for c in values)
 
 
 class BayesSearchCV(_BayesSearchCV):
@@ -105,6 +117,24 @@ scorer_, n_splits_, refit_time_, study_
     increments = None
     reuse = True  # sksearch's default: shared pipeline prefixes fitted once
 
+    # skopt's own arguments (the shared ones come from sksearch._params); the
+    # type of search_spaces only: _subspaces names what is wrong inside
+    _own_constraints = {
+        "search_spaces": InstanceOf(dict, list, tuple, description="a dict, a list of dicts "
+                                    "or a list of (dict, n_iter) tuples"),
+        "optimizer_kwargs": AnyOf(None, Predicate(
+            "a dict, whose 'n_initial_points' (if given) is an int in the range [0, inf)",
+            lambda v: isinstance(v, dict) and _initial_points_ok(v),
+            invalid=["GP", {"n_initial_points": -1}, {"n_initial_points": 1.5}])),
+        "n_iter": Interval(int, 1),
+        "fit_params": AnyOf(None, InstanceOf(dict, description="a dict")),
+        "n_points": Interval(int, 1),
+        "iid": AnyOf(Options("deprecated"), InstanceOf(bool, np.bool_, description="a bool")),
+    }
+    #: What ``fit`` takes besides the data.
+    _fit_constraints = {"callback": AnyOf(None, Predicate(
+        "a callable or a list of callables", _callables, invalid=["x", [1]]))}
+
     def __init__(self, estimator, search_spaces, optimizer_kwargs=None, n_iter=50,
                  scoring=None, fit_params=None, n_jobs=1, n_points=1, iid="deprecated",
                  refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs",
@@ -174,20 +204,10 @@ scorer_, n_splits_, refit_time_, study_
     def _adaptive_options(self):
         return AdaptiveOptions(window=self.n_points)
 
-    def _check_skopt_params(self):
-        if self.optimizer_kwargs is not None and not isinstance(self.optimizer_kwargs, dict):
-            raise TypeError(f"optimizer_kwargs must be a dict or None, got "
-                            f"{self.optimizer_kwargs!r}.")
-        start = (self.optimizer_kwargs or {}).get("n_initial_points")
-        if start is not None and not (isinstance(start, numbers.Integral) and start >= 0):
-            raise ValueError("optimizer_kwargs['n_initial_points'] must be an int >= 0, "
-                             f"got {start!r}.")
-        if not (isinstance(self.n_points, numbers.Integral) and self.n_points >= 1):
-            raise ValueError(f"n_points must be an int >= 1, got {self.n_points!r}.")
-        if not (isinstance(self.n_iter, numbers.Integral) and self.n_iter >= 1):
-            raise ValueError(f"n_iter must be an int >= 1, got {self.n_iter!r}.")
-        if self.fit_params is not None and not isinstance(self.fit_params, dict):
-            raise TypeError(f"fit_params must be a dict or None, got {self.fit_params!r}.")
+    def _check_skopt_params(self, callback):
+        # before the migration warning: a wrong argument is the news
+        validate_params(self)
+        validate(BayesSearchCV.fit, {"callback": callback}, self._fit_constraints)
         self._subspaces()  # raises, naming the parameter
 
     # -- fit ----------------------------------------------------------------------------
@@ -213,7 +233,7 @@ scorer_, n_splits_, refit_time_, study_
         -------
         self : object
         """
-        self._check_skopt_params()
+        self._check_skopt_params(callback)
         warnings.warn(_DIFFERENCES, MigrationWarning, stacklevel=2)
         params = {**(self.fit_params or {}), **fit_params}
         if groups is not None:
@@ -259,9 +279,6 @@ def _as_search_callbacks(callback):
     if callback is None:
         return None
     callbacks = list(callback) if isinstance(callback, (list, tuple)) else [callback]
-    for c in callbacks:
-        if not callable(c):
-            raise TypeError(f"callback must be a callable or a list of callables, got {c!r}.")
 
     def call(study, trial):
         done = [t for t in study.trials if t.state.is_finished() and t.values is not None]

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _known
 from .._records import FOLDS_ATTR, records_from_json
+from .._validation import AnyOf, InstanceOf, Predicate, validate
 from ..trial import INTERRUPTED_KEY, TrialState, is_interrupted
 
 __all__ = ["MLflowCallback"]
@@ -92,7 +93,20 @@ class MLflowCallback:
     ``study.optimize(objective, callbacks=[callback])``.
     """
 
+    # Checked when built, as every callback is, and again when first used (the
+    # attributes are public and may be set in between); MLflow is not imported.
+    _parameter_constraints = {
+        "tracking_uri": AnyOf(None, InstanceOf(str, description="a str")),
+        "experiment_name": AnyOf(None, Predicate(
+            "a non-empty str", lambda v: isinstance(v, str) and v != "", invalid=["", 3])),
+        "tags": AnyOf(None, Predicate(
+            "a dict with str keys", lambda v: isinstance(v, dict) and all(
+                isinstance(k, str) for k in v), invalid=[["a"], {1: "a"}])),
+    }
+
     def __init__(self, tracking_uri=None, experiment_name=None, tags=None):
+        validate(self, {"tracking_uri": tracking_uri, "experiment_name": experiment_name,
+                        "tags": tags})
         self.tracking_uri = tracking_uri
         self.experiment_name = experiment_name
         self.tags = tags
@@ -117,15 +131,7 @@ class MLflowCallback:
 
     # -- setting up ------------------------------------------------------------
     def _check_params(self):
-        if self.tracking_uri is not None and not isinstance(self.tracking_uri, str):
-            raise TypeError(f"tracking_uri must be a str or None, got {self.tracking_uri!r}.")
-        if self.experiment_name is not None and (
-                not isinstance(self.experiment_name, str) or not self.experiment_name):
-            raise ValueError(f"experiment_name must be a non-empty str or None, got "
-                             f"{self.experiment_name!r}.")
-        if self.tags is not None and not (isinstance(self.tags, dict) and all(
-                isinstance(k, str) for k in self.tags)):
-            raise TypeError(f"tags must be a dict with str keys or None, got {self.tags!r}.")
+        validate(self, {name: getattr(self, name) for name in self._parameter_constraints})
 
     def _session(self, study):
         """The client, experiment and parent run of ``study``, looked up in

@@ -23,8 +23,11 @@ branch of a list-of-dicts space by the estimator (or values) it fixes.
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
 import importlib
+import inspect
 
+from .._validation import AnyOf, InstanceOf, Options, validate
 from . import _data
 from ._pareto import plot_hypervolume_history, plot_pareto_front
 from ._source import read
@@ -57,19 +60,39 @@ _VALUE_PARAMETERS = (
     "    backend : {\"matplotlib\", \"plotly\"}, default=\"matplotlib\"")
 
 
+_BACKENDS = {"matplotlib": "._matplotlib", "plotly": "._plotly"}
+# The keyword options the plots share, checked before anything is read or
+# drawn, with the message naming the plot (sksearch._validation).
+_OPTION_CONSTRAINTS = {
+    "backend": Options(*_BACKENDS),
+    "target_name": AnyOf(None, InstanceOf(str, description="a str")),
+}
+
+
+def _checked(function):
+    """``function`` with its shared keyword options checked when it is called."""
+    signature = inspect.signature(function)
+    names = [name for name in _OPTION_CONSTRAINTS if name in signature.parameters]
+
+    @functools.wraps(function)
+    def plot(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        validate(function, {name: bound.arguments[name] for name in names},
+                 _OPTION_CONSTRAINTS)
+        return function(*args, **kwargs)
+    return plot
+
+
 def _value_plot(function):
     """Fill in the shared parameters of a plot of one value's docstring."""
     function.__doc__ = function.__doc__.replace("%(value_parameters)s", _VALUE_PARAMETERS)
-    return function
-
-
-_BACKENDS = {"matplotlib": "._matplotlib", "plotly": "._plotly"}
+    return _checked(function)
 
 
 def _draw(name, data, backend, ax=None, **options):
-    """Draw ``data`` with the backend's function ``name``."""
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be 'matplotlib' or 'plotly', got {backend!r}.")
+    """Draw ``data`` with the backend's function ``name`` (``backend``
+    checked already)."""
     if backend == "plotly" and ax is not None:
         raise ValueError("ax/axes are matplotlib Axes; leave them None with "
                          "backend='plotly'.")
@@ -311,6 +334,7 @@ def plot_contour(obj, x, y, ax=None, levels=12, *, target=None, target_name=None
     return _draw("contour", data, backend, ax, **options)
 
 
+@_checked
 def plot_intermediate_values(obj, ax=None, *, backend="matplotlib"):
     """Each trial's reported values by step: in a search, fold scores by fold
     (or by increment). Pruned trials are grey and end with a cross where they
@@ -346,6 +370,7 @@ def plot_intermediate_values(obj, ax=None, *, backend="matplotlib"):
     return _draw("intermediate", _data.intermediate_data(read(obj, values=False)), backend, ax)
 
 
+@_checked
 def plot_timeline(obj, ax=None, *, backend="matplotlib"):
     """When each task ran: bars over wall time, one row per worker.
 

@@ -14,7 +14,8 @@ _CMAP = "viridis"
 _LABELS_ZORDER = 6
 
 
-def _pyplot():
+def pyplot():
+    """``matplotlib.pyplot``, or an ImportError saying how to install it."""
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - exercised without matplotlib
@@ -25,12 +26,13 @@ def _pyplot():
 
 def check():
     """Raise the ImportError saying how to install matplotlib, if it is missing."""
-    _pyplot()
+    pyplot()
 
 
-def _axes(ax, figsize=(6.4, 4.0)):
+def axes_for(ax, figsize=(6.4, 4.0)):
+    """``ax``, or the Axes of a new figure of ``figsize`` when it is ``None``."""
     if ax is None:
-        _, ax = _pyplot().subplots(figsize=figsize, layout="constrained")
+        _, ax = pyplot().subplots(figsize=figsize, layout="constrained")
     return ax
 
 
@@ -54,7 +56,7 @@ def _apply_axis(ax, axis, which="x"):
 
 
 def history(data, ax=None):
-    ax = _axes(ax)
+    ax = axes_for(ax)
     if len(data.numbers):
         ax.scatter(data.numbers, data.values, s=18, color=COLORS["complete"],
                    label="complete", zorder=3)
@@ -73,7 +75,7 @@ def history(data, ax=None):
 
 
 def importances(data, ax=None):
-    ax = _axes(ax)
+    ax = axes_for(ax)
     ax.barh(data.names, data.shares, color=COLORS["complete"])
     if data.message is not None:
         ax.set_xlim(0, 1)
@@ -96,7 +98,7 @@ def _wrap(text, width):
 
 def panels(data, axes=None):
     """The panels of a slice or rank plot, one parameter each, with one colour bar."""
-    plt = _pyplot()
+    plt = pyplot()
     n = len(data.panels)
     if axes is None:
         # two panels a row, at most 7.6 inches wide: a page shows the figure
@@ -131,8 +133,8 @@ def parallel(data, ax=None):
     from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
 
-    plt = _pyplot()
-    ax = _axes(ax, figsize=(max(6.4, 1.6 * len(data.axes) + 1.5), 4.4))
+    plt = pyplot()
+    ax = axes_for(ax, figsize=(max(6.4, 1.6 * len(data.axes) + 1.5), 4.4))
     columns = np.column_stack([a.positions for a in data.axes]) if len(data.values) \
         else np.empty((0, len(data.axes)))
     lo, hi = (data.values.min(), data.values.max()) if len(data.values) else (0, 1)
@@ -167,7 +169,7 @@ def parallel(data, ax=None):
 
 
 def contour(data, ax=None, levels=12):
-    ax = _axes(ax)
+    ax = axes_for(ax)
     if data.surface is not None:
         filled = ax.contourf(data.grid_x, data.grid_y, data.surface, levels=levels,
                              cmap=_CMAP, alpha=0.85)
@@ -203,8 +205,8 @@ def intermediate(data, ax=None):
     line, so no later trial's line hides where a pruned one stopped."""
     from matplotlib.colors import Normalize
 
-    plt = _pyplot()
-    ax = _axes(ax)
+    plt = pyplot()
+    ax = axes_for(ax)
     numbers = [c.number for c in data.curves]
     norm = Normalize(min(numbers, default=0), max(max(numbers, default=1),
                                                   min(numbers, default=0) + 1))
@@ -249,7 +251,7 @@ def _states_legend(ax, curves):
 def timeline(data, ax=None):
     from matplotlib.patches import Patch
 
-    ax = _axes(ax, figsize=(7.5, max(2.5, 0.45 * len(data.rows) + 1.6)))
+    ax = axes_for(ax, figsize=(7.5, max(2.5, 0.45 * len(data.rows) + 1.6)))
     ax.barh(data.row, data.width, left=data.start, height=0.7, color=data.colors,
             edgecolor="white", linewidth=0.3)
     ax.set_yticks(range(len(data.rows)), data.rows)
@@ -265,7 +267,7 @@ def timeline(data, ax=None):
 
 
 def edf(data, ax=None):
-    ax = _axes(ax)
+    ax = axes_for(ax)
     for label, values, fractions in data.curves:
         ax.step(values, fractions, where="post", label=label)
     ax.set_ylim(0, 1.02)

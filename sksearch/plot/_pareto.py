@@ -106,7 +106,7 @@ def plot_pareto_front(obj, ax=None, *, backend="matplotlib"):
     if m not in (2, 3):
         raise ValueError(f"plot_pareto_front draws 2 or 3 objectives; the study has {m}.")
     if ax is None:
-        plt = _matplotlib._pyplot()
+        plt = _matplotlib.pyplot()
         fig = plt.figure(figsize=(6.4, 4.8))
         ax = fig.add_subplot(projection="3d" if m == 3 else None)
     groups = [(feasible & ~on_front, _COMPLETE, "o", "feasible"),
@@ -188,7 +188,7 @@ def plot_hypervolume_history(obj, reference=None, ax=None, *, backend="matplotli
         ref = to_minimization(np.asarray(reference, dtype=float)[None, :],
                               study.directions)[0]
     history = [hypervolume(losses[feasible & (numbers <= n)], ref) for n in numbers]
-    ax = _matplotlib._axes(ax)
+    ax = _matplotlib.axes_for(ax)
     ax.plot(numbers, history, color=_BEST, drawstyle="steps-post")
     ax.set_xlabel("trial")
     ax.set_ylabel("hypervolume")

@@ -85,8 +85,7 @@ def read(obj, target=None, target_name=None, values=True):
     objectives needs no target.
     """
     study = _study_of(obj)
-    if target_name is not None and not isinstance(target_name, str):
-        raise TypeError(f"target_name must be a str or None, got {target_name!r}.")
+    # target_name is checked by the plot that reads (plot._checked)
     labels, title = _branch_labels(obj, study)
     directions = study.directions
     default_label = "mean CV score" if study is not obj else "objective value"

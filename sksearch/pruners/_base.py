@@ -178,6 +178,32 @@ class BasePruner(ABC):
         """
         return None
 
+    def reads_as_of(self, step, layout):
+        """Whether a decision at ``step`` reads the other trials only as of
+        ``step``: through the values they reported at their first ``step +
+        1`` steps, not their state, their later values or which of them is
+        best.
+
+        A contract with the searches: when it holds, a search decides as
+        soon as every earlier candidate has reached ``step`` or stopped before
+        it, from each one's values up to ``step`` (shown as a PRUNED trial),
+        instead of waiting until every earlier candidate has finished; the
+        decision is the one the sequential search makes, and the workers
+        stay busy. The default, ``False``, is right for any pruner; a subclass
+        whose decisions at some steps read no more says at which.
+
+        Parameters
+        ----------
+        step : int
+        layout : StepLayout
+            The search's steps.
+
+        Returns
+        -------
+        bool
+        """
+        return False
+
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
                            if not k.startswith("_"))
@@ -193,6 +219,9 @@ class NopPruner(BasePruner):
     >>> NopPruner().prune(None, None)
     False
     """
+
+    #: It takes no argument (declared, so that every public configurable has one).
+    _parameter_constraints = {}
 
     def prune(self, study, trial):
         return False

@@ -90,6 +90,14 @@ class SuccessiveHalvingPruner(BasePruner):
             exponent += 1
         return frozenset(steps)
 
+    def reads_as_of(self, step, layout):
+        """True at a step where a trial cannot yet repeat the incumbent (it
+        has fewer than ``repeat_steps`` whole folds, or the check is off):
+        the decision then reads each other trial's evidence at ``step``
+        only."""
+        return (self.repeat_steps is None or not layout.folds
+                or (step + 1) // layout.per_fold < self.repeat_steps)
+
     def prune(self, study, trial, competitors=None):
         steps = self.layout(study)
         if repeats_incumbent(study, trial, self.repeat_steps, steps):

@@ -19,6 +19,7 @@ floats, with categorical choices as indices.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,8 +53,12 @@ class BaseSampler(ABC):
     #: re-queues them for a sampler that does not.
     reproposes_interrupted = False
 
+    #: What each constructor argument accepts (:mod:`sksearch._validation`);
+    #: a subclass declares its own arguments and the ``seed`` of this base.
+    _parameter_constraints = {"seed": _SEED}
+
     def __init__(self, seed=None):
-        validate(self, {"seed": seed}, {"seed": _SEED})
+        validate(self, {"seed": seed}, BaseSampler._parameter_constraints)
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 
@@ -129,3 +134,43 @@ def intersection_search_space(trials, include_pruned=True):
         name: space[name] for name in sorted(space)
         if isinstance(space[name], BaseDistribution) and not space[name].is_single()
     }
+
+
+@dataclass
+class JointSpace:
+    """The intersection of one study's finished trials' spaces (see
+    :func:`intersection_search_space`), narrowed by the trials finished
+    since the last :meth:`narrow` instead of recomputed: it only shrinks.
+
+    One per study, kept in the study's trial log by :func:`joint_space`, so
+    every sampler of the study that models the joint space shares it (a
+    function of the trials alone), and it is dropped when the study is
+    pickled and rebuilt from the storage.
+    """
+
+    position: int = 0  # in the study's trial log
+    space: dict = None  # None until a trial has finished
+
+    def narrow(self, study):
+        """Absorb the trials of ``study`` finished since the last call and
+        return the joint space (a dict, empty before any trial finished)."""
+        finished, self.position = study.trial_log.since(self.position)
+        new = [t for t in finished if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+        if new:
+            merged = new if self.space is None else [_SpaceRecord(self.space)] + new
+            self.space = intersection_search_space(merged)
+        return self.space or {}
+
+
+def joint_space(study):
+    """The :class:`JointSpace` of ``study`` (created on first use)."""
+    return study.trial_log.cache("joint-space", JointSpace)
+
+
+class _SpaceRecord:
+    """A finished-trial stand-in carrying an already intersected space."""
+
+    state = TrialState.COMPLETE
+
+    def __init__(self, distributions):
+        self.distributions = distributions

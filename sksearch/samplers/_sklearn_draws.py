@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.model_selection import ParameterSampler
 
+from .._compat import parameter_sampler_without_replacement
 from ..space import BRANCH_PARAM
 from ..trial import is_interrupted
 from ._base import BaseSampler
@@ -134,7 +135,7 @@ class SklearnDrawsSampler(BaseSampler):
         self._assigned = {}  # trial_id -> draw, for the trials this process asks
         self._branched = len(dicts) > 1
         sampler = ParameterSampler(_tagged(dicts), n_iter, random_state=random_state)
-        self.without_replacement = sampler._is_all_lists()
+        self.without_replacement = parameter_sampler_without_replacement(sampler)
         with warnings.catch_warnings():
             # the search warns, once, with the same words (n_iter beyond the grid)
             warnings.simplefilter("ignore", UserWarning)

@@ -25,7 +25,7 @@ import numpy as np
 from .._known import ENQUEUED_ATTR, WARM_START_ATTR
 from ..distributions import Categorical
 from ..space import BRANCH_PARAM, BranchSpace, DictSpace
-from ..trial import _single_value, is_interrupted
+from ..trial import is_interrupted, proposed_internal
 from ._base import BaseSampler
 
 __all__ = ["UniquePointsSampler", "finite_parts"]
@@ -79,16 +79,10 @@ class _DryTrial:
 
     def suggest(self, name, distribution):
         if name not in self.values:
-            internal = self._relative.get(name)
-            if internal is not None and not distribution.contains_internal(internal):
-                internal = None
-            if internal is None:
-                if distribution.is_single():
-                    internal = distribution.to_internal(_single_value(distribution))
-                else:
-                    internal = self._sampler.sample_independent(
-                        self._study, self._frozen, name, distribution)
-            self.values[name] = float(internal)
+            self.values[name] = proposed_internal(
+                self._relative, name, distribution,
+                lambda: self._sampler.sample_independent(
+                    self._study, self._frozen, name, distribution))
         return distribution.to_external(self.values[name])
 
 

@@ -122,7 +122,8 @@ class AutoSampler(BaseSampler):
     'gp'
     """
 
-    _parameter_constraints = {"n_startup_trials": Interval(int, 1)}
+    _parameter_constraints = {**BaseSampler._parameter_constraints,
+                              "n_startup_trials": Interval(int, 1)}
 
     def __init__(self, *, n_startup_trials=10, seed=None):
         validate(self, {"n_startup_trials": n_startup_trials})

@@ -23,7 +23,6 @@ which reads each finished trial once; the unit box of the joint space is
 import copy
 import math
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,7 +30,7 @@ from .._box import UnitBox
 from .._validation import AnyOf, InstanceOf, Interval, Options, validate
 from ..distributions import Categorical, NumericalDistribution
 from ..trial import TrialState
-from ._base import BaseSampler, intersection_search_space
+from ._base import BaseSampler, joint_space
 from ._cma import _CMA
 from ._cma_generations import (
     GEN,
@@ -187,7 +186,7 @@ class CmaEsSampler(IndependentFallback, BaseSampler):
     #: CMA-ES ranks one objective.
     supports_multi_objective = False
 
-    _parameter_constraints = {
+    _parameter_constraints = {**BaseSampler._parameter_constraints,
         "popsize": AnyOf(Interval(int, 2), None),
         "sigma0": AnyOf(Interval(float, 0, 1, closed="right"), None),  # of the box
         "x0": AnyOf(None, InstanceOf(dict, description="a dict {name: value}")),
@@ -222,18 +221,11 @@ class CmaEsSampler(IndependentFallback, BaseSampler):
         # it) is not kept here but in the study's trial log, which drops it
         # when pickled and rebuilds it from the storage, to the same proposals.
 
-    @staticmethod
-    def _joint_space(study):
-        """The intersection of ``study``'s finished trials' spaces so far: a
-        function of the trials alone, which every CMA-ES sampler of the study
-        shares."""
-        return study.trial_log.cache("cmaes-joint-space", _JointSpace)
-
     # -- independent fallback -------------------------------------------------------
     def sample_independent(self, study, trial, name, distribution):
         # Numerical parameters reach here only before the first trial finishes
         # (empty intersection) or when they are conditional (outside it).
-        joint = self._joint_space(study)
+        joint = joint_space(study)
         conditional = bool(joint.space) and name not in joint.space
         if not self._warned and (trial.number >= self.n_startup_trials) and (
                 conditional or not isinstance(distribution, NumericalDistribution)
@@ -249,13 +241,7 @@ class CmaEsSampler(IndependentFallback, BaseSampler):
     def infer_relative_search_space(self, study, trial):
         # The intersection only shrinks as trials finish, so it is narrowed by
         # the trials finished since the last ask instead of recomputed.
-        joint = self._joint_space(study)
-        finished, joint.position = study.trial_log.since(joint.position)
-        new = [t for t in finished if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
-        if new:
-            merged = new if joint.space is None else [_SpaceRecord(joint.space)] + new
-            joint.space = intersection_search_space(merged)
-        return {n: d for n, d in (joint.space or {}).items()
+        return {n: d for n, d in joint_space(study).narrow(study).items()
                 if isinstance(d, NumericalDistribution) and not isinstance(d, Categorical)}
 
     def sample_relative(self, study, trial, search_space):
@@ -474,24 +460,6 @@ def _trials_at_once(trials):
     first_end = min(ends)
     return max(1, sum(t.datetime_start is not None and t.datetime_start < first_end
                       for t in trials))
-
-
-@dataclass
-class _JointSpace:
-    """The intersection of the finished trials' spaces in one study, narrowed
-    by the trials finished since the last ask (``position``)."""
-
-    position: int = 0  # in the study's trial log
-    space: dict = None  # None until a trial has finished
-
-
-class _SpaceRecord:
-    """A finished-trial stand-in carrying an already intersected space."""
-
-    state = TrialState.COMPLETE
-
-    def __init__(self, distributions):
-        self.distributions = distributions
 
 
 class _NoTrial:

@@ -21,7 +21,7 @@ import numpy as np
 from .._box import UnitBox
 from .._validation import AnyOf, InstanceOf, Interval, validate
 from ..trial import TrialState
-from ._base import BaseSampler, intersection_search_space
+from ._base import BaseSampler, joint_space
 from ._fallback import IndependentFallback
 from ._gp_acquisition import legal, maximise_log_ei, sobol_points
 from ._gp_model import fit_gp, transform_outputs
@@ -110,7 +110,7 @@ class GPSampler(IndependentFallback, BaseSampler):
     #: The GP models one objective.
     supports_multi_objective = False
 
-    _parameter_constraints = {
+    _parameter_constraints = {**BaseSampler._parameter_constraints,
         "n_startup_trials": Interval(int, 1), "max_points": Interval(int, 10),
         "n_candidates": Interval(int, 1),
         "independent_sampler": AnyOf(None, InstanceOf(BaseSampler))}
@@ -133,7 +133,7 @@ class GPSampler(IndependentFallback, BaseSampler):
 
     # -- joint sampling -----------------------------------------------------------------
     def infer_relative_search_space(self, study, trial):
-        joint = joint_space(study)
+        joint = joint_space(study).narrow(study)
         space = dict(joint)
         if joint:  # and the conditional parameters a categorical of it decides
             space.update({n: b[0] for n, b in self._branches(study, joint).items()})
@@ -148,7 +148,7 @@ class GPSampler(IndependentFallback, BaseSampler):
             return {}
         names = list(search_space)
         dists = [search_space[n] for n in names]
-        joint = joint_space(study)
+        joint = joint_space(study).narrow(study)
         branches = {n: b for n, b in self._branches(study, joint).items()
                     if n in search_space and n not in joint} if joint else {}
         key = ("gp-data", tuple(names), tuple(dists),
@@ -211,34 +211,6 @@ class GPSampler(IndependentFallback, BaseSampler):
     def __repr__(self):
         return (f"GPSampler(n_startup_trials={self.n_startup_trials}, "
                 f"max_points={self.max_points}, seed={self.seed!r})")
-
-
-def joint_space(study):
-    """The parameters every finished trial of ``study`` has with the same
-    distribution (single-valued ones left out), narrowed as trials finish;
-    kept in the study's trial log (a function of the trials alone)."""
-    joint = study.trial_log.cache("gp-joint-space", _JointSpace)
-    finished, joint.position = study.trial_log.since(joint.position)
-    new = [t for t in finished if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
-    if new:
-        merged = new if joint.space is None else [_SpaceRecord(joint.space)] + new
-        joint.space = intersection_search_space(merged)
-    return joint.space or {}
-
-
-@dataclass
-class _JointSpace:
-    position: int = 0  # in the study's trial log
-    space: dict = None  # None until a trial has finished
-
-
-class _SpaceRecord:
-    """A finished-trial stand-in carrying an already intersected space."""
-
-    state = TrialState.COMPLETE
-
-    def __init__(self, distributions):
-        self.distributions = distributions
 
 
 @dataclass

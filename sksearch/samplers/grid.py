@@ -6,7 +6,8 @@ seeded random order: sampling a finite space without replacement)."""
 
 import numpy as np
 
-from ..space import make_search_space
+from .._validation import InstanceOf, validate
+from ..space import SearchSpace, make_search_space
 from ..trial import is_interrupted
 from ._base import BaseSampler
 
@@ -51,7 +52,15 @@ class GridSampler(BaseSampler):
     learns_from_results = False
     reproposes_interrupted = True
 
+    _parameter_constraints = {
+        **BaseSampler._parameter_constraints,
+        # the type only: the space parser names what is wrong inside
+        "search_space": InstanceOf(dict, list, tuple, SearchSpace,
+                                   description="a dict, a list of dicts or a SearchSpace"),
+        "shuffle": InstanceOf(bool, np.bool_, description="a bool")}
+
     def __init__(self, search_space, seed=None, shuffle=False):
+        validate(self, {"search_space": search_space, "shuffle": shuffle})
         super().__init__(seed=seed)
         self.search_space = search_space
         self.shuffle = shuffle

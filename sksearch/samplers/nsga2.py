@@ -79,7 +79,7 @@ class NSGAIISampler(BaseSampler):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = {**BaseSampler._parameter_constraints,
         "population_size": Interval(int, 2), "crossover_prob": Interval(float, 0, 1),
         "swapping_prob": Interval(float, 0, 1),
         "mutation_prob": AnyOf(Interval(float, 0, 1), None),

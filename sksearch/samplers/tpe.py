@@ -159,7 +159,7 @@ class TPESampler(BaseSampler):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = {**BaseSampler._parameter_constraints,
         "n_startup_trials": Interval(int, 0), "n_ei_candidates": Interval(int, 1),
         "gamma": AnyOf(None, IsCallable()), "weights": AnyOf(None, IsCallable()),
         "prior_weight": Interval(float, 0, closed="neither"),

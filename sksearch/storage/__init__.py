@@ -2,8 +2,9 @@
 
 import os
 
+from .._validation import AnyOf, InstanceOf, Redacted, validate
 from ._base import BaseStorage, CorruptStorageError, DuplicatedStudyError, StorageError
-from ._urls import parse_storage_string
+from ._urls import parse_storage_string, redact
 from .memory import InMemoryStorage
 from .postgres import PostgreSQLStorage
 from .sqlite import SQLiteStorage
@@ -11,6 +12,15 @@ from .sqlite import SQLiteStorage
 __all__ = ["BaseStorage", "CorruptStorageError", "DuplicatedStudyError", "InMemoryStorage",
            "PostgreSQLStorage", "SQLiteStorage", "StorageError", "get_storage"]
 
+#: What a ``storage`` argument (of a study, a search, :func:`get_storage`)
+#: accepts; a refused value (the bytes of a URL) may hold a password, so the
+#: message shows it redacted.
+STORAGE_CONSTRAINT = Redacted(AnyOf(None, InstanceOf(
+    str, os.PathLike, BaseStorage,
+    description="a path, a 'sqlite:///...' or 'postgresql://...' URL or a BaseStorage "
+                "instance")), redact)
+_GET_STORAGE_CONSTRAINTS = {"storage": STORAGE_CONSTRAINT,
+                            "read_only": InstanceOf(bool, description="a bool")}
 
 
 def get_storage(storage, *, read_only=False):
@@ -39,26 +49,21 @@ def get_storage(storage, *, read_only=False):
     >>> get_storage(None)  # doctest: +ELLIPSIS
     <sksearch.storage.memory.InMemoryStorage object at ...>
     """
+    validate(get_storage, {"storage": storage, "read_only": read_only},
+             _GET_STORAGE_CONSTRAINTS)
     if storage is None:
         return InMemoryStorage()
     if isinstance(storage, BaseStorage):
         return storage
-    if not isinstance(read_only, bool):
-        raise TypeError(f"read_only must be a bool, got {read_only!r}.")
     if isinstance(storage, os.PathLike):
         return SQLiteStorage(storage, read_only=read_only)
-    if isinstance(storage, str):
-        kind, target = parse_storage_string(storage)
-        if kind == "postgresql":
-            return PostgreSQLStorage(target, read_only=read_only)
-        if target in ("", ":memory:"):
-            raise ValueError(
-                f"storage={storage!r} names no file: an in-memory SQLite database "
-                "cannot be shared by threads and worker processes. Use storage=None "
-                "(the default) for an in-memory study, or 'sqlite:///path.db'."
-            )
-        return SQLiteStorage(target, read_only=read_only)
-    raise TypeError(
-        f"storage must be None, a path, a 'sqlite:///...' or 'postgresql://...' URL or a "
-        f"BaseStorage instance, got {storage!r}."
-    )
+    kind, target = parse_storage_string(storage)  # a str: validate refused the rest
+    if kind == "postgresql":
+        return PostgreSQLStorage(target, read_only=read_only)
+    if target in ("", ":memory:"):
+        raise ValueError(
+            f"storage={storage!r} names no file: an in-memory SQLite database "
+            "cannot be shared by threads and worker processes. Use storage=None "
+            "(the default) for an in-memory study, or 'sqlite:///path.db'."
+        )
+    return SQLiteStorage(target, read_only=read_only)

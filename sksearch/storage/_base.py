@@ -67,6 +67,11 @@ class BaseStorage(ABC):
         database). Storages implement it; this default refuses."""
         raise NotImplementedError(f"{type(self).__name__} cannot delete studies.")
 
+    def defer_writes(self):
+        """Let a storage opened read-only write later: at its first write,
+        which reopens it for writing (what ``load_study`` asks of the storage
+        it opened). A storage that is never read-only has nothing to do."""
+
     @abstractmethod
     def get_study_directions(self, study_id):
         """Return the list of directions, one ``"minimize"`` or ``"maximize"``

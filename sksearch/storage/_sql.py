@@ -17,7 +17,7 @@ pickle; every value is checked when read (``_sql_rows``).
 A storage opened with ``read_only=True`` (what the dashboard, ``python -m
 sksearch studies``, ``list_studies`` and ``load_study`` open) connects
 read-only, never creates, migrates or reconfigures the database, and refuses
-one it could not read without doing so. :meth:`SQLStorage._defer_writes` lets
+one it could not read without doing so. :meth:`SQLStorage.defer_writes` lets
 the Study of ``load_study`` write later: its first write reopens the database
 for writing.
 """
@@ -36,6 +36,7 @@ import time
 import uuid
 import warnings
 
+from .._validation import InstanceOf, Interval
 from ..distributions import stand_in_from_json
 from ..trial import INTERRUPTED_KEY, TrialState
 from . import _checks, _sql_schema
@@ -104,6 +105,11 @@ class SQLStorage(BaseStorage):
     _FOR_UPDATE = ""
     #: The constructor's parameters: what a pickled storage keeps.
     _PARAMS = ()
+    #: What the options every dialect takes accept (a dialect adds where its
+    #: database is); checked when the storage is built, before it connects.
+    _parameter_constraints = {
+        "timeout": Interval(float, 0, closed="neither"),
+        "read_only": InstanceOf(bool, description="a bool")}
 
     def _connect(self):
         """A new connection, in autocommit mode (transactions are explicit)."""
@@ -193,7 +199,7 @@ class SQLStorage(BaseStorage):
     def _connection(self):
         # One connection per thread and per process: a connection must not
         # cross a fork, so a child opens its own; nor outlive a switch from
-        # reading to writing (_defer_writes), so a thread reopens it then.
+        # reading to writing (defer_writes), so a thread reopens it then.
         conn = getattr(self._local, "conn", None)
         if (conn is None or self._local.pid != os.getpid()
                 or self._local.read_only != self.read_only):
@@ -258,7 +264,7 @@ class SQLStorage(BaseStorage):
 
     def _start_writing(self):
         """Before the first write of a read-only storage: refuse it, or, after
-        :meth:`_defer_writes`, reopen the database for writing."""
+        :meth:`defer_writes`, reopen the database for writing."""
         with self._mode_lock:
             if not self.read_only:
                 return
@@ -274,11 +280,12 @@ class SQLStorage(BaseStorage):
                 self.read_only = True
                 raise
 
-    def _defer_writes(self):
+    def defer_writes(self):
         """Let a read-only storage write: not now, but at its first write,
         which reopens the database for writing (and does what a writer does on
         opening it: SQLite's WAL mode). What ``load_study`` gives its Study,
-        so that loading writes nothing but the Study can still ask and tell."""
+        so that loading writes nothing but the Study can still ask and tell
+        (:meth:`BaseStorage.defer_writes`)."""
         self._deferred = True
 
     def _read(self, sql, args=()):

@@ -28,6 +28,9 @@ class InMemoryStorage(BaseStorage):
     'demo'
     """
 
+    #: It takes no argument (declared, so that every public configurable has one).
+    _parameter_constraints = {}
+
     def __init__(self):
         self._lock = threading.RLock()
         # study_id -> dict(name, directions, system_attrs, trial_ids, finished,

@@ -20,6 +20,7 @@ sessions read-only, so every transaction it runs is a read-only one.
 import functools
 import os
 
+from .._validation import InstanceOf, Redacted, validate
 from ._base import CorruptStorageError, StorageError
 from ._sql import SQLStorage
 from ._urls import redact
@@ -102,17 +103,19 @@ class PostgreSQLStorage(SQLStorage):
     _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     _FOR_UPDATE = " FOR UPDATE"
     _PARAMS = ("url", "timeout", "read_only")
+    _parameter_constraints = {
+        **SQLStorage._parameter_constraints,
+        # a refused url (bytes) may hold a password: never printed
+        "url": Redacted(InstanceOf(str, description="a str"), redact)}
 
     def __init__(self, url, timeout=60.0, *, read_only=False):
+        # before psycopg is imported: a wrong argument is the news
+        validate(self, {"url": url, "timeout": timeout, "read_only": read_only})
         self.url = url
         self.timeout = timeout
-        if not isinstance(read_only, bool):
-            raise TypeError(f"read_only must be a bool, got {read_only!r}.")
         self.read_only = read_only
         self._init_local()
         psycopg = _psycopg()
-        if not isinstance(url, str):
-            raise TypeError(f"url must be a str, got {url!r}.")
         try:
             self._where = _describe(psycopg, url)
         except psycopg.ProgrammingError as exc:

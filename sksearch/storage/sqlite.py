@@ -19,6 +19,7 @@ import os
 import sqlite3
 import urllib.parse
 
+from .._validation import InstanceOf, validate
 from ._base import CorruptStorageError, StorageError
 from ._sql import SQLStorage
 
@@ -88,12 +89,14 @@ class SQLiteStorage(SQLStorage):
     _BEGIN_WRITE = "BEGIN IMMEDIATE"
     _BEGIN_READ = "BEGIN"
     _PARAMS = ("path", "timeout", "read_only")
+    _parameter_constraints = {
+        **SQLStorage._parameter_constraints,
+        "path": InstanceOf(str, os.PathLike, description="a str or path-like")}
 
     def __init__(self, path, timeout=60.0, *, read_only=False):
+        validate(self, {"path": path, "timeout": timeout, "read_only": read_only})
         self.path = _check_path(path)
         self.timeout = timeout
-        if not isinstance(read_only, bool):
-            raise TypeError(f"read_only must be a bool, got {read_only!r}.")
         self.read_only = read_only
         self._init_local()
         self._checked = False  # WAL mode only once the file is known to be ours
