@@ -14,9 +14,11 @@ from sksearch import Study
 from sksearch.distributions import Categorical, Float, Int
 from sksearch.samplers import AutoSampler, GPSampler, RandomSampler, get_sampler
 from sksearch.samplers._gp_model import (
+    _JITTER,
     GaussianProcess,
     _Layout,
     _neg_log_posterior,
+    _robust_cholesky,
     fit_gp,
     log_expected_improvement,
     log_h,
@@ -54,7 +56,7 @@ def test_posterior_matches_direct_computation():
     theta = np.log([0.3, 0.7, 1.5, 1.2, 0.01])
     gp = GaussianProcess(X, y, cat, theta)
     Xs = _tiny_data(seed=1, n=4)[0]
-    K = _direct_kernel(X, X, [0.3, 0.7], [1.5], 1.2, [2]) + (0.01 + 1e-8) * np.eye(len(X))
+    K = _direct_kernel(X, X, [0.3, 0.7], [1.5], 1.2, [2]) + (0.01 + _JITTER) * np.eye(len(X))
     Ks = _direct_kernel(Xs, X, [0.3, 0.7], [1.5], 1.2, [2])
     mean = Ks @ np.linalg.solve(K, y)  # R&W eq. 2.25
     var = 1.2 - np.einsum("ij,ji->i", Ks, np.linalg.solve(K, Ks.T))  # eq. 2.26
@@ -90,7 +92,7 @@ def test_log_marginal_likelihood_and_gradient():
     layout, sq, mm, mean, std = _nlp_parts(X, y, cat)
     theta = np.log([0.3, 0.7, 1.5, 1.2, 0.01])
     value, grad = _neg_log_posterior(theta, layout, y, sq, mm, mean, std)
-    K = _direct_kernel(X, X, [0.3, 0.7], [1.5], 1.2, [2]) + (0.01 + 1e-8) * np.eye(len(X))
+    K = _direct_kernel(X, X, [0.3, 0.7], [1.5], 1.2, [2]) + (0.01 + _JITTER) * np.eye(len(X))
     log_lik = multivariate_normal(np.zeros(len(y)), K).logpdf(y)  # R&W eq. 2.30
     log_prior = -0.5 * np.sum(((theta - mean) / std) ** 2)
     assert value == pytest.approx(-(log_lik + log_prior), rel=1e-8)
@@ -144,6 +146,41 @@ def test_map_fit_recovers_lengthscale_order():
     y = np.sin(6 * X[:, 0]) + 0.3 * X[:, 1]  # x0 wiggles, x1 is a slope, x2 is idle
     gp = fit_gp(X, transform_outputs(y), np.zeros(3, dtype=bool))
     assert gp.ls[0] < gp.ls[1] < gp.ls[2]
+
+
+def test_noiseless_bowl_is_fitted_as_noiseless():
+    # a noiseless bowl sampled as a search samples it once it has found the
+    # optimum (points spread over the box, then clustered at the optimum): the
+    # fit's noise goes below the old floor of 1e-6, and the posterior mean
+    # interpolates the data, so the model can still rank points near the optimum
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.random((20, 2)), 0.4 + 0.02 * rng.standard_normal((20, 2))])
+    y = transform_outputs(((X - 0.4) ** 2).sum(1))
+    gp = fit_gp(X, y, np.zeros(2, dtype=bool))
+    assert gp.noise < 1e-7
+    np.testing.assert_allclose(gp.predict(X)[0], y, atol=1e-4)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_noisy_data_get_their_noise(seed):
+    # a smooth function plus Gaussian noise of known variance: the fit finds
+    # that variance (in standardised units), not an interpolation of the noise
+    rng = np.random.default_rng(seed)
+    X = rng.random((40, 2))
+    y = np.sin(4 * X[:, 0]) + X[:, 1] + 0.3 * rng.standard_normal(40)
+    gp = fit_gp(X, (y - y.mean()) / y.std(), np.zeros(2, dtype=bool))
+    assert 0.3 < gp.noise / (0.3 / y.std()) ** 2 < 3
+
+
+def test_cholesky_jitter_is_raised_until_it_succeeds():
+    # a correlation matrix with an eigenvalue of -1e-9 (rounding in a fit of
+    # repeated points): not positive definite with the first jitter, 1e-10
+    S = np.array([[1.0, 1.0 + 1e-9], [1.0 + 1e-9, 1.0]])
+    assert np.linalg.eigvalsh(S)[0] < -1e-10
+    L = np.tril(_robust_cholesky(S, 0.0)[0])
+    jitter = (L @ L.T - S)[0, 0]
+    np.testing.assert_allclose(L @ L.T, S + jitter * np.eye(2), rtol=0, atol=1e-12)
+    assert 1e-9 < jitter <= 1e-6
 
 
 def test_transform_outputs_keeps_order_and_handles_constants():

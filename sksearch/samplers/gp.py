@@ -60,7 +60,9 @@ class GPSampler(IndependentFallback, BaseSampler):
     -----
     **Model.** A Matérn-5/2 kernel with one lengthscale per numerical
     parameter, times an overlap kernel on the categorical ones (one
-    lengthscale each), plus a learned noise variance; hyperparameters by
+    lengthscale each), plus a learned noise variance (its prior's median
+    1e-6 of the outputs' variance, its floor 1e-10, so that a noiseless
+    objective is fitted as one); hyperparameters by
     maximum a posteriori marginal likelihood, with log-normal priors
     (lengthscales about half the box);
     outputs power-transformed (Yeo-Johnson) and standardised. The fit starts
