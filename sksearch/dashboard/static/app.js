@@ -29,7 +29,7 @@
     detail: null, sideBusy: false,
     // the analysis view shown, its data, and the studies compared with this one
     view: "slice", contour: {x: null, y: null}, figure: null, figureAt: 0, figureStale: true,
-    compare: new Set(), compareLines: new Map(), edfs: new Map(),
+    compare: new Set(), compareLines: new Map(), edfs: new Map(), figureBusy: false,
   };
 
   // -- DOM helpers ---------------------------------------------------------------
@@ -962,8 +962,15 @@
     writeHash();
     drawAnalysis();
     drawCompare();
-    if (app.studyId === null) return;
-    loadFigures(app.studyId, app.objective, true).catch((e) => setStatus(e.message, true));
+    kickFigures(true);
+  }
+  // Not awaited, and apart from the importances: a forest over 20,000 trials
+  // takes a minute, these views a second.
+  function kickFigures(changed) {
+    if (app.figureBusy || app.studyId === null || !app.summary) return;
+    app.figureBusy = true;
+    loadFigures(app.studyId, app.objective, changed).catch((e) => setStatus(e.message, true))
+      .finally(() => { app.figureBusy = false; });
   }
   function drawCompare() {
     const list = document.getElementById("compare-list");
@@ -1203,9 +1210,9 @@
     // forest takes seconds over many trials, and the table stays live meanwhile
     if (!app.sideBusy) {
       app.sideBusy = true;
-      loadSide(id, objective, changed).then(() => loadFigures(id, objective, changed))
-        .catch((e) => setStatus(e.message, true)).finally(() => { app.sideBusy = false; });
+      loadSide(id, objective, changed).catch((e) => setStatus(e.message, true)).finally(() => { app.sideBusy = false; });
     }
+    kickFigures(changed);
   }
 
   // Asked again while they cover fewer complete trials than the page shows:
