@@ -744,7 +744,9 @@
     if (axis.scale === "category") {
       const s = scale(-0.5, axis.ticks.length - 0.5, r0, r1);
       s.ticks = () => axis.ticks;
-      s.label = (t) => clip(axis.ticklabels[axis.ticks.indexOf(t)] ?? fmt(t), 14);
+      // many choices side by side share the axis's width: shorter labels
+      const room = Math.max(4, Math.min(14, Math.floor(84 / axis.ticks.length)));
+      s.label = (t) => clip(axis.ticklabels[axis.ticks.indexOf(t)] ?? fmt(t), room);
       return s;
     }
     const log = axis.scale === "log";
@@ -883,6 +885,8 @@
     }
   }
   function drawEdf() {
+    const own = app.edfs.get(app.studyId);
+    if (own && own.error) return empty("analysis", own.error);
     const curves = [app.studyId, ...app.compare].map((id) => [id, app.edfs.get(id)]).filter(([, c]) => c && !c.error);
     if (!curves.length) return empty("analysis", "Computing…");
     const all = curves.flatMap(([, c]) => finite(c.x));
@@ -938,7 +942,9 @@
     const view = app.view;
     if (view === "edf") {
       for (const other of [id, ...app.compare]) {
-        const curve = await getJSON(`api/studies/${other}/edf?objective=${other === id ? objective : objectiveOf(other)}`);
+        // a compared study deleted meanwhile is left out, not an error of the page
+        const curve = await getJSON(`api/studies/${other}/edf?objective=${other === id ? objective : objectiveOf(other)}`)
+          .catch((e) => ({error: e.message}));
         if (id !== app.studyId) return;
         app.edfs.set(other, curve);
       }
@@ -948,7 +954,8 @@
       app.figure = {...data, view};
     }
     for (const other of app.compare) {
-      const line = await getJSON(`api/studies/${other}/history?objective=${objectiveOf(other)}`);
+      const line = await getJSON(`api/studies/${other}/history?objective=${objectiveOf(other)}`)
+        .catch((e) => ({error: e.message}));
       if (id !== app.studyId) return;
       app.compareLines.set(other, line);
     }
