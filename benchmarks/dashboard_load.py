@@ -170,7 +170,6 @@ def screenshots(directory, db):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from sksearch import BayesSearchCV
-
     from sksearch.storage import get_storage
 
     names = {name for _, name in get_storage(db).get_all_studies()} \
