@@ -10,7 +10,8 @@ and the importances (fetched after the first draw) are timed too. With
 ``--browser`` it also opens the page in headless Chromium and reports the
 time from navigation to the first complete draw (``document.body.dataset.
 firstDrawMs``). ``--screenshots DIR`` runs a real BayesSearchCV (pruned, two
-workers) into a second file and saves a picture of every view.
+workers) into a second file, and the same search with the random sampler
+into the same file (to compare the two), and saves a picture of every view.
 
     python benchmarks/dashboard_load.py --n-trials 2000 --repeats 5 --browser
     python benchmarks/dashboard_load.py --quick
@@ -169,8 +170,13 @@ def screenshots(directory, db):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from sksearch import BayesSearchCV
+    from sksearch.storage import get_storage
 
-    if not os.path.exists(db):
+    names = {name for _, name in get_storage(db).get_all_studies()} \
+        if os.path.exists(db) else set()
+    for sampler, name in (("tpe", "breast-cancer HGB"), ("random", "breast-cancer HGB, random")):
+        if name in names:
+            continue
         X, y = load_breast_cancer(return_X_y=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -181,8 +187,8 @@ def screenshots(directory, db):
                  "min_samples_leaf": Int(5, 80, log=True),
                  "max_iter": Int(20, 150, log=True),
                  "l2_regularization": Float(1e-4, 10, log=True)},
-                n_iter=60, cv=5, pruner="median", n_jobs=2, random_state=0,
-                storage=f"sqlite:///{db}", study_name="breast-cancer HGB").fit(X, y)
+                n_iter=60, cv=5, pruner="median", n_jobs=2, random_state=0, sampler=sampler,
+                storage=f"sqlite:///{db}", study_name=name).fit(X, y)
     os.makedirs(directory, exist_ok=True)
     server = make_server(db, port=0)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
@@ -207,11 +213,33 @@ def screenshots(directory, db):
         time.sleep(0.3)
         browser.save_screenshot(os.path.join(directory, "dashboard-detail.png"))
         print(f"saved {directory}/dashboard-detail.png")
+        _analysis_screenshots(browser, server.url, directory)
     finally:
         browser.quit()
         server.shutdown()
         server.server_close()
     _pareto_screenshot(directory, db + ".two-objectives")
+
+
+def _analysis_screenshots(browser, url, directory):
+    """The slice, contour, rank and EDF views, and the history compared with
+    the random search, each opened from its link (the page's state is in its
+    address)."""
+    views = {"slice": ("#study=1", "#analysis .small-multiples circle.point"),
+             "contour": ("#study=1&view=contour&x=learning_rate&y=l2_regularization",
+                         "#analysis path.cells"),
+             "rank": ("#study=1&view=rank", "#analysis .small-multiples circle.point"),
+             "edf": ("#study=1&view=edf&compare=2", "#analysis path.edf:nth-of-type(2)"),
+             "compare": ("#study=1&view=edf&compare=2", "#history path.compare")}
+    for view, (fragment, ready) in views.items():
+        browser.get("about:blank")
+        browser.get(url + fragment)
+        _wait(lambda: browser.find_elements("css selector", ready))  # noqa: B023
+        time.sleep(0.5)
+        element = browser.find_element("id", "history" if view == "compare" else "analysis")
+        browser.execute_script("arguments[0].scrollIntoView()", element)
+        element.screenshot(os.path.join(directory, f"dashboard-{view}.png"))
+        print(f"saved {directory}/dashboard-{view}.png")
 
 
 def _pareto_screenshot(directory, db):

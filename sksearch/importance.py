@@ -150,25 +150,28 @@ def _encode(study, rng, objective=0):
 
 
 def _leaf_boxes(tree, n_features):
-    """Lower and upper bounds of every leaf's box in the unit cube, and its value."""
-    lower, upper, values = [], [], []
-    stack = [(0, np.zeros(n_features), np.ones(n_features))]
-    while stack:
-        node, low, high = stack.pop()
-        left, right = tree.children_left[node], tree.children_right[node]
-        if left == -1:
-            lower.append(low)
-            upper.append(high)
-            values.append(tree.value[node].ravel()[0])
-            continue
-        feature, threshold = tree.feature[node], tree.threshold[node]
-        left_high = high.copy()
-        left_high[feature] = min(high[feature], threshold)
-        right_low = low.copy()
-        right_low[feature] = max(low[feature], threshold)
-        stack.append((left, low, left_high))
-        stack.append((right, right_low, high))
-    return np.array(lower), np.array(upper), np.array(values)
+    """Lower and upper bounds of every leaf's box in the unit cube, and its value.
+
+    The boxes are narrowed one depth at a time, for every node of that depth
+    at once: a node by node walk took most of a second per tree of a forest
+    over 20,000 trials.
+    """
+    children_left, children_right = tree.children_left, tree.children_right
+    lower = np.zeros((tree.node_count, n_features))
+    upper = np.ones((tree.node_count, n_features))
+    frontier = np.array([0])
+    while frontier.size:
+        split = frontier[children_left[frontier] != -1]
+        left, right = children_left[split], children_right[split]
+        feature, threshold = tree.feature[split], tree.threshold[split]
+        for child in (left, right):
+            lower[child], upper[child] = lower[split], upper[split]
+        upper[left, feature] = np.minimum(upper[split, feature], threshold)
+        lower[right, feature] = np.maximum(lower[split, feature], threshold)
+        frontier = np.concatenate([left, right])
+    leaves = np.flatnonzero(children_left == -1)
+    values = tree.value[leaves].reshape(len(leaves), -1)[:, 0]
+    return lower[leaves], upper[leaves], values
 
 
 def _tree_main_effects(tree, n_features):
@@ -183,14 +186,19 @@ def _tree_main_effects(tree, n_features):
     if total <= 0:
         return effects
     for j in range(n_features):
+        # every box edge is a cut, so a leaf covers the segments from the cut
+        # of its lower edge to that of its upper one: the marginal is a sum of
+        # such runs, added up as a cumulative sum of their starts and ends
+        # (a segments x leaves matrix took seconds per tree at 20,000 trials)
         cuts = np.unique(np.concatenate([[0.0, 1.0], lower[:, j], upper[:, j]]))
-        cuts = cuts[(cuts >= 0.0) & (cuts <= 1.0)]
-        centres = 0.5 * (cuts[:-1] + cuts[1:])
         segment = np.diff(cuts)
         # other dimensions integrated out: each leaf weighs its volume without j
+        # (an empty box, of width 0 along some dimension, weighs nothing)
         others = np.divide(volume, widths[:, j], out=np.zeros_like(volume),
                            where=widths[:, j] > 0)
-        inside = (centres[:, None] >= lower[None, :, j]) & (centres[:, None] < upper[None, :, j])
-        marginal = inside @ (others * values)
+        runs = np.zeros(len(cuts))
+        np.add.at(runs, np.searchsorted(cuts, lower[:, j]), others * values)
+        np.add.at(runs, np.searchsorted(cuts, upper[:, j]), -others * values)
+        marginal = np.cumsum(runs)[:-1]
         effects[j] = np.sum(segment * (marginal - mean) ** 2) / total
     return effects

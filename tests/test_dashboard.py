@@ -286,6 +286,120 @@ def test_a_study_of_one_objective_has_no_pareto_front(served):
     assert answer == {"error": "A study of one objective has no Pareto front."}
 
 
+# -- slice, contour, rank, EDF and the compared history: sksearch.plot's data ----------
+def _as_json(values):
+    """Numbers as the API sends them: floats, None where not finite."""
+    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, float).ravel()]
+
+
+def _axis_json(axis):
+    return {"label": axis.label, "scale": axis.scale,
+            "ticks": None if axis.ticks is None else _as_json(axis.ticks),
+            "ticklabels": None if axis.ticklabels is None else list(axis.ticklabels)}
+
+
+@pytest.mark.parametrize("kind", ["slice", "rank"])
+@pytest.mark.parametrize("study_name", [NASTY, "search"])
+def test_slice_and_rank_are_the_plots_data(served, db, kind, study_name):
+    from sksearch.plot import _data
+    from sksearch.plot._source import read
+
+    study = Study(storage=f"sqlite:///{db}", study_name=study_name)
+    study_id = {s["name"]: s["id"] for s in _json(served, "/api/studies")[1]}[study_name]
+    status, answer = _json(served, f"/api/studies/{study_id}/{kind}")
+    expected = getattr(_data, f"{kind}_data")(read(study), None)
+    assert status == 200 and answer["title"] == expected.title
+    assert answer["ylabel"] == expected.ylabel and answer["colorbar"] == expected.colorbar
+    assert answer["invert_y"] is bool(expected.invert_y) is (kind == "rank")
+    assert len(answer["panels"]) == len(expected.panels) == 2
+    for sent, panel in zip(answer["panels"], expected.panels, strict=True):
+        assert sent["axis"] == _axis_json(panel.xaxis)
+        assert sent["x"] == _as_json(panel.x) and sent["y"] == _as_json(panel.y)
+        assert sent["color"] == _as_json(panel.color)
+        assert sent["hover"] == panel.hover  # as text: the page never parses it
+    if kind == "rank":  # ranks 1..n, the best first (an independent check)
+        values = [t.value for t in study.get_trials((TrialState.COMPLETE,))]
+        best = (max if study.direction == "maximize" else min)(values)
+        panel = answer["panels"][0]
+        assert sorted(panel["y"]) == list(range(1, len(values) + 1))
+        assert panel["color"][panel["y"].index(1)] == best
+
+
+@pytest.mark.parametrize("objective", [0, 1])
+def test_the_contour_is_the_plots_grid(two_objectives, objective):
+    from sksearch.plot._data import contour_data
+    from sksearch.plot._source import read
+
+    server, study = two_objectives
+    answer = _json(server, f"/api/studies/1/contour?objective={objective}&x=x&y=y")[1]
+    expected = contour_data(read(study, target=objective), "x", "y")
+    assert expected.surface is not None and answer["note"] is None
+    assert (answer["x_param"], answer["y_param"], answer["params"]) == ("x", "y", ["x", "y"])
+    assert answer["title"] == expected.title and answer["colorbar"] == expected.colorbar
+    assert answer["xaxis"] == _axis_json(expected.xaxis)
+    assert answer["x"] == _as_json(expected.x) and answer["values"] == _as_json(expected.values)
+    assert answer["grid_x"] == _as_json(expected.grid_x[0])
+    assert answer["grid_y"] == _as_json(expected.grid_y[:, 0])
+    assert answer["surface"] == [_as_json(row) for row in expected.surface]
+    # the grid spans the trials; the surface is NaN (None) outside their hull only
+    assert answer["grid_x"][0] == min(answer["x"]) and answer["grid_x"][-1] == max(answer["x"])
+    assert any(v is None for row in answer["surface"] for v in row)
+    # by default the first two parameters, swapped on request
+    assert _json(server, "/api/studies/1/contour")[1]["x_param"] == "x"
+    assert _json(server, "/api/studies/1/contour?x=y&y=x")[1]["title"] == "x vs y"
+
+
+def test_a_contour_without_a_surface_says_why(served, db):
+    answer = _json(served, "/api/studies/1/contour?x=C&y=fit_intercept")[1]
+    assert answer["surface"] is None and answer["grid_x"] is None
+    assert answer["note"] == "no contour: a categorical axis has no order to interpolate along"
+    assert answer["xaxis"]["scale"] == "log" and answer["yaxis"]["ticklabels"] == [
+        "True", "False"]
+    unknown = _json(served, "/api/studies/1/contour?x=C&y=nope")[1]
+    assert unknown == {"error": "Unknown parameters ['nope'] in params; the study has "
+                                "['C', 'fit_intercept']."}
+    long = _json(served, "/api/studies/1/contour?x=" + "a" * 300)[1]
+    assert long["error"].startswith("x must name a parameter") and len(long["error"]) < 100
+
+
+def test_the_edf_and_history_of_several_studies_are_the_plots(served, db):
+    from sksearch.plot._data import edf_data, history_data
+    from sksearch.plot._source import read
+
+    studies = [Study(storage=f"sqlite:///{db}", study_name=n) for n in ("search", NASTY)]
+    expected = edf_data([read(s) for s in studies], [s.study_name for s in studies])
+    for study_id, (label, values, fractions) in zip((1, 2), expected.curves, strict=True):
+        answer = _json(served, f"/api/studies/{study_id}/edf")[1]
+        assert answer["label"] == label and answer["xlabel"] == expected.xlabel
+        assert answer["x"] == _as_json(values) and answer["y"] == _as_json(fractions)
+        assert answer["y"][-1] == 1.0 and answer["x"] == sorted(answer["x"])
+    for study_id, study in zip((1, 2), studies, strict=True):
+        answer = _json(served, f"/api/studies/{study_id}/history")[1]
+        line = history_data(read(study))
+        assert answer["name"] == study.study_name and answer["ylabel"] == line.ylabel
+        assert answer["best_numbers"] == _as_json(line.best_numbers)
+        assert answer["best"] == _as_json(line.best)
+        best = (max if study.direction == "maximize" else min)(
+            t.value for t in study.get_trials((TrialState.COMPLETE,)))
+        assert answer["best"][-1] == best
+
+
+def test_figures_follow_a_growing_study(tmp_path):
+    path = tmp_path / "grow.db"
+    study = Study(direction="minimize", storage=path, study_name="grow", sampler="random",
+                  random_state=0)
+    study.optimize(_objective, n_trials=4)
+    server = _serve(path)
+    try:
+        assert len(_json(server, "/api/studies/1/edf")[1]["x"]) == 4
+        study.optimize(_objective, n_trials=3)
+        assert len(_json(server, "/api/studies/1/edf")[1]["x"]) == 7  # not the cached 4
+        assert len(_json(server, "/api/studies/1/slice")[1]["panels"][0]["x"]) == 7
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_trials_detail_has_its_folds_and_params(served, db):
     study = Study(storage=f"sqlite:///{db}", study_name="search")
     trial = study.trials[2]
@@ -922,3 +1036,161 @@ def test_server_limits_are_checked(db):
         make_server(f"sqlite:///{db}", port=0, threads=0)
     with pytest.raises(ValueError, match="idle_timeout must be a number of seconds > 0, got -1"):
         make_server(f"sqlite:///{db}", port=0, idle_timeout=-1)
+
+
+# -- slice, contour, rank, EDF, compared studies and the address, in a browser --------
+_INSIDE = """
+    // every text of the analysis view and the history lies inside its chart
+    const texts = [...document.querySelectorAll('#analysis svg text, #history svg text')];
+    return texts.filter(t => {
+        const box = t.getBoundingClientRect(), chart = t.ownerSVGElement.getBoundingClientRect();
+        return box.width > 0 && (box.left < chart.left - 1 || box.right > chart.right + 1
+            || box.top < chart.top - 1 || box.bottom > chart.bottom + 1);
+    }).map(t => t.textContent);"""
+
+
+def _texts(browser, selector):
+    return browser.execute_script(
+        f"return [...document.querySelectorAll({selector!r})]"
+        ".map(t => t.firstChild ? t.firstChild.nodeValue : '')")
+
+
+def _open(browser, url):
+    browser.get("about:blank")  # a new hash alone would not load the page again
+    browser.get(url)
+
+
+@pytest.mark.parametrize("view", ["slice", "rank"])
+def test_the_slice_and_rank_views_render(db, browser, view):
+    server = _serve(db)
+    try:
+        answer = _json(server, f"/api/studies/1/{view}")[1]
+        _open(browser, server.url + f"#study=1&view={view}")
+        charts = "#analysis .small-multiples > svg"
+        _wait(lambda: len(browser.find_elements("css selector", charts)) == 2, 30,
+              f"the {view} panels")
+        for k, panel in enumerate(answer["panels"]):
+            svg_k = f"{charts}:nth-child({k + 1})"
+            points = browser.find_elements("css selector", f"{svg_k} circle.point")
+            assert len(points) == len(panel["x"])
+            labels = _texts(browser, f"{svg_k} > text")
+            assert labels[0] == panel["axis"]["label"] and labels[1] == answer["ylabel"]
+            ticks = _texts(browser, f"{svg_k} .axis .tick text")
+            assert len(ticks) >= 3 and all(ticks)
+        # the categorical axis is labelled by its choices, the log one by decades
+        assert {"True", "False"} <= set(_texts(browser, f"{charts}:nth-child(2) .tick text"))
+        assert "1" in _texts(browser, f"{charts}:nth-child(1) .tick text")
+        assert _texts(browser, "#analysis svg.colorbar > text") == [answer["colorbar"]]
+        tab = browser.find_element("css selector", f"#view-tabs button[data-view={view}]")
+        assert tab.get_attribute("aria-selected") == "true"
+        assert browser.execute_script(_INSIDE) == []
+        assert _console_errors(browser) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_contour_view_draws_the_plots_grid_and_picks_its_axes(two_objectives, browser):
+    from selenium.webdriver.support.ui import Select
+
+    server, study = two_objectives
+    _open(browser, server.url + "#study=1&view=contour")
+    _wait(lambda: browser.find_elements("css selector", "#analysis path.cells"), 30,
+          "the contour's cells")
+    n_both = sum(1 for t in study.get_trials((TrialState.COMPLETE,)) if "y" in t.params)
+    assert len(browser.find_elements("css selector", "#analysis circle.point.on-surface")) \
+        == n_both
+    assert _texts(browser, "#analysis svg:not(.colorbar) > text") == ["x", "y"]
+    assert len(_texts(browser, "#analysis svg:not(.colorbar) .tick text")) >= 4
+    assert browser.find_elements("css selector", "#analysis svg.colorbar linearGradient stop")
+    assert "accuracy" in _texts(browser, "#analysis svg.colorbar > text")[0]
+    # the axes are picked by their selectors, and the address says which
+    Select(browser.find_element("id", "contour-x")).select_by_value("y")
+    Select(browser.find_element("id", "contour-y")).select_by_value("x")
+    # read in one call: the page redraws as it polls, and a found element may go stale
+    _wait(lambda: "x vs y" in browser.execute_script(
+        "return (document.querySelector('#analysis .note') || {}).textContent || ''"),
+        30, "the swapped contour")
+    assert browser.execute_script("return location.hash") == "#study=1&view=contour&x=y&y=x"
+    assert browser.execute_script(_INSIDE) == []
+    assert _console_errors(browser) == []
+
+
+def test_several_studies_on_one_history_and_one_edf(db, browser):
+    """Each compared study's best-so-far line and distribution in its own
+    colour, named (as text) in a legend; picked in the list of studies."""
+    server = _serve(db)
+    try:
+        _open(browser, server.url + "#study=1&view=edf")
+        _wait(lambda: len(browser.find_elements("css selector", "#analysis path.edf")) == 1,
+              30, "the EDF of the study shown")
+        assert browser.find_elements("css selector", "#history path.compare") == []
+        browser.find_element("css selector", "#compare-list input[value='2']").click()
+        _wait(lambda: len(browser.find_elements("css selector", "#analysis path.edf")) == 2,
+              30, "the EDF of both studies")
+        _wait(lambda: len(browser.find_elements("css selector", "#history path.compare")) == 1,
+              30, "the compared study's best so far")
+        assert _texts(browser, "#analysis .legend span") == ["search", NASTY]
+        legend = _texts(browser, "#history .legend span")
+        assert legend[-2:] == ["best so far: search", NASTY]
+        strokes = browser.execute_script(
+            "return [...document.querySelectorAll('#analysis path.edf')]"
+            ".map(p => p.getAttribute('stroke'))")
+        assert len(set(strokes)) == 2
+        assert browser.find_elements("css selector", "main img, main script") == []
+        assert browser.execute_script("return location.hash") == "#study=1&view=edf&compare=2"
+        assert browser.execute_script(_INSIDE) == []
+        assert _console_errors(browser) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_link_reproduces_the_filters_the_view_and_the_comparison(db, browser):
+    from selenium.webdriver.common.by import By
+
+    server = _serve(db)
+    study = Study(storage=f"sqlite:///{db}", study_name=NASTY)
+    wanted = [t.number for t in study.trials if t.params["kind"] == "plain"
+              and t.params["x"] >= 0]
+    shown = lambda: int(browser.execute_script(  # noqa: E731
+        "return document.getElementById('trials').dataset.rows || -1"))
+    try:
+        _open(browser, server.url + "#study=2")
+        _wait(lambda: shown() == 12, 30, "the table")
+        browser.find_element(By.ID, "search").send_keys("kind=plain")
+        browser.find_element(By.CSS_SELECTOR, "#ranges summary").click()
+        browser.find_element(By.CSS_SELECTOR, "#range-boxes input[data-param=x]"
+                                              "[data-side=min]").send_keys("0")
+        browser.find_element(By.CSS_SELECTOR, "#state-filter input[value=FAIL]").click()
+        browser.find_element(By.CSS_SELECTOR, "#view-tabs button[data-view=rank]").click()
+        browser.find_element(By.CSS_SELECTOR, "#trials th[data-key=value]").click()
+        browser.find_element(By.CSS_SELECTOR, "#compare-list input[value='1']").click()
+        _wait(lambda: shown() == len(wanted), 10, "the filtered rows")
+        link = browser.current_url
+        assert "q=kind%3Dplain" in link and "range.x=0%3A" in link and "view=rank" in link
+        assert "states=COMPLETE%2CPRUNED%2CRUNNING" in link and "sort=value" in link
+        assert "compare=1" in link
+        _open(browser, link)  # a fresh page from the link alone
+        _wait(lambda: shown() == len(wanted), 30, "the filtered rows from the link")
+        assert browser.find_element(By.ID, "search").get_attribute("value") == "kind=plain"
+        assert browser.find_element(By.CSS_SELECTOR, "#range-boxes input[data-param=x]"
+                                                     "[data-side=min]").get_attribute(
+            "value") == "0"
+        assert not browser.find_element(
+            By.CSS_SELECTOR, "#state-filter input[value=FAIL]").is_selected()
+        assert browser.find_element(By.CSS_SELECTOR, "#trials th.sorted").get_attribute(
+            "data-key") == "value"
+        assert browser.find_element(By.CSS_SELECTOR, "#view-tabs button[data-view=rank]"
+                                    ).get_attribute("aria-selected") == "true"
+        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#analysis circle.point"), 30,
+              "the rank view")
+        assert browser.find_element(By.CSS_SELECTOR, "#compare-list input[value='1']"
+                                    ).is_selected()
+        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#history path.compare"), 30,
+              "the compared study")
+        assert browser.execute_script("return location.href") == link
+        assert _console_errors(browser) == []
+    finally:
+        server.shutdown()
+        server.server_close()

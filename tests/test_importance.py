@@ -90,3 +90,56 @@ def test_errors():
         param_importances(study)
     with pytest.raises(ValueError, match="method"):
         param_importances(study, method="shap")
+
+
+def _main_effects_by_definition(tree, n_features):
+    """Each feature's main effect straight from Hutter et al.'s definition,
+    node by node and segment by segment (quadratic in the leaves): what
+    ``_tree_main_effects`` computed before it was vectorised."""
+    lower, upper, values = [], [], []
+    stack = [(0, np.zeros(n_features), np.ones(n_features))]
+    while stack:
+        node, low, high = stack.pop()
+        left, right = tree.children_left[node], tree.children_right[node]
+        if left == -1:
+            lower.append(low), upper.append(high), values.append(tree.value[node].ravel()[0])
+            continue
+        feature, threshold = tree.feature[node], tree.threshold[node]
+        left_high, right_low = high.copy(), low.copy()
+        left_high[feature] = min(high[feature], threshold)
+        right_low[feature] = max(low[feature], threshold)
+        stack += [(left, low, left_high), (right, right_low, high)]
+    lower, upper, values = np.array(lower), np.array(upper), np.array(values)
+    widths = np.clip(upper - lower, 0, None)
+    volume = widths.prod(axis=1)
+    mean = np.sum(volume * values)
+    total = np.sum(volume * (values - mean) ** 2)
+    effects = []
+    for j in range(n_features):
+        cuts = np.unique(np.concatenate([[0.0, 1.0], lower[:, j], upper[:, j]]))
+        centres = (cuts[:-1] + cuts[1:]) / 2
+        others = np.divide(volume, widths[:, j], out=np.zeros_like(volume),
+                           where=widths[:, j] > 0)
+        inside = (centres[:, None] >= lower[:, j]) & (centres[:, None] < upper[:, j])
+        marginal = inside @ (others * values)
+        effects.append(np.sum(np.diff(cuts) * (marginal - mean) ** 2) / total)
+    return np.array(effects)
+
+
+@pytest.mark.parametrize("n", [60, 1500])
+def test_fast_main_effects_agree_with_the_definition(n):
+    """The vectorised main effects (seconds instead of minutes at 20,000
+    trials) are those of the definition, and rank the known function alike."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    from sksearch.importance import _tree_main_effects
+
+    rng = np.random.default_rng(0)
+    X = rng.random((n, 3))
+    y = 10 * (X[:, 0] - 0.5) ** 2 + X[:, 1]  # known_answer on the unit cube
+    forest = RandomForestRegressor(n_estimators=4, max_depth=64, random_state=0).fit(X, y)
+    fast = np.array([_tree_main_effects(t.tree_, 3) for t in forest.estimators_])
+    slow = np.array([_main_effects_by_definition(t.tree_, 3) for t in forest.estimators_])
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+    assert list(np.argsort(-fast.mean(axis=0))) == list(np.argsort(-slow.mean(axis=0))) \
+        == [0, 1, 2]

@@ -3,8 +3,11 @@
 ``python -m sksearch dashboard sqlite:///search.db`` serves, on
 http://127.0.0.1:8080/ by default, a page listing the storage's studies and,
 for the one chosen, its optimisation history, a sortable table of trials,
-parameter importances, parallel coordinates, the intermediate values of each
-trial by step (fold) and a timeline of the workers, updated every second
+parameter importances, parallel coordinates, slice, contour, rank and EDF
+views (the data of :mod:`sksearch.plot`'s plots of the same names), the
+intermediate values of each trial by step (fold) and a timeline of the
+workers, with other studies' best-so-far lines and EDF curves on the same
+charts for comparison, updated every second
 while searches in other processes write to the storage. The server only
 reads; it needs nothing beyond the standard library and sksearch's own
 dependencies, and the page draws its charts itself (no network needed).

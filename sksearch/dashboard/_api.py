@@ -130,6 +130,8 @@ class StudyView:
         self._importances = {}  # by objective
         self._importances_at = {}  # by objective: (complete trials, time) when fitted
         self._importance_seconds = {}  # by objective: how long the last fit took
+        self._figure_lock = threading.Lock()
+        self._figures = {}  # (kind, objective, x, y) -> (finished trials, answer)
 
     def objective(self, text):
         """The objective index a request names (``?objective=k``; ``None``
@@ -240,6 +242,30 @@ class StudyView:
                   in zip(front.numbers, front.values, front.feasible, front.on_front)]
         return {"names": list(front.names), "directions": self.study.directions,
                 "title": front.title, "n_front": int(front.on_front.sum()), "points": points}
+
+    def figure(self, kind, objective=0, query=None):
+        """The data of the plot ``kind`` (``"slice"``, ``"rank"``,
+        ``"contour"``, ``"edf"`` or ``"history"``) for ``objective``, as
+        :mod:`sksearch.plot` computes it (see :func:`._views.figure`);
+        recomputed only when trials have finished since."""
+        from ._views import figure
+
+        query = query or {}
+        key = (kind, objective, *(tuple(query.get(k, ())) for k in ("x", "y")))
+        # its own lock: polls of the trials go on while a figure is computed
+        with self._figure_lock:
+            with self._lock:
+                self._refresh()
+                n_finished = len(self._records)
+                cached = self._figures.get(key)
+                if cached is not None and cached[0] == n_finished:
+                    return cached[1]
+                finished = self._read_so_far()
+            answer = figure(finished, kind, objective, query)
+            if len(self._figures) > 64:  # a client asking for many contours
+                self._figures.clear()
+            self._figures[key] = (n_finished, answer)
+            return answer
 
     def trial(self, number):
         """Everything stored of trial ``number`` (see :func:`trial_detail`);

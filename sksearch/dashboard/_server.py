@@ -11,9 +11,16 @@ Routes (all ``GET``; every other method answers 405, the server is read-only):
 ``/api/studies/<id>/importances``       parameter importances
 ``/api/studies/<id>/pareto``            the Pareto front (several objectives)
 ``/api/studies/<id>/trial/<number>``    everything stored of one trial
+``/api/studies/<id>/slice``             the data of ``plot_slice``
+``/api/studies/<id>/rank``              the data of ``plot_rank``
+``/api/studies/<id>/contour?x=&y=``     the data of ``plot_contour`` over x and y
+``/api/studies/<id>/edf``               the study's curve of ``plot_edf``
+``/api/studies/<id>/history``           the best-so-far line of
+                                        ``plot_optimization_history``
 
-The three study routes take ``?objective=<k>`` (default 0): the objective of a
-study of several whose value, direction and importances they answer with.
+The study routes but ``/pareto`` and ``/trial`` take ``?objective=<k>``
+(default 0): the objective of a study of several whose value, direction,
+importances and figures they answer with.
 
 The static files are listed once at start-up and served by name from that
 list only, so no path a client sends (``..``, encoded or not, absolute, a
@@ -43,6 +50,7 @@ from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
 from ._api import Storage
+from ._views import FIGURES
 
 __all__ = ["DashboardServer"]
 
@@ -59,7 +67,8 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 _STUDY = re.compile(r"^/api/studies/([0-9]{1,18})"
-                    r"(/trials|/importances|/pareto|/trial/([0-9]{1,18}))?$")
+                    r"(/trials|/importances|/pareto|/trial/([0-9]{1,18})|/"
+                    + "|/".join(FIGURES) + ")?$")
 # A count in a query: ASCII digits only (str.isdigit takes "²", which int()
 # refuses), and few enough that int() is cheap and cannot refuse them.
 _COUNT = re.compile(r"[0-9]{1,18}")
@@ -211,6 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(view.importances(objective))
         if match.group(2) == "/pareto":
             return self._json(view.pareto())
+        if match.group(2)[1:] in FIGURES:
+            return self._json(view.figure(match.group(2)[1:], objective, query))
         if match.group(3) is not None:
             return self._trial(view, int(match.group(3)))
         since = query.get("since", ["0"])[-1]

@@ -8,6 +8,7 @@
   const POLL_MS = 1000;
   const STUDIES_EVERY = 5;           // polls between two reads of the study list
   const IMPORTANCE_MS = 5000;        // the server refits at most this often
+  const FIGURE_MS = 2000;            // a live study's slice, contour, rank, EDF: at most this often
   const COLORS = {COMPLETE: "#1f77b4", PRUNED: "#ff7f0e", FAIL: "#d62728", RUNNING: "#9aa4ad"};
   const W = 560, H = 300;            // every chart's viewBox
   // Past these, a chart merges its marks into one path per colour (the
@@ -26,6 +27,9 @@
     importancesAt: 0, polls: 0, lastSignature: "", objective: 0, pareto: null, paretoAt: 0,
     filter: {states: new Set(STATES), text: "", ranges: {}}, rows: [], rowHeight: 23,
     detail: null, sideBusy: false,
+    // the analysis view shown, its data, and the studies compared with this one
+    view: "slice", contour: {x: null, y: null}, figure: null, figureAt: 0, figureStale: true,
+    compare: new Set(), compareLines: new Map(), edfs: new Map(), figureBusy: false,
   };
 
   // -- DOM helpers ---------------------------------------------------------------
@@ -96,23 +100,26 @@
     return lo === Infinity ? [0, 1] : [lo, hi];
   }
   // The left margin that fits the widest tick label and the rotated y label.
+  // (A scale may bring its own tick labels as .label: a parameter's axis.)
   function leftMargin(ys) {
-    const widest = Math.max(1, ...ys.ticks().map((t) => fmt(t).length));
+    const label = ys.label || fmt;
+    const widest = Math.max(1, ...ys.ticks().map((t) => label(t).length));
     return Math.round(26 + 6.6 * widest);
   }
   function frame(xs, ys, m) {
     const root = svg("svg", {viewBox: `0 0 ${W} ${H}`, role: "img"});
     const grid = svg("g", {class: "grid"}), axis = svg("g", {class: "axis"});
+    const xlabel = xs.label || fmt, ylabel = ys.label || fmt;
     for (const t of ys.ticks()) {
       const y = ys(t);
       grid.appendChild(svg("line", {x1: m.l, x2: W - m.r, y1: y, y2: y}));
       const g = svg("g", {class: "tick"});
-      g.appendChild(svg("text", {x: m.l - 5, y: y + 3.5, "text-anchor": "end"}, fmt(t)));
+      g.appendChild(svg("text", {x: m.l - 5, y: y + 3.5, "text-anchor": "end"}, ylabel(t)));
       axis.appendChild(g);
     }
     for (const t of xs.ticks()) {
       const g = svg("g", {class: "tick"});
-      g.appendChild(svg("text", {x: xs(t), y: H - m.b + 14, "text-anchor": "middle"}, fmt(t)));
+      g.appendChild(svg("text", {x: xs(t), y: H - m.b + 14, "text-anchor": "middle"}, xlabel(t)));
       axis.appendChild(g);
     }
     axis.appendChild(svg("line", {x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b}));
@@ -183,22 +190,42 @@
     return g;
   }
 
+  // The best-so-far lines of the studies compared with this one, as
+  // plot_optimization_history computes them (the API's /history).
+  function compared() {
+    return [...app.compare].map((id) => [id, app.compareLines.get(id)])
+      .filter(([, line]) => line && !line.error && line.best.length);
+  }
+  function comparePath(line, xs, ys) {
+    return line.best_numbers.map((n, i) => `${i ? "H" : "M"}${xs(n).toFixed(1)}${i ? "V" : ","}${ys(line.best[i]).toFixed(1)}`).join("");
+  }
   function drawHistory(trials) {
     const shown = trials.filter((t) => t.value !== null && t.state !== "RUNNING");
     if (!shown.length) return empty("history", "No finished trial with a value yet.");
-    const [lo, hi] = extent(shown.map((t) => t.value));
+    const lines = compared();
+    const [lo, hi] = extent([...shown.map((t) => t.value), ...lines.flatMap(([, l]) => finite(l.best))]);
     const m = {l: 56, r: 12, t: 10, b: 34};
     const ys = scale(lo, hi, H - m.b, m.t);
     m.l = leftMargin(ys);
     const last = trials[trials.length - 1].number;
-    const xs = scale(0, Math.max(1, last), m.l, W - m.r, {integer: true});
+    const xs = scale(0, Math.max(1, last, ...lines.map(([, l]) => l.best_numbers[l.best_numbers.length - 1])),
+                     m.l, W - m.r, {integer: true});
     const root = frame(xs, ys, m);
     axisLabels(root, m, "trial", valueName());
     const d = bestPath(shown.filter((t) => t.state === "COMPLETE"), xs, ys, last);
     if (d) root.appendChild(svg("path", {class: "best", d}));
     root.appendChild(historyPoints(shown, xs, ys));
+    for (const [id, line] of lines) {
+      root.appendChild(tooltip(svg("path", {class: "compare", d: comparePath(line, xs, ys), stroke: studyColor(id)}),
+                               `${line.name}: best so far`));
+    }
     const box = html("div");
-    box.append(root, legend(["COMPLETE", "PRUNED", "BEST"]));
+    const key = legend(["COMPLETE", "PRUNED", "BEST"]);
+    if (lines.length) {  // which line is which study
+      key.lastChild.textContent = `best so far: ${app.summary.name}`;
+      for (const [id, line] of lines) key.appendChild(swatch(line.name, studyColor(id)));
+    }
+    box.append(root, key);
     place("history", box);
   }
 
@@ -692,6 +719,338 @@
     place("pareto", box);
   }
 
+  // -- slice, contour, rank and EDF: drawn from the data sksearch.plot computes
+  // (the API answers plot_slice's, plot_contour's, plot_rank's and plot_edf's
+  // data as numbers; nothing of them is computed here)
+  const VIEWS = ["slice", "contour", "rank", "edf"];
+  // a compared study's colour (the study shown is green, as its best-so-far line)
+  const PALETTE = ["#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f", "#1f77b4"];
+  function studyColor(id) {
+    if (id === app.studyId) return "#2ca02c";
+    const k = [...app.compare].indexOf(id);
+    return PALETTE[(k < 0 ? 0 : k) % PALETTE.length];
+  }
+  function studyName(id) {
+    const s = app.studies.find((s) => s.id === id);
+    return s ? s.name : `study ${id}`;
+  }
+  function finite(values) { return values.filter((v) => v !== null && isFinite(v)); }
+
+  // A scale over a parameter's axis as sksearch.plot describes it: its
+  // choices for a categorical one (positions are the choices' indices), the
+  // plot's own ticks where it set them (log and integer axes), round ones
+  // otherwise.
+  function axisScale(axis, values, r0, r1) {
+    if (axis.scale === "category") {
+      const s = scale(-0.5, axis.ticks.length - 0.5, r0, r1);
+      s.ticks = () => axis.ticks;
+      // many choices side by side share the axis's width: shorter labels
+      const room = Math.max(4, Math.min(14, Math.floor(84 / axis.ticks.length)));
+      s.label = (t) => clip(axis.ticklabels[axis.ticks.indexOf(t)] ?? fmt(t), room);
+      return s;
+    }
+    const log = axis.scale === "log";
+    const [lo, hi] = extent(finite(values).filter((v) => !log || v > 0));
+    const s = scale(lo, hi, r0, r1, {log});
+    if (axis.ticks) {
+      const labels = new Map(axis.ticks.map((t, i) => [t, axis.ticklabels[i]]));
+      const inside = axis.ticks.filter((t) => t >= lo - Math.abs(lo) * 1e-9 && t <= hi + Math.abs(hi) * 1e-9);
+      s.ticks = () => (inside.length ? inside : [lo, hi]);
+      s.label = (t) => labels.get(t) ?? fmt(t);
+    }
+    return s;
+  }
+  function colorScale(values) {  // viridis-like, low to high, as the plots' colour maps
+    const [lo, hi] = extent(finite(values));
+    const u = (v) => (hi > lo ? (v - lo) / (hi - lo) : 0.5);
+    return {lo, hi, of: (v) => mix(u(v)), bin: (v) => Math.min(9, Math.floor(u(v) * 10))};
+  }
+  // A horizontal colour bar under a chart: the colour's label, its range and ticks.
+  function colorBar(label, colors) {
+    const id = `cb-${Math.random().toString(36).slice(2)}`, h = 46, m = {l: 120, r: 40};
+    const root = svg("svg", {viewBox: `0 0 ${W} ${h}`, role: "img", class: "colorbar"});
+    const gradient = svg("linearGradient", {id});
+    for (let k = 0; k <= 10; k++) gradient.appendChild(svg("stop", {offset: `${k * 10}%`, "stop-color": mix(k / 10)}));
+    const defs = svg("defs");
+    defs.appendChild(gradient);
+    root.appendChild(defs);
+    root.appendChild(tooltip(svg("text", {x: m.l - 8, y: 16, "text-anchor": "end"}, clip(label, 18)), label));
+    root.appendChild(svg("rect", {x: m.l, y: 6, width: W - m.l - m.r, height: 12, fill: `url(#${id})`}));
+    const xs = scale(colors.lo, colors.hi, m.l, W - m.r);
+    const axis = svg("g", {class: "axis"});
+    for (const t of xs.ticks(6)) {
+      const g = svg("g", {class: "tick"});
+      g.appendChild(svg("line", {x1: xs(t), x2: xs(t), y1: 18, y2: 22}));
+      g.appendChild(svg("text", {x: xs(t), y: 34, "text-anchor": "middle"}, fmt(t)));
+      axis.appendChild(g);
+    }
+    root.appendChild(axis);
+    return root;
+  }
+  // Points coloured by `color`, each with its hover text when there are few,
+  // else one path per tenth of the colour scale.
+  function colouredPoints(xs, ys, x, y, color, colors, hover, r = 3.2, cls = "point") {
+    const g = svg("g");
+    const keep = x.map((_, i) => i).filter((i) => x[i] !== null && y[i] !== null);
+    if (keep.length > MAX_POINT_ELEMENTS) {
+      const bins = new Map();
+      for (const i of keep) {
+        const k = colors.bin(color[i]);
+        if (!bins.has(k)) bins.set(k, []);
+        bins.get(k).push([xs(x[i]), ys(y[i])]);
+      }
+      for (const [k, points] of bins) g.appendChild(dots(points, colors.fixed || mix((k + 0.5) / 10), 5));
+      return g;
+    }
+    for (const i of keep) {
+      const dot = svg("circle", {class: cls, cx: xs(x[i]).toFixed(1), cy: ys(y[i]).toFixed(1), r, fill: colors.of(color[i])});
+      g.appendChild(hover[i] ? tooltip(dot, hover[i].split("<br>").join("\n")) : dot);
+    }
+    return g;
+  }
+  function panelChart(data, panel, ylo, yhi) {
+    const m = {l: 56, r: 12, t: 10, b: 34};
+    const ys = data.invert_y ? scale(ylo, yhi, m.t, H - m.b, {integer: true}) : scale(ylo, yhi, H - m.b, m.t);
+    m.l = leftMargin(ys);
+    const xs = axisScale(panel.axis, panel.x, m.l, W - m.r);
+    const root = frame(xs, ys, m);
+    axisLabels(root, m, panel.axis.label, data.ylabel);
+    return [root, xs, ys];
+  }
+  function drawPanels(data) {  // slice and rank: one chart per parameter
+    if (!data.panels.length) return empty("analysis", "No parameter varies between the complete trials yet.");
+    const colors = colorScale(data.panels.flatMap((p) => p.color));
+    const [ylo, yhi] = extent(finite(data.panels.flatMap((p) => p.y)));
+    const grid = html("div", {class: "small-multiples"});
+    for (const panel of data.panels) {
+      const [root, xs, ys] = panelChart(data, panel, ylo, yhi);
+      root.appendChild(colouredPoints(xs, ys, panel.x, panel.y, panel.color, colors, panel.hover));
+      grid.appendChild(root);
+    }
+    const box = html("div");
+    box.append(grid, colorBar(data.colorbar, colors), html("p", {class: "note"}, data.title));
+    place("analysis", box);
+  }
+  // The interpolated grid as one path per colour level (the 12 levels of
+  // plot_contour), each cell reaching halfway to its neighbours.
+  function contourCells(data, xs, ys, colors) {
+    const edges = (grid, s) => grid.map((v, i) => {
+      const a = s(grid[Math.max(0, i - 1)]), b = s(v), c = s(grid[Math.min(grid.length - 1, i + 1)]);
+      return [(a + b) / 2, (b + c) / 2];
+    });
+    const ex = edges(data.grid_x, xs), ey = edges(data.grid_y, ys);
+    const levels = 12, paths = new Map();
+    data.surface.forEach((row, r) => row.forEach((v, c) => {
+      if (v === null) return;
+      const u = colors.hi > colors.lo ? (v - colors.lo) / (colors.hi - colors.lo) : 0.5;
+      const k = Math.min(levels - 1, Math.floor(u * levels));
+      const [x0, x1] = ex[c], [y0, y1] = ey[r];
+      paths.set(k, (paths.get(k) || "") + `M${x0.toFixed(1)},${y1.toFixed(1)}H${x1.toFixed(1)}V${y0.toFixed(1)}H${x0.toFixed(1)}z`);
+    }));
+    const g = svg("g", {class: "surface"});
+    for (const [k, d] of paths) g.appendChild(svg("path", {class: "cells", d, fill: mix((k + 0.5) / levels)}));
+    return g;
+  }
+  function drawContour(data) {
+    drawContourPick(data);
+    if (data.error) return empty("analysis", data.error);
+    const m = {l: 56, r: 12, t: 10, b: 34};
+    const ys = axisScale(data.yaxis, data.y, H - m.b, m.t);
+    m.l = leftMargin(ys);
+    const xs = axisScale(data.xaxis, data.x, m.l, W - m.r);
+    const root = frame(xs, ys, m);
+    axisLabels(root, m, data.xaxis.label, data.yaxis.label);
+    const colors = colorScale(data.surface ? [...data.values, ...data.surface.flat()] : data.values);
+    if (data.surface) {
+      root.appendChild(contourCells(data, xs, ys, colors));
+      const white = data.x.map(() => null);  // the trials on top, as plot_contour draws them
+      root.appendChild(colouredPoints(xs, ys, data.x, data.y, white, {of: () => "#fff", bin: () => 0, fixed: "#fff"},
+                                      data.hover, 2.6, "point on-surface"));
+    } else {
+      root.appendChild(colouredPoints(xs, ys, data.x, data.y, data.values, colors, data.hover));
+    }
+    const box = html("div", {class: "single"});
+    box.append(root, colorBar(data.colorbar, colors), html("p", {class: "note"}, data.note ? `${data.title} · ${data.note}` : data.title));
+    place("analysis", box);
+  }
+  function drawContourPick(data) {
+    const params = data.params || Object.keys(app.axes).sort();
+    for (const [id, chosen] of [["contour-x", data.x_param || app.contour.x], ["contour-y", data.y_param || app.contour.y]]) {
+      const select = document.getElementById(id);
+      if (select.dataset.names !== params.join("\u0000")) {
+        select.dataset.names = params.join("\u0000");
+        select.replaceChildren(...params.map((n) => html("option", {value: n}, n)));
+      }
+      if (chosen) select.value = chosen;
+    }
+  }
+  function drawEdf() {
+    const own = app.edfs.get(app.studyId);
+    if (own && own.error) return empty("analysis", own.error);
+    const curves = [app.studyId, ...app.compare].map((id) => [id, app.edfs.get(id)]).filter(([, c]) => c && !c.error);
+    if (!curves.length) return empty("analysis", "Computing…");
+    const all = curves.flatMap(([, c]) => finite(c.x));
+    if (!all.length) return empty("analysis", "No complete trial yet.");
+    const m = {l: 56, r: 12, t: 10, b: 34};
+    const ys = scale(0, 1, H - m.b, m.t);
+    m.l = leftMargin(ys);
+    const [lo, hi] = extent(all);
+    const xs = scale(lo, hi, m.l, W - m.r);
+    const root = frame(xs, ys, m);
+    axisLabels(root, m, curves[0][1].xlabel, "fraction of trials ≤ x");
+    const box = html("div", {class: "legend"});
+    for (const [id, c] of curves) {  // a step after each value, as plot_edf draws it
+      const d = c.x.map((v, i) => `${i ? "H" : "M"}${xs(v).toFixed(1)}${i ? "V" : ","}${ys(c.y[i]).toFixed(1)}`).join("");
+      if (d) root.appendChild(tooltip(svg("path", {class: "edf", d, stroke: studyColor(id)}), c.label));
+      box.appendChild(swatch(c.label, studyColor(id)));
+    }
+    const out = html("div", {class: "single"});
+    out.append(root, box, html("p", {class: "note"}, `${curves[0][1].title} (${curves[0][1].ylabel})`));
+    place("analysis", out);
+  }
+  function swatch(label, color) {
+    const span = html("span", {class: "swatch"}, label);
+    span.style.setProperty("--swatch", color);  // the CSSOM: the policy forbids style attributes
+    return span;
+  }
+  function drawAnalysis() {
+    for (const b of document.querySelectorAll("#view-tabs button")) b.setAttribute("aria-selected", String(b.dataset.view === app.view));
+    document.getElementById("contour-pick").hidden = app.view !== "contour";
+    document.getElementById("analysis").dataset.view = app.view;
+    if (app.view === "edf") return drawEdf();
+    const data = app.figure;
+    if (!data || data.view !== app.view) return empty("analysis", "Computing…");
+    if (app.view === "contour") return drawContour(data);
+    if (data.error) return empty("analysis", data.error);
+    drawPanels(data);
+  }
+  function figureQuery() {
+    if (app.view !== "contour" || !app.contour.x || !app.contour.y) return "";
+    return `&x=${encodeURIComponent(app.contour.x)}&y=${encodeURIComponent(app.contour.y)}`;
+  }
+  function objectiveOf(id) {  // the objective drawn, where a compared study has it
+    const s = app.studies.find((s) => s.id === id);
+    return s && app.objective < s.directions.length ? app.objective : 0;
+  }
+  // The view's data and the compared studies' lines, asked again when the
+  // trials changed (at most every FIGURE_MS) or the view asks for new ones.
+  async function loadFigures(id, objective, changed) {
+    const now = Date.now();
+    if (!(changed || app.figureStale) || now - app.figureAt < FIGURE_MS) return;
+    app.figureAt = now;
+    app.figureStale = false;
+    const view = app.view;
+    if (view === "edf") {
+      for (const other of [id, ...app.compare]) {
+        // a compared study deleted meanwhile is left out, not an error of the page
+        const curve = await getJSON(`api/studies/${other}/edf?objective=${other === id ? objective : objectiveOf(other)}`)
+          .catch((e) => ({error: e.message}));
+        if (id !== app.studyId) return;
+        app.edfs.set(other, curve);
+      }
+    } else {
+      const data = await getJSON(`api/studies/${id}/${view}?objective=${objective}${figureQuery()}`);
+      if (id !== app.studyId || objective !== app.objective || view !== app.view) return;
+      app.figure = {...data, view};
+    }
+    for (const other of app.compare) {
+      const line = await getJSON(`api/studies/${other}/history?objective=${objectiveOf(other)}`)
+        .catch((e) => ({error: e.message}));
+      if (id !== app.studyId) return;
+      app.compareLines.set(other, line);
+    }
+    drawAnalysis();
+    drawHistory(sorted());
+  }
+  // A change of view, contour axes or compared studies: its data at once.
+  function refreshFigures() {
+    app.figureStale = true;
+    app.figureAt = 0;
+    writeHash();
+    drawAnalysis();
+    drawCompare();
+    kickFigures(true);
+  }
+  // Not awaited, and apart from the importances: a forest over 20,000 trials
+  // takes a minute, these views a second.
+  function kickFigures(changed) {
+    if (app.figureBusy || app.studyId === null || !app.summary) return;
+    app.figureBusy = true;
+    loadFigures(app.studyId, app.objective, changed).catch((e) => setStatus(e.message, true))
+      .finally(() => { app.figureBusy = false; });
+  }
+  function drawCompare() {
+    const list = document.getElementById("compare-list");
+    const others = app.studies.filter((s) => s.id !== app.studyId);
+    // drawn again only when it changed: a box being clicked stays the same element
+    const signature = JSON.stringify([others.map((s) => [s.id, s.name]), [...app.compare]]);
+    if (list.dataset.signature === signature) return;
+    list.dataset.signature = signature;
+    list.replaceChildren(...others.map((s) => {
+      const label = html("label");
+      const box = html("input", {type: "checkbox", value: String(s.id)});
+      box.checked = app.compare.has(s.id);
+      label.append(box, swatch(s.name, app.compare.has(s.id) ? studyColor(s.id) : "transparent"));
+      return label;
+    }));
+    document.getElementById("compare").hidden = others.length === 0;
+  }
+
+  // -- the page's state in its address: #study=1&view=contour&x=..&q=.. --------
+  function writeHash() {
+    if (app.studyId === null) return;
+    const p = new URLSearchParams({study: String(app.studyId)});
+    if (app.objective) p.set("objective", String(app.objective));
+    if (app.view !== "slice") p.set("view", app.view);
+    if (app.view === "contour" && app.contour.x) { p.set("x", app.contour.x); p.set("y", app.contour.y); }
+    if (app.compare.size) p.set("compare", [...app.compare].join(","));
+    if (app.filter.states.size < STATES.length) p.set("states", [...app.filter.states].join(","));
+    if (app.filter.text) p.set("q", app.filter.text);
+    for (const [name, [lo, hi]] of Object.entries(app.filter.ranges)) p.set(`range.${name}`, `${lo ?? ""}:${hi ?? ""}`);
+    if (app.sort.key !== "number" || app.sort.desc) p.set("sort", `${app.sort.desc ? "-" : ""}${app.sort.key}`);
+    history.replaceState(null, "", `#${p}`);
+  }
+  function readHash() {
+    const p = new URLSearchParams(location.hash.slice(1));
+    const number = (text) => (text !== null && /^\d{1,15}$/.test(text) ? Number(text) : null);
+    const bound = (text) => (text === "" || !isFinite(Number(text)) ? null : Number(text));
+    const ranges = {};
+    for (const [key, value] of p) {
+      if (!key.startsWith("range.") || !value.includes(":")) continue;
+      const [lo, hi] = value.split(":").map(bound);
+      if (lo !== null || hi !== null) ranges[key.slice(6)] = [lo, hi];
+    }
+    const states = p.get("states");
+    const sort = p.get("sort") || "number";
+    return {
+      study: number(p.get("study")), objective: number(p.get("objective")) || 0,
+      view: VIEWS.includes(p.get("view")) ? p.get("view") : "slice",
+      contour: {x: p.get("x"), y: p.get("y")},
+      compare: new Set((p.get("compare") || "").split(",").map(number).filter((n) => n !== null)),
+      states: new Set(states === null ? STATES : states.split(",").filter((s) => STATES.includes(s))),
+      text: (p.get("q") || "").trim().toLowerCase(), ranges,
+      sort: {key: sort.replace(/^-/, ""), desc: sort.startsWith("-")},
+    };
+  }
+  // What the address says, put into the page's state and its controls.
+  function applyState(state) {
+    app.view = state.view;
+    app.contour = state.contour;
+    app.compare = new Set([...state.compare].filter((n) => n !== app.studyId));
+    app.filter.states = state.states;
+    app.filter.text = state.text;
+    app.filter.ranges = state.ranges;
+    app.sort = state.sort;
+    for (const box of document.querySelectorAll("#state-filter input")) box.checked = state.states.has(box.value);
+    document.getElementById("search").value = state.text;
+    const ranges = document.getElementById("range-boxes");
+    ranges.dataset.names = "";  // drawn again with the ranges
+    if (Object.keys(state.ranges).length) document.getElementById("ranges").open = true;
+    app.figure = null;
+    app.edfs.clear();
+    app.compareLines.clear();
+  }
+
   // a parameter is its number, or [index, label] for a categorical one
   function internal(p) { return p === undefined ? null : Array.isArray(p) ? p[0] : p; }
   function paramText(p, short = false) {
@@ -741,6 +1100,7 @@
     drawParallel(trials);
     drawIntermediate(trials);
     drawTimeline(trials);
+    drawAnalysis();
     drawRanges();
     updateRows();
     document.body.dataset.trials = String(trials.length);
@@ -765,6 +1125,7 @@
       return li;
     }));
     document.getElementById("no-studies").hidden = app.studies.length > 0;
+    drawCompare();
   }
 
   async function loadStudies() {
@@ -779,18 +1140,36 @@
   function forget() {
     app.trials.clear(); app.running.clear(); app.next = 0; app.lastSignature = "";
     app.importances = null; app.importancesAt = 0; app.pareto = null; app.paretoAt = 0;
+    app.figure = null; app.figureAt = 0; app.figureStale = true; app.edfs.clear();
   }
 
+  // The address names the study and the state of the page (see writeHash):
+  // a link reproduces what its sender saw.
   async function selectFromHash() {
-    const match = /^#study=(\d+)$/.exec(location.hash);
-    const id = match ? Number(match[1]) : null;
-    if (id === null || id === app.studyId) return;
+    const state = readHash();
+    const id = state.study;
+    if (id === null) return;
+    if (id === app.studyId) {  // the same study: its view, filters and objective
+      if (!app.summary) return;
+      const objective = state.objective;
+      applyState(state);
+      updateRows(true);
+      refreshFigures();
+      if (objective !== app.objective && objective < app.summary.directions.length) {
+        drawObjectives(objective);
+        await selectObjective(objective);
+      }
+      return;
+    }
     app.studyId = id;
     forget();
-    app.axes = {}; app.objective = 0; app.filter.ranges = {};
+    app.axes = {};
+    applyState(state);
     document.getElementById("range-boxes").dataset.names = "";
     if (app.detail !== null) closeDetail();
     app.summary = await getJSON(`api/studies/${id}`);
+    app.objective = state.objective < app.summary.directions.length ? state.objective : 0;
+    if (app.objective) app.summary = await getJSON(`api/studies/${id}?objective=${app.objective}`);
     document.getElementById("study").hidden = false;
     document.getElementById("study-title").textContent = app.summary.name;
     drawObjectives();
@@ -798,12 +1177,12 @@
     await loadTrials();
   }
 
-  function drawObjectives() {
+  function drawObjectives(chosen = app.objective) {
     const directions = app.summary.directions;
     const select = document.getElementById("objective");
     select.replaceChildren(...directions.map((d, k) => {
       const option = html("option", {value: String(k)}, `${names()[k]} (${d})`);
-      if (k === app.objective) option.selected = true;
+      if (k === chosen) option.selected = true;
       return option;
     }));
     document.getElementById("objective-pick").hidden = directions.length < 2;
@@ -813,6 +1192,7 @@
     const id = app.studyId;
     app.objective = k;
     forget();
+    writeHash();
     const summary = await getJSON(`api/studies/${id}?objective=${k}`);
     if (id !== app.studyId || k !== app.objective) return;
     app.summary = summary;
@@ -839,6 +1219,7 @@
       app.sideBusy = true;
       loadSide(id, objective, changed).catch((e) => setStatus(e.message, true)).finally(() => { app.sideBusy = false; });
     }
+    kickFigures(changed);
   }
 
   // Asked again while they cover fewer complete trials than the page shows:
@@ -887,6 +1268,7 @@
       const key = th.dataset.key;
       app.sort = {key, desc: app.sort.key === key ? !app.sort.desc : false};
       updateRows(true);
+      writeHash();
     });
     document.querySelector("#trials tbody").addEventListener("click", (event) => {
       const tr = event.target.closest("tr[data-number]");
@@ -902,20 +1284,41 @@
       const box = event.target;
       if (box.checked) app.filter.states.add(box.value); else app.filter.states.delete(box.value);
       updateRows(true);
+      writeHash();
     });
     document.getElementById("search").addEventListener("input", (event) => {
       app.filter.text = event.target.value.trim().toLowerCase();
       updateRows(true);
+      writeHash();
     });
     document.getElementById("range-boxes").addEventListener("input", (event) => {
       if (!event.target.dataset.param) return;
       readRange(event.target);
       updateRows(true);
+      writeHash();
     });
     document.getElementById("detail-close").addEventListener("click", closeDetail);
     document.addEventListener("keydown", (event) => { if (event.key === "Escape" && app.detail !== null) closeDetail(); });
     document.getElementById("objective").addEventListener("change", (event) => {
       selectObjective(Number(event.target.value)).catch((e) => setStatus(e.message, true));
+    });
+    document.getElementById("view-tabs").addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-view]");
+      if (!button || button.dataset.view === app.view) return;
+      app.view = button.dataset.view;
+      app.figure = null;
+      refreshFigures();
+    });
+    document.getElementById("contour-pick").addEventListener("change", () => {
+      app.contour = {x: document.getElementById("contour-x").value, y: document.getElementById("contour-y").value};
+      app.figure = null;
+      refreshFigures();
+    });
+    document.getElementById("compare-list").addEventListener("change", (event) => {
+      const id = Number(event.target.value);
+      if (event.target.checked) app.compare.add(id); else { app.compare.delete(id); app.compareLines.delete(id); app.edfs.delete(id); }
+      refreshFigures();
+      drawHistory(sorted());
     });
     window.addEventListener("hashchange", () => { selectFromHash().catch((e) => setStatus(e.message, true)); });
   }
