@@ -252,16 +252,6 @@ class _CatBoost(BoostingGrowth):
         # (by id: CatBoost models are unhashable)
         self._fitted_here = weakref.WeakValueDictionary()
 
-    def continues_exactly(self, estimator, params):
-        """Whether continuing ``estimator`` (parameters ``params``) by more
-        rounds gives exactly the model a plain fit of all its rounds gives:
-        it can be continued and draws no subsamples (see the module docs)."""
-        return self.refusal(estimator, params) is None and not self._subsamples(params)
-
-    def rounds_name(self, estimator):
-        """The name under which ``estimator`` takes its number of rounds."""
-        return self._rounds_name(estimator)
-
     def start(self, estimator, n_rounds):
         super().start(estimator, n_rounds)
         self._fitted_here[id(estimator)] = estimator

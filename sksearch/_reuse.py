@@ -180,21 +180,24 @@ class PrefixCache:
     def get(self, key):
         """The level of ``key`` if it is held, else ``None``; never waits."""
         with self._lock:
-            level = self._levels.get(key)
-            if level is not None:
-                self._levels.move_to_end(key)
-                self.hits += 1
-            return level
+            return self._hit(key)
+
+    def _hit(self, key):
+        """The level of ``key`` if held (a hit, now the most recently used),
+        else ``None``; called with the lock held."""
+        level = self._levels.get(key)
+        if level is not None:
+            self._levels.move_to_end(key)
+            self.hits += 1
+        return level
 
     def claim(self, key):
         """The level of ``key``, waiting for a fit of it in progress; ``None``
         when the caller is to fit it and then :meth:`put` (or :meth:`abandon`)."""
         while True:
             with self._lock:
-                level = self._levels.get(key)
+                level = self._hit(key)
                 if level is not None:
-                    self._levels.move_to_end(key)
-                    self.hits += 1
                     return level
                 event = self._pending.get(key)
                 if event is None:
