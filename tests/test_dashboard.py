@@ -1,9 +1,11 @@
 """The dashboard: its JSON API and files over plain HTTP, and the page in a real
 browser (headless Chromium driven by Selenium) while another process writes trials."""
 
+import fnmatch
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -12,6 +14,7 @@ import textwrap
 import threading
 import time
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -485,6 +488,52 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(served):
     script = static.joinpath("app.js").read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script
+
+
+# the files index.html loads, and the modules a script imports ("./name.js")
+_PAGE_FILE = re.compile(r'(?:src|href)="static/([^"]+)"')
+_IMPORTED = re.compile(r'^import\b[^;]*?\bfrom "\./([^"/]+)";', re.MULTILINE)
+# what would parse a string as markup or code
+_MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(")
+
+
+def test_every_file_the_page_loads_is_served(served):
+    static = resources.files("sksearch.dashboard").joinpath("static")
+    todo, seen = _PAGE_FILE.findall(static.joinpath("index.html").read_text()), set()
+    while todo:  # the page's files, then the modules each script imports
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        status, headers, body = _get(served, f"/static/{name}")
+        assert status == 200 and body == static.joinpath(name).read_bytes(), name
+        if name.endswith(".js"):
+            assert headers["Content-Type"].startswith("text/javascript")
+            todo += _IMPORTED.findall(body.decode())
+    assert {"app.js", "style.css"} < seen
+    # nothing shipped that the page never loads
+    assert seen | {"index.html"} == set(served.static)
+
+
+def test_the_served_files_are_the_packages_small_and_without_a_markup_sink(served):
+    static = resources.files("sksearch.dashboard").joinpath("static")
+    assert {"index.html", "app.js", "style.css"} <= set(served.static)
+    for name, (body, _) in served.static.items():
+        assert static.joinpath(name).is_file() and body == static.joinpath(name).read_bytes()
+        lines = body.count(b"\n")
+        assert lines <= 600, f"{name} has {lines} lines: split it"
+        if name.endswith(".js"):  # user data reaches the document as text only
+            assert [sink for sink in _MARKUP_SINKS if sink in body.decode()] == [], name
+
+
+def test_the_served_files_are_in_the_package_data(served):
+    # a non-editable install (a wheel) ships what pyproject's package data names
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    config = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"]
+    patterns = config["sksearch.dashboard"]
+    for name in served.static:
+        assert any(fnmatch.fnmatch(f"static/{name}", p) for p in patterns), name
 
 
 @pytest.mark.parametrize("path", [
