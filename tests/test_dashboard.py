@@ -732,6 +732,33 @@ def test_the_page_grows_live_in_a_browser(tmp_path, browser):
         server.server_close()
 
 
+def test_a_burst_of_trials_is_drawn_in_full(tmp_path, browser):
+    """The table grows with its rows up to its max-height: rows drawn for the
+    height it had before a burst of trials (a slow poll, a loaded machine)
+    left the new ones undrawn below a blank spacer until the user scrolled."""
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "burst.db"
+    study = Study(direction="minimize", storage=path, study_name="burst", sampler="random",
+                  random_state=0)
+    study.optimize(lambda t: t.suggest_float("x", -2, 2) ** 2, n_trials=5)
+    server = _serve(path)
+    rows = lambda: len(browser.find_elements(  # noqa: E731
+        By.CSS_SELECTOR, "#trials tbody tr[data-number]"))
+    try:
+        browser.get(server.url + "#study=1")
+        _wait(lambda: rows() == 5, 60, "the first rows")
+        study.optimize(lambda t: t.suggest_float("x", -2, 2) ** 2, n_trials=25)
+        _wait(lambda: browser.execute_script("return document.body.dataset.trials") == "30", 60,
+              "the burst on the page")
+        # the page draws its rows and then sets the count, in one task
+        assert rows() == 30
+        assert _console_errors(browser) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_markup_in_names_and_values_stays_text_in_a_browser(db, browser):
     from selenium.webdriver.common.by import By
 

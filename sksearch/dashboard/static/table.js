@@ -111,8 +111,12 @@ function spacer(height, span) {
 export function renderRows() {
   const wrap = document.querySelector("#trials .table-wrap");
   const columns = tableColumns(), h = app.rowHeight;
+  // The box grows with its rows up to its max-height: its height now is
+  // that of the rows drawn before, and a burst of new trials drawn for that
+  // height was left blank below them until a scroll.
+  const view = Math.max(wrap.clientHeight, parseFloat(getComputedStyle(wrap).maxHeight) || 0);
   const first = Math.max(0, Math.floor(wrap.scrollTop / h) - OVERSCAN);
-  const last = Math.min(app.rows.length, Math.ceil((wrap.scrollTop + wrap.clientHeight) / h) + OVERSCAN);
+  const last = Math.min(app.rows.length, Math.ceil((wrap.scrollTop + view) / h) + OVERSCAN);
   const body = document.querySelector("#trials tbody");
   body.replaceChildren(spacer(first * h, columns.length),
                        ...app.rows.slice(first, last).map((t) => row(t, columns)),
