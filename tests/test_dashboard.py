@@ -701,14 +701,19 @@ def test_the_page_grows_live_in_a_browser(tmp_path, browser):
             By.CSS_SELECTOR, "#trials tbody tr[data-number]"))
         points = lambda: len(browser.find_elements(  # noqa: E731
             By.CSS_SELECTOR, "#history circle.point"))
-        _wait(lambda: points() >= 3, 60, "the first points of the history")
+        # every step is waited for with a generous deadline, never assumed: on a
+        # loaded machine a writer, a poll or a draw can each take seconds
+        _wait(lambda: points() >= 3, 120, "the first points of the history")
         first_rows, first_points = rows(), points()
-        _wait(lambda: points() >= first_points + 5, 60, "the history to grow")
+        _wait(lambda: points() >= first_points + 5, 120, "the history to grow")
         assert rows() > first_rows
         assert browser.execute_script("return window.notReloaded === true")
         for writer in writers:
-            writer.wait(timeout=120)
-        _wait(lambda: count() == 30 and points() == 30, 30, "all 30 trials on the page")
+            writer.wait(timeout=300)
+        # the count, the history and the table's rows, all three: the last
+        # poll can bring many trials at once (see the burst test below)
+        _wait(lambda: count() == 30 and points() == 30 and rows() == 30, 120,
+              "all 30 trials on the page")
         assert rows() == 30
         # the other views are drawn from the same data
         assert len(browser.find_elements(By.CSS_SELECTOR, "#parallel path.pc")) == 30
