@@ -619,6 +619,46 @@ def test_python_dash_m_sksearch(tmp_path):
     assert run.returncode == 2 and "no such file" in run.stderr
 
 
+_FIRST_REQUESTS = textwrap.dedent("""
+    import http.client, json, sys, threading
+    from sksearch.dashboard import make_server
+    server = make_server(sys.argv[1], port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    paths = [f"/api/studies/1/{kind}" for kind in
+             ("importances", "slice", "rank", "contour", "edf", "history", "pareto")]
+    start, got = threading.Barrier(len(paths)), {}
+    def ask(path):
+        connection = http.client.HTTPConnection(*server.server_address[:2], timeout=60)
+        start.wait()
+        connection.request("GET", path)
+        got[path] = connection.getresponse().status
+    threads = [threading.Thread(target=ask, args=(path,)) for path in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(got))
+""")
+
+
+@pytest.mark.slow  # fresh interpreters importing scikit-learn: seconds
+def test_the_first_requests_of_a_fresh_server_at_once_are_answered(tmp_path):
+    # the page's first poll asks the importances and a view together; each
+    # imported sksearch.plot on first use, and two threads doing so at once
+    # deadlocked on its import locks (a 500, one fresh server in two)
+    path = tmp_path / "fresh.db"
+    Study(direction="minimize", storage=path, study_name="fresh", sampler="random",
+          random_state=0).optimize(
+        lambda t: t.suggest_float("x", -2, 2) ** 2 + t.suggest_float("y", 0, 1), n_trials=12)
+    runs = [subprocess.Popen([sys.executable, "-c", _FIRST_REQUESTS, str(path)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(4)]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        assert set(json.loads(out).values()) == {200}, err
+
+
 # -- in a browser ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser():
