@@ -38,6 +38,7 @@ seconds is closed, so idle kept-alive connections cannot hold every thread.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import errno
+import importlib
 import json
 import re
 import sys
@@ -94,6 +95,12 @@ class DashboardServer(HTTPServer):
     def __init__(self, storage, host, port, threads=32, idle_timeout=15.0):
         self.studies = Storage(storage)
         self.static = _static_files()
+        # The answers import sksearch.plot where they need it; the page's
+        # first requests (importances, a view, the Pareto front) did so from
+        # several threads at once, and a package whose modules import each
+        # other deadlocked on its import locks or was seen half initialised:
+        # a 500 on a fresh server. Imported here, once, before any thread.
+        importlib.import_module("sksearch.plot")
         #: Seconds a connection may stay idle (or stall mid-request) before
         #: the server closes it.
         self.idle_timeout = idle_timeout
