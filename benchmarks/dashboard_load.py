@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 import warnings
+from importlib import resources
 
 import numpy as np
 
@@ -93,7 +94,11 @@ def time_first_page(path, warm):
     try:
         connection = http.client.HTTPConnection(*server.server_address[:2], timeout=120)
         start = time.perf_counter()
-        for asset in ("/", "/static/app.js", "/static/style.css"):
+        # the page and every file it loads (its script modules and style)
+        static = resources.files("sksearch.dashboard").joinpath("static")
+        assets = ["/"] + sorted(f"/static/{entry.name}" for entry in static.iterdir()
+                                if entry.name.endswith((".js", ".css")))
+        for asset in assets:
             _get(connection, asset)
         studies = json.loads(_get(connection, "/api/studies"))
         study_id = studies[0]["id"]
