@@ -111,3 +111,29 @@ def test_the_training_data_reaches_each_dask_worker_once(client):
     # and released on every worker when the search closed
     held = client.run(lambda: len(__import__("sksearch._workers")._workers._HELD))
     assert set(held.values()) == {0}
+
+
+def test_prefixes_and_grown_forests_on_dask_give_scikit_learns_scores(client):
+    # each dask worker process keeps its own reuse cache (docs/reuse.md):
+    # whatever it shares or grows, the scores are scikit-learn's
+    import warnings
+
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import GridSearchCV as SkGridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sksearch import GridSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    estimator = make_pipeline(StandardScaler(), RandomForestClassifier(random_state=0))
+    grid = {"randomforestclassifier__max_features": ["sqrt", 0.5],
+            "randomforestclassifier__n_estimators": [5, 10, 20]}
+    with joblib.parallel_config(backend="dask"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = GridSearchCV(estimator, grid, cv=3, n_jobs=2).fit(X, y)
+    theirs = SkGridSearchCV(estimator, grid, cv=3).fit(X, y)
+    for key in ["split0_test_score", "split1_test_score", "split2_test_score",
+                "mean_test_score", "rank_test_score"]:
+        np.testing.assert_array_equal(ours.cv_results_[key], theirs.cv_results_[key])
+    assert ours.best_params_ == theirs.best_params_
