@@ -240,6 +240,30 @@ def test_processes_sharing_a_study_agree_on_one_parent(uri):
         parents[0].info.run_id}
 
 
+def test_a_parent_stored_late_by_another_process_takes_over(uri):
+    """Another process's parent run, started earlier but stored after this
+    callback looked (a store slower than the settling wait): the next trial
+    logged keeps the earliest parent only, with every trial run under it."""
+    from sksearch.integration._mlflow import TAG_ROLE, TAG_STUDY
+
+    study = Study(direction="minimize", sampler="random", random_state=0, study_name="late")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    callback = MLflowCallback(uri)
+    callback(study, study.trials[0])
+    client, parents, _ = _runs(uri, "late")
+    assert len(parents) == 1
+    ours = parents[0]
+    earlier = client.create_run(
+        ours.info.experiment_id, start_time=ours.info.start_time - 1000,
+        tags={TAG_STUDY: "late", TAG_ROLE: "search"}).info.run_id
+    callback(study, study.trials[1])
+    callback(study, study.trials[2])
+    client, parents, trials = _runs(uri, "late")
+    assert [p.info.run_id for p in parents] == [earlier]
+    assert sorted(trials) == [0, 1, 2]
+    assert {r.data.tags["mlflow.parentRunId"] for r in trials.values()} == {earlier}
+
+
 KILLED_SCRIPT = '''
 import os, signal, sys
 import numpy as np

@@ -223,6 +223,7 @@ class MLflowCallback:
         from mlflow.entities import Metric, RunTag
 
         session = self._session(study)
+        _one_parent(session, study.study_name)
         if trial.number in session.logged or not trial.state.is_finished():
             return
         end = self._write(session, study, trial, [])
@@ -320,6 +321,37 @@ def _improves(best, study, trial):
     return trial.state is TrialState.COMPLETE and not study.is_multi_objective and (
         trial.values is not None) and trial.is_feasible and math.isfinite(trial.value) and (
         best is None or _better(trial.value, best.value, study.direction))
+
+
+def _one_parent(session, study_name):
+    """Keep one parent run of ``study_name``: the one every process picks.
+
+    Processes that created a parent at the same moment look again after
+    :data:`_SETTLE` seconds and keep the earliest; but a store slower than
+    that can land after a look, and two processes then keep two parents.
+    So each call looks again: any parent but the earliest is deleted
+    and the trial runs under it are moved to the earliest, whoever logged
+    them. The last process whose parent landed calls after it did, so the
+    processes end on one parent."""
+    from mlflow.exceptions import MlflowException
+
+    client = session.client
+    parents = _runs(client, session.experiment_id, study_name, "search")
+    if not parents:
+        return
+    first = _first(parents)
+    for run in parents:
+        if run.info.run_id == first:
+            continue
+        children = _search(client, session.experiment_id,
+                           f"tags.`mlflow.parentRunId` = '{run.info.run_id}'")
+        for child in children:
+            client.set_tag(child.info.run_id, "mlflow.parentRunId", first)
+        try:
+            client.delete_run(run.info.run_id)
+        except MlflowException:  # deleted by another process meanwhile
+            pass
+    session.parent = first
 
 
 def _log_best(session, best, step, end, Metric, RunTag):
