@@ -29,6 +29,13 @@ only a call's large arguments, and the context is neither large to
 the object itself (threads share memory; loky memory-maps large arrays once
 per runner).
 
+:meth:`_Workers.run_aside` runs a function in the scheduler's own process but
+off its thread, its result delivered by ``next_result`` like a task's: the
+scheduler proposes the next candidate there (a model-based sampler's ask can
+take a tenth of a second) while it goes on handing out tasks and taking
+results. With one worker there is nothing to overlap, and the function runs
+at once, in the calling thread.
+
 Only joblib's public interface is used: ``Parallel``, ``delayed``,
 ``parallel_config``, ``effective_n_jobs`` and ``joblib.parallel.get_active_backend``
 / ``BACKENDS`` to name the active backend; and ``distributed.get_client`` on
@@ -43,7 +50,7 @@ import queue
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import joblib
 from joblib import Parallel, delayed, effective_n_jobs, parallel_config
@@ -92,6 +99,15 @@ class _Workers:
         search passes alike: ``obj`` itself, but on dask (see the module docs)."""
         return obj
 
+    #: whether :meth:`run_aside` overlaps the caller's thread
+    runs_aside = False
+
+    def run_aside(self, token, fn, *args):
+        """Run ``fn(*args)`` in this process: its ``(token, result, error)``
+        comes out of :meth:`next_result` like a task's; returns a
+        :class:`~concurrent.futures.Future` that is done once it has run."""
+        raise NotImplementedError
+
     def _run(self, fn, args):
         with config_context(**self._config):
             return fn(*args)
@@ -103,11 +119,23 @@ class _Inline(_Workers):
     def __init__(self):
         super().__init__()
         self._tasks = deque()
+        self._ready = deque()  # what run_aside ran, delivered first
 
     def submit(self, token, fn, *args):
         self._tasks.append((token, fn, args))
 
+    def run_aside(self, token, fn, *args):
+        done = Future()
+        try:
+            self._ready.append((token, fn(*args), None))
+        except Exception as exc:  # noqa: BLE001 - the scheduler re-raises it
+            self._ready.append((token, None, exc))
+        done.set_result(None)
+        return done
+
     def next_result(self):
+        if self._ready:
+            return self._ready.popleft()
         token, fn, args = self._tasks.popleft()
         try:
             return token, fn(*args), None
@@ -121,9 +149,22 @@ class _Queued(_Workers):
     """Results arrive on a queue, read by the scheduler's thread with a short
     timeout so that Ctrl-C reaches it."""
 
+    runs_aside = True
+
     def __init__(self):
         super().__init__()
         self._results = queue.Queue()
+        self._aside = None  # one thread, started at the first run_aside
+
+    def run_aside(self, token, fn, *args):
+        if self._aside is None:
+            self._aside = ThreadPoolExecutor(max_workers=1,
+                                             thread_name_prefix="sksearch-aside")
+        return self._aside.submit(self._call, token, fn, args)
+
+    def close(self):
+        if self._aside is not None:
+            self._aside.shutdown(wait=False)
 
     def next_result(self):
         while True:
@@ -150,6 +191,7 @@ class _Threads(_Queued):
         self._pool.submit(self._call, token, fn, args)
 
     def close(self):
+        super().close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -210,6 +252,7 @@ class _JoblibRunners(_Queued):
         return held
 
     def close(self):
+        super().close()
         for _ in self._runners:
             self._tasks.put(None)
         if self._kept:

@@ -228,3 +228,34 @@ def test_ctrl_c_between_a_proposal_and_its_first_fold_leaves_nothing_running(mon
     cut = [t for t in first.study_.trials if is_interrupted(t)]
     assert [t.number for t in cut] == [3]
     _check_resumed(first, 10)
+
+
+def test_ctrl_c_while_an_ask_is_out_beside_the_scheduler_leaves_nothing_running():
+    # with several workers the sampler asks on a thread of its own; Ctrl-C
+    # reaches the scheduler's thread meanwhile: the ask is let finish, and its
+    # trial is told interrupted (not left RUNNING), so it runs again on resume
+    import _thread
+
+    from sksearch.samplers import TPESampler
+
+    class InterruptingTPE(TPESampler):
+        def sample_relative(self, study, trial, search_space):
+            if trial.number == 6 and not study.system_attrs.get("cut"):
+                study.set_system_attr("cut", True)
+                _thread.interrupt_main()  # Ctrl-C, to the scheduler's thread
+                time.sleep(0.3)  # the ask goes on a while after it
+            return super().sample_relative(study, trial, search_space)
+
+    _interrupt_at(None)
+    storage = InMemoryStorage()
+    with joblib.parallel_config(backend="threading"), pytest.raises(KeyboardInterrupt):
+        _search(storage, 2, None, sampler=InterruptingTPE(n_startup_trials=3, seed=0),
+                window=2).fit(X, y)
+    study_id, _ = storage.get_all_studies()[0]
+    trials = storage.get_all_trials(study_id)
+    assert not [t for t in trials if t.state is TrialState.RUNNING]
+    assert 6 in [t.number for t in trials if is_interrupted(t)]  # the ask cut short
+    with joblib.parallel_config(backend="threading"):
+        resumed = _search(storage, 2, None, sampler=InterruptingTPE(n_startup_trials=3, seed=0),
+                          window=2).fit(X, y)
+    _check_resumed(resumed, 10)

@@ -92,7 +92,7 @@ def test_grid_search_gives_the_same_results_for_every_n_jobs(pruner):
 
 
 @pytest.mark.parametrize("pruner", ["halving", "none"])
-@pytest.mark.parametrize("sampler", ["tpe", "cmaes"])
+@pytest.mark.parametrize("sampler", ["tpe", "cmaes", "gp"])
 def test_a_fixed_window_gives_the_same_results_for_every_n_jobs(sampler, pruner):
     _every_setting_gives_the_sequential_table(lambda: BayesSearchCV(
         Jittery(max_iter=50), {"C": Float(1e-3, 1e2, log=True),

@@ -17,6 +17,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from sksearch import BayesSearchCV
 from sksearch.distributions import Float, Int
+from sksearch.samplers import TPESampler
 from sksearch.trial import TrialState
 
 PINS = json.loads((pathlib.Path(__file__).parent / "data" / "sequential_pins.json").read_text())
@@ -459,3 +460,70 @@ def test_whole_folds_in_increments_run_ahead_and_change_nothing():
             break
     else:
         pytest.fail("no fold ran ahead of its decision in three runs")
+
+
+class _AskWatch:
+    """Shared between a sampler whose asks wait for a fold fit to start and
+    the estimator whose fits say so."""
+
+    asking = False
+    fits_during_asks = 0
+    asks_that_saw_a_fit = 0
+    started = None
+
+
+class _WaitingTPE(TPESampler):
+    """A slow ask, as a Gaussian process's: from the fifth trial on, each ask
+    waits (up to 1 s) for some fold fit to start meanwhile."""
+
+    def sample_relative(self, study, trial, search_space):
+        if trial.number >= 4:
+            _AskWatch.started.clear()
+            _AskWatch.asking = True
+            try:
+                _AskWatch.asks_that_saw_a_fit += _AskWatch.started.wait(1.0)
+            finally:
+                _AskWatch.asking = False
+        return super().sample_relative(study, trial, search_space)
+
+
+class _Watched(LogisticRegression):
+    def fit(self, X, y, **kwargs):
+        if _AskWatch.asking:
+            _AskWatch.fits_during_asks += 1
+            _AskWatch.started.set()
+        time.sleep(0.01)
+        return super().fit(X, y, **kwargs)
+
+
+def test_workers_get_tasks_while_a_learning_sampler_asks():
+    # with several workers the scheduler asks beside its own thread: the next
+    # folds of the candidates already asked start while the sampler thinks
+    # (before, the scheduler waited for the ask: no fit could start during one,
+    # and every wait of this sampler timed out)
+    import threading
+
+    _AskWatch.started = threading.Event()
+    _AskWatch.fits_during_asks = _AskWatch.asks_that_saw_a_fit = 0
+    X, y = load_iris(return_X_y=True)
+
+    def search(n_jobs):
+        return BayesSearchCV(
+            _Watched(max_iter=200), {"C": Float(1e-2, 1e2, log=True)}, n_iter=10, cv=4,
+            sampler=_WaitingTPE(n_startup_trials=4, seed=0), pruner="median",
+            window=4, n_jobs=n_jobs, random_state=0, refit=False)
+
+    with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parallel = search(2).fit(X, y)
+    # an ask overlaps fits when a running candidate has folds to come (the
+    # median pruner lets one fold go at a time); the first slow ask always does
+    assert _AskWatch.asks_that_saw_a_fit >= 1
+    assert _AskWatch.fits_during_asks >= 1
+    # and what was asked is what the sequential search asks (a fixed window)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sequential = search(1).fit(X, y)
+    assert parallel.cv_results_["params"] == sequential.cv_results_["params"]
+    np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"],
+                                  sequential.cv_results_["mean_test_score"])

@@ -23,6 +23,8 @@ order, never of which task happened to finish first. The rooms:
   pruner's next decision step);
 - :mod:`.order` -- **what runs next**: the order of ready tasks and of
   speculative folds, the one place to change it;
+- :mod:`.proposal` -- one ask of the sampler, beside the scheduler's thread
+  with several workers (it keeps handing out tasks meanwhile);
 - :mod:`.teller` -- outcomes recorded and told in order, callbacks, the
   verbose log;
 - :mod:`.engine` -- the loop that drives them.

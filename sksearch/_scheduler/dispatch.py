@@ -5,6 +5,7 @@
 
 from .._fold import FoldTask, fit_fold
 from .candidate import TaskToken
+from .proposal import PROPOSAL
 
 __all__ = ["Dispatcher"]
 
@@ -51,11 +52,20 @@ class Dispatcher:
             self._speculate(live, oldest_first,
                             min(free, self.workers.n_workers - self.n_in_flight))
 
+    def run_aside(self, proposal):
+        """Have ``proposal`` asked beside the scheduler's thread (at once with
+        one worker); its result comes out of :meth:`next_result` with the token
+        :data:`~.proposal.PROPOSAL`. Returns a future done once it has run."""
+        return self.workers.run_aside(PROPOSAL, proposal)
+
     def next_result(self):
-        """``(token, outcome)`` of the next task to finish; a worker's error is raised."""
+        """``(token, outcome)`` of the next task or ask to finish; a worker's
+        error is raised."""
         token, outcome, error = self.workers.next_result()
         if error is not None:
             raise error
+        if token is PROPOSAL:
+            return token, outcome
         self.n_in_flight -= 1
         self.n_speculative -= token.speculative
         return token, outcome

@@ -16,6 +16,7 @@ from .dispatch import Dispatcher
 from .gate import ProposalGate
 from .order import TaskOrder
 from .plan import SearchOutcome
+from .proposal import PROPOSAL, Proposal
 from .tasks import RoundLayout
 from .teller import Teller
 
@@ -45,6 +46,7 @@ class Engine:
             plan, workers, self.rounds, order or TaskOrder(),
             speculate=self.pruning and plan.n_workers > 1 and self.rounds.speculable)
         self.candidates = []  # every candidate of this run, in ask order
+        self._asking = None  # (Proposal, its future) while an ask is out
         self.n_told = 0
         self.out = SearchOutcome()
 
@@ -58,11 +60,15 @@ class Engine:
                 self._ask_while_useful()
                 self.dispatcher.hand_out(self.candidates[self.n_told:],
                                          oldest_first=self.gate.asking or self.gate.window is None)
-                if self.dispatcher.n_in_flight == 0:
+                if self.dispatcher.n_in_flight == 0 and self._asking is None:
                     if self._may_ask():
                         continue
                     break
-                self._absorb(*self.dispatcher.next_result())
+                token, outcome = self.dispatcher.next_result()
+                if token is PROPOSAL:
+                    self._take(outcome)
+                else:
+                    self._absorb(token, outcome)
             self.gate.asking = False
             self._tell_ready()
             if self.n_told < len(self.candidates):
@@ -84,6 +90,12 @@ class Engine:
         they are no result: their parameters run again when the search
         resumes."""
         self.gate.asking = False
+        if self._asking is not None:  # an ask in progress: let it end, then settle it
+            proposal, done = self._asking
+            if done is not None:
+                done.result()
+            proposal.settle(self.teller, interrupted=exc)
+            self._asking = None
         for c in self.candidates[self.n_told:]:
             try:
                 self.teller.tell(c, interrupted=None if c.finished else exc)
@@ -101,6 +113,8 @@ class Engine:
         """Ask new candidates while workers would otherwise lack work."""
         while True:
             self._tell_ready()  # telling may open the window
+            if self._asking is not None:
+                return  # one ask at a time
             # speculative folds do not count: a new candidate is worth more
             queued = sum(len(c.queued) for c in self.candidates[self.n_told:])
             if not (queued + self.dispatcher.n_regular < self.workers.capacity
@@ -109,21 +123,29 @@ class Engine:
             self._ask()
 
     def _ask(self):
-        plan, study = self.plan, self.plan.study
-        trial = study.ask()
-        params = None
-        try:
-            params = plan.propose(trial)
-            self.out.params[trial.number] = params
-            self.candidates.append(self._candidate(trial, params))
-        except BaseException as exc:
-            if params is None:  # the proposal failed
-                study.fail_trial(trial, exc)
-            else:  # cut short (Ctrl-C) before it became a candidate: interrupted,
-                # not left RUNNING, and its parameters run again on resume
-                _, state, system_attrs = self.teller.outcome(None, interrupted=exc)
-                study.tell(trial, state=state, system_attrs=system_attrs)
-            raise
+        """Ask the next candidate (:mod:`.proposal`): beside the scheduler's
+        thread with several workers and a window, its result taken in
+        :meth:`_take` when it comes; without a window (a sampler that does not
+        learn, whose asks cost little) here and now."""
+        proposal = Proposal(self.plan)
+        self._asking = proposal, None
+        if self.gate.window is None:
+            self._take(proposal())
+            return
+        self._asking = proposal, self.dispatcher.run_aside(proposal)
+
+    def _take(self, proposal):
+        """Make the asked ``proposal`` a candidate, and queue its first tasks."""
+        plan = self.plan
+        if proposal.error is not None:  # the proposal failed: its trial fails
+            self._asking = None
+            proposal.settle(self.teller)
+            raise proposal.error
+        trial, params = proposal.trial, proposal.params
+        self.out.params[trial.number] = params
+        self.candidates.append(self._candidate(trial, params))
+        proposal.taken = True
+        self._asking = None
         c = self.candidates[-1]
         if self.pruning and plan.task_contexts:
             c.callback_ctx = plan.search_ctx.subcontext(
