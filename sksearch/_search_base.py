@@ -440,7 +440,10 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         _compat.task_end(plan.search_ctx, self)
         if self.verbose > 0 and "auto:sampler" in study.system_attrs:
             attrs = study.system_attrs
-            print(f"sampler='auto' chose {attrs['auto:sampler']!r} ({attrs.get('auto:reason')})")
+            handover = (f"; TPE from trial {attrs['auto:gp_trials']} on"
+                        if attrs["auto:sampler"] == "gp" and "auto:gp_trials" in attrs else "")
+            print(f"sampler='auto' chose {attrs['auto:sampler']!r} "
+                  f"({attrs.get('auto:reason')}{handover})")
         if outcome.records:
             warn_about_fit_failures(outcome.records, self.error_score)
         return outcome

@@ -2,9 +2,13 @@
 
 The choice is made once, when the startup trials have finished and the
 space is known from them, and is stored in the study (system attributes
-``auto:sampler`` and ``auto:reason``), so a resumed study, or another process
-sharing it, keeps it. ``benchmarks/small_budget.py`` measures the rule
-against each sampler alone.
+``auto:sampler``, ``auto:reason`` and ``auto:gp_trials``), so a resumed
+study, or another process sharing it, keeps it. A GP study hands over to TPE
+from trial ``gp_trials`` on (200 by default): by then the GP's ask costs a
+fifth of a second and grows with the trials (it models at most 200 of them),
+while TPE's stays at milliseconds and learns from the whole history the GP
+built. ``benchmarks/small_budget.py`` measures the rule against each sampler
+alone.
 """
 
 # Authors: the sksearch developers
@@ -24,6 +28,7 @@ __all__ = ["AutoSampler", "choose_sampler"]
 
 CHOICE_ATTR = "auto:sampler"  # study system attribute: "gp" or "tpe"
 REASON_ATTR = "auto:reason"  # study system attribute: why, in words
+HANDOVER_ATTR = "auto:gp_trials"  # study system attribute: the trial TPE takes over at
 MAX_GP_DIMS = 20  # parameters up to which the GP is chosen
 
 
@@ -99,13 +104,20 @@ class AutoSampler(BaseSampler):
     The first ``n_startup_trials`` trials are the GP sampler's space-filling
     (Sobol) points, which suit either; the choice is then made from the
     finished trials (:func:`choose_sampler`) and stored in the study (system
-    attributes ``auto:sampler`` and ``auto:reason``), so that a resumed or
-    shared study keeps it. A study of several objectives chooses TPE at once.
+    attributes ``auto:sampler``, ``auto:reason`` and ``auto:gp_trials``), so
+    that a resumed or shared study keeps it. A study of several objectives
+    chooses TPE at once. For long runs a GP study hands over to TPE, which
+    learns from every trial so far, at trial number ``gp_trials``: the GP's
+    ask then costs ~0.2 s and more (it fits at most 200 trials), TPE's a few
+    milliseconds.
 
     Parameters
     ----------
     n_startup_trials : int, default=10
         Trials before the choice; also each sampler's startup.
+    gp_trials : int, default=200
+        Trial number from which a study that chose the GP is sampled by TPE
+        (the number stored with the choice holds for the study).
     seed : int or None, default=None
 
     Attributes
@@ -123,12 +135,14 @@ class AutoSampler(BaseSampler):
     """
 
     _parameter_constraints = {**BaseSampler._parameter_constraints,
-                              "n_startup_trials": Interval(int, 1)}
+                              "n_startup_trials": Interval(int, 1),
+                              "gp_trials": Interval(int, 1)}
 
-    def __init__(self, *, n_startup_trials=10, seed=None):
-        validate(self, {"n_startup_trials": n_startup_trials})
+    def __init__(self, *, n_startup_trials=10, gp_trials=200, seed=None):
+        validate(self, {"n_startup_trials": n_startup_trials, "gp_trials": gp_trials})
         super().__init__(seed=seed)
         self.n_startup_trials = n_startup_trials
+        self.gp_trials = gp_trials
         self._gp = GPSampler(n_startup_trials=n_startup_trials, seed=seed)
         self._tpe = TPESampler(n_startup_trials=n_startup_trials, seed=seed)
         self.choice = None
@@ -142,36 +156,46 @@ class AutoSampler(BaseSampler):
         """The study's stored choice, made now if the startup is over."""
         memory = study.trial_log.cache("auto-choice", _Choice)
         if memory.choice is None:
-            stored = study.system_attrs.get(CHOICE_ATTR)
-            if stored in ("gp", "tpe"):
-                memory.choice = stored
+            attrs = study.system_attrs
+            if attrs.get(CHOICE_ATTR) in ("gp", "tpe"):
+                memory.choice = attrs[CHOICE_ATTR]
+                # a study chosen before the handover was stored keeps the default
+                memory.gp_trials = int(attrs.get(HANDOVER_ATTR, self.gp_trials))
             else:
                 n_objectives = len(study.directions)
                 done = study.get_trials((TrialState.COMPLETE, TrialState.PRUNED))
                 if n_objectives > 1 or len(done) >= self.n_startup_trials:
                     memory.choice, reason = choose_sampler(done, n_objectives)
+                    memory.gp_trials = self.gp_trials
                     study.set_system_attr(CHOICE_ATTR, memory.choice)
                     study.set_system_attr(REASON_ATTR, reason)
+                    study.set_system_attr(HANDOVER_ATTR, self.gp_trials)
         self.choice = memory.choice
-        return memory.choice
+        return memory
 
-    def _active(self, study):
-        return self._tpe if self._decide(study) == "tpe" else self._gp
+    def _active(self, study, trial):
+        """The sampler of ``trial``: TPE, or the GP until its handover."""
+        memory = self._decide(study)
+        if memory.choice == "tpe" or (memory.choice == "gp"
+                                      and trial.number >= memory.gp_trials):
+            return self._tpe
+        return self._gp
 
     def infer_relative_search_space(self, study, trial):
-        return self._active(study).infer_relative_search_space(study, trial)
+        return self._active(study, trial).infer_relative_search_space(study, trial)
 
     def sample_relative(self, study, trial, search_space):
-        return self._active(study).sample_relative(study, trial, search_space)
+        return self._active(study, trial).sample_relative(study, trial, search_space)
 
     def sample_independent(self, study, trial, name, distribution):
-        return self._active(study).sample_independent(study, trial, name, distribution)
+        return self._active(study, trial).sample_independent(study, trial, name, distribution)
 
     def after_trial(self, study, trial, state, values):
-        self._active(study).after_trial(study, trial, state, values)
+        self._active(study, trial).after_trial(study, trial, state, values)
 
     def __repr__(self):
-        return f"AutoSampler(n_startup_trials={self.n_startup_trials}, seed={self.seed!r})"
+        return (f"AutoSampler(n_startup_trials={self.n_startup_trials}, "
+                f"gp_trials={self.gp_trials}, seed={self.seed!r})")
 
 
 @dataclass
@@ -179,3 +203,4 @@ class _Choice:
     """The choice made for one study (a cache of its trial log)."""
 
     choice: str = None
+    gp_trials: int = None
