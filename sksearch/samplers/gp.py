@@ -1,12 +1,13 @@
 """The Gaussian-process sampler: Bayesian optimisation with log expected improvement.
 
-A GP (Rasmussen & Williams 2006) is fitted to the complete trials of the
-joint space, in its unit box (:class:`sksearch._box.UnitBox`: log-scaled
-columns by decades, stepped ones on their grid, categorical ones as choice
-indices); the next trial is the legal point maximising log expected
-improvement (Snoek et al. 2012; Ament et al. 2023). The model is in
-:mod:`sksearch.samplers._gp_model`, the acquisition's optimisation in
-:mod:`sksearch.samplers._gp_acquisition`; this module adapts them to a study.
+A GP (Rasmussen & Williams 2006) is fitted to the finished trials of the
+joint space (pruned ones included, see :class:`_Data`), in its unit box
+(:class:`sksearch._box.UnitBox`: log-scaled columns by decades, stepped
+ones on their grid, categorical ones as choice indices); the next trial is
+the legal point maximising log expected improvement (Snoek et al. 2012;
+Ament et al. 2023). The model is in :mod:`sksearch.samplers._gp_model`,
+the acquisition's optimisation in :mod:`sksearch.samplers._gp_acquisition`;
+this module adapts them to a study.
 """
 
 # Authors: the sksearch developers
@@ -157,7 +158,7 @@ class GPSampler(IndependentFallback, BaseSampler):
         data.absorb(study)
         if data.constrained:
             return self._constrained(study, trial, names)
-        if data.n < self.n_startup_trials:
+        if data.n < self.n_startup_trials or not data.n_valued:
             return self._startup(study, trial, data)
         return self._propose(study, trial, data)
 
@@ -215,8 +216,19 @@ class GPSampler(IndependentFallback, BaseSampler):
 
 @dataclass
 class _Data:
-    """The complete trials of one joint space, as rows of internal values
-    grown as trials finish (a cache of the study's trial log)."""
+    """The finished trials of one joint space, as rows of internal values
+    grown as trials finish (a cache of the study's trial log).
+
+    A pruned trial is evidence too: left out, the model would not know its
+    region is poor and would propose there again, and with a pruner that
+    stops most trials (halving) the startup would last until ten trials had
+    *completed*. It is fitted at its own value where it has one (a search's
+    pruned candidate: the mean score of the folds it ran, a noisy and, since
+    it was stopped for looking poor, a pessimistic estimate of its CV score;
+    a study's pruned trial: the last value it reported), else at the worst
+    value observed (ranked below every complete trial, as
+    TPE ranks it).
+    """
 
     names: list
     dists: list
@@ -239,6 +251,11 @@ class _Data:
     def n(self):
         return len(self.rows)
 
+    @property
+    def n_valued(self):
+        """Trials with a value of their own (not imputed)."""
+        return int(np.sum(np.isfinite(self.losses))) if self.losses else 0
+
     def absorb(self, study):
         if self.sign is None:
             self.sign = -1.0 if study.directions[0] == "maximize" else 1.0
@@ -247,13 +264,12 @@ class _Data:
         for t in finished:
             if t.constraints:
                 self.constrained = True
-            if (t.state is not TrialState.COMPLETE or t.number in seen or t.values is None
-                    or len(t.values) != 1 or not math.isfinite(t.values[0])
-                    or not _has(t, self._required)):
+            loss = _loss(t, self.sign)
+            if loss is None or t.number in seen or not _has(t, self._required):
                 continue
             seen.add(t.number)
             self.rows.append(_row(t, self.names, self.dists))
-            self.losses.append(self.sign * t.values[0])
+            self.losses.append(loss)
             self.numbers.append(t.number)
             theta = t.system_attrs.get(_THETA)
             if theta is not None:
@@ -268,7 +284,9 @@ class _Data:
         all of them, or beyond ``max_points`` the best half of that many and
         the most recent others."""
         order = np.argsort(self.numbers, kind="stable")
-        losses = np.asarray(self.losses)[order]
+        losses = np.asarray(self.losses, dtype=float)[order]
+        # a pruned trial without a value of its own: the worst value observed
+        losses[np.isnan(losses)] = np.nanmax(losses)
         if len(order) > max_points:
             by_loss = np.argsort(losses, kind="stable")
             keep = np.zeros(len(order), dtype=bool)
@@ -295,6 +313,20 @@ class _Data:
 
     def values_at(self, point):
         return dict(zip(self.names, self.box.from_unit(point[None, :])[0].tolist()))
+
+
+def _loss(trial, sign):
+    """The loss a finished trial is fitted at: a complete trial's finite value;
+    a pruned trial's own value if it has one, else NaN (imputed in
+    :meth:`_Data.arrays`); ``None`` for a trial not fitted at all."""
+    values = trial.values
+    value = values[0] if values is not None and len(values) == 1 else None
+    finite = value is not None and math.isfinite(value)
+    if trial.state is TrialState.COMPLETE:
+        return sign * value if finite else None
+    if trial.state is TrialState.PRUNED and (values is None or len(values) == 1):
+        return sign * value if finite else math.nan
+    return None
 
 
 def _has(trial, pairs):
