@@ -17,6 +17,7 @@ search's time counts), and held-out scores. Medians over tasks and seeds.
 """
 
 import argparse
+import inspect
 import statistics
 import time
 import warnings
@@ -71,7 +72,7 @@ class _Reached:
             study.stop()
 
 
-def run(task, seed, n_jobs):
+def run(task, seed, n_jobs, sampler=None):
     (X, y), estimator, space = _tasks()[task]
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, random_state=seed, stratify=y)
@@ -84,9 +85,10 @@ def run(task, seed, n_jobs):
         target = random.best_score_
         start = time.perf_counter()
         reached = _Reached(target, start)
+        options = {} if sampler is None else {"sampler": sampler}
         bayes = BayesSearchCV(estimator, space, n_iter=60, cv=5, n_jobs=n_jobs,
                               pruner="halving", random_state=seed,
-                              callbacks=[reached]).fit(X_train, y_train)
+                              callbacks=[reached], **options).fit(X_train, y_train)
         bayes_wall = time.perf_counter() - start
     to_target = (reached.when + bayes.refit_time_) if reached.when is not None else bayes_wall
     return {"fraction": to_target / random_wall, "reached": reached.when is not None,
@@ -102,15 +104,18 @@ def main():
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--tasks", default=",".join(_tasks()))
+    parser.add_argument("--sampler", default=None,
+                        help="BayesSearchCV's sampler (default: its default, 'auto')")
     args = parser.parse_args()
-    print(f"n_jobs={args.n_jobs}, RandomizedSearchCV(n_iter=60) vs BayesSearchCV(tpe, "
+    sampler = args.sampler or inspect.signature(BayesSearchCV).parameters["sampler"].default
+    print(f"n_jobs={args.n_jobs}, RandomizedSearchCV(n_iter=60) vs BayesSearchCV({sampler}, "
           "halving, n_iter=60, stopped at the target), cv=5")
     print(f"{'task':<14} {'seed':>4} {'target':>7} {'random s':>8} {'to target':>9} "
           f"{'reached':>7} {'bayes fits':>10} {'held-out random':>15} {'bayes':>6}")
     rows = []
     for task in args.tasks.split(","):
         for seed in range(args.seeds):
-            r = run(task, seed, args.n_jobs)
+            r = run(task, seed, args.n_jobs, args.sampler)
             rows.append(r)
             print(f"{task:<14} {seed:>4} {r['target']:>7.4f} {r['random_wall']:>8.1f} "
                   f"{r['fraction']:>8.2f}x {str(r['reached']):>7} {r['bayes_fits']:>10} "

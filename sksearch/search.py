@@ -48,9 +48,12 @@ _PARAMETER_DOCS = {
 or BaseSampler, default={default}
     How candidates are chosen. ``"gp"`` is Gaussian-process Bayesian
     optimisation; ``"auto"`` chooses it for numerical and mixed spaces and
-    TPE for others, once 10 candidates are scored, and stores the choice in
-    the study (``verbose > 0`` prints it). ``"grid"`` enumerates the space in
-    ``ParameterGrid`` order; ``"nsga2"`` is NSGA-II, for ``objectives``.
+    TPE for others, once 10 candidates are scored, hands a GP search over
+    to TPE from its 200th candidate, and stores the choice in the study
+    (``verbose > 0`` prints it): see :class:`~sksearch.samplers.AutoSampler`.
+    ``"tpe"`` (the default until sksearch 0.1) is one argument away.
+    ``"grid"`` enumerates the space in ``ParameterGrid`` order; ``"nsga2"``
+    is NSGA-II, for ``objectives``.
     ``"cmaes"`` is ``CmaEsSampler()`` (with its surrogate) for up to 4
     parallel candidates, and plain CMA-ES (``CmaEsSampler(surrogate=None)``)
     for more (``n_jobs > 4``). An instance is deep-copied at fit, so repeated
@@ -264,7 +267,8 @@ def _document(summary, extended, see_also, examples):
     extended="""\
 The same constructor arguments, ``fit``, fitted attributes and
 ``cv_results_`` format as scikit-learn's searches. Candidates are proposed by
-a sampler that learns from the scores so far (TPE by default), and, with a
+a sampler that learns from the scores so far (``sampler="auto"``: a Gaussian
+process on numerical and mixed spaces, TPE on others), and, with a
 ``pruner``, a candidate's folds are scored one at a time so that one that
 cannot win is stopped early. :class:`GridSearchCV` and
 :class:`RandomizedSearchCV` are the same search with scikit-learn's
@@ -287,7 +291,7 @@ sksearch.Study : The ask/tell engine underneath.""",
 >>> len(search.cv_results_["params"])
 8""")
 class BayesSearchCV(BaseSearch):
-    def __init__(self, estimator, param_distributions, *, n_iter=50, sampler="tpe",
+    def __init__(self, estimator, param_distributions, *, n_iter=50, sampler="auto",
                  pruner=None, scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
                  pre_dispatch="2*n_jobs", random_state=None, error_score=np.nan,
                  return_train_score=False, timeout=None, storage=None, study_name=None,
@@ -408,7 +412,7 @@ are taken from ``sklearn.model_selection.ParameterSampler`` itself, so
 sksearch's own distributions (or a callable) is drawn by sksearch's random
 sampler instead, never repeating a point of a finite space. The keyword-only
 ``sampler`` turns the same call into an adaptive search
-(``sampler="tpe"``); ``pruner`` stops losing candidates fold by fold.""",
+(``sampler="auto"``); ``pruner`` stops losing candidates fold by fold.""",
     see_also="""\
 sklearn.model_selection.RandomizedSearchCV : The class this one replaces.
 BayesSearchCV : Adaptive search (TPE, CMA-ES) with the same machinery.

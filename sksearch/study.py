@@ -83,8 +83,10 @@ class Study:
         still maximise their scores, as scikit-learn's do).
     sampler : {"tpe", "auto", "gp", "cmaes", "random", "nsga2"}, BaseSampler or None, \
 default=None
-        Which parameters to try next; ``None`` means TPE. ``"auto"`` chooses
-        the GP or TPE by the space (:class:`~sksearch.samplers.AutoSampler`).
+        Which parameters to try next; ``None`` means ``"auto"``, which
+        chooses the GP or TPE by the space
+        (:class:`~sksearch.samplers.AutoSampler`; ``"tpe"``, the default
+        until sksearch 0.1, is one argument away).
     pruner : str, BasePruner or None, default=None
         When to stop a trial early; ``None`` never prunes.
     storage : None, str or BaseStorage, default=None

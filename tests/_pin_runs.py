@@ -35,12 +35,12 @@ CONFIGS = {
     "svc-tpe-median": dict(
         data="digits", estimator=lambda: SVC(),
         space={"C": Float(1e-2, 1e3, log=True), "gamma": Float(1e-5, 1e-1, log=True)},
-        kwargs=dict(n_iter=14, cv=3, pruner="median")),
+        kwargs=dict(n_iter=14, cv=3, sampler="tpe", pruner="median")),
     "logreg-tpe-halving": dict(
         data="cancer", estimator=lambda: make_pipeline(StandardScaler(),
                                                        LogisticRegression(max_iter=200)),
         space={"logisticregression__C": Float(1e-3, 1e2, log=True)},
-        kwargs=dict(n_iter=14, cv=5, pruner="halving")),
+        kwargs=dict(n_iter=14, cv=5, sampler="tpe", pruner="halving")),
     "svc-cmaes": dict(
         data="digits", estimator=lambda: SVC(),
         space={"C": Float(1e-2, 1e3, log=True), "gamma": Float(1e-5, 1e-1, log=True)},
@@ -53,12 +53,12 @@ CONFIGS = {
     "forest-tpe-hyperband-increments": dict(
         data="cancer", estimator=lambda: RandomForestClassifier(random_state=0),
         space={"n_estimators": Int(4, 24), "max_depth": Int(1, 6)},
-        kwargs=dict(n_iter=10, cv=3, pruner=HyperbandPruner(),
+        kwargs=dict(n_iter=10, cv=3, sampler="tpe", pruner=HyperbandPruner(),
                     increments={"n_estimators": 3})),
     "sgd-tpe-percentile-partial-fit": dict(
         data="digits", estimator=lambda: SGDClassifier(random_state=0),
         space={"alpha": Float(1e-6, 1e-1, log=True)},
-        kwargs=dict(n_iter=10, cv=3, pruner="percentile",
+        kwargs=dict(n_iter=10, cv=3, sampler="tpe", pruner="percentile",
                     increments={"partial_fit": 3})),
 }
 

@@ -12,7 +12,7 @@ from scipy.optimize import OptimizeResult
 from .._params import validate_params
 from .._search_base import AdaptiveOptions, _finished_with_folds
 from .._validation import AnyOf, InstanceOf, Interval, Options, Predicate, validate
-from ..samplers import TPESampler
+from ..samplers import AutoSampler
 from ..search import BayesSearchCV as _BayesSearchCV
 from ..space import BRANCH_PARAM
 from ._dimensions import from_skopt
@@ -21,8 +21,9 @@ from ._warning import MigrationWarning
 __all__ = ["BayesSearchCV"]
 
 _DIFFERENCES = (
-    "sksearch.compat.BayesSearchCV proposes its candidates with sksearch's TPE "
-    "sampler, not scikit-optimize's Gaussian process: the same random_state gives "
+    "sksearch.compat.BayesSearchCV proposes its candidates with sksearch's "
+    "sampler='auto' (its own Gaussian process on numerical and mixed spaces, TPE on "
+    "others), not scikit-optimize's: the same random_state gives "
     "other candidates than skopt, optimizer_kwargs other than n_initial_points are "
     "ignored, and a list of search spaces is searched as one conditional space "
     "(its n_iter summed). See the guide page 'Migrating from other searches' "
@@ -49,9 +50,11 @@ class BayesSearchCV(_BayesSearchCV):
     scikit-optimize need not be installed), skopt's shorthands
     (``(low, high)``, ``(low, high, "log-uniform")``, lists of categories),
     sksearch distributions, or a list of such dicts or of ``(dict, n_iter)``
-    tuples. The candidates are proposed by sksearch's TPE sampler, so the same
-    ``random_state`` gives other candidates than scikit-optimize (a
-    ``MigrationWarning`` says so once per fit).
+    tuples. The candidates are proposed by sksearch's ``sampler="auto"`` (its
+    own Gaussian process on numerical and mixed spaces, as scikit-optimize's
+    default, and TPE on others), so the same ``random_state`` gives other
+    candidates than scikit-optimize (a ``MigrationWarning`` says so once per
+    fit).
 
     Parameters
     ----------
@@ -199,7 +202,7 @@ scorer_, n_splits_, refit_time_, study_
 
     def _sampler_spec(self):
         start = (self.optimizer_kwargs or {}).get("n_initial_points")
-        return "tpe" if start is None else TPESampler(n_startup_trials=int(start))
+        return "auto" if start is None else AutoSampler(n_startup_trials=int(start))
 
     def _adaptive_options(self):
         return AdaptiveOptions(window=self.n_points)

@@ -41,7 +41,7 @@ def get_sampler(sampler, seed=None, search_space=None):
     if isinstance(sampler, BaseSampler):
         return sampler
     if sampler is None:
-        sampler = "tpe"
+        sampler = "auto"
     if not isinstance(sampler, str):
         raise TypeError(
             f"sampler must be one of {SAMPLER_NAMES} or a BaseSampler instance, "
