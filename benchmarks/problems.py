@@ -180,3 +180,57 @@ NOISY = {
                      true_fn=sphere5_shifted),
     ]
 }
+
+
+# -- spaces sampler="auto" hands to TPE ---------------------------------------------------
+# Kept out of PROBLEMS so that the existing suites are unchanged: a mostly
+# categorical space and a nested conditional one, where auto's rule picks TPE
+# (its first 10 trials are still the GP's Sobol points).
+
+_CATEGORY_WEIGHTS = np.random.default_rng(42).normal(size=(4, 5))  # fixed, not a seed knob
+_LETTERS = "abcde"
+
+
+def categorical_heavy(p):
+    idx = [_LETTERS.index(p[f"c{i}"]) for i in range(4)]
+    interaction = 0.5 * (idx[0] == idx[1])
+    return float(sum(_CATEGORY_WEIGHTS[i, j] for i, j in enumerate(idx)) + interaction
+                 + (p["x"] - 0.7) ** 2)
+
+
+def _categorical_heavy_optimum():
+    import itertools
+
+    return min(categorical_heavy({**{f"c{i}": c for i, c in enumerate(combo)}, "x": 0.7})
+               for combo in itertools.product(_LETTERS, repeat=4))
+
+
+def nested_define(trial):
+    model = trial.suggest_categorical("model", ["linear", "tree"])
+    if model == "linear":
+        penalty = trial.suggest_categorical("penalty", ["l1", "l2"])
+        strength = trial.suggest_float(f"{penalty}_strength", 1e-4, 1e2, log=True)
+        return {"model": model, "penalty": penalty, "strength": strength}
+    depth = trial.suggest_int("depth", 1, 12)
+    params = {"model": model, "depth": depth}
+    if depth > 6:  # an if on a number: a parameter only deep trees have
+        params["leaf"] = trial.suggest_int("leaf", 1, 50, log=True)
+    return params
+
+
+def nested(p):
+    if p["model"] == "linear":
+        best = 0.3 if p["penalty"] == "l1" else 0.0
+        return best + (np.log10(p["strength"]) - 0.5) ** 2 / 4
+    base = 0.2 + (p["depth"] - 9) ** 2 / 40
+    return base + (np.log(p["leaf"]) - np.log(8)) ** 2 / 4 if "leaf" in p else base + 0.5
+
+
+AUTO_TPE = {
+    problem.name: problem for problem in [
+        Problem("categorical_heavy", categorical_heavy, _categorical_heavy_optimum(),
+                "categorical", {**{f"c{i}": Categorical(list(_LETTERS)) for i in range(4)},
+                                "x": Float(-2, 2)}),
+        Problem("nested", nested, 0.0, "conditional", define=nested_define),
+    ]
+}
