@@ -19,6 +19,7 @@ of a warm-started ensemble costs about 1/k of the fold's fit. Medians over seeds
 """
 
 import argparse
+import inspect
 import sys
 import time
 from multiprocessing import Pool
@@ -127,7 +128,9 @@ def main():
     with Pool(args.processes) as pool:
         rows = [row for result in pool.imap_unordered(run_job, jobs) for row in result]
 
-    print(f"n_iter={args.n_iter}, cv={args.cv}, TPE, median over {args.seeds} seeds; "
+    sampler = inspect.signature(BayesSearchCV).parameters["sampler"].default
+    print(f"n_iter={args.n_iter}, cv={args.cv}, sampler={sampler!r} (BayesSearchCV's "
+          f"default), median over {args.seeds} seeds; "
           "work = increments run (a fold = k); test = held-out score of the refitted "
           "winner, delta in points vs no pruning")
     print(f"{'task':<19}{'arm':<27}{'work':>7}{'saved':>7}{'wall s':>8}{'best CV':>9}"
