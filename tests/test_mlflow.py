@@ -264,6 +264,42 @@ def test_a_parent_stored_late_by_another_process_takes_over(uri):
     assert {r.data.tags["mlflow.parentRunId"] for r in trials.values()} == {earlier}
 
 
+def test_a_parent_that_lands_between_a_look_and_a_write_takes_the_trial(uri, monkeypatch):
+    """The race CI saw: this callback looks (its own parent is the only one),
+    then another process's earlier parent lands and that process makes its
+    last look (moving this callback's runs and deleting its parent), and only
+    then is this trial's run written -- under the deleted parent. The look
+    after the write moves it."""
+    from sksearch.integration import _mlflow
+    from sksearch.integration._mlflow import TAG_ROLE, TAG_STUDY
+
+    study = Study(direction="minimize", sampler="random", random_state=0, study_name="race")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    callback = MLflowCallback(uri)
+    callback(study, study.trials[0])
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    client, parents, _ = _runs(uri, "race")
+    ours = parents[0]
+    write = _mlflow.MLflowCallback._write
+    landed = {}
+
+    def write_after_the_other_look(self, session, study, trial, runs):
+        if not landed:  # the other process: its parent lands, it looks, it is done
+            landed["id"] = client.create_run(
+                ours.info.experiment_id, start_time=ours.info.start_time - 1000,
+                tags={TAG_STUDY: "race", TAG_ROLE: "search"}).info.run_id
+            other = _mlflow._Session(client, ours.info.experiment_id, landed["id"])
+            _mlflow._one_parent(other, "race")
+        return write(self, session, study, trial, runs)
+
+    monkeypatch.setattr(_mlflow.MLflowCallback, "_write", write_after_the_other_look)
+    callback(study, study.trials[1])
+    client, parents, trials = _runs(uri, "race")
+    assert [p.info.run_id for p in parents] == [landed["id"]]
+    assert sorted(trials) == [0, 1]
+    assert {r.data.tags["mlflow.parentRunId"] for r in trials.values()} == {landed["id"]}
+
+
 KILLED_SCRIPT = '''
 import os, signal, sys
 import numpy as np

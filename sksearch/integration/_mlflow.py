@@ -227,6 +227,9 @@ class MLflowCallback:
         if trial.number in session.logged or not trial.state.is_finished():
             return
         end = self._write(session, study, trial, [])
+        # and after: an earlier parent may have landed, and its process made
+        # its last look, between the look above and this trial's run
+        _one_parent(session, study.study_name)
         if _improves(session.best, study, trial):
             session.best = trial
         if session.best is not None:
@@ -329,10 +332,12 @@ def _one_parent(session, study_name):
     Processes that created a parent at the same moment look again after
     :data:`_SETTLE` seconds and keep the earliest; but a store slower than
     that can land after a look, and two processes then keep two parents.
-    So each call looks again: any parent but the earliest is deleted
-    and the trial runs under it are moved to the earliest, whoever logged
-    them. The last process whose parent landed calls after it did, so the
-    processes end on one parent."""
+    So each call looks again, before and after writing its trial's run: any
+    parent but the earliest is deleted and the trial runs under it are moved
+    to the earliest, whoever logged them. A run written under a parent that
+    lost is moved by whichever look comes last: the writer's own look after
+    the write, or, if the earlier parent landed after that, its owner's look
+    after it landed. So the processes end on one parent."""
     from mlflow.exceptions import MlflowException
 
     client = session.client
@@ -340,15 +345,17 @@ def _one_parent(session, study_name):
     if not parents:
         return
     first = _first(parents)
-    for run in parents:
-        if run.info.run_id == first:
-            continue
+    # the losers: every other parent, and this session's own if it lost (it
+    # may be deleted already, by a process that looked before this run of
+    # ours was written under it)
+    losers = {run.info.run_id for run in parents} | {session.parent}
+    for run_id in sorted(losers - {first, None}):
         children = _search(client, session.experiment_id,
-                           f"tags.`mlflow.parentRunId` = '{run.info.run_id}'")
+                           f"tags.`mlflow.parentRunId` = '{run_id}'")
         for child in children:
             client.set_tag(child.info.run_id, "mlflow.parentRunId", first)
         try:
-            client.delete_run(run.info.run_id)
+            client.delete_run(run_id)
         except MlflowException:  # deleted by another process meanwhile
             pass
     session.parent = first
