@@ -266,6 +266,32 @@ def _run_smac(recorder, seed, n):
         smac.optimize()
 
 
+def _hebo_parameter(name, dist):
+    if isinstance(dist, Categorical):
+        return {"name": name, "type": "cat", "categories": list(dist.choices)}
+    kind = ("pow" if dist.log else "num") if isinstance(dist, Float) else (
+        "pow_int" if dist.log else "int")
+    return {"name": name, "type": kind, "lb": dist.low, "ub": dist.high}
+
+
+def _run_hebo(recorder, seed, n):
+    import torch
+    from hebo.design_space.design_space import DesignSpace
+    from hebo.optimizers.hebo import HEBO
+
+    # HEBO draws from the global generators; seed them for repeatable runs
+    np.random.seed(seed)  # noqa: NPY002 - the generator HEBO itself draws from
+    torch.manual_seed(seed)
+    space = _flat_space(recorder.problem)  # no conditions: the conditional space flattened
+    optimizer = HEBO(DesignSpace().parse([_hebo_parameter(k, d) for k, d in space.items()]),
+                     scramble_seed=seed)
+    for _ in range(n):
+        suggestion = optimizer.suggest(n_suggestions=1)
+        params = {k: v.item() if hasattr(v, "item") else v
+                  for k, v in suggestion.iloc[0].to_dict().items()}
+        optimizer.observe(suggestion, np.array([[recorder(params)]]))
+
+
 def run_arm(arm, problem, seed, n):
     """Run ``arm`` on ``problem``; the recorder and what sksearch's auto chose."""
     recorder = _Recorder(problem)
@@ -281,6 +307,8 @@ def run_arm(arm, problem, seed, n):
             _run_skopt(recorder, seed, n)
         elif arm == "smac-gp":
             _run_smac(recorder, seed, n)
+        elif arm == "hebo":
+            _run_hebo(recorder, seed, n)
         else:
             raise ValueError(arm)
     return recorder, chosen
@@ -422,6 +450,8 @@ def overhead(arms, counts):
                 _run_optuna(name, recorder, 0, n)
             elif arm == "skopt-gp":
                 _run_skopt(recorder, 0, n)
+            elif arm == "hebo":
+                _run_hebo(recorder, 0, n)
             else:
                 _run_smac(recorder, 0, n)
         wall, cpu = np.diff(recorder.stamps) * 1000, np.diff(recorder.cpu) * 1000
