@@ -385,12 +385,14 @@ def _report_budget(runs, arms, problems, refs, budget):
                        if r["problem"] == p and r["arm"] == arm and len(r["values"]) >= budget]
             if regrets:
                 median[(p, arm)] = float(np.median(regrets))
-                n_seeds[arm] = max(n_seeds.get(arm, 0), len(regrets))
+                n_seeds.setdefault(arm, []).append(len(regrets))
     arms = [a for a in arms if all((p, a) in median for p in problems)]
     if not arms:
         return
-    print(f"\n### {budget} trials: median simple regret (seeds per arm: "
-          + ", ".join(f"{a} {n_seeds[a]}" for a in arms) + ")\n")
+    seeds = {a: f"{min(n_seeds[a])}" if min(n_seeds[a]) == max(n_seeds[a])
+             else f"{min(n_seeds[a])}-{max(n_seeds[a])}" for a in arms}
+    print(f"\n### {budget} trials: median simple regret (seeds per arm, fewest-most over "
+          "the problems: " + ", ".join(f"{a} {seeds[a]}" for a in arms) + ")\n")
     print("| problem | " + " | ".join(arms) + " |")
     print("|---" * (len(arms) + 1) + "|")
     ratios = {a: [] for a in arms}
