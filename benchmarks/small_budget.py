@@ -1,6 +1,6 @@
 """Small-budget sampler benchmark (issue 32): sksearch auto / GP / TPE / CMA-ES
-against Optuna (TPE, GP, CMA-ES), scikit-optimize's gp_minimize and SMAC3's
-GP facade (BlackBoxFacade).
+against Optuna (TPE, GP, CMA-ES), scikit-optimize's gp_minimize, SMAC3's
+GP facade (BlackBoxFacade) and HEBO.
 
 Problems: the synthetic suite of ``problems.py`` (known optima) and four real
 scikit-learn tuning tasks on shipped datasets, each deterministic (fixed seeds in
@@ -30,7 +30,10 @@ the 5 trials before the count, in CPU time of the process (less sensitive to
 a loaded machine) and in wall time.
 
 Comparators are not sksearch dependencies: install them into a separate
-environment (``pip install -e . optuna cmaes torch scikit-optimize smac``).
+environment (``pip install -e . optuna cmaes torch scikit-optimize smac``). HEBO 0.3.6
+needs numpy<1.25, so an environment of its own; a plain ``pip install HEBO`` backtracked
+without end here, pinned it installs: ``pip install HEBO==0.3.6 numpy==1.24.4
+scipy==1.11.4 scikit-learn==1.6.1 pandas==2.0.3 matplotlib==3.7.5 "contourpy<1.2"``.
 
     python benchmarks/small_budget.py --arms sksearch-gp,sksearch-tpe --seeds 10 \\
         --budget 100 --out /tmp/sb.jsonl
