@@ -1,17 +1,24 @@
 """Small-budget sampler benchmark (issue 32): sksearch auto / GP / TPE / CMA-ES
-against Optuna (TPE, GP, CMA-ES), scikit-optimize's gp_minimize and SMAC3's
-GP facade (BlackBoxFacade).
+against Optuna (TPE, GP, CMA-ES), scikit-optimize's gp_minimize, SMAC3's
+GP facade (BlackBoxFacade) and HEBO.
 
-Problems: the synthetic suite of ``problems.py`` (known optima) and two real
-scikit-learn tuning tasks on shipped datasets (``svc_digits``: SVC C and gamma,
-3-fold error on 600 digits; ``hgb_cancer``: HistGradientBoosting's learning
-rate, leaves, leaf size, L2 and feature fraction, 3-fold log loss on breast
-cancer). A real task's regret is measured from the best value any run of any
-arm found (its optimum is unknown).
+Problems: the synthetic suite of ``problems.py`` (known optima) and four real
+scikit-learn tuning tasks on shipped datasets, each deterministic (fixed seeds in
+the estimator and the CV): ``svc_digits`` (SVC C and gamma, 3-fold error on 600
+digits); ``hgb_cancer`` (HistGradientBoosting's learning rate, leaves, leaf
+size, L2 and feature fraction, 3-fold log loss on breast cancer); ``et_digits``
+(ExtraTrees with 20 trees: feature fraction, leaf size and depth, log-scaled,
+the split criterion and bootstrap; 3-fold error on the same 600 digits) and
+``gbr_diabetes`` (GradientBoostingRegressor with 50 trees: learning rate
+(log), depth, leaf size (log), row and feature fractions; 3-fold 1 - R^2 on
+diabetes). A real task's regret is measured from the best value any run of any
+arm found (its optimum is unknown); for the tasks scored by error rate the
+report also gives each arm's gap to the best arm in misclassified samples.
 
 Each run records every value the library's objective returned, in order, and
 the time of each call, into a JSON lines file (``--out``); ``--report`` reads
-one or several such files (the comparators may run in another virtualenv)
+one or several such files (the comparators may run in another virtualenv; of
+two runs of the same problem, arm and seed the longer is kept)
 and prints, per budget, the median simple regret over seeds per problem and
 arm, each arm's wins (best median on a problem, ties within 1e-9 included),
 and the geometric mean over problems of each arm's median regret divided by
@@ -23,11 +30,14 @@ the 5 trials before the count, in CPU time of the process (less sensitive to
 a loaded machine) and in wall time.
 
 Comparators are not sksearch dependencies: install them into a separate
-environment (``pip install -e . optuna cmaes torch scikit-optimize smac``).
+environment (``pip install -e . optuna cmaes torch scikit-optimize smac``). HEBO 0.3.6
+needs numpy<1.25, so an environment of its own; a plain ``pip install HEBO`` backtracked
+without end here, pinned it installs: ``pip install HEBO==0.3.6 numpy==1.24.4
+scipy==1.11.4 scikit-learn==1.6.1 pandas==2.0.3 matplotlib==3.7.5 "contourpy<1.2"``.
 
     python benchmarks/small_budget.py --arms sksearch-gp,sksearch-tpe --seeds 10 \\
-        --budget 50 --out /tmp/sb.jsonl
-    python benchmarks/small_budget.py --report /tmp/sb.jsonl --budgets 10,20,30,50
+        --budget 100 --out /tmp/sb.jsonl
+    python benchmarks/small_budget.py --report /tmp/sb.jsonl --budgets 10,20,30,50,100
     python benchmarks/small_budget.py --overhead --arms sksearch-gp,optuna-gp \\
         --counts 50,100,300
 """
@@ -61,6 +71,13 @@ def _data(name):
             X, y = load_digits(return_X_y=True)
             rows = np.random.default_rng(0).permutation(len(X))[:600]
             X, y = X[rows] / 16.0, y[rows]
+        elif name == "diabetes":
+            from sklearn.datasets import load_diabetes
+            from sklearn.model_selection import KFold
+
+            X, y = load_diabetes(return_X_y=True)
+            _DATA[name] = (X, y, KFold(3, shuffle=True, random_state=0))
+            return _DATA[name]
         else:
             X, y = load_breast_cancer(return_X_y=True)
         _DATA[name] = (X, y, StratifiedKFold(3, shuffle=True, random_state=0))
@@ -89,6 +106,30 @@ def hgb_cancer(p):
         return -cross_val_score(model, X, y, cv=cv, scoring="neg_log_loss").mean()
 
 
+def et_digits(p):
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.model_selection import cross_val_score
+
+    X, y, cv = _data("digits")
+    model = ExtraTreesClassifier(
+        n_estimators=20, random_state=0, n_jobs=1, max_features=p["max_features"],
+        min_samples_leaf=int(p["min_samples_leaf"]), max_depth=int(p["max_depth"]),
+        criterion=p["criterion"], bootstrap=p["bootstrap"] == "yes")
+    return 1.0 - cross_val_score(model, X, y, cv=cv).mean()
+
+
+def gbr_diabetes(p):
+    from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.model_selection import cross_val_score
+
+    X, y, cv = _data("diabetes")
+    model = GradientBoostingRegressor(
+        n_estimators=50, random_state=0, learning_rate=p["learning_rate"],
+        max_depth=int(p["max_depth"]), min_samples_leaf=int(p["min_samples_leaf"]),
+        subsample=p["subsample"], max_features=p["max_features"])
+    return 1.0 - cross_val_score(model, X, y, cv=cv, scoring="r2").mean()
+
+
 REAL = {
     "svc_digits": Problem("svc_digits", svc_digits, None, "real",
                           {"C": Float(1e-2, 1e3, log=True), "gamma": Float(1e-5, 1.0, log=True)}),
@@ -96,7 +137,18 @@ REAL = {
         "learning_rate": Float(1e-3, 1.0, log=True), "max_leaf_nodes": Int(2, 64, log=True),
         "min_samples_leaf": Int(1, 100, log=True),
         "l2_regularization": Float(1e-6, 10.0, log=True), "max_features": Float(0.1, 1.0)}),
+    "et_digits": Problem("et_digits", et_digits, None, "real", {
+        "max_features": Float(0.02, 0.5, log=True), "min_samples_leaf": Int(1, 32, log=True),
+        "max_depth": Int(2, 32, log=True), "criterion": Categorical(["gini", "entropy"]),
+        "bootstrap": Categorical(["no", "yes"])}),
+    "gbr_diabetes": Problem("gbr_diabetes", gbr_diabetes, None, "real", {
+        "learning_rate": Float(1e-3, 1.0, log=True), "max_depth": Int(1, 8),
+        "min_samples_leaf": Int(1, 64, log=True), "subsample": Float(0.3, 1.0),
+        "max_features": Float(0.1, 1.0)}),
 }
+# real tasks scored by the 3-fold error rate: the samples they score (one misclassified
+# sample moves the error by 1 / n), so that a gap can be read in CV samples
+ERROR_RATE_SAMPLES = {"svc_digits": 600, "et_digits": 600}
 ALL = {**PROBLEMS, **REAL}
 
 # the conditional problem's parameters, flattened for libraries without define-by-run
@@ -217,6 +269,32 @@ def _run_smac(recorder, seed, n):
         smac.optimize()
 
 
+def _hebo_parameter(name, dist):
+    if isinstance(dist, Categorical):
+        return {"name": name, "type": "cat", "categories": list(dist.choices)}
+    kind = ("pow" if dist.log else "num") if isinstance(dist, Float) else (
+        "pow_int" if dist.log else "int")
+    return {"name": name, "type": kind, "lb": dist.low, "ub": dist.high}
+
+
+def _run_hebo(recorder, seed, n):
+    import torch
+    from hebo.design_space.design_space import DesignSpace
+    from hebo.optimizers.hebo import HEBO
+
+    # HEBO draws from the global generators; seed them for repeatable runs
+    np.random.seed(seed)  # noqa: NPY002 - the generator HEBO itself draws from
+    torch.manual_seed(seed)
+    space = _flat_space(recorder.problem)  # no conditions: the conditional space flattened
+    optimizer = HEBO(DesignSpace().parse([_hebo_parameter(k, d) for k, d in space.items()]),
+                     scramble_seed=seed)
+    for _ in range(n):
+        suggestion = optimizer.suggest(n_suggestions=1)
+        params = {k: v.item() if hasattr(v, "item") else v
+                  for k, v in suggestion.iloc[0].to_dict().items()}
+        optimizer.observe(suggestion, np.array([[recorder(params)]]))
+
+
 def run_arm(arm, problem, seed, n):
     """Run ``arm`` on ``problem``; the recorder and what sksearch's auto chose."""
     recorder = _Recorder(problem)
@@ -232,6 +310,8 @@ def run_arm(arm, problem, seed, n):
             _run_skopt(recorder, seed, n)
         elif arm == "smac-gp":
             _run_smac(recorder, seed, n)
+        elif arm == "hebo":
+            _run_hebo(recorder, seed, n)
         else:
             raise ValueError(arm)
     return recorder, chosen
@@ -246,13 +326,24 @@ def _job(job):
 
 
 def run(arms, problems, seeds, n, processes, out):
-    jobs = [(p, arm, seed, n) for p in problems for seed in seeds for arm in arms]
-    with Pool(processes) as pool, open(out, "a") as f:
-        for result in pool.imap_unordered(_job, jobs):
-            f.write(json.dumps(result) + "\n")
-            f.flush()
-            print(f"{result['problem']:<18}{result['arm']:<16}seed {result['seed']:<3}"
-                  f"{result['seconds']:7.1f} s", flush=True)
+    # seed by seed, so that a run stopped early holds every problem for its first seeds
+    jobs = [(p, arm, seed, n) for seed in seeds for p in problems for arm in arms]
+    with open(out, "a") as f:
+        if processes == 1:  # in this process: one process to watch and to stop
+            results, pool = map(_job, jobs), None
+        else:
+            pool = Pool(processes)
+            results = pool.imap_unordered(_job, jobs)
+        try:
+            for result in results:
+                # one whole line per finished run: a stopped run leaves nothing behind
+                f.write(json.dumps(result) + "\n")
+                f.flush()
+                print(f"{result['problem']:<18}{result['arm']:<16}seed {result['seed']:<3}"
+                      f"{result['seconds']:7.1f} s", flush=True)
+        finally:
+            if pool is not None:
+                pool.terminate()
 
 
 # -- report ----------------------------------------------------------------------------
@@ -262,7 +353,11 @@ def _load(paths):
         with open(path) as f:
             for line in f:
                 r = json.loads(line)
-                runs[(r["problem"], r["arm"], r["seed"])] = r
+                key = (r["problem"], r["arm"], r["seed"])
+                # a longer run of the same arm and seed supersedes a shorter one (a
+                # 100-trial rerun reports every budget; a 50-trial one only up to 50)
+                if key not in runs or len(r["values"]) >= len(runs[key]["values"]):
+                    runs[key] = r
     return list(runs.values())
 
 
@@ -293,12 +388,14 @@ def _report_budget(runs, arms, problems, refs, budget):
                        if r["problem"] == p and r["arm"] == arm and len(r["values"]) >= budget]
             if regrets:
                 median[(p, arm)] = float(np.median(regrets))
-                n_seeds[arm] = max(n_seeds.get(arm, 0), len(regrets))
+                n_seeds.setdefault(arm, []).append(len(regrets))
     arms = [a for a in arms if all((p, a) in median for p in problems)]
     if not arms:
         return
-    print(f"\n### {budget} trials: median simple regret (seeds per arm: "
-          + ", ".join(f"{a} {n_seeds[a]}" for a in arms) + ")\n")
+    seeds = {a: f"{min(n_seeds[a])}" if min(n_seeds[a]) == max(n_seeds[a])
+             else f"{min(n_seeds[a])}-{max(n_seeds[a])}" for a in arms}
+    print(f"\n### {budget} trials: median simple regret (seeds per arm, fewest-most over "
+          "the problems: " + ", ".join(f"{a} {seeds[a]}" for a in arms) + ")\n")
     print("| problem | " + " | ".join(arms) + " |")
     print("|---" * (len(arms) + 1) + "|")
     ratios = {a: [] for a in arms}
@@ -317,6 +414,26 @@ def _report_budget(runs, arms, problems, refs, budget):
         f"{np.exp(np.mean(np.log(ratios[a]))):.2f}" for a in arms) + " |")
     print("| worst ratio | " + " | ".join(f"{max(ratios[a]):.3g}" for a in arms) + " |")
     print("| wins | " + " | ".join(str(wins[a]) for a in arms) + " |")
+    _report_samples(runs, arms, [p for p in problems if p in ERROR_RATE_SAMPLES], budget)
+
+
+def _report_samples(runs, arms, problems, budget):
+    """Error-rate tasks: each arm's median error minus the best arm's, in CV samples."""
+    if not problems:
+        return
+    print(f"\n{budget} trials, real tasks scored by 3-fold error: median best error minus "
+          "the best arm's, times the samples scored (misclassified samples behind the "
+          "best arm)\n")
+    print("| problem (samples) | " + " | ".join(arms) + " |")
+    print("|---" * (len(arms) + 1) + "|")
+    for p in problems:
+        errors = {a: float(np.median([min(r["values"][:budget]) for r in runs
+                                      if r["problem"] == p and r["arm"] == a
+                                      and len(r["values"]) >= budget])) for a in arms}
+        best = min(errors.values())
+        n = ERROR_RATE_SAMPLES[p]
+        print(f"| {p} ({n}) | " + " | ".join(f"{(errors[a] - best) * n:.1f}" for a in arms)
+              + " |")
 
 
 # -- overhead --------------------------------------------------------------------------
@@ -338,6 +455,8 @@ def overhead(arms, counts):
                 _run_optuna(name, recorder, 0, n)
             elif arm == "skopt-gp":
                 _run_skopt(recorder, 0, n)
+            elif arm == "hebo":
+                _run_hebo(recorder, 0, n)
             else:
                 _run_smac(recorder, 0, n)
         wall, cpu = np.diff(recorder.stamps) * 1000, np.diff(recorder.cpu) * 1000
@@ -353,11 +472,11 @@ def main():
     parser.add_argument("--problems", default=",".join(ALL))
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--budget", type=int, default=50)
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--budget", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--out", default="small_budget.jsonl")
     parser.add_argument("--report", nargs="*")
-    parser.add_argument("--budgets", default="10,20,30,50")
+    parser.add_argument("--budgets", default="10,20,30,50,100")
     parser.add_argument("--overhead", action="store_true")
     parser.add_argument("--counts", default="50,100,300")
     args = parser.parse_args()
