@@ -234,15 +234,13 @@ def test_ctrl_c_while_an_ask_is_out_beside_the_scheduler_leaves_nothing_running(
     # with several workers the sampler asks on a thread of its own; Ctrl-C
     # reaches the scheduler's thread meanwhile: the ask is let finish, and its
     # trial is told interrupted (not left RUNNING), so it runs again on resume
-    import _thread
-
     from sksearch.samplers import TPESampler
 
     class InterruptingTPE(TPESampler):
         def sample_relative(self, study, trial, search_space):
             if trial.number == 6 and not study.system_attrs.get("cut"):
                 study.set_system_attr("cut", True)
-                _thread.interrupt_main()  # Ctrl-C, to the scheduler's thread
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, to the scheduler's thread
                 time.sleep(0.3)  # the ask goes on a while after it
             return super().sample_relative(study, trial, search_space)
 
@@ -254,8 +252,61 @@ def test_ctrl_c_while_an_ask_is_out_beside_the_scheduler_leaves_nothing_running(
     study_id, _ = storage.get_all_studies()[0]
     trials = storage.get_all_trials(study_id)
     assert not [t for t in trials if t.state is TrialState.RUNNING]
-    assert 6 in [t.number for t in trials if is_interrupted(t)]  # the ask cut short
+    # the ask cut short is interrupted (or, had the signal come only after it
+    # was taken and its folds had run, finished): never RUNNING
+    assert 6 in [t.number for t in trials if is_interrupted(t) or FOLDS_ATTR in t.system_attrs]
+    assert any(is_interrupted(t) for t in trials)
     with joblib.parallel_config(backend="threading"):
         resumed = _search(storage, 2, None, sampler=InterruptingTPE(n_startup_trials=3, seed=0),
+                          window=2).fit(X, y)
+    _check_resumed(resumed, 10)
+
+
+@pytest.mark.parametrize("ask_started", [True, False])
+def test_ctrl_c_while_an_ask_is_handed_to_its_thread_leaves_nothing_running(
+        monkeypatch, ask_started):
+    # Ctrl-C landing inside the hand-over itself (the ask queued on its
+    # thread, the scheduler not yet back): an ask that began is let finish and
+    # told interrupted; one that had not begun never asks
+    from sksearch._scheduler import dispatch
+    from sksearch.samplers import TPESampler
+
+    late = []
+
+    class SlowTPE(TPESampler):
+        def sample_relative(self, study, trial, search_space):
+            time.sleep(0.2)
+            return super().sample_relative(study, trial, search_space)
+
+    original = dispatch.Dispatcher.run_aside
+    calls = {"n": 0}
+
+    def run_aside(self, proposal):
+        calls["n"] += 1
+        if calls["n"] < 6:
+            return original(self, proposal)
+        if ask_started:
+            original(self, proposal)
+            time.sleep(0.05)  # its thread has begun the ask
+        else:  # Ctrl-C before its thread took it up: the thread takes it up late
+            late.append(proposal)
+        raise KeyboardInterrupt
+
+    _interrupt_at(None)
+    storage = InMemoryStorage()
+    monkeypatch.setattr(dispatch.Dispatcher, "run_aside", run_aside)
+    with joblib.parallel_config(backend="threading"), pytest.raises(KeyboardInterrupt):
+        _search(storage, 2, None, sampler=SlowTPE(n_startup_trials=3, seed=0),
+                window=2).fit(X, y)
+    if not ask_started:
+        late[0]()  # as its thread would, after the search stopped: nothing asked
+        assert late[0].trial is None
+    time.sleep(0.5)  # longer than any ask: a late one would have created its trial
+    study_id, _ = storage.get_all_studies()[0]
+    trials = storage.get_all_trials(study_id)
+    assert not [t for t in trials if t.state is TrialState.RUNNING]
+    monkeypatch.setattr(dispatch.Dispatcher, "run_aside", original)
+    with joblib.parallel_config(backend="threading"):
+        resumed = _search(storage, 2, None, sampler=SlowTPE(n_startup_trials=3, seed=0),
                           window=2).fit(X, y)
     _check_resumed(resumed, 10)

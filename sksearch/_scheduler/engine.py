@@ -46,7 +46,7 @@ class Engine:
             plan, workers, self.rounds, order or TaskOrder(),
             speculate=self.pruning and plan.n_workers > 1 and self.rounds.speculable)
         self.candidates = []  # every candidate of this run, in ask order
-        self._asking = None  # (Proposal, its future) while an ask is out
+        self._asking = None  # the Proposal while an ask is out
         self.n_told = 0
         self.out = SearchOutcome()
 
@@ -91,10 +91,7 @@ class Engine:
         resumes."""
         self.gate.asking = False
         if self._asking is not None:  # an ask in progress: let it end, then settle it
-            proposal, done = self._asking
-            if done is not None:
-                done.result()
-            proposal.settle(self.teller, interrupted=exc)
+            self._asking.abandon(self.teller, exc)
             self._asking = None
         for c in self.candidates[self.n_told:]:
             try:
@@ -128,11 +125,11 @@ class Engine:
         :meth:`_take` when it comes; without a window (a sampler that does not
         learn, whose asks cost little) here and now."""
         proposal = Proposal(self.plan)
-        self._asking = proposal, None
+        self._asking = proposal  # set first: Ctrl-C from here on abandons it
         if self.gate.window is None:
             self._take(proposal())
             return
-        self._asking = proposal, self.dispatcher.run_aside(proposal)
+        self.dispatcher.run_aside(proposal)
 
     def _take(self, proposal):
         """Make the asked ``proposal`` a candidate, and queue its first tasks."""

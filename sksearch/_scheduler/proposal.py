@@ -23,6 +23,8 @@ are all a sampler reads of them.
 # Authors: the sksearch developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import threading
+
 __all__ = ["PROPOSAL", "Proposal"]
 
 #: the token of a proposal's result among the workers' results
@@ -43,14 +45,35 @@ class Proposal:
         self.params = None
         self.error = None
         self.taken = False  # whether the scheduler took the trial in hand
+        self._lock = threading.Lock()
+        self._state = "waiting"  # -> "asking" -> "done", or -> "dropped"
+        self._done = threading.Event()
 
     def __call__(self):
+        with self._lock:
+            if self._state == "dropped":  # abandoned before it began: nothing asked
+                return self
+            self._state = "asking"
         try:
             self.trial = self.plan.study.ask()
             self.params = self.plan.propose(self.trial)
         except Exception as exc:  # noqa: BLE001 - raised in the scheduler's thread
             self.error = exc
+        finally:
+            self._done.set()
         return self
+
+    def abandon(self, teller, interrupted):
+        """The search stops (``interrupted``): an ask not begun never will
+        be; one under way is let finish (wherever Ctrl-C landed, even while it
+        was being handed to its thread), then settled."""
+        with self._lock:
+            began = self._state == "asking"
+            if self._state == "waiting":
+                self._state = "dropped"
+        if began:
+            self._done.wait()
+        self.settle(teller, interrupted=interrupted)
 
     def settle(self, teller, interrupted=None):
         """Leave nothing of an ask RUNNING that will not become a candidate: a
