@@ -46,7 +46,7 @@ class Proposal:
         self.error = None
         self.taken = False  # whether the scheduler took the trial in hand
         self._lock = threading.Lock()
-        self._state = "waiting"  # -> "asking" -> "done", or -> "dropped"
+        self._state = "waiting"  # -> "asking" (then _done is set), or -> "dropped"
         self._done = threading.Event()
 
     def __call__(self):
